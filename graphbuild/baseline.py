@@ -1,0 +1,79 @@
+"""The baseline a plan compares with: the lock on disk, or the lock and tree at a git ref."""
+
+from __future__ import annotations
+
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from graphbuild.errors import BaselineError, GraphbuildError
+from graphbuild.hashing import StageRecord
+from graphbuild.lockfile import Lock, parse_lock
+
+
+def git(root: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
+    """Run git in `root`; never raises for git's own failures."""
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=not binary, check=False
+        )
+    except OSError as err:
+        raise BaselineError(f"cannot run git: {err.strerror}") from None
+
+
+def repo_prefix(root: Path) -> str | None:
+    """The workspace's path inside its git repository ('' at the top), or None outside git."""
+    result = git(root, "rev-parse", "--show-prefix")
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def read_lock(root: Path, lock_path: str) -> Lock:
+    """The lock file on disk; an absent one is an empty baseline (everything is new)."""
+    path = root / lock_path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Lock()
+    except (OSError, UnicodeDecodeError) as err:
+        raise BaselineError(f"cannot read the lock file: {err}", file=lock_path) from None
+    return parse_lock(text, lock_path)
+
+
+def lock_text_at(root: Path, ref: str, lock_path: str) -> str | None:
+    """The lock file as committed at `ref`, or None when the ref has none."""
+    prefix = repo_prefix(root)
+    if prefix is None:
+        raise BaselineError(f"--since {ref}: the workspace is not in a git repository")
+    if git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+        raise BaselineError(f"--since {ref}: unknown git revision")
+    result = git(root, "show", f"{ref}:{prefix}{lock_path}")
+    return result.stdout if result.returncode == 0 else None
+
+
+def lock_at(root: Path, ref: str, lock_path: str) -> Lock:
+    """The lock as committed at `ref` (empty when that commit had none)."""
+    text = lock_text_at(root, ref, lock_path)
+    return Lock() if text is None else parse_lock(text, f"{ref}:{lock_path}")
+
+
+def records_at(root: Path, ref: str) -> dict[str, StageRecord]:
+    """Stage records of the workspace as committed at `ref`, by hashing that tree afresh."""
+    from graphbuild.pipeline import analyze  # the baseline reuses the whole analysis
+
+    prefix = repo_prefix(root)
+    if prefix is None:
+        return {}
+    archive = git(root, "archive", "--format=tar", ref, "--", prefix or ".", binary=True)
+    if archive.returncode != 0:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="graphbuild-baseline-") as temp:
+        tar_path = Path(temp, "tree.tar")
+        tar_path.write_bytes(archive.stdout)
+        with tarfile.open(tar_path) as tar:
+            tar.extractall(Path(temp, "tree"), filter="tar")
+        try:
+            analysis = analyze(Path(temp, "tree", prefix), use_cache=False)
+        except GraphbuildError:
+            return {}  # the old tree was invalid: its changes stay unrecorded
+    return {r.hash: r for r in analysis.hashes.stages.values()}

@@ -1,0 +1,111 @@
+"""The command line: the only module that prints or chooses an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from graphbuild import __version__
+from graphbuild.baseline import lock_at, lock_text_at, read_lock, records_at
+from graphbuild.errors import GraphbuildError
+from graphbuild.hashing import StageRecord
+from graphbuild.load import find_root
+from graphbuild.lockfile import Lock, make_lock, render_lock
+from graphbuild.pipeline import CACHE_DIR, Analysis, analyze
+from graphbuild.plan import Plan, make_plan
+from graphbuild.records import load_records, save_records
+from graphbuild.report import plan_json, plan_text
+from graphbuild.writes import write_atomic
+
+EXIT_OK, EXIT_CHANGES, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with usage errors as exit code 2 and one line, like every other bad input."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"graphbuild: error: {message} (see graphbuild --help)\n")
+
+
+def make_parser() -> Parser:
+    """The argument parser of every subcommand."""
+    parser = Parser(prog="graphbuild", description=__doc__)
+    parser.add_argument("-C", dest="directory", metavar="DIR", default=".",
+                        help="run in DIR (the workspace is found at or above it)")  # fmt: skip
+    parser.add_argument("--version", action="version", version=f"graphbuild {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    plan = commands.add_parser("plan", help="show what rebuilds and why")
+    plan.add_argument("--since", metavar="REF", help="compare with the lock as committed at REF")
+    plan.add_argument("--format", choices=("text", "json"), default="text")
+    plan.add_argument("--check", action="store_true", help="exit 1 when anything would rebuild")
+    commands.add_parser("lock", help="write the lock file with the current hashes")
+    return parser
+
+
+def baseline_for(analysis: Analysis, since: str | None) -> tuple[Lock, dict[str, StageRecord], str]:
+    """The lock to compare with, the stage records known for it, and how to name it."""
+    lock_path = analysis.workspace.settings.lock
+    records = load_records(analysis.root / CACHE_DIR)
+    if since is not None:
+        lock = lock_at(analysis.root, since, lock_path)
+        missing = set(lock.stages.values()) - records.keys()
+        if missing - {r.hash for r in analysis.hashes.stages.values()}:
+            records |= records_at(analysis.root, since)
+        return lock, records, f"{lock_path} at {since}"
+    lock = read_lock(analysis.root, lock_path)
+    current = {r.hash for r in analysis.hashes.stages.values()}
+    if (set(lock.stages.values()) - current) - records.keys():
+        # A fresh clone has no records: when the lock is the committed one, rebuild them from HEAD.
+        try:
+            committed = lock_text_at(analysis.root, "HEAD", lock_path)
+        except GraphbuildError:
+            committed = None
+        on_disk = (analysis.root / lock_path).read_text(encoding="utf-8")
+        if committed is not None and committed == on_disk:
+            records |= records_at(analysis.root, "HEAD")
+    return lock, records, lock_path
+
+
+def run_plan(args: argparse.Namespace, root: Path) -> int:
+    """`graphbuild plan`."""
+    analysis = analyze(root)
+    lock, records, name = baseline_for(analysis, args.since)
+    plan: Plan = make_plan(analysis.graph, analysis.hashes, lock, records)
+    save_records(root / CACHE_DIR, records, analysis.hashes.stages.values(), lock.stages.values())
+    sys.stdout.write(plan_json(plan) if args.format == "json" else plan_text(plan, name))
+    if args.check and any(e.status != "unchanged" for e in plan.entries):
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+def run_lock(args: argparse.Namespace, root: Path) -> int:
+    """`graphbuild lock`."""
+    analysis = analyze(root)
+    lock = make_lock(analysis.workspace, analysis.hashes)
+    path = root / analysis.workspace.settings.lock
+    write_atomic(path, render_lock(lock))
+    records = load_records(root / CACHE_DIR)
+    save_records(root / CACHE_DIR, records, analysis.hashes.stages.values())
+    print(f"wrote {analysis.workspace.settings.lock}: {len(lock.targets)} targets, {len(lock.stages)} stages")
+    return EXIT_OK
+
+
+COMMANDS = {"plan": run_plan, "lock": run_lock}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `graphbuild` console script."""
+    args = make_parser().parse_args(argv)
+    try:
+        root = find_root(Path(args.directory))
+        return COMMANDS[args.command](args, root)
+    except GraphbuildError as err:
+        print(f"graphbuild: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+

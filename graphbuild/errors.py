@@ -1,0 +1,65 @@
+"""The one exception hierarchy: every failure graphbuild reports, as structured data."""
+
+from __future__ import annotations
+
+
+class GraphbuildError(Exception):
+    """A user-facing failure; renders itself as one line naming file, line, target and key."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        label: str | None = None,
+        key: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+        self.label = label
+        self.key = key
+
+    def where(self) -> str:
+        """The location prefix: `file:line:column`, as far as it is known."""
+        if self.file is None:
+            return ""
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        head = [p for p in (self.where(), self.label, self.key) if p]
+        text = " ".join(self.message.split())  # never more than one line
+        return ": ".join([*head, text])
+
+
+class LoadError(GraphbuildError):
+    """A BUILD.toml that cannot be read or does not follow the schema."""
+
+
+class LabelError(GraphbuildError):
+    """A label with invalid syntax."""
+
+
+class GraphError(GraphbuildError):
+    """An unknown label, a duplicate target or a dependency cycle."""
+
+
+class InputError(GraphbuildError):
+    """A declared input or a COPY source that is missing, escapes the workspace or is undeclared."""
+
+
+class EmitError(GraphbuildError):
+    """Output that cannot be produced from valid-looking input (a feature above the floor, …)."""
+
+
+class BaselineError(GraphbuildError):
+    """The baseline to plan against (the lock, a git ref) cannot be read."""

@@ -1,0 +1,143 @@
+"""The build graph: every stage and target in a networkx DAG, references resolved and checked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import attrs
+import networkx as nx
+
+from graphbuild.errors import GraphError
+from graphbuild.labels import Label
+from graphbuild.model import Expansion, Ref, Stage, Target, Workspace
+from graphbuild.rules import expand
+from graphbuild.schema import suggest
+
+
+@attrs.frozen
+class Graph:
+    """Stages in a DAG (edges run from a dependency to its dependent) plus each target's output."""
+
+    workspace: Workspace
+    targets: Mapping[Label, Target]
+    stages: Mapping[Label, Stage]
+    outputs: Mapping[Label, Label]
+    dag: nx.DiGraph
+    order: tuple[Label, ...]
+
+    def resolve(self, ref: Ref) -> Label | None:
+        """The stage a reference names; None for an external image."""
+        if ref.label is None:
+            return None
+        return self.outputs.get(ref.label, ref.label)
+
+    def dependencies(self, stage: Label) -> Iterator[Label]:
+        """The stages `stage` reads from directly, sorted."""
+        return iter(sorted(self.dag.predecessors(stage)))
+
+    def dependents(self, stage: Label) -> Iterator[Label]:
+        """The stages that read from `stage` directly, sorted."""
+        return iter(sorted(self.dag.successors(stage)))
+
+    @property
+    def images(self) -> tuple[Target, ...]:
+        """The image targets, sorted by label."""
+        return tuple(t for _, t in sorted(self.targets.items()) if t.image is not None)
+
+
+def build_graph(workspace: Workspace) -> Graph:
+    """Expand every target with its rule and link the stages into a checked DAG."""
+    expansions = [expand(target, workspace.settings) for target in workspace.targets]
+    return link(workspace, expansions)
+
+
+def link(workspace: Workspace, expansions: list[Expansion]) -> Graph:
+    """The DAG of the stages of `expansions`; unknown labels and cycles are errors."""
+    targets = {e.target.label: e.target for e in expansions}
+    stages: dict[Label, Stage] = {}
+    for expansion in expansions:
+        for stage in expansion.stages:
+            if stage.label in stages:
+                other = stages[stage.label]
+                raise GraphError(
+                    f"stage name clashes with {other.file} {other.key or 'target'}",
+                    file=stage.file, label=str(stage.label), key=stage.key or "name",
+                )  # fmt: skip
+            stages[stage.label] = stage
+    outputs = {e.target.label: e.output for e in expansions}
+    variants: dict[Label, list[Label]] = {}
+    for label in targets:
+        if label.variant is not None:
+            variants.setdefault(Label(label.package, label.name), []).append(label)
+    dag = nx.DiGraph()
+    dag.add_nodes_from(sorted(stages))
+    for stage in stages.values():
+        for ref in stage.deps:
+            dep = check_ref(ref, stage, workspace, targets, stages, outputs, variants)
+            if dep is not None:
+                dag.add_edge(dep, stage.label)
+    check_acyclic(dag, stages)
+    order = tuple(nx.lexicographical_topological_sort(dag, key=str))
+    return Graph(workspace, targets, stages, outputs, dag, order)
+
+
+def check_ref(
+    ref: Ref,
+    stage: Stage,
+    workspace: Workspace,
+    targets: Mapping[Label, Target],
+    stages: Mapping[Label, Stage],
+    outputs: Mapping[Label, Label],
+    variants: Mapping[Label, list[Label]],
+) -> Label | None:
+    """The stage `ref` names, or None for an external; GraphError when it names nothing."""
+    key = ref_key(stage, ref)
+    if ref.label is None:
+        if ref.external == "scratch" or ref.external in workspace.externals:
+            return None
+        raise GraphError(
+            f"unknown external image @{ref.external}{suggest(ref.external or '', workspace.externals)}"
+            " (declare it as [external.NAME] in the root BUILD.toml)",
+            file=stage.file, label=str(stage.label), key=key,
+        )  # fmt: skip
+    label = ref.label
+    if label in outputs:
+        return outputs[label]
+    if label in stages:
+        return label
+    if label in variants:
+        names = ", ".join(str(v) for v in sorted(variants[label]))
+        raise GraphError(
+            f"{label} is a matrix target: name one of its variants ({names})",
+            file=stage.file, label=str(stage.label), key=key,
+        )  # fmt: skip
+    known = [str(x) for x in (*targets, *stages)]
+    raise GraphError(
+        f"unknown label {label}{suggest(str(label), known)}",
+        file=stage.file, label=str(stage.label), key=key,
+    )  # fmt: skip
+
+
+def ref_key(stage: Stage, ref: Ref) -> str:
+    """The key path of the first place `stage` uses `ref`, for messages."""
+    prefix = f"{stage.key}." if stage.key else ""
+    if ref == stage.parent:
+        return f"{prefix}from"
+    for step in stage.steps:
+        if ref in step.refs:
+            return step.key
+    return prefix.rstrip(".")
+
+
+def check_acyclic(dag: nx.DiGraph, stages: Mapping[Label, Stage]) -> None:
+    """Raise GraphError printing the whole cycle when the stages depend on themselves."""
+    try:
+        cycle = nx.find_cycle(dag)
+    except nx.NetworkXNoCycle:
+        return
+    nodes = [edge[0] for edge in cycle]
+    start = nodes.index(min(nodes, key=str))  # print the same cycle however it was found
+    nodes = nodes[start:] + nodes[:start]
+    path = " -> ".join(str(n) for n in [*nodes, nodes[0]])
+    first = stages[nodes[0]]
+    raise GraphError(f"dependency cycle: {path}", file=first.file, label=str(nodes[0]))

@@ -1,0 +1,132 @@
+"""Merkle content hashes of stages and targets, computed before anything is built (DESIGN §5)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from graphbuild.digests import FileDigest
+from graphbuild.graph import Graph
+from graphbuild.labels import Label
+from graphbuild.model import SCHEMA_VERSION, Ref, Stage
+from graphbuild.steps import render_step, used_args
+
+
+@attrs.frozen
+class StageRecord:
+    """A stage's hash and what it covers, in the terms a rebuild reason needs (JSON-able)."""
+
+    label: str
+    hash: str
+    parent: str  # a stage label, or an external image reference
+    parent_hash: str | None  # the parent stage's hash; None for an external image
+    steps: tuple[str, ...]  # rendered with labels, so a definition change reads as one
+    refs: Mapping[str, str]  # label -> hash of every stage the steps read from
+    inputs: Mapping[str, tuple[str, bool, bool]]  # path -> (sha256, executable, symlink)
+    args: Mapping[str, str]
+    platforms: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """A plain dict for the record cache."""
+        return attrs.asdict(self, recurse=False) | {
+            "steps": list(self.steps),
+            "refs": dict(self.refs),
+            "inputs": {k: list(v) for k, v in self.inputs.items()},
+            "args": dict(self.args),
+            "platforms": list(self.platforms),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StageRecord:
+        """The inverse of to_json."""
+        return cls(
+            label=data["label"],
+            hash=data["hash"],
+            parent=data["parent"],
+            parent_hash=data["parent_hash"],
+            steps=tuple(data["steps"]),
+            refs=dict(data["refs"]),
+            inputs={k: tuple(v) for k, v in data["inputs"].items()},
+            args=dict(data["args"]),
+            platforms=tuple(data["platforms"]),
+        )
+
+
+@attrs.frozen
+class Hashes:
+    """Every stage's record and every target's hash (its output stage's hash)."""
+
+    stages: Mapping[Label, StageRecord]
+    targets: Mapping[Label, str]
+
+
+def canonical_json(document: Any) -> bytes:
+    """Sorted keys, no whitespace, UTF-8: the bytes a hash is taken over."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sha256_hex(data: bytes) -> str:
+    """`sha256:<64 hex>` of `data`."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def stage_args(stage: Stage, workspace_args: Mapping[str, str]) -> dict[str, str]:
+    """The build args a stage uses: its own, and the workspace's that its steps mention."""
+    used = set().union(*(used_args(s, workspace_args) for s in stage.steps)) if stage.steps else set()
+    return {**{n: workspace_args[n] for n in sorted(used)}, **dict(stage.args)}
+
+
+def hash_graph(
+    graph: Graph,
+    inputs: Mapping[Label, tuple[str, ...]],
+    digests: Mapping[str, FileDigest],
+) -> Hashes:
+    """Hash every stage in topological order, each over its parent's and references' hashes."""
+    externals = graph.workspace.externals
+    workspace_args = dict(graph.workspace.settings.args)
+    records: dict[Label, StageRecord] = {}
+
+    def ref_value(ref: Ref) -> str:
+        label = graph.resolve(ref)
+        if label is not None:
+            return records[label].hash
+        return "scratch" if ref.external == "scratch" else externals[ref.external].image
+
+    def ref_name(ref: Ref) -> str:
+        label = graph.resolve(ref)
+        return str(label) if label is not None else str(ref)
+
+    for label in graph.order:
+        stage = graph.stages[label]
+        parent_label = graph.resolve(stage.parent)
+        files = {p: digests[p] for p in inputs.get(label, ())}
+        args = stage_args(stage, workspace_args)
+        document = {
+            "schema": SCHEMA_VERSION,
+            "parent": ref_value(stage.parent),
+            "steps": [render_step(s, stage.package, ref_value) for s in stage.steps],
+            "inputs": [
+                {"path": p, "sha256": d.sha256, "executable": d.executable, "symlink": d.symlink}
+                for p, d in sorted(files.items())
+            ],
+            "args": args,
+            "platforms": sorted(stage.platforms),
+        }
+        refs = {str(graph.resolve(r)): ref_value(r) for s in stage.steps for r in s.refs if r.label}
+        records[label] = StageRecord(
+            label=str(label),
+            hash=sha256_hex(canonical_json(document)),
+            parent=ref_name(stage.parent) if parent_label else ref_value(stage.parent),
+            parent_hash=records[parent_label].hash if parent_label else None,
+            steps=tuple(render_step(s, stage.package, ref_name) for s in stage.steps),
+            refs=dict(sorted(refs.items())),
+            inputs={p: (d.sha256, d.executable, d.symlink) for p, d in sorted(files.items())},
+            args=args,
+            platforms=tuple(sorted(stage.platforms)),
+        )
+    targets = {t: records[out].hash for t, out in sorted(graph.outputs.items())}
+    return Hashes(stages=records, targets=targets)

@@ -1,0 +1,294 @@
+"""Find and read every BUILD.toml of a workspace into the frozen model, strictly."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from graphbuild.errors import LabelError, LoadError
+from graphbuild.files import glob_regex
+from graphbuild.labels import Label, check_name, check_package
+from graphbuild.matrix import expand_matrix
+from graphbuild.model import ExternalImage, Package, Settings, Target, Workspace
+from graphbuild.rules import RULES
+from graphbuild.schema import Key, check_table, freeze, suggest
+
+BUILD_FILE = "BUILD.toml"
+SKIP_DIRS = frozenset({"node_modules", "__pycache__"})
+
+WORKSPACE_SCHEMA = {
+    "name": Key("str", required=True),
+    "registry": Key("str"),
+    "dockerfile": Key("str", default="build/Dockerfile"),
+    "bake": Key("str", default="build/docker-bake.json"),
+    "lock": Key("str", default="graphbuild.lock"),
+    "dockerfile_syntax": Key("str", default="1.2"),
+    "platforms": Key("list[str]", default=["linux/amd64"]),
+    "args": Key("table[str]", default={}),
+    "cache_from": Key("list[str]", default=[]),
+    "cache_to": Key("list[str]", default=[]),
+    "source": Key("str"),
+    "exclude": Key("list[str]", default=[]),
+}
+EXTERNAL_SCHEMA = {"image": Key("str", required=True)}
+COMMON_TARGET_SCHEMA = {
+    "name": Key("str", required=True),
+    "rule": Key("str", required=True),
+    "image": Key("str|bool", default=False),
+    "matrix": Key("matrix", default={}),
+}
+IMAGE_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
+SYNTAX_RE = re.compile(r"1\.\d+\Z")
+TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` whose BUILD.toml has a [workspace] table."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        build = folder / BUILD_FILE
+        if build.is_file():
+            try:
+                if "workspace" in tomllib.loads(build.read_text(encoding="utf-8")):
+                    return folder
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                return folder  # let load_workspace report the syntax error with its position
+    raise LoadError(f"no {BUILD_FILE} with a [workspace] table at or above {start}")
+
+
+def find_build_files(root: Path, exclude: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """Workspace-relative paths of every BUILD.toml (sorted), and the folders left out: those
+    `exclude` names and nested workspaces (a BUILD.toml with its own [workspace] table)."""
+    found, skipped = [], []
+    excluded = [glob_regex(p) for p in exclude]
+    for folder, dirs, files in os.walk(root):
+        rel = Path(folder).relative_to(root).as_posix()
+        rel = "" if rel == "." else rel
+        keep = []
+        for d in sorted(dirs):
+            path = f"{rel}/{d}" if rel else d
+            if d.startswith(".") or d in SKIP_DIRS:
+                continue
+            if any(r.match(path) for r in excluded) or is_nested_workspace(root / path):
+                skipped.append(path)
+                continue
+            keep.append(d)
+        dirs[:] = keep
+        name = f"{rel}/{BUILD_FILE}" if rel else BUILD_FILE
+        if BUILD_FILE in dirs or (BUILD_FILE in files and not Path(folder, BUILD_FILE).is_file()):
+            raise LoadError(f"{BUILD_FILE} is not a regular file", file=name)
+        if BUILD_FILE in files:
+            found.append(name)
+    return sorted(found), sorted(skipped)
+
+
+def is_nested_workspace(folder: Path) -> bool:
+    """True when `folder` holds a BUILD.toml with a [workspace] table of its own."""
+    try:
+        text = (folder / BUILD_FILE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(r"^\s*\[\s*workspace\s*\]", text, re.MULTILINE) is not None
+
+
+def parse_toml(text: str, file: str) -> dict[str, Any]:
+    """tomllib.loads with errors turned into LoadError at file:line:column."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        message = str(err)
+        match = TOML_POSITION_RE.search(message)
+        line = column = None
+        if match:
+            line, column = int(match.group(1)), int(match.group(2))
+            message = message[: match.start()]
+        raise LoadError(f"TOML syntax error: {message}", file=file, line=line, column=column) from None
+
+
+def target_lines(text: str) -> list[int]:
+    """1-based line numbers of the `[[target]]` headers, in order."""
+    return [i for i, line in enumerate(text.splitlines(), 1) if line.strip() == "[[target]]"]
+
+
+def key_line(text: str, start: int | None, key: str) -> int | None:
+    """The line of `key = …` in the table starting at line `start` (best effort, for messages)."""
+    if start is None:
+        return None
+    first = key.split(".")[0].split("[")[0]
+    lines = text.splitlines()
+    for number in range(start + 1, len(lines) + 1):
+        stripped = lines[number - 1].strip()
+        if stripped == "[[target]]":
+            break
+        if re.match(rf"{re.escape(first)}\s*=", stripped):
+            return number
+    return start
+
+
+def read_build_file(root: Path, file: str) -> tuple[str, dict[str, Any]]:
+    """The text and the parsed tables of one BUILD.toml."""
+    try:
+        text = (root / file).read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise LoadError(f"not valid UTF-8 (byte {err.start})", file=file) from None
+    except IsADirectoryError:
+        raise LoadError(f"{BUILD_FILE} is not a regular file", file=file) from None
+    except FileNotFoundError:
+        raise LoadError(f"no {BUILD_FILE} at the workspace root", file=file) from None
+    except OSError as err:
+        raise LoadError(f"cannot read: {err.strerror}", file=file) from None
+    return text, parse_toml(text, file)
+
+
+def load_workspace(root: Path) -> Workspace:
+    """Read every BUILD.toml below `root` into a Workspace."""
+    root_text, root_data = read_build_file(root, BUILD_FILE)
+    settings, externals = load_root_tables(root_data, BUILD_FILE)
+    files, skipped = find_build_files(root, settings.exclude)
+    packages = [load_package(root_data, root_text, BUILD_FILE, "")]
+    for file in files:
+        if file != BUILD_FILE:
+            text, data = read_build_file(root, file)
+            packages.append(load_package(data, text, file, file.rpartition("/")[0]))
+    return Workspace(
+        settings=settings, externals=freeze(externals), packages=tuple(packages), skipped=tuple(skipped)
+    )
+
+
+def load_root_tables(data: dict[str, Any], file: str) -> tuple[Settings, dict[str, ExternalImage]]:
+    """The [workspace] settings and the [external.NAME] images of the root BUILD.toml."""
+    if "workspace" not in data:
+        raise LoadError("the root BUILD.toml needs a [workspace] table", file=file, key="workspace")
+
+    def error(key: str, message: str) -> LoadError:
+        return LoadError(message, file=file, key=key)
+
+    table = data["workspace"]
+    if not isinstance(table, dict):
+        raise error("workspace", "expected a table")
+    raw = check_table(table, WORKSPACE_SCHEMA, error, "workspace.")
+    if not SYNTAX_RE.match(raw["dockerfile_syntax"]):
+        raise error("workspace.dockerfile_syntax", f"expected a version like '1.2', got {raw['dockerfile_syntax']!r}")
+    for key in ("dockerfile", "bake", "lock"):
+        check_output_path(raw[key], lambda m, k=key: error(f"workspace.{k}", m))
+    if raw["registry"] is not None and not raw["registry"].strip():
+        raise error("workspace.registry", "must not be empty")
+    settings = Settings(
+        name=raw["name"],
+        registry=raw["registry"],
+        dockerfile=raw["dockerfile"],
+        bake=raw["bake"],
+        lock=raw["lock"],
+        dockerfile_syntax=raw["dockerfile_syntax"],
+        platforms=tuple(raw["platforms"]),
+        args=tuple(sorted(raw["args"].items())),
+        cache_from=tuple(raw["cache_from"]),
+        cache_to=tuple(raw["cache_to"]),
+        source=raw["source"],
+        exclude=tuple(raw["exclude"]),
+    )
+    externals = {}
+    tables = data.get("external", {})
+    if not isinstance(tables, dict):
+        raise error("external", "expected a table of [external.NAME] tables")
+    for name, ext in sorted(tables.items()):
+        if not isinstance(ext, dict):
+            raise error(f"external.{name}", "expected a table with an image key")
+        try:
+            check_name(name, "external name")
+        except LabelError as err:
+            raise error(f"external.{name}", err.message) from None
+        image = check_table(ext, EXTERNAL_SCHEMA, error, f"external.{name}.")["image"]
+        if not image or any(c.isspace() for c in image):
+            raise error(f"external.{name}.image", f"invalid image reference {image!r}")
+        externals[name] = ExternalImage(name, image)
+    return settings, externals
+
+
+def check_output_path(path: str, error: Callable[[str], LoadError]) -> None:
+    """Emitted files must stay inside the workspace."""
+    parts = path.split("/")
+    if not path or path.startswith("/") or "\\" in path or ".." in parts or "" in parts:
+        raise error(f"must be a relative path inside the workspace, got {path!r}")
+
+
+def load_package(data: dict[str, Any], text: str, file: str, package: str) -> Package:
+    """The targets of one BUILD.toml (matrix targets expanded)."""
+    allowed = {"target"} | ({"workspace", "external"} if package == "" else set())
+    for key in data:
+        if key not in allowed:
+            hint = " (only the root BUILD.toml may have it)" if key in ("workspace", "external") else ""
+            raise LoadError(f"unknown top-level key{hint or suggest(key, allowed)}", file=file, key=key)
+    try:
+        check_package(package)
+    except LabelError as err:
+        raise LoadError(err.message, file=file) from None
+    raw_targets = data.get("target", [])
+    if not isinstance(raw_targets, list) or not all(isinstance(t, dict) for t in raw_targets):
+        raise LoadError("expected [[target]] tables", file=file, key="target")
+    lines = target_lines(text)
+    targets: list[Target] = []
+    first_seen: dict[Label, int | None] = {}
+    for index, table in enumerate(raw_targets):
+        start = lines[index] if index < len(lines) else None
+        for target in load_target(table, text, file, package, start):
+            if target.label in first_seen:
+                raise LoadError(
+                    f"duplicate target (first declared at {file}:{first_seen[target.label]})",
+                    file=file, line=start, label=str(target.label), key="name",
+                )  # fmt: skip
+            first_seen[target.label] = start
+            targets.append(target)
+    return Package(path=package, file=file, targets=tuple(targets))
+
+
+def load_target(
+    table: dict[str, Any], text: str, file: str, package: str, start: int | None
+) -> list[Target]:
+    """One [[target]] table, validated against its rule's keys, expanded over its matrix."""
+    name = table.get("name")
+    shown = f"//{package}:{name}" if isinstance(name, str) and name else None
+
+    def error(key: str, message: str) -> LoadError:
+        return LoadError(message, file=file, line=key_line(text, start, key), label=shown, key=key)
+
+    if "name" not in table:
+        raise error("name", "missing required key")
+    if not isinstance(name, str):
+        raise error("name", f"expected a string, got {type(name).__name__}")
+    try:
+        check_name(name, "target name")
+    except LabelError as err:
+        raise error("name", err.message) from None
+    rule_name = table.get("rule")
+    if rule_name is None:
+        raise error("rule", f"missing required key (one of: {', '.join(sorted(RULES))})")
+    if not isinstance(rule_name, str) or rule_name not in RULES:
+        raise error("rule", f"unknown rule {rule_name!r}{suggest(str(rule_name), RULES)}")
+    schema = {**COMMON_TARGET_SCHEMA, **RULES[rule_name].schema}
+    raw = check_table(table, schema, error)
+    targets = []
+    for variant, values, config in expand_matrix(raw, error):
+        label = Label(package, name, variant)
+        image = raw["image"]
+        if image is True:
+            image = name if variant is None else f"{name}-{variant.replace(',', '-')}"
+        if image is not False and not IMAGE_NAME_RE.match(image):
+            raise error("image", f"invalid image name {image!r}")
+        config = {k: v for k, v in config.items() if k not in COMMON_TARGET_SCHEMA}
+        targets.append(
+            Target(
+                label=label,
+                rule=rule_name,
+                file=file,
+                line=start,
+                config=freeze(config),
+                image=image or None,
+                matrix=values,
+            )
+        )
+    return targets

@@ -1,0 +1,61 @@
+"""Plans as text for people and as JSON for CI."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from graphbuild.plan import REBUILD, UNCHANGED, Entry, Plan
+
+
+def plan_json(plan: Plan) -> str:
+    """The documented JSON document, with a trailing newline."""
+    return json.dumps(plan.to_json(), indent=2, sort_keys=False) + "\n"
+
+
+def short(digest: str | None) -> str:
+    """The first 12 hex digits of a `sha256:` hash."""
+    return digest.removeprefix("sha256:")[:12] if digest else "-"
+
+
+def counts(entries: list[Entry]) -> str:
+    """'2 rebuild, 5 unchanged'."""
+    tally = Counter(e.status for e in entries)
+    return ", ".join(f"{n} {status}" for status, n in sorted(tally.items())) or "none"
+
+
+def entry_lines(entry: Entry, entries: dict[str, Entry], explain: bool) -> list[str]:
+    """An entry's status line and its reasons, own changes before upstream ones; with
+    `explain`, the chain down to the first cause when the change came from upstream."""
+    lines = [f"{entry.status:<10} {entry.label}  {short(entry.hash)}"]
+    for reason in entry.own:
+        lines.append(f"{'':<10}   {reason.sentence()}")
+    upstream = [r for r in entry.reasons if r.upstream]
+    for reason in upstream:
+        lines.append(f"{'':<10}   {reason.sentence()}")
+    if explain and entry.status == REBUILD and not entry.own and entry.chain:
+        root = entries.get(entry.chain[-1])
+        cause = root.own[0].sentence() if root and root.own else "changed"
+        lines.append(f"{'':<10}   first cause: {' -> '.join(entry.chain)}: {cause}")
+    return lines
+
+
+def plan_text(plan: Plan, baseline: str) -> str:
+    """Every image with its status, then the stages that change, for people."""
+    entries = {e.label: e for e in plan.entries}
+    images = [e for e in plan.entries if e.kind == "image"]
+    stages = [e for e in plan.entries if e.kind == "stage"]
+    lines = [f"Plan against {baseline}: images: {counts(images)}; stages: {counts(stages)}.", ""]
+    if images:
+        lines.append("Images:")
+        for entry in images:
+            lines += entry_lines(entry, entries, explain=True)
+        lines.append("")
+    changed = [e for e in stages if e.status != UNCHANGED]
+    if changed:
+        lines.append("Stages that change:")
+        for entry in changed:
+            lines += entry_lines(entry, entries, explain=False)
+        lines.append("")
+    lines.append("Nothing to rebuild." if not plan.changed else "Run `graphbuild lock` to accept.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,16 @@
+"""The rule registry: rule name → its keys and the function expanding a target into stages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from graphbuild.model import Expansion, Settings, Target
+from graphbuild.rules import stages
+from graphbuild.rules.base import Rule
+
+RULES: Mapping[str, Rule] = {rule.name: rule for rule in (stages.RULE,)}
+
+
+def expand(target: Target, settings: Settings) -> Expansion:
+    """Expand one target with its rule."""
+    return RULES[target.rule].expand(target, settings)

@@ -1,0 +1,19 @@
+"""The Rule type every built-in rule module declares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import attrs
+
+from graphbuild.model import Expansion, Settings, Target
+from graphbuild.schema import Key
+
+
+@attrs.frozen
+class Rule:
+    """A target type: the keys it accepts and how it expands into stages."""
+
+    name: str
+    schema: Mapping[str, Key]
+    expand: Callable[[Target, Settings], Expansion]
