@@ -61,7 +61,7 @@ def link(workspace: Workspace, expansions: list[Expansion]) -> Graph:
                 other = stages[stage.label]
                 raise GraphError(
                     f"stage name clashes with {other.file} {other.key or 'target'}",
-                    file=stage.file, label=str(stage.label), key=stage.key or "name",
+                    file=stage.file, line=stage.line, label=str(stage.label), key=stage.key or "name",
                 )  # fmt: skip
             stages[stage.label] = stage
     outputs = {e.target.label: e.output for e in expansions}
@@ -98,7 +98,7 @@ def check_ref(
         raise GraphError(
             f"unknown external image @{ref.external}{suggest(ref.external or '', workspace.externals)}"
             " (declare it as [external.NAME] in the root BUILD.toml)",
-            file=stage.file, label=str(stage.label), key=key,
+            file=stage.file, line=stage.line, label=str(stage.label), key=key,
         )  # fmt: skip
     label = ref.label
     if label in outputs:
@@ -109,12 +109,12 @@ def check_ref(
         names = ", ".join(str(v) for v in sorted(variants[label]))
         raise GraphError(
             f"{label} is a matrix target: name one of its variants ({names})",
-            file=stage.file, label=str(stage.label), key=key,
+            file=stage.file, line=stage.line, label=str(stage.label), key=key,
         )  # fmt: skip
     known = [str(x) for x in (*targets, *stages)]
     raise GraphError(
         f"unknown label {label}{suggest(str(label), known)}",
-        file=stage.file, label=str(stage.label), key=key,
+        file=stage.file, line=stage.line, label=str(stage.label), key=key,
     )  # fmt: skip
 
 
@@ -135,9 +135,9 @@ def check_acyclic(dag: nx.DiGraph, stages: Mapping[Label, Stage]) -> None:
         cycle = nx.find_cycle(dag)
     except nx.NetworkXNoCycle:
         return
-    nodes = [edge[0] for edge in cycle]
+    nodes = [edge[0] for edge in reversed(cycle)]  # edges run dependency -> dependent
     start = nodes.index(min(nodes, key=str))  # print the same cycle however it was found
     nodes = nodes[start:] + nodes[:start]
     path = " -> ".join(str(n) for n in [*nodes, nodes[0]])
     first = stages[nodes[0]]
-    raise GraphError(f"dependency cycle: {path}", file=first.file, label=str(nodes[0]))
+    raise GraphError(f"dependency cycle: {path}", file=first.file, line=first.line, label=str(nodes[0]))

@@ -28,7 +28,7 @@ def stage_inputs(stage: Stage, tree: Tree) -> tuple[str, ...]:
         if not matched:
             raise InputError(
                 f"input {pattern!r} matches no file{why_nothing(tree, stage.package, pattern)}",
-                file=stage.file, label=str(stage.label), key=key,
+                file=stage.file, line=stage.line, label=str(stage.label), key=key,
             )  # fmt: skip
         for path in matched:
             check_link(tree, path, stage, key)
@@ -40,7 +40,7 @@ def stage_inputs(stage: Stage, tree: Tree) -> tuple[str, ...]:
             if not copied:
                 raise InputError(
                     f"{step.instruction} source {src.path!r} ({shown}) matches no file",
-                    file=stage.file, label=str(stage.label), key=step.key,
+                    file=stage.file, line=stage.line, label=str(stage.label), key=step.key,
                 )  # fmt: skip
             undeclared = sorted(set(copied) - files)
             if undeclared:
@@ -49,7 +49,7 @@ def stage_inputs(stage: Stage, tree: Tree) -> tuple[str, ...]:
                     f"{step.instruction} source {src.path!r} copies {undeclared[0]}{more}, which "
                     f"{'is' if len(undeclared) == 1 else 'are'} not among the stage's inputs "
                     "(declare them in inputs so the hash covers them)",
-                    file=stage.file, label=str(stage.label), key=step.key,
+                    file=stage.file, line=stage.line, label=str(stage.label), key=step.key,
                 )  # fmt: skip
     return tuple(sorted(files))
 
@@ -75,7 +75,7 @@ def check_link(tree: Tree, path: str, stage: Stage, key: str) -> None:
     if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
         raise InputError(
             f"input {path} is a symlink to {target!r}, outside the workspace",
-            file=stage.file, label=str(stage.label), key=key,
+            file=stage.file, line=stage.line, label=str(stage.label), key=key,
         )  # fmt: skip
 
 

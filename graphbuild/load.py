@@ -57,7 +57,7 @@ def find_root(start: Path) -> Path:
                     return folder
             except (tomllib.TOMLDecodeError, UnicodeDecodeError):
                 return folder  # let load_workspace report the syntax error with its position
-    raise LoadError(f"no {BUILD_FILE} with a [workspace] table at or above {start}")
+    raise LoadError(f"no {BUILD_FILE} with a [workspace] table in this folder or any above it")
 
 
 def find_build_files(root: Path, exclude: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:

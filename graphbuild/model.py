@@ -133,6 +133,7 @@ class Stage:
     inputs: tuple[str, ...] = ()
     args: tuple[tuple[str, str], ...] = ()
     platforms: tuple[str, ...] = ()
+    line: int | None = None  # the line of its [[target]] header, for messages
 
     @property
     def package(self) -> str:

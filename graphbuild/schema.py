@@ -73,6 +73,12 @@ def _type_ok(value: Any, type_name: str) -> bool:
 def _describe(value: Any) -> str:
     names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string"}
     names |= {list: "an array", dict: "a table"}
+    if isinstance(value, list) and value:
+        odd = next((v for v in value if not isinstance(v, str)), value[0])
+        return f"an array holding {_describe(odd)}"
+    if isinstance(value, dict) and value:
+        odd = next((v for v in value.values() if not isinstance(v, str)), next(iter(value.values())))
+        return f"a table holding {_describe(odd)}"
     return names.get(type(value), type(value).__name__)
 
 

@@ -23,11 +23,13 @@ URL_RE = re.compile(r"(https?://|git@|git://)")
 FLAG_RE = re.compile(r"--([a-z-]+)(?:=(\S*))?\Z")
 
 
-def parse_step(text: str, package: str, *, file: str, label: str, key: str) -> Step:
+def parse_step(
+    text: str, package: str, *, file: str, label: str, key: str, line: int | None = None
+) -> Step:
     """Parse `text` (one instruction, one line) from a stage of `package`."""
 
     def error(message: str) -> LoadError:
-        return LoadError(message, file=file, label=label, key=key)
+        return LoadError(message, file=file, line=line, label=label, key=key)
 
     if not isinstance(text, str) or not text.strip():
         raise error("empty step")

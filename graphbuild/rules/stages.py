@@ -41,7 +41,10 @@ def make_stage(
         raise error("from", "missing required key (a label, @external or 'scratch')")
     parent = parse_parent(table["from"], target.label.package, lambda m: error("from", m))
     steps = tuple(
-        parse_step(text, target.label.package, file=target.file, label=str(label), key=f"{prefix}steps[{i}]")
+        parse_step(
+            text, target.label.package, file=target.file, label=str(label),
+            key=f"{prefix}steps[{i}]", line=target.line,
+        )  # fmt: skip
         for i, text in enumerate(table.get("steps") or ())
     )
     for i, pattern in enumerate(table.get("inputs") or ()):
@@ -55,6 +58,7 @@ def make_stage(
         inputs=tuple(table.get("inputs") or ()),
         args=tuple(sorted((table.get("args") or {}).items())),
         platforms=tuple(table.get("platforms") or settings.platforms),
+        line=target.line,
     )
 
 
@@ -62,7 +66,12 @@ def parse_parent(value: str, package: str, error) -> Ref:
     """A stage's `from`: a label, `@external`, or `scratch`."""
     if value == "scratch":
         return Ref(external="scratch")
-    return parse_ref(value, package, lambda m: error(m.replace("--from=", "from = ")))
+    if not value.startswith(("@", "//", ":")):
+        raise error(
+            f"{value!r} is neither a label (//package:name, :name), an external image declared "
+            "in [external] (@name) nor 'scratch'"
+        )
+    return parse_ref(value, package, error)
 
 
 def check_pattern(pattern: str, error) -> None:

@@ -1,0 +1,99 @@
+"""Shared fixtures: copies of the example workspace, an in-process CLI runner, file snapshots."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import attrs
+import pytest
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+from graphbuild.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXAMPLE_PARTS = ("BUILD.toml", "images", "graphbuild.lock")
+
+
+class TextSnapshot(SingleFileSnapshotExtension):
+    """A whole text file as its own snapshot file."""
+
+    _write_mode = WriteMode.TEXT
+    file_extension = "txt"
+
+
+class JSONSnapshot(TextSnapshot):
+    file_extension = "json"
+
+
+class DockerfileSnapshot(TextSnapshot):
+    file_extension = "Dockerfile"
+
+
+class TOMLSnapshot(TextSnapshot):
+    file_extension = "toml"
+
+
+@pytest.fixture
+def text_snapshot(snapshot):
+    return snapshot.use_extension(TextSnapshot)
+
+
+@pytest.fixture
+def json_snapshot(snapshot):
+    return snapshot.use_extension(JSONSnapshot)
+
+
+@pytest.fixture
+def dockerfile_snapshot(snapshot):
+    return snapshot.use_extension(DockerfileSnapshot)
+
+
+@pytest.fixture
+def toml_snapshot(snapshot):
+    return snapshot.use_extension(TOMLSnapshot)
+
+
+def copy_example(dest: Path) -> Path:
+    """A copy of the bundled example workspace at `dest`."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in EXAMPLE_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.exists():
+            shutil.copy2(source, dest / part)
+    return dest
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A fresh copy of the example workspace."""
+    return copy_example(tmp_path / "ws")
+
+
+@attrs.frozen
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run(*args: str, cwd: Path) -> Result:
+    """Run the CLI in-process in `cwd` and capture what it prints."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main(["-C", str(cwd), *args])
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 2
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    return run
