@@ -88,7 +88,8 @@ def run_lock(args: argparse.Namespace, root: Path) -> int:
     write_atomic(path, render_lock(lock))
     records = load_records(root / CACHE_DIR)
     save_records(root / CACHE_DIR, records, analysis.hashes.stages.values())
-    print(f"wrote {analysis.workspace.settings.lock}: {len(lock.targets)} targets, {len(lock.stages)} stages")
+    print(f"wrote {analysis.workspace.settings.lock}: {len(lock.images)} images, "
+          f"{len(lock.targets)} other targets, {len(lock.stages)} stages")
     return EXIT_OK
 
 

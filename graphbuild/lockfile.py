@@ -20,8 +20,9 @@ HASH_RE = re.compile(r"sha256:[0-9a-f]{64}\Z")
 
 @attrs.frozen
 class Lock:
-    """Label → hash for targets and stages, and the external image references."""
+    """Label → hash for image targets, other targets and stages; external image references."""
 
+    images: Mapping[str, str] = attrs.field(factory=dict)
     targets: Mapping[str, str] = attrs.field(factory=dict)
     stages: Mapping[str, str] = attrs.field(factory=dict)
     externals: Mapping[str, str] = attrs.field(factory=dict)
@@ -29,8 +30,11 @@ class Lock:
 
 def make_lock(workspace: Workspace, hashes: Hashes) -> Lock:
     """The lock for the current hashes."""
+    images = {str(t.label) for t in workspace.targets if t.image is not None}
+    targets = {str(k): v for k, v in hashes.targets.items()}
     return Lock(
-        targets={str(k): v for k, v in sorted(hashes.targets.items(), key=lambda i: str(i[0]))},
+        images={k: v for k, v in sorted(targets.items()) if k in images},
+        targets={k: v for k, v in sorted(targets.items()) if k not in images},
         stages={str(k): r.hash for k, r in sorted(hashes.stages.items(), key=lambda i: str(i[0]))},
         externals={k: e.image for k, e in sorted(workspace.externals.items())},
     )
@@ -41,6 +45,7 @@ def render_lock(lock: Lock) -> str:
     document = {
         "version": LOCK_VERSION,
         "external": dict(sorted(lock.externals.items())),
+        "images": dict(sorted(lock.images.items())),
         "targets": dict(sorted(lock.targets.items())),
         "stages": dict(sorted(lock.stages.items())),
     }
@@ -60,7 +65,7 @@ def parse_lock(text: str, file: str) -> Lock:
             file=file, key="version",
         )  # fmt: skip
     tables = {}
-    for key in ("targets", "stages", "external"):
+    for key in ("images", "targets", "stages", "external"):
         table = data.get(key, {})
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
             raise BaselineError("expected a table of strings", file=file, key=key)
@@ -69,4 +74,9 @@ def parse_lock(text: str, file: str) -> Lock:
             if bad:
                 raise BaselineError("expected sha256:<64 hex>", file=file, key=f"{key}.{bad[0]}")
         tables[key] = table
-    return Lock(targets=tables["targets"], stages=tables["stages"], externals=tables["external"])
+    return Lock(
+        images=tables["images"],
+        targets=tables["targets"],
+        stages=tables["stages"],
+        externals=tables["external"],
+    )

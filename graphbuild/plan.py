@@ -180,7 +180,7 @@ def make_plan(
     entries = dict(stage_entries)
     for target in graph.images:
         output = stage_entries[str(graph.outputs[target.label])]
-        previous = baseline.targets.get(str(target.label))
+        previous = baseline.images.get(str(target.label))
         status = output.status if previous is not None else NEW
         if previous is not None and previous == output.hash:
             status = UNCHANGED
@@ -192,8 +192,9 @@ def make_plan(
             str(target.label), "image", output.hash, previous, status, tuple(reasons),
             chain if status == REBUILD else (),
         )  # fmt: skip
-    for label, previous in baseline.targets.items():
-        if label not in entries and label not in {str(t) for t in graph.targets}:
+    current_images = {str(t.label) for t in graph.images}
+    for label, previous in baseline.images.items():
+        if label not in current_images:
             entries[label] = Entry(label, "image", None, previous, REMOVED)
     return Plan(entries=tuple(e for _, e in sorted(entries.items())))
 

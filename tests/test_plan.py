@@ -1,0 +1,184 @@
+"""`graphbuild plan`: statuses and reasons on the example workspace (the issue's scenarios)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.conftest import run
+
+API_SOURCE = "images/api/src/api/__init__.py"
+
+
+def plan_json(workspace: Path, *extra: str) -> dict:
+    result = run("plan", "--format", "json", *extra, cwd=workspace)
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def statuses(plan: dict, kind: str = "image") -> dict[str, str]:
+    return {t["label"]: t["status"] for t in plan["targets"] if t["kind"] == kind}
+
+
+def test_lock_then_check_passes(example: Path):
+    assert run("lock", cwd=example).code == 0
+    result = run("plan", "--check", cwd=example)
+    assert result.code == 0, result.out
+    assert "Nothing to rebuild." in result.out
+
+
+def test_bundled_lock_is_current(example: Path):
+    assert run("plan", "--check", cwd=example).code == 0
+
+
+def test_source_edit_rebuilds_that_app_only(example: Path, json_snapshot):
+    run("lock", cwd=example)
+    with open(example / API_SOURCE, "a") as handle:
+        handle.write("# a new line\n")
+    plan = plan_json(example)
+    assert statuses(plan) == {
+        "//images/api:api": "rebuild",
+        "//images/worker:worker@3.11": "unchanged",
+        "//images/worker:worker@3.13": "unchanged",
+    }
+    api = next(t for t in plan["targets"] if t["label"] == "//images/api:api")
+    assert api["reasons"] == [{"kind": "input_changed", "path": API_SOURCE}]
+    assert [t["label"] for t in plan["targets"] if t["status"] != "unchanged"] == ["//images/api:api"]
+    assert json.dumps(plan, indent=2) + "\n" == json_snapshot
+    assert run("plan", "--check", cwd=example).code == 1
+
+
+def test_source_edit_text_output(example: Path, text_snapshot):
+    run("lock", cwd=example)
+    with open(example / API_SOURCE, "a") as handle:
+        handle.write("# a new line\n")
+    result = run("plan", cwd=example)
+    assert result.code == 0
+    assert result.out == text_snapshot
+
+
+def test_touching_mtimes_changes_nothing(example: Path):
+    run("lock", cwd=example)
+    for path in example.rglob("*"):
+        if path.is_file():
+            os.utime(path, (2_000_000_000, 2_000_000_000))
+    assert run("plan", "--check", cwd=example).code == 0
+    shutil.rmtree(example / ".graphbuild")
+    assert run("plan", "--check", cwd=example).code == 0
+
+
+def test_base_change_rebuilds_every_dependent_image_as_upstream(example: Path, json_snapshot):
+    run("lock", cwd=example)
+    build = example / "images/base/BUILD.toml"
+    build.write_text(build.read_text().replace("2026-11-23", "2026-11-30"))
+    plan = plan_json(example)
+    assert set(statuses(plan).values()) == {"rebuild"}
+    for target in plan["targets"]:
+        if target["kind"] == "image":
+            assert {r["kind"] for r in target["reasons"]} == {"upstream"}
+            assert target["chain"][-1].startswith("//images/base:os@")
+    os_stage = next(t for t in plan["targets"] if t["label"] == "//images/base:os@bookworm")
+    assert os_stage["reasons"] == [{"kind": "definition_changed", "key": "args.REFRESH"}]
+    assert json.dumps(plan, indent=2) + "\n" == json_snapshot
+
+
+def test_step_edit_is_a_definition_change(example: Path):
+    run("lock", cwd=example)
+    build = example / "images/worker/BUILD.toml"
+    build.write_text(build.read_text().replace('"WORKDIR /app"', '"WORKDIR /srv"'))
+    plan = plan_json(example)
+    assert statuses(plan)["//images/worker:worker@3.13"] == "rebuild"
+    worker = next(t for t in plan["targets"] if t["label"] == "//images/worker:worker@3.13")
+    assert worker["reasons"] == [{"kind": "definition_changed", "key": "steps[2]"}]
+
+
+def test_external_pin_change_is_a_base_change(example: Path):
+    run("lock", cwd=example)
+    root = example / "BUILD.toml"
+    root.write_text(root.read_text().replace("a29215f6", "b29215f6"))
+    plan = plan_json(example)
+    trixie = next(t for t in plan["targets"] if t["label"] == "//images/base:os@trixie")
+    assert trixie["reasons"][0]["kind"] == "base_changed"
+    assert trixie["reasons"][0]["new"].startswith("debian:trixie-slim@sha256:b29215f6")
+    assert statuses(plan)["//images/worker:worker@3.11"] == "unchanged"
+
+
+def test_executable_bit_is_an_input_change(example: Path):
+    run("lock", cwd=example)
+    os.chmod(example / API_SOURCE, 0o755)
+    plan = plan_json(example)
+    api = next(t for t in plan["targets"] if t["label"] == "//images/api:api")
+    assert api["reasons"] == [
+        {"kind": "input_mode_changed", "path": API_SOURCE, "old": "-x", "new": "+x"}
+    ]
+
+
+def test_added_and_removed_files_and_targets(example: Path):
+    run("lock", cwd=example)
+    (example / "images/api/src/api/extra.py").write_text("X = 1\n")
+    shutil.rmtree(example / "images/worker")
+    plan = plan_json(example)
+    api = next(t for t in plan["targets"] if t["label"] == "//images/api:api")
+    assert api["reasons"] == [{"kind": "input_added", "path": "images/api/src/api/extra.py"}]
+    assert statuses(plan)["//images/worker:worker@3.11"] == "removed"
+    assert statuses(plan, "stage")["//images/worker:worker@3.11#builder"] == "removed"
+
+
+def test_without_a_lock_everything_is_new(example: Path):
+    (example / "graphbuild.lock").unlink()
+    plan = plan_json(example)
+    assert set(statuses(plan).values()) == {"new"}
+    assert run("plan", "--check", cwd=example).code == 1
+
+
+def git(workspace: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=workspace, check=True, capture_output=True,
+                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"})  # fmt: skip
+
+
+def test_fresh_clone_names_changed_files_from_the_committed_tree(example: Path):
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    shutil.rmtree(example / ".graphbuild", ignore_errors=True)
+    with open(example / API_SOURCE, "a") as handle:
+        handle.write("# edit\n")
+    plan = plan_json(example)
+    api = next(t for t in plan["targets"] if t["label"] == "//images/api:api")
+    assert api["reasons"] == [{"kind": "input_changed", "path": API_SOURCE}]
+
+
+def test_since_ref_compares_with_the_lock_at_that_commit(example: Path):
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    with open(example / "images/worker/requirements.txt", "a") as handle:
+        handle.write("idna==3.7\n")
+    run("lock", cwd=example)
+    git(example, "commit", "-qam", "bump")
+    shutil.rmtree(example / ".graphbuild")
+    assert run("plan", "--check", cwd=example).code == 0
+    plan = plan_json(example, "--since", "HEAD~1")
+    assert statuses(plan)["//images/api:api"] == "unchanged"
+    builder = next(t for t in plan["targets"] if t["label"] == "//images/worker:worker@3.11#builder")
+    assert builder["reasons"] == [
+        {"kind": "input_changed", "path": "images/worker/requirements.txt"}
+    ]
+
+
+def test_since_unknown_ref_is_bad_input(example: Path):
+    git(example, "init", "-q")
+    result = run("plan", "--since", "nope", cwd=example)
+    assert result.code == 2
+    assert result.err == "graphbuild: error: --since nope: unknown git revision\n"
+
+
+def test_corrupt_lock_is_bad_input(example: Path):
+    (example / "graphbuild.lock").write_text("version = 1\n[stages]\n'//a:b' = 'md5:x'\n")
+    result = run("plan", cwd=example)
+    assert result.code == 2
+    assert result.err == "graphbuild: error: graphbuild.lock: stages.//a:b: expected sha256:<64 hex>\n"
