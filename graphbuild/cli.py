@@ -32,8 +32,13 @@ class Parser(argparse.ArgumentParser):
 def make_parser() -> Parser:
     """The argument parser of every subcommand."""
     parser = Parser(prog="graphbuild", description=__doc__)
-    parser.add_argument("-C", dest="directory", metavar="DIR", default=".",
-                        help="run in DIR (the workspace is found at or above it)")  # fmt: skip
+    parser.add_argument(
+        "-C",
+        dest="directory",
+        metavar="DIR",
+        default=".",
+        help="run in DIR (the workspace is found at or above it)",
+    )
     parser.add_argument("--version", action="version", version=f"graphbuild {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     plan = commands.add_parser("plan", help="show what rebuilds and why")
@@ -88,8 +93,10 @@ def run_lock(args: argparse.Namespace, root: Path) -> int:
     write_atomic(path, render_lock(lock))
     records = load_records(root / CACHE_DIR)
     save_records(root / CACHE_DIR, records, analysis.hashes.stages.values())
-    print(f"wrote {analysis.workspace.settings.lock}: {len(lock.images)} images, "
-          f"{len(lock.targets)} other targets, {len(lock.stages)} stages")
+    print(
+        f"wrote {analysis.workspace.settings.lock}: {len(lock.images)} images, "
+        f"{len(lock.targets)} other targets, {len(lock.stages)} stages"
+    )
     return EXIT_OK
 
 
@@ -107,6 +114,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
-
-
-

@@ -147,11 +147,12 @@ def class_end(segment: str, start: int) -> int:
 
 
 def join(package: str, path: str) -> str:
-    """The workspace-relative form of a package-relative path."""
+    """The workspace-relative form of a package-relative path (a trailing '/' is kept)."""
+    slash = "/" if path.endswith("/") else ""
     path = path.strip("/")
     if path in ("", "."):
         return package or "."
-    return f"{package}/{path}" if package else path
+    return (f"{package}/{path}" if package else path) + slash
 
 
 def match_inputs(tree: Tree, package: str, pattern: str) -> list[str]:

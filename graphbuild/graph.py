@@ -61,8 +61,11 @@ def link(workspace: Workspace, expansions: list[Expansion]) -> Graph:
                 other = stages[stage.label]
                 raise GraphError(
                     f"stage name clashes with {other.file} {other.key or 'target'}",
-                    file=stage.file, line=stage.line, label=str(stage.label), key=stage.key or "name",
-                )  # fmt: skip
+                    file=stage.file,
+                    line=stage.line,
+                    label=str(stage.label),
+                    key=stage.key or "name",
+                )
             stages[stage.label] = stage
     outputs = {e.target.label: e.output for e in expansions}
     variants: dict[Label, list[Label]] = {}
@@ -96,10 +99,14 @@ def check_ref(
         if ref.external == "scratch" or ref.external in workspace.externals:
             return None
         raise GraphError(
-            f"unknown external image @{ref.external}{suggest(ref.external or '', workspace.externals)}"
+            f"unknown external image @{ref.external}"
+            f"{suggest(ref.external or '', workspace.externals)}"
             " (declare it as [external.NAME] in the root BUILD.toml)",
-            file=stage.file, line=stage.line, label=str(stage.label), key=key,
-        )  # fmt: skip
+            file=stage.file,
+            line=stage.line,
+            label=str(stage.label),
+            key=key,
+        )
     label = ref.label
     if label in outputs:
         return outputs[label]
@@ -109,13 +116,19 @@ def check_ref(
         names = ", ".join(str(v) for v in sorted(variants[label]))
         raise GraphError(
             f"{label} is a matrix target: name one of its variants ({names})",
-            file=stage.file, line=stage.line, label=str(stage.label), key=key,
-        )  # fmt: skip
+            file=stage.file,
+            line=stage.line,
+            label=str(stage.label),
+            key=key,
+        )
     known = [str(x) for x in (*targets, *stages)]
     raise GraphError(
         f"unknown label {label}{suggest(str(label), known)}",
-        file=stage.file, line=stage.line, label=str(stage.label), key=key,
-    )  # fmt: skip
+        file=stage.file,
+        line=stage.line,
+        label=str(stage.label),
+        key=key,
+    )
 
 
 def ref_key(stage: Stage, ref: Ref) -> str:
@@ -140,4 +153,6 @@ def check_acyclic(dag: nx.DiGraph, stages: Mapping[Label, Stage]) -> None:
     nodes = nodes[start:] + nodes[:start]
     path = " -> ".join(str(n) for n in [*nodes, nodes[0]])
     first = stages[nodes[0]]
-    raise GraphError(f"dependency cycle: {path}", file=first.file, line=first.line, label=str(nodes[0]))
+    raise GraphError(
+        f"dependency cycle: {path}", file=first.file, line=first.line, label=str(nodes[0])
+    )

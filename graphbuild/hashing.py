@@ -76,7 +76,9 @@ def sha256_hex(data: bytes) -> str:
 
 def stage_args(stage: Stage, workspace_args: Mapping[str, str]) -> dict[str, str]:
     """The build args a stage uses: its own, and the workspace's that its steps mention."""
-    used = set().union(*(used_args(s, workspace_args) for s in stage.steps)) if stage.steps else set()
+    used = (
+        set().union(*(used_args(s, workspace_args) for s in stage.steps)) if stage.steps else set()
+    )
     return {**{n: workspace_args[n] for n in sorted(used)}, **dict(stage.args)}
 
 

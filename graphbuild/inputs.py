@@ -28,8 +28,11 @@ def stage_inputs(stage: Stage, tree: Tree) -> tuple[str, ...]:
         if not matched:
             raise InputError(
                 f"input {pattern!r} matches no file{why_nothing(tree, stage.package, pattern)}",
-                file=stage.file, line=stage.line, label=str(stage.label), key=key,
-            )  # fmt: skip
+                file=stage.file,
+                line=stage.line,
+                label=str(stage.label),
+                key=key,
+            )
         for path in matched:
             check_link(tree, path, stage, key)
         files.update(matched)
@@ -40,8 +43,11 @@ def stage_inputs(stage: Stage, tree: Tree) -> tuple[str, ...]:
             if not copied:
                 raise InputError(
                     f"{step.instruction} source {src.path!r} ({shown}) matches no file",
-                    file=stage.file, line=stage.line, label=str(stage.label), key=step.key,
-                )  # fmt: skip
+                    file=stage.file,
+                    line=stage.line,
+                    label=str(stage.label),
+                    key=step.key,
+                )
             undeclared = sorted(set(copied) - files)
             if undeclared:
                 more = f" and {len(undeclared) - 1} more" if len(undeclared) > 1 else ""
@@ -49,8 +55,11 @@ def stage_inputs(stage: Stage, tree: Tree) -> tuple[str, ...]:
                     f"{step.instruction} source {src.path!r} copies {undeclared[0]}{more}, which "
                     f"{'is' if len(undeclared) == 1 else 'are'} not among the stage's inputs "
                     "(declare them in inputs so the hash covers them)",
-                    file=stage.file, line=stage.line, label=str(stage.label), key=step.key,
-                )  # fmt: skip
+                    file=stage.file,
+                    line=stage.line,
+                    label=str(stage.label),
+                    key=step.key,
+                )
     return tuple(sorted(files))
 
 
@@ -75,8 +84,11 @@ def check_link(tree: Tree, path: str, stage: Stage, key: str) -> None:
     if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
         raise InputError(
             f"input {path} is a symlink to {target!r}, outside the workspace",
-            file=stage.file, line=stage.line, label=str(stage.label), key=key,
-        )  # fmt: skip
+            file=stage.file,
+            line=stage.line,
+            label=str(stage.label),
+            key=key,
+        )
 
 
 def all_input_files(inputs: Mapping[Label, tuple[str, ...]]) -> list[str]:

@@ -106,7 +106,9 @@ def parse_toml(text: str, file: str) -> dict[str, Any]:
         if match:
             line, column = int(match.group(1)), int(match.group(2))
             message = message[: match.start()]
-        raise LoadError(f"TOML syntax error: {message}", file=file, line=line, column=column) from None
+        raise LoadError(
+            f"TOML syntax error: {message}", file=file, line=line, column=column
+        ) from None
 
 
 def target_lines(text: str) -> list[int]:
@@ -155,7 +157,10 @@ def load_workspace(root: Path) -> Workspace:
             text, data = read_build_file(root, file)
             packages.append(load_package(data, text, file, file.rpartition("/")[0]))
     return Workspace(
-        settings=settings, externals=freeze(externals), packages=tuple(packages), skipped=tuple(skipped)
+        settings=settings,
+        externals=freeze(externals),
+        packages=tuple(packages),
+        skipped=tuple(skipped),
     )
 
 
@@ -172,7 +177,10 @@ def load_root_tables(data: dict[str, Any], file: str) -> tuple[Settings, dict[st
         raise error("workspace", "expected a table")
     raw = check_table(table, WORKSPACE_SCHEMA, error, "workspace.")
     if not SYNTAX_RE.match(raw["dockerfile_syntax"]):
-        raise error("workspace.dockerfile_syntax", f"expected a version like '1.2', got {raw['dockerfile_syntax']!r}")
+        raise error(
+            "workspace.dockerfile_syntax",
+            f"expected a version like '1.2', got {raw['dockerfile_syntax']!r}",
+        )
     for key in ("dockerfile", "bake", "lock"):
         check_output_path(raw[key], lambda m, k=key: error(f"workspace.{k}", m))
     if raw["registry"] is not None and not raw["registry"].strip():
@@ -221,8 +229,14 @@ def load_package(data: dict[str, Any], text: str, file: str, package: str) -> Pa
     allowed = {"target"} | ({"workspace", "external"} if package == "" else set())
     for key in data:
         if key not in allowed:
-            hint = " (only the root BUILD.toml may have it)" if key in ("workspace", "external") else ""
-            raise LoadError(f"unknown top-level key{hint or suggest(key, allowed)}", file=file, key=key)
+            hint = (
+                " (only the root BUILD.toml may have it)"
+                if key in ("workspace", "external")
+                else ""
+            )
+            raise LoadError(
+                f"unknown top-level key{hint or suggest(key, allowed)}", file=file, key=key
+            )
     try:
         check_package(package)
     except LabelError as err:
@@ -239,8 +253,11 @@ def load_package(data: dict[str, Any], text: str, file: str, package: str) -> Pa
             if target.label in first_seen:
                 raise LoadError(
                     f"duplicate target (first declared at {file}:{first_seen[target.label]})",
-                    file=file, line=start, label=str(target.label), key="name",
-                )  # fmt: skip
+                    file=file,
+                    line=start,
+                    label=str(target.label),
+                    key="name",
+                )
             first_seen[target.label] = start
             targets.append(target)
     return Package(path=package, file=file, targets=tuple(targets))

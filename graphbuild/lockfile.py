@@ -62,8 +62,9 @@ def parse_lock(text: str, file: str) -> Lock:
         raise BaselineError(
             f"unsupported lock version {data.get('version')!r} (expected {LOCK_VERSION}); "
             "run `graphbuild lock` to rewrite it",
-            file=file, key="version",
-        )  # fmt: skip
+            file=file,
+            key="version",
+        )
     tables = {}
     for key in ("images", "targets", "stages", "external"):
         table = data.get(key, {})

@@ -31,7 +31,10 @@ def variants(matrix: dict[str, Any], error: ErrorFn) -> list[tuple[str, dict[str
         named = []
         for name, values in sorted(matrix.items()):
             if not VALUE_RE.match(name):
-                raise error(f"matrix.{name}", f"invalid variant name {name!r}: use letters, digits, '.', '_', '-'")
+                raise error(
+                    f"matrix.{name}",
+                    f"invalid variant name {name!r}: use letters, digits, '.', '_', '-'",
+                )
             if not values:
                 raise error(f"matrix.{name}", "a variant needs at least one key")
             for key in values:
@@ -49,7 +52,9 @@ def variants(matrix: dict[str, Any], error: ErrorFn) -> list[tuple[str, dict[str
             raise error(f"matrix.{key}", "needs at least one value")
         for value in values:
             if not VALUE_RE.match(value):
-                raise error(f"matrix.{key}", f"invalid value {value!r}: use letters, digits, '.', '_', '-'")
+                raise error(
+                    f"matrix.{key}", f"invalid value {value!r}: use letters, digits, '.', '_', '-'"
+                )
         if len(set(values)) != len(values):
             raise error(f"matrix.{key}", "values repeat")
     keys = sorted(matrix)

@@ -1,4 +1,4 @@
-"""The data model: frozen attrs classes for the workspace, its targets and the stages they expand to."""
+"""The data model: frozen attrs classes for the workspace, targets and the stages they make."""
 
 from __future__ import annotations
 

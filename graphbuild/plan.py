@@ -34,7 +34,7 @@ class Reason:
         """The reason in words."""
         texts = {
             "input_changed": f"input changed: {self.path}",
-            "input_mode_changed": f"input permissions changed: {self.path} ({self.old} -> {self.new})",
+            "input_mode_changed": f"input mode changed: {self.path} ({self.old} -> {self.new})",
             "input_added": f"input added: {self.path}",
             "input_removed": f"input removed: {self.path}",
             "definition_changed": f"definition changed: {self.key}",
@@ -132,7 +132,9 @@ def compare_records(old: StageRecord, new: StageRecord) -> list[Reason]:
             own.append(Reason("input_changed", path=path))
         elif before[1] != after[1]:
             modes = ("-x", "+x")
-            own.append(Reason("input_mode_changed", path=path, old=modes[before[1]], new=modes[after[1]]))
+            own.append(
+                Reason("input_mode_changed", path=path, old=modes[before[1]], new=modes[after[1]])
+            )
     for name in sorted(old.args.keys() | new.args.keys()):
         if old.args.get(name) != new.args.get(name):
             own.append(Reason("definition_changed", key=f"args.{name}"))
@@ -176,7 +178,9 @@ def make_plan(
     for label, previous in baseline.stages.items():
         if label not in stage_entries:
             stage_entries[label] = Entry(label, "stage", None, previous, REMOVED)
-    stage_entries = {k: attrs.evolve(e, chain=first_cause(k, stage_entries)) for k, e in stage_entries.items()}
+    stage_entries = {
+        k: attrs.evolve(e, chain=first_cause(k, stage_entries)) for k, e in stage_entries.items()
+    }
     entries = dict(stage_entries)
     for target in graph.images:
         output = stage_entries[str(graph.outputs[target.label])]
@@ -187,11 +191,20 @@ def make_plan(
         reasons = output.reasons if str(target.label) == output.label else ()
         if status == REBUILD and not reasons:
             reasons = (Reason("upstream", label=output.label),)
-        chain = (str(target.label), *output.chain) if output.label != str(target.label) else output.chain
+        chain = (
+            (str(target.label), *output.chain)
+            if output.label != str(target.label)
+            else output.chain
+        )
         entries[str(target.label)] = Entry(
-            str(target.label), "image", output.hash, previous, status, tuple(reasons),
+            str(target.label),
+            "image",
+            output.hash,
+            previous,
+            status,
+            tuple(reasons),
             chain if status == REBUILD else (),
-        )  # fmt: skip
+        )
     current_images = {str(t.label) for t in graph.images}
     for label, previous in baseline.images.items():
         if label not in current_images:

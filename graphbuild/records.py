@@ -21,7 +21,7 @@ def load_records(cache_dir: Path) -> dict[str, StageRecord]:
         if magic != RECORDS_MAGIC:
             return {}
         return {h: StageRecord.from_json(r) for h, r in data.items()}
-    except Exception:  # noqa: BLE001 - any damage means: rebuild the cache, never trust it
+    except Exception:
         return {}
 
 

@@ -77,7 +77,9 @@ def _describe(value: Any) -> str:
         odd = next((v for v in value if not isinstance(v, str)), value[0])
         return f"an array holding {_describe(odd)}"
     if isinstance(value, dict) and value:
-        odd = next((v for v in value.values() if not isinstance(v, str)), next(iter(value.values())))
+        odd = next(
+            (v for v in value.values() if not isinstance(v, str)), next(iter(value.values()))
+        )
         return f"a table holding {_describe(odd)}"
     return names.get(type(value), type(value).__name__)
 
@@ -108,7 +110,8 @@ def check_table(
             raise error(path, f"expected {TYPE_NAMES[spec.type]}, got {_describe(value)}")
         if spec.type == "list[table]" and spec.table is not None:
             value = [
-                check_table(item, spec.table, error, f"{path}[{i}].") for i, item in enumerate(value)
+                check_table(item, spec.table, error, f"{path}[{i}].")
+                for i, item in enumerate(value)
             ]
         result[key] = value
     return result

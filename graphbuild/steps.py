@@ -11,12 +11,27 @@ from graphbuild.labels import parse_label
 from graphbuild.model import Part, Ref, Src, Step
 
 INSTRUCTIONS = frozenset(
-    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE HEALTHCHECK LABEL RUN SHELL STOPSIGNAL USER VOLUME "
-    "WORKDIR".split()
+    [
+        "ADD",
+        "ARG",
+        "CMD",
+        "COPY",
+        "ENTRYPOINT",
+        "ENV",
+        "EXPOSE",
+        "HEALTHCHECK",
+        "LABEL",
+        "RUN",
+        "SHELL",
+        "STOPSIGNAL",
+        "USER",
+        "VOLUME",
+        "WORKDIR",
+    ]
 )
 REJECTED = {
     "FROM": "a stage's parent is its 'from' key, not a step",
-    "ONBUILD": "ONBUILD runs in images built on this one, outside the graph, so it cannot be hashed",
+    "ONBUILD": "it runs in images built on this one, outside the graph, so it cannot be hashed",
     "MAINTAINER": "MAINTAINER is deprecated; use LABEL org.opencontainers.image.authors=…",
 }
 URL_RE = re.compile(r"(https?://|git@|git://)")

@@ -35,8 +35,16 @@ def test_glob(pattern: str, path: str, matches: bool):
 
 
 def make_tree(root: Path) -> None:
-    for path in ("BUILD.toml", "app/BUILD.toml", "app/src/a.py", "app/src/b.txt", "app/lib/BUILD.toml",
-                 "app/lib/c.py", ".git/HEAD", "app/.graphbuild/x"):  # fmt: skip
+    for path in (
+        "BUILD.toml",
+        "app/BUILD.toml",
+        "app/src/a.py",
+        "app/src/b.txt",
+        "app/lib/BUILD.toml",
+        "app/lib/c.py",
+        ".git/HEAD",
+        "app/.graphbuild/x",
+    ):
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(path)
 
@@ -52,8 +60,12 @@ def test_inputs_stop_at_nested_packages_but_copies_do_not(tmp_path: Path):
     tree = scan_tree(tmp_path, ["", "app", "app/lib"])
     assert match_inputs(tree, "app", "**/*.py") == ["app/src/a.py"]
     assert match_context(tree, "app", ".") == [
-        "app/BUILD.toml", "app/lib/BUILD.toml", "app/lib/c.py", "app/src/a.py", "app/src/b.txt",
-    ]  # fmt: skip
+        "app/BUILD.toml",
+        "app/lib/BUILD.toml",
+        "app/lib/c.py",
+        "app/src/a.py",
+        "app/src/b.txt",
+    ]
 
 
 def test_symlinks_are_recorded_not_followed(tmp_path: Path):

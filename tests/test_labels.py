@@ -31,7 +31,18 @@ def test_relative_label_takes_the_current_package():
 
 @pytest.mark.parametrize(
     "text",
-    ["images/api:api", "//", ":x", "//a:B", "//a:", "//../x:y", "//a:x@", "//a:x#", " //a:x", "//a/:x"],
+    [
+        "images/api:api",
+        "//",
+        ":x",
+        "//a:B",
+        "//a:",
+        "//../x:y",
+        "//a:x@",
+        "//a:x#",
+        " //a:x",
+        "//a/:x",
+    ],
 )
 def test_invalid_labels_are_rejected(text: str):
     with pytest.raises(LabelError):

@@ -46,7 +46,9 @@ def test_source_edit_rebuilds_that_app_only(example: Path, json_snapshot):
     }
     api = next(t for t in plan["targets"] if t["label"] == "//images/api:api")
     assert api["reasons"] == [{"kind": "input_changed", "path": API_SOURCE}]
-    assert [t["label"] for t in plan["targets"] if t["status"] != "unchanged"] == ["//images/api:api"]
+    assert [t["label"] for t in plan["targets"] if t["status"] != "unchanged"] == [
+        "//images/api:api"
+    ]
     assert json.dumps(plan, indent=2) + "\n" == json_snapshot
     assert run("plan", "--check", cwd=example).code == 1
 
@@ -135,9 +137,19 @@ def test_without_a_lock_everything_is_new(example: Path):
 
 
 def git(workspace: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=workspace, check=True, capture_output=True,
-                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"})  # fmt: skip
+    subprocess.run(
+        ["git", *args],
+        cwd=workspace,
+        check=True,
+        capture_output=True,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.invalid",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        },
+    )
 
 
 def test_fresh_clone_names_changed_files_from_the_committed_tree(example: Path):
@@ -164,7 +176,9 @@ def test_since_ref_compares_with_the_lock_at_that_commit(example: Path):
     assert run("plan", "--check", cwd=example).code == 0
     plan = plan_json(example, "--since", "HEAD~1")
     assert statuses(plan)["//images/api:api"] == "unchanged"
-    builder = next(t for t in plan["targets"] if t["label"] == "//images/worker:worker@3.11#builder")
+    builder = next(
+        t for t in plan["targets"] if t["label"] == "//images/worker:worker@3.11#builder"
+    )
     assert builder["reasons"] == [
         {"kind": "input_changed", "path": "images/worker/requirements.txt"}
     ]
@@ -181,4 +195,6 @@ def test_corrupt_lock_is_bad_input(example: Path):
     (example / "graphbuild.lock").write_text("version = 1\n[stages]\n'//a:b' = 'md5:x'\n")
     result = run("plan", cwd=example)
     assert result.code == 2
-    assert result.err == "graphbuild: error: graphbuild.lock: stages.//a:b: expected sha256:<64 hex>\n"
+    assert (
+        result.err == "graphbuild: error: graphbuild.lock: stages.//a:b: expected sha256:<64 hex>\n"
+    )

@@ -35,16 +35,22 @@ def make_stage(
     prefix = f"{key}." if key else ""
 
     def error(sub: str, message: str) -> LoadError:
-        return LoadError(message, file=target.file, line=target.line, label=str(label), key=prefix + sub)
+        return LoadError(
+            message, file=target.file, line=target.line, label=str(label), key=prefix + sub
+        )
 
     if table.get("from") is None:
         raise error("from", "missing required key (a label, @external or 'scratch')")
     parent = parse_parent(table["from"], target.label.package, lambda m: error("from", m))
     steps = tuple(
         parse_step(
-            text, target.label.package, file=target.file, label=str(label),
-            key=f"{prefix}steps[{i}]", line=target.line,
-        )  # fmt: skip
+            text,
+            target.label.package,
+            file=target.file,
+            label=str(label),
+            key=f"{prefix}steps[{i}]",
+            line=target.line,
+        )
         for i, text in enumerate(table.get("steps") or ())
     )
     for i, pattern in enumerate(table.get("inputs") or ()):
@@ -94,8 +100,11 @@ def expand_stages(target: Target, settings: Settings) -> Expansion:
         raise LoadError(
             f"give either [[target.stage]] tables or the stage keys ({', '.join(sorted(own))}) "
             "on the target, not both",
-            file=target.file, line=target.line, label=str(target.label), key=sorted(own)[0],
-        )  # fmt: skip
+            file=target.file,
+            line=target.line,
+            label=str(target.label),
+            key=sorted(own)[0],
+        )
     if not tables:
         stages = (make_stage(target, settings, None, own, ""),)
     else:
@@ -105,21 +114,29 @@ def expand_stages(target: Target, settings: Settings) -> Expansion:
         if stage.label in seen:
             raise LoadError(
                 f"duplicate stage name (also {seen[stage.label]})",
-                file=target.file, line=target.line, label=str(stage.label), key=f"{stage.key}.name",
-            )  # fmt: skip
+                file=target.file,
+                line=target.line,
+                label=str(stage.label),
+                key=f"{stage.key}.name",
+            )
         seen[stage.label] = stage.key
     output = next((s.label for s in stages if s.label == target.label), stages[-1].label)
     return Expansion(target=target, stages=stages, output=output)
 
 
-def stage_from_table(target: Target, settings: Settings, index: int, table: Mapping[str, Any]) -> Stage:
+def stage_from_table(
+    target: Target, settings: Settings, index: int, table: Mapping[str, Any]
+) -> Stage:
     """The index-th [[target.stage]] table; its name defaults to the target's name."""
     key = f"stage[{index}]"
     name = table.get("name") or target.label.name
     try:
         check_name(name, "stage name")
     except Exception as err:
-        raise LoadError(str(err), file=target.file, line=target.line, label=str(target.label), key=f"{key}.name") from None
+        raise LoadError(
+            str(err), file=target.file, line=target.line, label=str(target.label), key=f"{key}.name"
+        ) from None
     return make_stage(target, settings, name, table, key)
+
 
 RULE = Rule(name="stages", schema=SCHEMA, expand=expand_stages)
