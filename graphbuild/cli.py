@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from graphbuild import __version__
-from graphbuild.baseline import lock_at, lock_text_at, read_lock, records_at
+from graphbuild.baseline import lock_at, lock_text_at, read_lock, records_at, repo_prefix
+from graphbuild.emit.bake import render_rebuild_group
+from graphbuild.emit.outputs import drift, rebuild_path, render_outputs
 from graphbuild.errors import GraphbuildError
 from graphbuild.hashing import StageRecord
+from graphbuild.labels import parse_label
 from graphbuild.load import find_root
 from graphbuild.lockfile import Lock, make_lock, render_lock
 from graphbuild.pipeline import CACHE_DIR, Analysis, analyze
@@ -46,6 +49,17 @@ def make_parser() -> Parser:
     plan.add_argument("--format", choices=("text", "json"), default="text")
     plan.add_argument("--check", action="store_true", help="exit 1 when anything would rebuild")
     commands.add_parser("lock", help="write the lock file with the current hashes")
+    emit = commands.add_parser("emit", help="write the Dockerfile, the bake file and the lock")
+    emit.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; print a diff and exit 1 when the files on disk differ",
+    )
+    emit.add_argument(
+        "--since",
+        metavar="REF",
+        help="baseline of the rebuild group: the lock at REF (default: the lock on disk)",
+    )
     return parser
 
 
@@ -100,7 +114,55 @@ def run_lock(args: argparse.Namespace, root: Path) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"plan": run_plan, "lock": run_lock}
+def read_text(path: Path) -> str | None:
+    """A file's text, or None when it does not exist."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as err:
+        raise GraphbuildError(f"cannot read {path.name}: {err}") from None
+
+
+def run_emit(args: argparse.Namespace, root: Path) -> int:
+    """`graphbuild emit [--check]`."""
+    analysis = analyze(root)
+    outputs = render_outputs(analysis.graph, analysis.hashes, repo_prefix(root) is not None)
+    if args.check:
+        diffs = [drift(p, read_text(root / p), text) for p, text in outputs.files.items()]
+        diffs = [d for d in diffs if d]
+        sys.stdout.write("".join(diffs))
+        if diffs:
+            print(
+                "graphbuild: emitted files are out of date: run `graphbuild emit`", file=sys.stderr
+            )
+            return EXIT_CHANGES
+        return EXIT_OK
+    lock, records, _ = baseline_for(analysis, args.since)
+    plan = make_plan(analysis.graph, analysis.hashes, lock, records)
+    rebuilt = [
+        parse_label(e.label)
+        for e in plan.entries
+        if e.kind == "image" and e.status in ("rebuild", "new")
+    ]
+    settings = analysis.workspace.settings
+    files = {
+        **outputs.files,
+        rebuild_path(settings.bake): render_rebuild_group(analysis.graph, rebuilt),
+    }
+    for path, text in files.items():
+        write_atomic(root / path, text)
+    save_records(root / CACHE_DIR, records, analysis.hashes.stages.values(), lock.stages.values())
+    merged = sum(len(s.labels) - 1 for s in outputs.stages)
+    print(
+        f"wrote {settings.dockerfile} ({len(outputs.stages)} stages; {merged} merged into "
+        f"shared ones), {settings.bake} ({len(analysis.graph.images)} images; "
+        f"{len(rebuilt)} to rebuild in {rebuild_path(settings.bake)}), {settings.lock}"
+    )
+    return EXIT_OK
+
+
+COMMANDS = {"plan": run_plan, "lock": run_lock, "emit": run_emit}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -69,9 +69,13 @@ class Tree:
         return {p: tuple(files) for p, files in owned.items()}
 
 
-def scan_tree(root: Path, packages: Iterable[str], skipped: Iterable[str] = ()) -> Tree:
-    """lstat every file below `root`, skipping .git and .graphbuild folders and `skipped` ones."""
+def scan_tree(
+    root: Path, packages: Iterable[str], skipped: Iterable[str] = (), exclude: Iterable[str] = ()
+) -> Tree:
+    """lstat every file below `root`, skipping .git and .graphbuild folders, the `skipped`
+    folders and every file or folder an `exclude` glob matches."""
     skip = frozenset(skipped)
+    excluded = [glob_regex(p) for p in exclude]
     entries: dict[str, Entry] = {}
     problems: dict[str, str] = {}
     stack = [""]
@@ -85,6 +89,8 @@ def scan_tree(root: Path, packages: Iterable[str], skipped: Iterable[str] = ()) 
         with scanner:
             for item in scanner:
                 path = f"{rel}/{item.name}" if rel else item.name
+                if excluded and any(r.match(path) for r in excluded):
+                    continue
                 st = item.stat(follow_symlinks=False)
                 if stat.S_ISDIR(st.st_mode):
                     if item.name not in SKIP_DIRS and path not in skip:

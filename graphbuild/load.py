@@ -15,7 +15,7 @@ from graphbuild.labels import Label, check_name, check_package
 from graphbuild.matrix import expand_matrix
 from graphbuild.model import ExternalImage, Package, Settings, Target, Workspace
 from graphbuild.rules import RULES
-from graphbuild.schema import Key, check_table, freeze, suggest
+from graphbuild.schema import Key, check_args, check_platforms, check_table, freeze, suggest
 
 BUILD_FILE = "BUILD.toml"
 SKIP_DIRS = frozenset({"node_modules", "__pycache__"})
@@ -32,7 +32,7 @@ WORKSPACE_SCHEMA = {
     "cache_from": Key("list[str]", default=[]),
     "cache_to": Key("list[str]", default=[]),
     "source": Key("str"),
-    "exclude": Key("list[str]", default=[]),
+    "exclude": Key("list[str]", default=["**/__pycache__", "**/*.pyc"]),
 }
 EXTERNAL_SCHEMA = {"image": Key("str", required=True)}
 COMMON_TARGET_SCHEMA = {
@@ -42,8 +42,9 @@ COMMON_TARGET_SCHEMA = {
     "matrix": Key("matrix", default={}),
 }
 IMAGE_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
-SYNTAX_RE = re.compile(r"1\.\d+\Z")
 TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+SYNTAX_RE = re.compile(r"1\.\d+\Z")
+WORKSPACE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 
 
 def find_root(start: Path) -> Path:
@@ -61,8 +62,8 @@ def find_root(start: Path) -> Path:
 
 
 def find_build_files(root: Path, exclude: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
-    """Workspace-relative paths of every BUILD.toml (sorted), and the folders left out: those
-    `exclude` names and nested workspaces (a BUILD.toml with its own [workspace] table)."""
+    """Workspace-relative paths of every BUILD.toml (sorted), and the nested workspaces left
+    out (folders whose BUILD.toml has its own [workspace] table); `exclude` folders are skipped."""
     found, skipped = [], []
     excluded = [glob_regex(p) for p in exclude]
     for folder, dirs, files in os.walk(root):
@@ -73,7 +74,9 @@ def find_build_files(root: Path, exclude: tuple[str, ...] = ()) -> tuple[list[st
             path = f"{rel}/{d}" if rel else d
             if d.startswith(".") or d in SKIP_DIRS:
                 continue
-            if any(r.match(path) for r in excluded) or is_nested_workspace(root / path):
+            if any(r.match(path) for r in excluded):
+                continue
+            if is_nested_workspace(root / path):
                 skipped.append(path)
                 continue
             keep.append(d)
@@ -176,6 +179,16 @@ def load_root_tables(data: dict[str, Any], file: str) -> tuple[Settings, dict[st
     if not isinstance(table, dict):
         raise error("workspace", "expected a table")
     raw = check_table(table, WORKSPACE_SCHEMA, error, "workspace.")
+    if not WORKSPACE_NAME_RE.match(raw["name"]):
+        raise error(
+            "workspace.name", f"invalid name {raw['name']!r}: use letters, digits, '_', '.', '-'"
+        )
+    check_args(raw["args"], error, "workspace.args.")
+    check_platforms(raw["platforms"], error, "workspace.platforms")
+    for key in ("source", "registry"):
+        value = raw[key]
+        if value is not None and (not value.strip() or any(c.isspace() for c in value)):
+            raise error(f"workspace.{key}", f"must be non-empty with no white space, got {value!r}")
     if not SYNTAX_RE.match(raw["dockerfile_syntax"]):
         raise error(
             "workspace.dockerfile_syntax",
@@ -183,8 +196,6 @@ def load_root_tables(data: dict[str, Any], file: str) -> tuple[Settings, dict[st
         )
     for key in ("dockerfile", "bake", "lock"):
         check_output_path(raw[key], lambda m, k=key: error(f"workspace.{k}", m))
-    if raw["registry"] is not None and not raw["registry"].strip():
-        raise error("workspace.registry", "must not be empty")
     settings = Settings(
         name=raw["name"],
         registry=raw["registry"],

@@ -72,7 +72,7 @@ class Workspace:
     settings: Settings
     externals: Mapping[str, ExternalImage]
     packages: tuple[Package, ...]
-    skipped: tuple[str, ...] = ()  # folders left out: excluded ones and nested workspaces
+    skipped: tuple[str, ...] = ()  # nested workspaces: folders left out of this one
 
     @property
     def targets(self) -> tuple[Target, ...]:
@@ -109,6 +109,7 @@ class Step:
     instruction: str
     parts: tuple[Part, ...]
     key: str
+    flags: tuple[str, ...] = ()  # names of the leading --flags of RUN, COPY and ADD
 
     @property
     def refs(self) -> tuple[Ref, ...]:

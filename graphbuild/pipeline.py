@@ -34,7 +34,12 @@ def analyze(root: Path, use_cache: bool = True) -> Analysis:
     """Load, link, check and hash the workspace at `root`."""
     workspace = load_workspace(root)
     graph = build_graph(workspace)
-    tree = scan_tree(root, (p.path for p in workspace.packages), workspace.skipped)
+    tree = scan_tree(
+        root,
+        (p.path for p in workspace.packages),
+        workspace.skipped,
+        workspace.settings.exclude,
+    )
     inputs = resolve_inputs(graph, tree)
     cache_dir = root / CACHE_DIR if use_cache else None
     digests = digest_files(root, tree, all_input_files(inputs), cache_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -10,6 +11,26 @@ from typing import Any
 import attrs
 
 from graphbuild.errors import LoadError
+
+ARG_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+PLATFORM_RE = re.compile(r"[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_]+)?\Z")
+
+
+def check_args(args: dict[str, str], error: Callable[[str, str], LoadError], prefix: str) -> None:
+    """Build args: shell-variable names, one-line values."""
+    for name, value in args.items():
+        if not ARG_NAME_RE.match(name):
+            raise error(f"{prefix}{name}", "build arg names are letters, digits and '_'")
+        if "\n" in value or "\r" in value:
+            raise error(f"{prefix}{name}", "build arg values must be one line")
+
+
+def check_platforms(platforms: list[str], error: Callable[[str, str], LoadError], key: str) -> None:
+    """Platforms look like os/arch[/variant]."""
+    for platform in platforms:
+        if not PLATFORM_RE.match(platform):
+            raise error(key, f"invalid platform {platform!r} (expected os/arch, e.g. linux/amd64)")
+
 
 TYPE_NAMES = {
     "str": "a string",

@@ -34,6 +34,11 @@ REJECTED = {
     "ONBUILD": "it runs in images built on this one, outside the graph, so it cannot be hashed",
     "MAINTAINER": "MAINTAINER is deprecated; use LABEL org.opencontainers.image.authors=…",
 }
+KNOWN_FLAGS = {
+    "RUN": ("mount", "network", "security"),
+    "COPY": ("from", "chown", "chmod", "link", "exclude", "parents"),
+    "ADD": ("chown", "chmod", "link", "checksum", "keep-git-dir", "exclude"),
+}
 URL_RE = re.compile(r"(https?://|git@|git://)")
 FLAG_RE = re.compile(r"--([a-z-]+)(?:=(\S*))?\Z")
 
@@ -62,6 +67,11 @@ def parse_step(
     if instruction not in ("COPY", "ADD", "RUN"):
         return Step(instruction, (f"{instruction} {rest}".rstrip(),), key)
     flags, body = split_flags(rest)
+    for name, _ in flags:
+        if name not in KNOWN_FLAGS[instruction]:
+            known = ", ".join(f"--{f}" for f in KNOWN_FLAGS[instruction])
+            raise error(f"unknown {instruction} flag --{name} (known: {known})")
+    names = tuple(name for name, _ in flags)
     parts: list[Part] = [instruction]
     copy_from = None
     for name, value in flags:
@@ -76,9 +86,9 @@ def parse_step(
     if instruction == "RUN":
         if body:
             parts += [" ", body]
-        return Step(instruction, tuple(parts), key)
+        return Step(instruction, tuple(parts), key, names)
     parts += copy_args(instruction, body, copy_from is not None, error)
-    return Step(instruction, tuple(parts), key)
+    return Step(instruction, tuple(parts), key, names)
 
 
 def split_flags(rest: str) -> tuple[list[tuple[str, str | None]], str]:

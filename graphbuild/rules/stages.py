@@ -9,7 +9,7 @@ from graphbuild.errors import LoadError
 from graphbuild.labels import Label, check_name
 from graphbuild.model import Expansion, Ref, Settings, Stage, Target
 from graphbuild.rules.base import Rule
-from graphbuild.schema import Key
+from graphbuild.schema import Key, check_args, check_platforms
 from graphbuild.steps import parse_ref, parse_step
 
 STAGE_KEYS = {
@@ -53,6 +53,8 @@ def make_stage(
         )
         for i, text in enumerate(table.get("steps") or ())
     )
+    check_args(dict(table.get("args") or {}), error, "args.")
+    check_platforms(list(table.get("platforms") or ()), error, "platforms")
     for i, pattern in enumerate(table.get("inputs") or ()):
         check_pattern(pattern, lambda m, i=i: error(f"inputs[{i}]", m))
     return Stage(

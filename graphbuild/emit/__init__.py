@@ -1,0 +1,1 @@
+"""Emitters: the combined Dockerfile, its ignore file and the bake file."""

@@ -1,0 +1,149 @@
+"""The `docker buildx bake` file (JSON) that builds every image from the one Dockerfile.
+
+Written attributes, as the buildx bake file reference defines them (JSON form, the same
+names as HCL): `variable.NAME.default`; `group.NAME.targets`; per target `context` (relative
+to where bake runs: the workspace root), `dockerfile` (relative to the context), `target`
+(the stage), `tags`, `labels`, `args`, `platforms`, `cache-from`, `cache-to`. Every value we
+did not write ourselves has `${` escaped as `$${`, since bake interpolates `${…}` in JSON too.
+
+The `rebuild` group depends on a baseline (the lock before this emit, or a git ref), not on
+the tree, so it lives in a separate override file merged with `-f … -f …`: the main bake file
+stays a pure function of the workspace and `emit --check` stays meaningful.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import networkx as nx
+
+from graphbuild.errors import EmitError
+from graphbuild.graph import Graph
+from graphbuild.hashing import Hashes
+from graphbuild.labels import Label
+from graphbuild.model import Target
+from graphbuild.steps import used_args
+
+REVISION_VARIABLE = "GRAPHBUILD_REVISION"
+BAKE_NAME_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]+")
+
+
+def escape(value: str) -> str:
+    """A literal value for bake, which would otherwise interpolate `${…}`."""
+    return value.replace("${", "$${")
+
+
+def bake_name(text: str) -> str:
+    """A bake target or group name (`^[a-zA-Z0-9_-]+$`) derived from an image name or value."""
+    return BAKE_NAME_UNSAFE.sub("-", text).strip("-") or "image"
+
+
+def image_ref(registry: str | None, image: str, digest: str) -> str:
+    """`{registry}/{image}:{first 12 hex of the hash}`."""
+    tag = f"{image}:{digest.removeprefix('sha256:')[:12]}"
+    return f"{registry.rstrip('/')}/{tag}" if registry else tag
+
+
+def image_args(graph: Graph, target: Target) -> dict[str, str]:
+    """The workspace args any stage of the image uses (stage-level args stay ARG defaults)."""
+    workspace_args = dict(graph.workspace.settings.args)
+    if not workspace_args:
+        return {}
+    output = graph.outputs[target.label]
+    used: set[str] = set()
+    for label in {output, *nx.ancestors(graph.dag, output)}:
+        stage = graph.stages[label]
+        own = dict(stage.args)
+        for step in stage.steps:
+            used |= {n for n in used_args(step, workspace_args) if n not in own}
+    return {n: escape(workspace_args[n]) for n in sorted(used)}
+
+
+def bake_targets(
+    graph: Graph, hashes: Hashes, names: Mapping[Label, str], in_git: bool
+) -> dict[str, dict[str, Any]]:
+    """Bake target name -> attributes, one per image target."""
+    settings = graph.workspace.settings
+    targets: dict[str, dict[str, Any]] = {}
+    owners: dict[str, Target] = {}
+    for target in graph.images:
+        assert target.image is not None
+        name = bake_name(target.image)
+        if name in owners:
+            raise EmitError(
+                f"bake target name {name!r} is also derived from {owners[name].label}: "
+                "give one of them another image name",
+                file=target.file,
+                line=target.line,
+                label=str(target.label),
+                key="image",
+            )
+        owners[name] = target
+        digest = hashes.targets[target.label]
+        labels = {
+            "org.opencontainers.image.title": escape(target.image),
+            "dev.graphbuild.hash": digest,
+            "dev.graphbuild.label": escape(str(target.label)),
+        }
+        if settings.source:
+            labels["org.opencontainers.image.source"] = escape(settings.source)
+        if in_git:
+            labels["org.opencontainers.image.revision"] = "${" + REVISION_VARIABLE + "}"
+        substitutions = {"{registry}": settings.registry or "", "{image}": target.image}
+        targets[name] = {
+            "context": ".",
+            "dockerfile": escape(settings.dockerfile),
+            "target": names[graph.outputs[target.label]],
+            "tags": [escape(image_ref(settings.registry, target.image, digest))],
+            "labels": dict(sorted(labels.items())),
+            "args": image_args(graph, target),
+            "platforms": [escape(p) for p in hashes.stages[graph.outputs[target.label]].platforms],
+            "cache-from": [escape(fill(c, substitutions)) for c in settings.cache_from],
+            "cache-to": [escape(fill(c, substitutions)) for c in settings.cache_to],
+        }
+    return targets
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """Replace `{registry}` and `{image}` in a cache reference."""
+    for key, value in values.items():
+        template = template.replace(key, value)
+    return template
+
+
+def matrix_groups(graph: Graph, names_by_label: Mapping[Label, str]) -> dict[str, list[str]]:
+    """One group per matrix value (`python-3-11`), holding the images built with it."""
+    groups: dict[str, list[str]] = {}
+    for target in graph.images:
+        for key, value in target.matrix:
+            groups.setdefault(bake_name(f"{key}-{value}"), []).append(names_by_label[target.label])
+    return {g: sorted(members) for g, members in sorted(groups.items())}
+
+
+def render_bake(graph: Graph, hashes: Hashes, names: Mapping[Label, str], in_git: bool) -> str:
+    """The bake file: every image target, the `default` group and one group per matrix value."""
+    targets = bake_targets(graph, hashes, names, in_git)
+    by_label = {t.label: bake_name(t.image or "") for t in graph.images}
+    groups = {"default": sorted(targets), **matrix_groups(graph, by_label)}
+    clash = sorted(set(groups) & set(targets))
+    if clash:
+        raise EmitError(
+            f"bake group {clash[0]!r} has the name of an image target", file="BUILD.toml"
+        )
+    document: dict[str, Any] = {}
+    if in_git:
+        document["variable"] = {REVISION_VARIABLE: {"default": ""}}
+    document["group"] = {g: {"targets": members} for g, members in groups.items()}
+    document["target"] = targets
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def render_rebuild_group(graph: Graph, rebuilt: Iterable[Label]) -> str:
+    """The override bake file holding only the `rebuild` group."""
+    wanted = set(rebuilt)
+    members = sorted(bake_name(t.image or "") for t in graph.images if t.label in wanted)
+    document = {"group": {"rebuild": {"targets": members}}}
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,55 @@
+"""Every file `graphbuild emit` writes, as path -> text, rendered before anything is written."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+
+import attrs
+
+from graphbuild.emit.bake import render_bake
+from graphbuild.emit.dockerfile import render_dockerfile, render_dockerignore
+from graphbuild.emit.names import EmittedStage, emitted_stages
+from graphbuild.graph import Graph
+from graphbuild.hashing import Hashes
+from graphbuild.lockfile import make_lock, render_lock
+
+
+@attrs.frozen
+class Outputs:
+    """The checked files (a pure function of the workspace) and what the Dockerfile holds."""
+
+    files: Mapping[str, str]
+    stages: tuple[EmittedStage, ...]
+
+
+def rebuild_path(bake_path: str) -> str:
+    """Where the baseline-dependent `rebuild` group goes: beside the bake file."""
+    stem = bake_path.removesuffix(".json")
+    return f"{stem}.rebuild.json"
+
+
+def render_outputs(graph: Graph, hashes: Hashes, in_git: bool) -> Outputs:
+    """The Dockerfile, its ignore file, the bake file and the lock."""
+    settings = graph.workspace.settings
+    stages, names = emitted_stages(graph, hashes)
+    files = {
+        settings.dockerfile: render_dockerfile(graph, stages, names),
+        f"{settings.dockerfile}.dockerignore": render_dockerignore(
+            settings.exclude, graph.workspace.skipped
+        ),
+        settings.bake: render_bake(graph, hashes, names, in_git),
+        settings.lock: render_lock(make_lock(graph.workspace, hashes)),
+    }
+    return Outputs(files=files, stages=tuple(stages))
+
+
+def drift(path: str, on_disk: str | None, wanted: str) -> str:
+    """A unified diff from the file on disk to what emit would write ('' when equal)."""
+    if on_disk == wanted:
+        return ""
+    before = [] if on_disk is None else on_disk.splitlines(keepends=True)
+    after = wanted.splitlines(keepends=True)
+    diff = difflib.unified_diff(before, after, f"a/{path}", f"b/{path}")
+    text = "".join(line if line.endswith("\n") else line + "\n" for line in diff)
+    return text or f"--- a/{path}\n+++ b/{path}\n(differs only in line endings)\n"
