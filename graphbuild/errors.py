@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 
 class GraphbuildError(Exception):
     """A user-facing failure; renders itself as one line naming file, line, target and key."""
@@ -23,6 +25,11 @@ class GraphbuildError(Exception):
         self.column = column
         self.label = label
         self.key = key
+
+    @classmethod
+    def at(cls, place: Any, key: str | None, message: str) -> Self:
+        """An error about `place` (a Stage or Target: anything with file, line and label)."""
+        return cls(message, file=place.file, line=place.line, label=str(place.label), key=key)
 
     def where(self) -> str:
         """The location prefix: `file:line:column`, as far as it is known."""

@@ -59,12 +59,10 @@ def link(workspace: Workspace, expansions: list[Expansion]) -> Graph:
         for stage in expansion.stages:
             if stage.label in stages:
                 other = stages[stage.label]
-                raise GraphError(
+                raise GraphError.at(
+                    stage,
+                    stage.key or "name",
                     f"stage name clashes with {other.file} {other.key or 'target'}",
-                    file=stage.file,
-                    line=stage.line,
-                    label=str(stage.label),
-                    key=stage.key or "name",
                 )
             stages[stage.label] = stage
     outputs = {e.target.label: e.output for e in expansions}
@@ -98,14 +96,12 @@ def check_ref(
     if ref.label is None:
         if ref.external == "scratch" or ref.external in workspace.externals:
             return None
-        raise GraphError(
+        raise GraphError.at(
+            stage,
+            key,
             f"unknown external image @{ref.external}"
             f"{suggest(ref.external or '', workspace.externals)}"
             " (declare it as [external.NAME] in the root BUILD.toml)",
-            file=stage.file,
-            line=stage.line,
-            label=str(stage.label),
-            key=key,
         )
     label = ref.label
     if label in outputs:
@@ -114,20 +110,16 @@ def check_ref(
         return label
     if label in variants:
         names = ", ".join(str(v) for v in sorted(variants[label]))
-        raise GraphError(
+        raise GraphError.at(
+            stage,
+            key,
             f"{label} is a matrix target: name one of its variants ({names})",
-            file=stage.file,
-            line=stage.line,
-            label=str(stage.label),
-            key=key,
         )
     known = [str(x) for x in (*targets, *stages)]
-    raise GraphError(
+    raise GraphError.at(
+        stage,
+        key,
         f"unknown label {label}{suggest(str(label), known)}",
-        file=stage.file,
-        line=stage.line,
-        label=str(stage.label),
-        key=key,
     )
 
 

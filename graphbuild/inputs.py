@@ -26,12 +26,10 @@ def stage_inputs(stage: Stage, tree: Tree) -> tuple[str, ...]:
         key = f"{prefix}inputs[{i}]"
         matched = match_inputs(tree, stage.package, pattern)
         if not matched:
-            raise InputError(
+            raise InputError.at(
+                stage,
+                key,
                 f"input {pattern!r} matches no file{why_nothing(tree, stage.package, pattern)}",
-                file=stage.file,
-                line=stage.line,
-                label=str(stage.label),
-                key=key,
             )
         for path in matched:
             check_link(tree, path, stage, key)
@@ -41,24 +39,20 @@ def stage_inputs(stage: Stage, tree: Tree) -> tuple[str, ...]:
             copied = match_context(tree, stage.package, src.path)
             shown = join(stage.package, src.path)
             if not copied:
-                raise InputError(
+                raise InputError.at(
+                    stage,
+                    step.key,
                     f"{step.instruction} source {src.path!r} ({shown}) matches no file",
-                    file=stage.file,
-                    line=stage.line,
-                    label=str(stage.label),
-                    key=step.key,
                 )
             undeclared = sorted(set(copied) - files)
             if undeclared:
                 more = f" and {len(undeclared) - 1} more" if len(undeclared) > 1 else ""
-                raise InputError(
+                raise InputError.at(
+                    stage,
+                    step.key,
                     f"{step.instruction} source {src.path!r} copies {undeclared[0]}{more}, which "
                     f"{'is' if len(undeclared) == 1 else 'are'} not among the stage's inputs "
                     "(declare them in inputs so the hash covers them)",
-                    file=stage.file,
-                    line=stage.line,
-                    label=str(stage.label),
-                    key=step.key,
                 )
     return tuple(sorted(files))
 
@@ -82,12 +76,10 @@ def check_link(tree: Tree, path: str, stage: Stage, key: str) -> None:
         return
     resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
     if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
-        raise InputError(
+        raise InputError.at(
+            stage,
+            key,
             f"input {path} is a symlink to {target!r}, outside the workspace",
-            file=stage.file,
-            line=stage.line,
-            label=str(stage.label),
-            key=key,
         )
 
 

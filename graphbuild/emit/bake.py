@@ -73,13 +73,11 @@ def bake_targets(
         assert target.image is not None
         name = bake_name(target.image)
         if name in owners:
-            raise EmitError(
+            raise EmitError.at(
+                target,
+                "image",
                 f"bake target name {name!r} is also derived from {owners[name].label}: "
                 "give one of them another image name",
-                file=target.file,
-                line=target.line,
-                label=str(target.label),
-                key="image",
             )
         owners[name] = target
         digest = hashes.targets[target.label]

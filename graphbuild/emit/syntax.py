@@ -57,23 +57,19 @@ def check_floor(stages: list[Stage], floor: str) -> None:
         for step in stage.steps:
             for flag in step.flags:
                 if (step.instruction, flag) in LABS_ONLY:
-                    raise EmitError(
+                    raise EmitError.at(
+                        stage,
+                        step.key,
                         f"{step.instruction} --{flag} exists only in the labs Dockerfile frontend, "
                         "which graphbuild does not emit",
-                        file=stage.file,
-                        line=stage.line,
-                        label=str(stage.label),
-                        key=step.key,
                     )
             for feature, version in needs(step):
                 if version_key(version) > version_key(floor):
-                    raise EmitError(
+                    raise EmitError.at(
+                        stage,
+                        step.key,
                         f"{feature} needs Dockerfile syntax {version}, above the workspace's "
                         f"floor {floor} (raise [workspace] dockerfile_syntax to use it)",
-                        file=stage.file,
-                        line=stage.line,
-                        label=str(stage.label),
-                        key=step.key,
                     )
 
 
