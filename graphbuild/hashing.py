@@ -25,6 +25,7 @@ class StageRecord:
     parent: str  # a stage label, or an external image reference
     parent_hash: str | None  # the parent stage's hash; None for an external image
     steps: tuple[str, ...]  # rendered with labels, so a definition change reads as one
+    step_keys: tuple[str, ...]  # the BUILD.toml key each step came from, for reasons
     refs: Mapping[str, str]  # label -> hash of every stage the steps read from
     inputs: Mapping[str, tuple[str, bool, bool]]  # path -> (sha256, executable, symlink)
     args: Mapping[str, str]
@@ -34,6 +35,7 @@ class StageRecord:
         """A plain dict for the record cache."""
         return attrs.asdict(self, recurse=False) | {
             "steps": list(self.steps),
+            "step_keys": list(self.step_keys),
             "refs": dict(self.refs),
             "inputs": {k: list(v) for k, v in self.inputs.items()},
             "args": dict(self.args),
@@ -49,6 +51,7 @@ class StageRecord:
             parent=data["parent"],
             parent_hash=data["parent_hash"],
             steps=tuple(data["steps"]),
+            step_keys=tuple(data["step_keys"]),
             refs=dict(data["refs"]),
             inputs={k: tuple(v) for k, v in data["inputs"].items()},
             args=dict(data["args"]),
@@ -125,6 +128,7 @@ def hash_graph(
             parent=ref_name(stage.parent) if parent_label else ref_value(stage.parent),
             parent_hash=records[parent_label].hash if parent_label else None,
             steps=tuple(render_step(s, stage.package, ref_name) for s in stage.steps),
+            step_keys=tuple(s.key for s in stage.steps),
             refs=dict(sorted(refs.items())),
             inputs={p: (d.sha256, d.executable, d.symlink) for p, d in sorted(files.items())},
             args=args,

@@ -38,7 +38,7 @@ EXTERNAL_SCHEMA = {"image": Key("str", required=True)}
 COMMON_TARGET_SCHEMA = {
     "name": Key("str", required=True),
     "rule": Key("str", required=True),
-    "image": Key("str|bool", default=False),
+    "image": Key("str|bool"),
     "matrix": Key("matrix", default={}),
 }
 IMAGE_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
@@ -297,8 +297,18 @@ def load_target(
         raise error("rule", f"missing required key (one of: {', '.join(sorted(RULES))})")
     if not isinstance(rule_name, str) or rule_name not in RULES:
         raise error("rule", f"unknown rule {rule_name!r}{suggest(str(rule_name), RULES)}")
-    schema = {**COMMON_TARGET_SCHEMA, **RULES[rule_name].schema}
+    rule = RULES[rule_name]
+    schema = {**COMMON_TARGET_SCHEMA, **rule.schema}
     raw = check_table(table, schema, error)
+    if raw["image"] is None:
+        raw["image"] = rule.image_default
+    if rule.matrix_sugar and raw.get(rule.matrix_sugar[0]):
+        list_key, matrix_key, value_key = rule.matrix_sugar
+        if raw["matrix"]:
+            raise error(list_key, f"give either {list_key} or matrix, not both")
+        raw["matrix"] = {matrix_key: raw[list_key]}
+        if raw.get(value_key) is None:
+            raw[value_key] = "{{" + matrix_key + "}}"
     targets = []
     for variant, values, config in expand_matrix(raw, error):
         label = Label(package, name, variant)

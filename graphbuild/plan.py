@@ -110,13 +110,15 @@ def compare_records(old: StageRecord, new: StageRecord) -> list[Reason]:
     elif old.parent_hash != new.parent_hash:
         upstream.append(Reason("upstream", label=new.parent))
     if len(old.steps) != len(new.steps):
-        own.append(Reason("definition_changed", key="steps"))
+        keys = dict.fromkeys(k for k in new.step_keys if k not in old.step_keys) or {"steps": None}
+        own += [Reason("definition_changed", key=key) for key in keys]
     else:
-        own += [
-            Reason("definition_changed", key=f"steps[{i}]")
+        changed = [
+            new.step_keys[i]
             for i, (a, b) in enumerate(zip(old.steps, new.steps, strict=True))
             if a != b
         ]
+        own += [Reason("definition_changed", key=key) for key in dict.fromkeys(changed)]
     upstream += [
         Reason("upstream", label=label)
         for label, digest in new.refs.items()

@@ -9,8 +9,8 @@ from pathlib import Path
 from graphbuild.hashing import StageRecord
 from graphbuild.writes import write_atomic
 
-RECORDS_FILE = "records.v1.pickle"
-RECORDS_MAGIC = "graphbuild-records-1"
+RECORDS_FILE = "records.v2.pickle"
+RECORDS_MAGIC = "graphbuild-records-2"
 
 
 def load_records(cache_dir: Path) -> dict[str, StageRecord]:

@@ -42,6 +42,8 @@ TYPE_NAMES = {
     "str|bool": "a string or true/false",
     "list[table]": "an array of tables",
     "matrix": "a table of value arrays, or a table of named variant tables",
+    "table[table[str]]": "a table of tables of strings",
+    "list[str|int]": "an array of strings or integers",
 }
 
 
@@ -85,6 +87,12 @@ def _type_ok(value: Any, type_name: str) -> bool:
         return isinstance(value, dict) and (
             _type_ok(value, "table[list[str]]")
             or all(_type_ok(v, "table[str]") for v in value.values())
+        )
+    if type_name == "table[table[str]]":
+        return isinstance(value, dict) and all(_type_ok(v, "table[str]") for v in value.values())
+    if type_name == "list[str|int]":
+        return isinstance(value, list) and all(
+            isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)) for v in value
         )
     if type_name == "list[table]":
         return isinstance(value, list) and all(isinstance(v, dict) for v in value)

@@ -50,9 +50,9 @@ def test_example_emits_valid_files(
 def test_example_shares_a_stage_between_images(example: Path):
     run("emit", cwd=example)
     text = (example / "build/Dockerfile").read_text()
-    shared = "# //images/api:api#build-tools, //images/worker:worker@3.11#build-tools\n"
+    shared = "# //images/api:api#runtime-base, //images/worker:worker@3.11#runtime-base\n"
     assert text.count(shared) == 1
-    assert text.count("FROM images-api-build-tools AS") == 2  # api's and worker 3.11's builders
+    assert text.count("FROM images-api-runtime-base AS") == 2  # the api and worker 3.11 images
 
 
 def test_checked_in_files_are_current():
@@ -160,8 +160,11 @@ def test_rebuild_group_lists_changed_images(example: Path):
 def test_failed_emit_leaves_previous_files_intact(example: Path):
     run("emit", cwd=example)
     before = {p: p.read_bytes() for p in (example / "build").iterdir()}
-    build = example / "images/api/BUILD.toml"
-    build.write_text(build.read_text().replace('"WORKDIR /app"', '"COPY --link src/ /x/"'))
+    with open(example / "images/api/BUILD.toml", "a") as build:
+        build.write(
+            '\n[[target]]\nname = "extra"\nrule = "stages"\nfrom = ":api"\n'
+            'inputs = ["src/**"]\nsteps = ["COPY --link src/ /x/"]\n'
+        )
     result = run("emit", cwd=example)
     assert result.code == 2
     assert "COPY --link needs Dockerfile syntax 1.4" in result.err

@@ -41,14 +41,17 @@ def test_source_edit_rebuilds_that_app_only(example: Path, json_snapshot):
     plan = plan_json(example)
     assert statuses(plan) == {
         "//images/api:api": "rebuild",
+        "//images/api:api-dev": "rebuild",
         "//images/worker:worker@3.11": "unchanged",
         "//images/worker:worker@3.13": "unchanged",
     }
     api = next(t for t in plan["targets"] if t["label"] == "//images/api:api")
     assert api["reasons"] == [{"kind": "input_changed", "path": API_SOURCE}]
-    assert [t["label"] for t in plan["targets"] if t["status"] != "unchanged"] == [
-        "//images/api:api"
-    ]
+    dev = next(t for t in plan["targets"] if t["label"] == "//images/api:api-dev")
+    assert dev["reasons"] == [{"kind": "upstream", "label": "//images/api:api"}]
+    assert dev["chain"] == ["//images/api:api-dev", "//images/api:api"]
+    changed = [t["label"] for t in plan["targets"] if t["status"] != "unchanged"]
+    assert changed == ["//images/api:api", "//images/api:api-dev"]
     assert json.dumps(plan, indent=2) + "\n" == json_snapshot
     assert run("plan", "--check", cwd=example).code == 1
 
@@ -83,18 +86,19 @@ def test_base_change_rebuilds_every_dependent_image_as_upstream(example: Path, j
             assert {r["kind"] for r in target["reasons"]} == {"upstream"}
             assert target["chain"][-1].startswith("//images/base:os@")
     os_stage = next(t for t in plan["targets"] if t["label"] == "//images/base:os@bookworm")
-    assert os_stage["reasons"] == [{"kind": "definition_changed", "key": "args.REFRESH"}]
+    assert os_stage["reasons"] == [{"kind": "definition_changed", "key": "refresh"}]
     assert json.dumps(plan, indent=2) + "\n" == json_snapshot
 
 
 def test_step_edit_is_a_definition_change(example: Path):
     run("lock", cwd=example)
     build = example / "images/worker/BUILD.toml"
-    build.write_text(build.read_text().replace('"WORKDIR /app"', '"WORKDIR /srv"'))
+    build.write_text(build.read_text().replace('"-m", "worker"', '"-m", "worker.main"'))
     plan = plan_json(example)
     assert statuses(plan)["//images/worker:worker@3.13"] == "rebuild"
     worker = next(t for t in plan["targets"] if t["label"] == "//images/worker:worker@3.13")
-    assert worker["reasons"] == [{"kind": "definition_changed", "key": "steps[2]"}]
+    assert worker["reasons"] == [{"kind": "definition_changed", "key": "cmd"}]
+    assert statuses(plan)["//images/api:api"] == "unchanged"
 
 
 def test_external_pin_change_is_a_base_change(example: Path):

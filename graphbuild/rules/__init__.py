@@ -5,10 +5,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from graphbuild.model import Expansion, Settings, Target
-from graphbuild.rules import stages
+from graphbuild.rules import (
+    distro_base,
+    python_app,
+    python_dev,
+    python_interpreter,
+    python_wheels,
+    stages,
+)
 from graphbuild.rules.base import Rule
 
-RULES: Mapping[str, Rule] = {rule.name: rule for rule in (stages.RULE,)}
+RULES: Mapping[str, Rule] = {
+    rule.name: rule
+    for rule in (
+        stages.RULE,
+        distro_base.RULE,
+        python_interpreter.RULE,
+        python_wheels.RULE,
+        python_app.RULE,
+        python_dev.RULE,
+    )
+}
 
 
 def expand(target: Target, settings: Settings) -> Expansion:

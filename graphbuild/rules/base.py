@@ -17,3 +17,5 @@ class Rule:
     name: str
     schema: Mapping[str, Key]
     expand: Callable[[Target, Settings], Expansion]
+    image_default: bool = False  # whether its targets are images unless `image = false`
+    matrix_sugar: tuple[str, str, str] | None = None  # (list key, matrix key, value key)

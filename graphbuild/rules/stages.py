@@ -29,8 +29,10 @@ def make_stage(
     name: str | None,
     table: Mapping[str, Any],
     key: str,
+    step_keys: Sequence[str] | None = None,
 ) -> Stage:
-    """Build one Stage of `target` from a validated stage table found at key path `key`."""
+    """Build one Stage of `target` from a validated stage table found at key path `key`;
+    `step_keys` names the key each step came from (rules name the key that made it)."""
     label = target.label.with_stage(None if name in (None, target.label.name) else name)
     prefix = f"{key}." if key else ""
 
@@ -48,7 +50,7 @@ def make_stage(
             target.label.package,
             file=target.file,
             label=str(label),
-            key=f"{prefix}steps[{i}]",
+            key=step_keys[i] if step_keys else f"{prefix}steps[{i}]",
             line=target.line,
         )
         for i, text in enumerate(table.get("steps") or ())

@@ -4,77 +4,91 @@
 
 # //images/base:os@bookworm
 FROM debian:bookworm-slim@sha256:d5d3f9c23164ea16f31852f95bd5959aad1c5e854332fe00f7b3a20fcc9f635c AS images-base-os-bookworm
-ARG REFRESH="2026-11-23"
-RUN echo "security refresh $REFRESH" && apt-get update && apt-get -y upgrade --no-install-recommends && rm -rf /var/lib/apt/lists/*
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
+RUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked echo "security refresh 2026-11-23" && apt-get update && apt-get -y upgrade --no-install-recommends && apt-get install -y --no-install-recommends ca-certificates tzdata
 
 # //images/base:os@trixie
 FROM debian:trixie-slim@sha256:a29215f6a35e51e22adffa17f89e9d2ef06214e64a2bad10d765c46aea49f11f AS images-base-os-trixie
-ARG REFRESH="2026-11-23"
-RUN echo "security refresh $REFRESH" && apt-get update && apt-get -y upgrade --no-install-recommends && rm -rf /var/lib/apt/lists/*
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
+RUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked echo "security refresh 2026-11-23" && apt-get update && apt-get -y upgrade --no-install-recommends && apt-get install -y --no-install-recommends ca-certificates tzdata
 
 # //images/base:python@3.11
 FROM images-base-os-bookworm AS images-base-python-3.11
-RUN apt-get update && apt-get install -y --no-install-recommends python3.11 python3.11-venv && rm -rf /var/lib/apt/lists/*
-RUN ln -s /usr/bin/python3.11 /usr/local/bin/python
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends python3.11 python3.11-venv
+RUN ln -sf /usr/bin/python3.11 /usr/local/bin/python
 
-# //images/api:api#build-tools, //images/worker:worker@3.11#build-tools
-FROM images-base-python-3.11 AS images-api-build-tools
-RUN apt-get update && apt-get install -y --no-install-recommends build-essential libpq-dev && rm -rf /var/lib/apt/lists/*
+# //images/api:api#runtime-base, //images/worker:worker@3.11#runtime-base
+FROM images-base-python-3.11 AS images-api-runtime-base
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
+
+# //images/base:python@3.11#dev
+FROM images-base-python-3.11 AS images-base-python-3.11-dev
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config python3.11-dev
 
 # //images/api:api#builder
-FROM images-api-build-tools AS images-api-builder
-RUN python -m venv /opt/venv
-COPY images/api/requirements.txt /tmp/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/pip /opt/venv/bin/pip install --require-virtualenv -r /tmp/requirements.txt
+FROM images-base-python-3.11-dev AS images-api-builder
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq-dev
+COPY images/api/requirements.txt /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --wheel-dir /wheels -r /build/requirements.txt
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-index --find-links /wheels -r /build/requirements.txt
 
 # //images/api:api
-FROM images-base-python-3.11 AS images-api
-RUN apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/lib/apt/lists/*
+FROM images-api-runtime-base AS images-api
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq5
 COPY --from=images-api-builder /opt/venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
 WORKDIR /app
-COPY images/api/src/ /app/
-USER 10001:10001
 EXPOSE 8000
+HEALTHCHECK --interval=30s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"]
+USER 10001:10001
 CMD ["python", "-m", "api"]
+COPY images/api/src/ /app/
+
+# //images/api:api-dev
+FROM images-api AS images-api-api-dev
+USER root
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl less procps strace
+USER 10001:10001
 
 # //images/base:python@3.13
 FROM images-base-os-trixie AS images-base-python-3.13
-RUN apt-get update && apt-get install -y --no-install-recommends python3.13 python3.13-venv && rm -rf /var/lib/apt/lists/*
-RUN ln -s /usr/bin/python3.13 /usr/local/bin/python
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends python3.13 python3.13-venv
+RUN ln -sf /usr/bin/python3.13 /usr/local/bin/python
+
+# //images/base:python@3.13#dev
+FROM images-base-python-3.13 AS images-base-python-3.13-dev
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config python3.13-dev
 
 # //images/worker:worker@3.11#builder
-FROM images-api-build-tools AS images-worker-3.11-builder
-RUN python -m venv /opt/venv
-COPY images/worker/requirements.txt /tmp/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/pip /opt/venv/bin/pip install --require-virtualenv -r /tmp/requirements.txt
+FROM images-base-python-3.11-dev AS images-worker-3.11-builder
+COPY images/worker/requirements.txt /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --wheel-dir /wheels -r /build/requirements.txt
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-index --find-links /wheels -r /build/requirements.txt
 
 # //images/worker:worker@3.11
-FROM images-base-python-3.11 AS images-worker-3.11
+FROM images-api-runtime-base AS images-worker-3.11
 COPY --from=images-worker-3.11-builder /opt/venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
 WORKDIR /app
-COPY images/worker/src/ /app/
 USER 10001:10001
 CMD ["python", "-m", "worker"]
-
-# //images/worker:worker@3.13#build-tools
-FROM images-base-python-3.13 AS images-worker-3.13-build-tools
-RUN apt-get update && apt-get install -y --no-install-recommends build-essential libpq-dev && rm -rf /var/lib/apt/lists/*
+COPY images/worker/src/ /app/
 
 # //images/worker:worker@3.13#builder
-FROM images-worker-3.13-build-tools AS images-worker-3.13-builder
-RUN python -m venv /opt/venv
-COPY images/worker/requirements.txt /tmp/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/pip /opt/venv/bin/pip install --require-virtualenv -r /tmp/requirements.txt
+FROM images-base-python-3.13-dev AS images-worker-3.13-builder
+COPY images/worker/requirements.txt /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --wheel-dir /wheels -r /build/requirements.txt
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-index --find-links /wheels -r /build/requirements.txt
+
+# //images/worker:worker@3.13#runtime-base
+FROM images-base-python-3.13 AS images-worker-3.13-runtime-base
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
 
 # //images/worker:worker@3.13
-FROM images-base-python-3.13 AS images-worker-3.13
+FROM images-worker-3.13-runtime-base AS images-worker-3.13
 COPY --from=images-worker-3.13-builder /opt/venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
 WORKDIR /app
-COPY images/worker/src/ /app/
 USER 10001:10001
 CMD ["python", "-m", "worker"]
+COPY images/worker/src/ /app/

@@ -1,5 +1,6 @@
 """The example API service."""
 
+import psycopg2
 from flask import Flask
 
 app = Flask(__name__)
@@ -7,4 +8,4 @@ app = Flask(__name__)
 
 @app.get("/healthz")
 def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+    return {"status": "ok", "libpq": str(psycopg2.__libpq_version__)}
