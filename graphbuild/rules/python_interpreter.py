@@ -139,7 +139,8 @@ def built_stages(target: Target, settings: Settings, method: str) -> list[StageS
                 f"{clone} /tmp/pyenv && {env}{python_build} {full} {prefix} && rm -rf /tmp/pyenv"
             )
         else:
-            command = f"{clone} /opt/pyenv && {env}PYENV_ROOT=/opt/pyenv /opt/pyenv/bin/pyenv install {full}"
+            pyenv = "PYENV_ROOT=/opt/pyenv /opt/pyenv/bin/pyenv"
+            command = f"{clone} /opt/pyenv && {env}{pyenv} install {full}"
         build.add("pyenv_ref", f"RUN {command}")
     stdlib = f"{prefix}/lib/python{version}"
     prep = StageSpec("prep", str(target.label.with_stage("build"))).add(
