@@ -115,6 +115,15 @@ def check_ref(
             key,
             f"{label} is a matrix target: name one of its variants ({names})",
         )
+    if label.stage is not None and label.target in targets:
+        owner = targets[label.target]
+        have = sorted(str(s.label) for s in stages.values() if s.label.target == label.target)
+        raise GraphError.at(
+            stage,
+            key,
+            f"{label.target} (rule {owner.rule}) has no stage {label.stage!r};"
+            f" its stages: {', '.join(have)}",
+        )
     known = [str(x) for x in (*targets, *stages)]
     raise GraphError.at(
         stage,
