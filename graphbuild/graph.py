@@ -121,8 +121,8 @@ def check_ref(
         raise GraphError.at(
             stage,
             key,
-            f"{label.target} (rule {owner.rule}) has no stage {label.stage!r};"
-            f" its stages: {', '.join(have)}",
+            f"{label.target} (rule {owner.rule}) has no stage {label.stage!r}"
+            f"{suggest(str(label), have)}; its stages: {', '.join(have)}",
         )
     known = [str(x) for x in (*targets, *stages)]
     raise GraphError.at(
