@@ -12,14 +12,16 @@ from graphbuild.baseline import lock_at, lock_text_at, read_lock, records_at, re
 from graphbuild.emit.bake import render_rebuild_group
 from graphbuild.emit.outputs import drift, rebuild_path, render_outputs
 from graphbuild.errors import GraphbuildError
+from graphbuild.graph import build_graph
 from graphbuild.hashing import StageRecord
 from graphbuild.labels import parse_label
-from graphbuild.load import find_root
+from graphbuild.lint import ERROR, lint
+from graphbuild.load import find_root, load_workspace
 from graphbuild.lockfile import Lock, make_lock, render_lock
 from graphbuild.pipeline import CACHE_DIR, Analysis, analyze
 from graphbuild.plan import Plan, make_plan
 from graphbuild.records import load_records, save_records
-from graphbuild.report import plan_json, plan_text
+from graphbuild.report import findings_json, findings_text, plan_json, plan_text
 from graphbuild.writes import write_atomic
 
 EXIT_OK, EXIT_CHANGES, EXIT_BAD_INPUT = 0, 1, 2
@@ -60,6 +62,8 @@ def make_parser() -> Parser:
         metavar="REF",
         help="baseline of the rebuild group: the lock at REF (default: the lock on disk)",
     )
+    lint = commands.add_parser("lint", help="check the stages against good practice")
+    lint.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
@@ -162,7 +166,15 @@ def run_emit(args: argparse.Namespace, root: Path) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"plan": run_plan, "lock": run_lock, "emit": run_emit}
+def run_lint(args: argparse.Namespace, root: Path) -> int:
+    """`graphbuild lint`: exit 1 when any finding is an error."""
+    workspace = load_workspace(root)
+    findings = lint(build_graph(workspace))
+    sys.stdout.write(findings_json(findings) if args.format == "json" else findings_text(findings))
+    return EXIT_CHANGES if any(f.severity == ERROR for f in findings) else EXIT_OK
+
+
+COMMANDS = {"plan": run_plan, "lock": run_lock, "emit": run_emit, "lint": run_lint}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

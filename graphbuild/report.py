@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from graphbuild.lint import Finding
 from graphbuild.plan import REBUILD, UNCHANGED, Entry, Plan
 
 
@@ -59,3 +60,29 @@ def plan_text(plan: Plan, baseline: str) -> str:
         lines.append("")
     lines.append("Nothing to rebuild." if not plan.changed else "Run `graphbuild lock` to accept.")
     return "\n".join(lines) + "\n"
+
+
+def findings_text(findings: list[Finding]) -> str:
+    """Lint findings, one line each with the fix hint under it, and a summary."""
+    lines = []
+    for f in findings:
+        where = f"{f.file}:{f.line}" if f.file and f.line else f.file or "-"
+        key = f" {f.key}" if f.key else ""
+        lines.append(f"{where}: {f.severity} {f.id} {f.label}{key}: {f.message}")
+        lines.append(f"    fix: {f.hint}")
+    tally = Counter(f.severity for f in findings)
+    summary = ", ".join(
+        f"{tally[s]} {s}{'s' if tally[s] != 1 else ''}" for s in ("error", "warning", "info")
+    )
+    lines.append(f"lint: {summary}" if findings else "lint: clean")
+    return "\n".join(lines) + "\n"
+
+
+def findings_json(findings: list[Finding]) -> str:
+    """`lint --format json`: the findings and a count per severity."""
+    tally = Counter(f.severity for f in findings)
+    document = {
+        "findings": [f.to_json() for f in findings],
+        "summary": {s: tally[s] for s in ("error", "warning", "info")},
+    }
+    return json.dumps(document, indent=2) + "\n"

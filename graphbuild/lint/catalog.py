@@ -1,0 +1,90 @@
+"""The lint checks: stable ids, severities, titles and fix hints; and the Finding record."""
+
+from __future__ import annotations
+
+import attrs
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+
+@attrs.frozen
+class Check:
+    """A lint rule: stable id, severity, what it finds, how to fix it."""
+
+    id: str
+    severity: str
+    title: str
+    hint: str
+
+
+@attrs.frozen
+class Finding:
+    """One place a check fails."""
+
+    id: str
+    severity: str
+    label: str
+    key: str | None
+    message: str
+    hint: str
+    file: str | None = None
+    line: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The finding as a JSON object."""
+        return attrs.asdict(self)
+
+
+_TABLE = [
+    ("GB101", ERROR, "Alpine/musl base",
+     "use an LTS glibc base (Debian, Ubuntu): manylinux wheels need glibc"),
+    ("GB102", WARNING, "rolling or moving base tag",
+     "use an LTS release tag (bookworm, 24.04), never latest/sid/testing/rolling"),
+    ("GB103", WARNING, "external image without a digest", "pin it: name:tag@sha256:<digest>"),
+    ("GB104", WARNING, "image never applies security updates",
+     "build it on a distro_base (apt-get upgrade, refreshed on a cadence)"),
+    ("GB201", ERROR, "image runs as root",
+     "create a dedicated user and end with USER <uid>:<gid> (python_app does)"),
+    ("GB202", WARNING, "USER is not numeric", "use the numeric uid so runAsNonRoot can verify it"),
+    ("GB301", ERROR, "compiler or -dev package in a runtime image",
+     "install build tools in a builder stage and COPY --from it"),
+    ("GB302", WARNING, "source copied before the dependencies are installed",
+     "COPY only the requirements, install, then COPY the source"),
+    ("GB303", WARNING, "source is not the last filesystem change",
+     "move the source COPY to the end of the stage"),
+    ("GB401", ERROR, "venv writable by the runtime user",
+     "keep the venv root-owned: COPY --from without --chown, create it as root"),
+    ("GB402", ERROR, "secret-like build arg or env",
+     "pass credentials as a build secret (RUN --mount=type=secret), never ARG/ENV"),
+    ("GB403", WARNING, "ADD of a URL without a checksum",
+     "use ADD --checksum=sha256:… (syntax 1.6) or curl plus sha256sum -c"),
+    ("GB404", ERROR, "Python source downloaded without a verified checksum",
+     "check the tarball: echo '<sha256>  file' | sha256sum -c -"),
+    ("GB405", ERROR, "credentials in a URL",
+     "drop user:password@ from the URL and use the pip-netrc build secret"),
+    ("GB501", WARNING, "more than three Python versions",
+     "keep two or three: each version is an image family to maintain"),
+    ("GB601", WARNING, "apt install without --no-install-recommends",
+     "add --no-install-recommends: recommends bloat the image"),
+    ("GB602", INFO, "apt lists left in the layer",
+     "mount /var/lib/apt/lists as a cache or rm -rf it in the same RUN"),
+    ("GB603", INFO, "pip cache not mounted",
+     "add --mount=type=cache,target=/root/.cache/pip (or --no-cache-dir)"),
+]  # fmt: skip
+CHECKS = {row[0]: Check(*row) for row in _TABLE}
+
+
+def finding(check_id: str, place: object, key: str | None, message: str) -> Finding:
+    """A Finding of check `check_id` at a stage or target (anything with file, line, label)."""
+    check = CHECKS[check_id]
+    return Finding(
+        check.id,
+        check.severity,
+        str(place.label),  # type: ignore[attr-defined]
+        key,
+        message,
+        check.hint,
+        place.file,  # type: ignore[attr-defined]
+        place.line,  # type: ignore[attr-defined]
+    )

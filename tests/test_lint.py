@@ -1,0 +1,51 @@
+"""`graphbuild lint`: each check fires on its fixture, the example and the rule scenarios lint
+clean, and the output is stable."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from graphbuild.lint import CHECKS
+from tests.conftest import FIXTURES, REPO, run
+
+LINT_CASES = sorted(p.name for p in (FIXTURES / "lint").iterdir() if p.is_dir())
+
+
+def test_every_check_has_a_failing_fixture():
+    assert sorted({case.split("-")[0] for case in LINT_CASES}) == sorted(CHECKS)
+
+
+@pytest.mark.parametrize("case", LINT_CASES)
+def test_check_fires_on_its_fixture(case: str, tmp_path: Path, text_snapshot):
+    workspace = tmp_path / case
+    shutil.copytree(FIXTURES / "lint" / case, workspace)
+    result = run("lint", "--format", "json", cwd=workspace)
+    findings = json.loads(result.out)["findings"]
+    check_id = case.split("-")[0]
+    assert check_id in {f["id"] for f in findings}
+    for f in findings:
+        assert set(f) == {"id", "severity", "label", "key", "message", "hint", "file", "line"}
+        assert f["severity"] == CHECKS[f["id"]].severity
+    errors = any(f["severity"] == "error" for f in findings)
+    assert result.code == (1 if errors else 0)
+    text = run("lint", cwd=workspace)
+    assert text.code == result.code
+    assert text.out == text_snapshot
+
+
+@pytest.mark.parametrize("workspace", ["example", "rules_python"])
+def test_good_workspaces_lint_clean(workspace: str, tmp_path: Path):
+    path = REPO if workspace == "example" else FIXTURES / "workspaces" / workspace
+    result = run("lint", cwd=path)
+    assert (result.code, result.out) == (0, "lint: clean\n")
+
+
+def test_json_summary(tmp_path: Path, json_snapshot):
+    result = run("lint", "--format", "json", cwd=FIXTURES / "lint" / "GB402-secret-arg")
+    document = json.loads(result.out)
+    assert document["summary"] == {"error": 3, "warning": 0, "info": 0}
+    assert result.out == json_snapshot

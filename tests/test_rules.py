@@ -1,0 +1,129 @@
+"""The Python rules, proved on the emitted Dockerfile of the example workspace with the BuildKit
+parser alone (not with graphbuild's own lint), plus rule-level behaviour."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import dockerfile
+import pytest
+
+from graphbuild.graph import build_graph
+from graphbuild.load import load_workspace
+from tests.conftest import REPO, run
+
+COMPILERS = re.compile(r"\b(build-essential|gcc|g\+\+|clang|cc|[a-z0-9.+-]+-dev)\b")
+
+
+def stages_of(text: str) -> dict[str, tuple[str, list]]:
+    """stage name -> (parent, commands) from the BuildKit parser's view of the Dockerfile."""
+    stages: dict[str, tuple[str, list]] = {}
+    current = None
+    for command in dockerfile.parse_string(text):
+        if command.cmd.upper() == "FROM":
+            parent, _, name = command.value
+            current = name
+            stages[name] = (parent, [])
+        else:
+            stages[current][1].append(command)
+    return stages
+
+
+def chain(stages: dict[str, tuple[str, list]], name: str) -> list[str]:
+    """The stage and every stage it is built FROM, root first."""
+    names = []
+    while name in stages:
+        names.append(name)
+        name = stages[name][0]
+    return names[::-1]
+
+
+@pytest.fixture(scope="module")
+def emitted() -> tuple[dict, dict]:
+    bake = json.loads((REPO / "build/docker-bake.json").read_text())
+    return stages_of((REPO / "build/Dockerfile").read_text()), bake
+
+
+def app_targets(bake: dict) -> list[str]:
+    return [t["target"] for name, t in sorted(bake["target"].items()) if not name.endswith("-dev")]
+
+
+def test_no_compiler_in_any_runtime_chain(emitted):
+    stages, bake = emitted
+    for target in app_targets(bake):
+        for name in chain(stages, target):
+            for command in stages[name][1]:
+                if command.cmd.upper() == "RUN" and "install" in command.original:
+                    installed = command.original.split("install", 1)[1]
+                    assert not COMPILERS.search(installed), (target, name, command.original)
+
+
+def test_last_user_is_numeric_and_not_root(emitted):
+    stages, bake = emitted
+    for target in bake["target"].values():
+        users = [
+            c.value[0]
+            for name in chain(stages, target["target"])
+            for c in stages[name][1]
+            if c.cmd.upper() == "USER"
+        ]
+        assert users, target
+        assert re.fullmatch(r"[1-9]\d*:[1-9]\d*", users[-1]), users[-1]
+
+
+def test_requirements_installed_before_source_and_source_copied_last(emitted):
+    stages, bake = emitted
+    for target in app_targets(bake):
+        commands = stages[target][1]
+        changes = [c for c in commands if c.cmd.upper() in ("RUN", "COPY", "ADD", "WORKDIR")]
+        assert changes[-1].cmd.upper() == "COPY" and "/src/" in changes[-1].original
+        assert not any(f.startswith("--from") for f in changes[-1].flags)
+        venv = next(c for c in commands if c.cmd.upper() == "COPY" and "/opt/venv" in c.original)
+        assert commands.index(venv) < commands.index(changes[-1])
+        builder = next(f.split("=", 1)[1] for f in venv.flags if f.startswith("--from="))
+        built = stages[builder][1]
+        copy_requirements = next(i for i, c in enumerate(built) if "requirements.txt" in c.original)
+        install = next(i for i, c in enumerate(built) if "pip install" in c.original)
+        assert copy_requirements < install
+        assert all(c.cmd.upper() != "COPY" or "requirements" in c.original for c in built)
+
+
+def test_venv_is_copied_whole_and_root_owned(emitted):
+    stages, bake = emitted
+    for target in app_targets(bake):
+        copies = [c for c in stages[target][1] if c.cmd.upper() == "COPY" and "venv" in c.original]
+        assert len(copies) == 1
+        assert copies[0].value == ("/opt/venv", "/opt/venv")
+        assert not any(f.startswith("--chown") for f in copies[0].flags)
+
+
+def test_interpreter_versions_come_from_a_matrix():
+    graph = build_graph(load_workspace(REPO))
+    versions = {
+        t.label.variant: t.config["version"]
+        for t in graph.targets.values()
+        if t.rule == "python_interpreter"
+    }
+    assert versions == {"3.11": "3.11", "3.13": "3.13"}
+
+
+def test_a_source_edit_moves_only_the_app_stage(example: Path):
+    run("lock", cwd=example)
+    with open(example / "images/worker/src/worker/__main__.py", "a") as handle:
+        handle.write("# edit\n")
+    plan = json.loads(run("plan", "--format", "json", cwd=example).out)
+    moved = sorted(t["label"] for t in plan["targets"] if t["status"] == "rebuild")
+    assert moved == ["//images/worker:worker@3.11", "//images/worker:worker@3.13"]
+
+
+def test_a_requirements_edit_rebuilds_the_builder_not_the_bases(example: Path):
+    run("lock", cwd=example)
+    with open(example / "images/worker/requirements.txt", "a") as handle:
+        handle.write("idna==3.7\n")
+    plan = json.loads(run("plan", "--format", "json", cwd=example).out)
+    moved = {t["label"] for t in plan["targets"] if t["status"] == "rebuild"}
+    assert "//images/worker:worker@3.11#builder" in moved
+    assert not any(label.startswith("//images/base:") for label in moved)
+    assert "//images/worker:worker@3.11#runtime-base" not in moved
