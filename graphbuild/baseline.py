@@ -28,6 +28,12 @@ def repo_prefix(root: Path) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
+def head_revision(root: Path) -> str | None:
+    """The commit checked out, when the workspace is in git."""
+    result = git(root, "rev-parse", "--verify", "--quiet", "HEAD")
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
 def read_lock(root: Path, lock_path: str) -> Lock:
     """The lock file on disk; an absent one is an empty baseline (everything is new)."""
     path = root / lock_path

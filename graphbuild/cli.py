@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from graphbuild import __version__
-from graphbuild.baseline import lock_at, lock_text_at, read_lock, records_at, repo_prefix
-from graphbuild.emit.bake import render_rebuild_group
+from graphbuild.baseline import (
+    head_revision,
+    lock_at,
+    lock_text_at,
+    read_lock,
+    records_at,
+    repo_prefix,
+)
+from graphbuild.build import Job, bake_command, find_docker, has_buildx, plan_jobs
+from graphbuild.built import load_built, record_built
+from graphbuild.emit.bake import REVISION_VARIABLE, bake_name, render_rebuild_group
 from graphbuild.emit.outputs import drift, rebuild_path, render_outputs
 from graphbuild.errors import GraphbuildError
 from graphbuild.graph import build_graph
 from graphbuild.hashing import StageRecord
-from graphbuild.labels import parse_label
+from graphbuild.labels import Label, parse_label
 from graphbuild.lint import ERROR, lint
 from graphbuild.load import find_root, load_workspace
 from graphbuild.lockfile import Lock, make_lock, render_lock
@@ -22,6 +33,7 @@ from graphbuild.pipeline import CACHE_DIR, Analysis, analyze
 from graphbuild.plan import Plan, make_plan
 from graphbuild.records import load_records, save_records
 from graphbuild.report import findings_json, findings_text, plan_json, plan_text
+from graphbuild.runner import run_jobs
 from graphbuild.writes import write_atomic
 
 EXIT_OK, EXIT_CHANGES, EXIT_BAD_INPUT = 0, 1, 2
@@ -62,6 +74,14 @@ def make_parser() -> Parser:
         metavar="REF",
         help="baseline of the rebuild group: the lock at REF (default: the lock on disk)",
     )
+    build = commands.add_parser("build", help="build images with BuildKit from the emitted files")
+    build.add_argument("labels", nargs="*", metavar="LABEL", help="image targets to build")
+    which = build.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true", help="every image (the default)")
+    which.add_argument("--rebuild", action="store_true", help="images not yet built here")
+    build.add_argument("--jobs", type=int, default=2, help="builds at once without buildx")
+    build.add_argument("--dry-run", action="store_true", help="print the commands only")
+    build.add_argument("--docker", metavar="PATH", help="the docker CLI (or $GRAPHBUILD_DOCKER)")
     lint = commands.add_parser("lint", help="check the stages against good practice")
     lint.add_argument("--format", choices=("text", "json"), default="text")
     return parser
@@ -174,7 +194,77 @@ def run_lint(args: argparse.Namespace, root: Path) -> int:
     return EXIT_CHANGES if any(f.severity == ERROR for f in findings) else EXIT_OK
 
 
-COMMANDS = {"plan": run_plan, "lock": run_lock, "emit": run_emit, "lint": run_lint}
+def wanted_images(args: argparse.Namespace, analysis: Analysis) -> list[Label]:
+    """The image targets a build asks for."""
+    graph = analysis.graph
+    images = {t.label for t in graph.images}
+    if args.labels:
+        wanted = []
+        for text in args.labels:
+            label = parse_label(text)
+            if label not in images:
+                raise GraphbuildError(f"{text} is not an image target (images: "
+                                      f"{', '.join(str(i) for i in sorted(images))})")  # fmt: skip
+            wanted.append(label)
+        return wanted
+    if args.rebuild:
+        built = load_built(analysis.root / CACHE_DIR)
+        return [i for i in sorted(images) if built.get(str(i)) != analysis.hashes.targets[i]]
+    return sorted(images)
+
+
+def run_build(args: argparse.Namespace, root: Path) -> int:
+    """`graphbuild build`: the emitted files must be current; exit 1 when a build fails."""
+    analysis = analyze(root)
+    settings = analysis.workspace.settings
+    outputs = render_outputs(analysis.graph, analysis.hashes, repo_prefix(root) is not None)
+    stale = [p for p, text in outputs.files.items() if read_text(root / p) != text]
+    if stale:
+        raise GraphbuildError(f"{stale[0]} is out of date: run `graphbuild emit` first")
+    wanted = wanted_images(args, analysis)
+    if not wanted:
+        print("nothing to build: every image is built here at its current hash")
+        return EXIT_OK
+    if args.jobs < 1:
+        raise GraphbuildError("--jobs must be at least 1")
+    docker = find_docker(args.docker)
+    environ = dict(os.environ)
+    if REVISION_VARIABLE not in environ and (revision := head_revision(root)):
+        environ[REVISION_VARIABLE] = revision
+    names = {t.label: bake_name(t.image or "") for t in analysis.graph.images}
+    if has_buildx(docker):
+        argv = bake_command(docker, [settings.bake], [names[label] for label in wanted])
+        jobs = [Job("bake", wanted[0], argv)]
+    else:
+        bake_text = (root / settings.bake).read_text(encoding="utf-8")
+        jobs = plan_jobs(analysis.graph, bake_text, wanted, docker, environ)
+    if args.dry_run:
+        for job in jobs:
+            print(shlex.join(job.argv))
+        return EXIT_OK
+    outcomes = run_jobs(jobs, args.jobs, root / CACHE_DIR / "logs", root, environ, print)
+    built = {
+        str(j.label): analysis.hashes.targets[j.label]
+        for j, o in zip(jobs, outcomes, strict=True)
+        if o.status == "ok"
+    }
+    if jobs[0].name == "bake" and outcomes[0].status == "ok":
+        built = {str(label): analysis.hashes.targets[label] for label in wanted}
+    if built:
+        record_built(root / CACHE_DIR, built)
+    failed = [o for o in outcomes if o.status != "ok"]
+    for outcome in failed:
+        print(f"{outcome.name}: {outcome.status}", file=sys.stderr)
+    return EXIT_CHANGES if failed else EXIT_OK
+
+
+COMMANDS = {
+    "plan": run_plan,
+    "lock": run_lock,
+    "emit": run_emit,
+    "lint": run_lint,
+    "build": run_build,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
