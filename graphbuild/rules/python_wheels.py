@@ -2,7 +2,8 @@
 
 FROM the interpreter's `#dev` stage plus `build_packages`; the requirements files are copied
 alone, before any source, so only a requirements edit re-runs the install; wheels are built in
-a throw-away build venv (a distro Python refuses system-wide pip), optionally made
+a throw-away build venv (a distro Python refuses system-wide pip; PEP 517 isolation brings
+setuptools and wheel for sdists that still use setup.py), optionally made
 self-contained with auditwheel, and the venv at a fixed path is created from them alone
 (`--no-index --find-links`): whatever was built is exactly what is installed.
 """
@@ -76,7 +77,7 @@ def wheels_stage(target: Target, config: Any, name: str | None) -> StageSpec:
     spec.add(
         "requirements",
         f"RUN {pip_mounts(index)} python -m venv {BUILD_VENV} && {BUILD_VENV}/bin/pip wheel"
-        f"{pip_flags(index)} --wheel-dir /wheels {requirements}",
+        f"{pip_flags(index)} --use-pep517 --wheel-dir /wheels {requirements}",
     )
     if config["auditwheel"]:
         spec.add("auditwheel", AUDITWHEEL)

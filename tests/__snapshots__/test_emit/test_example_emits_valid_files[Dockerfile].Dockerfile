@@ -29,7 +29,7 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,t
 FROM images-base-python-3.11-dev AS images-api-builder
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq-dev
 COPY images/api/requirements.txt /build/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --wheel-dir /wheels -r /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-index --find-links /wheels -r /build/requirements.txt
 
 # //images/api:api
@@ -62,7 +62,7 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,t
 # //images/worker:worker@3.11#builder
 FROM images-base-python-3.11-dev AS images-worker-3.11-builder
 COPY images/worker/requirements.txt /build/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --wheel-dir /wheels -r /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-index --find-links /wheels -r /build/requirements.txt
 
 # //images/worker:worker@3.11
@@ -77,7 +77,7 @@ COPY images/worker/src/ /app/
 # //images/worker:worker@3.13#builder
 FROM images-base-python-3.13-dev AS images-worker-3.13-builder
 COPY images/worker/requirements.txt /build/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --wheel-dir /wheels -r /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-index --find-links /wheels -r /build/requirements.txt
 
 # //images/worker:worker@3.13#runtime-base

