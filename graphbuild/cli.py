@@ -20,6 +20,7 @@ from graphbuild.baseline import (
 )
 from graphbuild.build import Job, bake_command, find_docker, has_buildx, plan_jobs
 from graphbuild.built import load_built, record_built
+from graphbuild.cache import workspace_lock
 from graphbuild.emit.bake import REVISION_VARIABLE, bake_name, render_rebuild_group
 from graphbuild.emit.outputs import drift, rebuild_path, render_outputs
 from graphbuild.errors import GraphbuildError
@@ -251,13 +252,15 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     if jobs[0].name == "bake" and outcomes[0].status == "ok":
         built = {str(label): analysis.hashes.targets[label] for label in wanted}
     if built:
-        record_built(root / CACHE_DIR, built)
+        with workspace_lock(root):
+            record_built(root / CACHE_DIR, built)
     failed = [o for o in outcomes if o.status != "ok"]
     for outcome in failed:
         print(f"{outcome.name}: {outcome.status}", file=sys.stderr)
     return EXIT_CHANGES if failed else EXIT_OK
 
 
+LOCKED = {"plan", "lock", "emit"}  # build takes the lock only while it records what it built
 COMMANDS = {
     "plan": run_plan,
     "lock": run_lock,
@@ -272,6 +275,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         root = find_root(Path(args.directory))
+        if args.command in LOCKED:
+            with workspace_lock(root):
+                return COMMANDS[args.command](args, root)
         return COMMANDS[args.command](args, root)
     except GraphbuildError as err:
         print(f"graphbuild: error: {err}", file=sys.stderr)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import pickle
 import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -13,12 +12,12 @@ from pathlib import Path
 
 import attrs
 
+from graphbuild.cache import read_sealed, write_sealed
 from graphbuild.errors import InputError
 from graphbuild.files import Tree
-from graphbuild.writes import write_atomic
 
-CACHE_FILE = "digests.v1.pickle"
-CACHE_MAGIC = "graphbuild-digests-1"
+CACHE_FILE = "digests.v2.pickle"
+CACHE_MAGIC = "graphbuild-digests-2"
 RACY_NS = 2_000_000_000  # a file modified this recently may change again within one mtime tick
 MAX_WORKERS = 8
 PARALLEL_BYTES = 64 << 20  # below this, starting processes costs more than it saves
@@ -86,12 +85,8 @@ def load_cache(cache_dir: Path | None) -> dict[str, tuple[int, int, int, str]]:
     """The digest cache, or an empty one when it is missing, stale or corrupt."""
     if cache_dir is None:
         return {}
-    try:
-        with open(cache_dir / CACHE_FILE, "rb") as handle:
-            magic, entries = pickle.load(handle)
-    except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, AttributeError):
-        return {}
-    return entries if magic == CACHE_MAGIC and isinstance(entries, dict) else {}
+    entries = read_sealed(cache_dir / CACHE_FILE, CACHE_MAGIC)
+    return entries if isinstance(entries, dict) else {}
 
 
 def digest_files(
@@ -129,9 +124,5 @@ def digest_files(
 
 
 def save_cache(cache_dir: Path, entries: dict[str, tuple[int, int, int, str]]) -> None:
-    """Write the cache atomically; a cache that cannot be written is only a lost speed-up."""
-    try:
-        os.makedirs(cache_dir, exist_ok=True)
-        write_atomic(cache_dir / CACHE_FILE, pickle.dumps((CACHE_MAGIC, entries), protocol=5))
-    except OSError:
-        pass
+    """Write the cache atomically and sealed."""
+    write_sealed(cache_dir / CACHE_FILE, CACHE_MAGIC, entries)

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from graphbuild.cache import read_sealed, write_sealed
 from graphbuild.hashing import StageRecord
-from graphbuild.writes import write_atomic
 
-RECORDS_FILE = "records.v2.pickle"
-RECORDS_MAGIC = "graphbuild-records-2"
+RECORDS_FILE = "records.v3.pickle"
+RECORDS_MAGIC = "graphbuild-records-3"
 
 
 def load_records(cache_dir: Path) -> dict[str, StageRecord]:
     """Hash → record; empty when the store is missing or corrupt (it is only a cache)."""
+    data = read_sealed(cache_dir / RECORDS_FILE, RECORDS_MAGIC)
     try:
-        with open(cache_dir / RECORDS_FILE, "rb") as handle:
-            magic, data = pickle.load(handle)
-        if magic != RECORDS_MAGIC:
-            return {}
-        return {h: StageRecord.from_json(r) for h, r in data.items()}
-    except Exception:
+        return {h: StageRecord.from_json(r) for h, r in data.items()} if data else {}
+    except (KeyError, TypeError, AttributeError, ValueError):  # an older layout
         return {}
 
 
@@ -37,9 +33,6 @@ def save_records(
     merged.update({r.hash: r for r in current})
     if merged.keys() == old.keys():
         return
-    data = {h: r.to_json() for h, r in merged.items()}
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        write_atomic(cache_dir / RECORDS_FILE, pickle.dumps((RECORDS_MAGIC, data), protocol=5))
-    except OSError:
-        pass
+    write_sealed(
+        cache_dir / RECORDS_FILE, RECORDS_MAGIC, {h: r.to_json() for h, r in merged.items()}
+    )

@@ -1,0 +1,96 @@
+"""Local state: a damaged cache is detected and rebuilt, never trusted; one writer at a time."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from graphbuild.cache import read_sealed, workspace_lock, write_sealed
+from graphbuild.digests import CACHE_FILE
+from graphbuild.pipeline import CACHE_DIR, analyze
+from graphbuild.records import RECORDS_FILE
+from tests.conftest import REPO, run
+
+
+def test_sealed_round_trip_and_damage(tmp_path: Path):
+    path = tmp_path / "c.pickle"
+    write_sealed(path, "magic-1", {"a": (1, 2)})
+    assert read_sealed(path, "magic-1") == {"a": (1, 2)}
+    assert read_sealed(path, "magic-2") is None  # another version
+    data = path.read_bytes()
+    path.write_bytes(data[:-3])  # truncated
+    assert read_sealed(path, "magic-1") is None
+    path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one flipped bit
+    assert read_sealed(path, "magic-1") is None
+    path.write_bytes(b"")
+    assert read_sealed(path, "magic-1") is None
+
+
+def age(path: Path) -> None:
+    """Make every file old enough to be cached (the cache skips just-modified files)."""
+    for p in path.rglob("*"):
+        if p.is_file():
+            os.utime(p, (1_700_000_000, 1_700_000_000))
+
+
+def test_a_lying_digest_cache_is_not_trusted(example: Path):
+    age(example)
+    truth = analyze(example).hashes
+    cache = example / CACHE_DIR / CACHE_FILE
+    data = bytearray(cache.read_bytes())
+    at = data.find(b"images/api/src/api/__init__.py")
+    assert at > 0
+    digest_at = data.find(b"\x8c", at)  # the next pickled short string after the path
+    data[digest_at + 5] ^= 0x01  # change one character of a digest, keep the length
+    cache.write_bytes(bytes(data))
+    assert analyze(example).hashes == truth  # the seal broke: everything was rehashed
+    assert cache.read_bytes() != bytes(data)  # and the cache was rewritten
+
+
+def test_damaged_records_only_lose_the_reasons(example: Path):
+    run("lock", cwd=example)
+    (example / CACHE_DIR / RECORDS_FILE).write_bytes(b"garbage")
+    with open(example / "images/api/src/api/__init__.py", "a") as handle:
+        handle.write("# edit\n")
+    plan = json.loads(run("plan", "--format", "json", cwd=example).out)
+    api = next(t for t in plan["targets"] if t["label"] == "//images/api:api")
+    assert api["status"] == "rebuild"
+    assert api["reasons"][0]["kind"] == "unrecorded"
+
+
+def test_workspace_lock_serialises_writers(example: Path):
+    order: list[str] = []
+
+    def hold() -> None:
+        with workspace_lock(example):
+            order.append("first in")
+            time.sleep(0.3)
+            order.append("first out")
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    time.sleep(0.1)
+    script = (
+        "import sys; from pathlib import Path; from graphbuild.cache import workspace_lock\n"
+        "with workspace_lock(Path(sys.argv[1])): print('second in')"
+    )
+    second = subprocess.run(
+        [sys.executable, "-c", script, str(example)], capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)}, check=True,
+    )  # fmt: skip
+    thread.join()
+    assert order == ["first in", "first out"]
+    assert second.stdout == "second in\n"
+
+
+def test_two_emits_at_once_leave_complete_files(example: Path):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "graphbuild", "-C", str(example), "emit"]
+    processes = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE) for _ in range(3)]
+    assert [p.wait() for p in processes] == [0, 0, 0]
+    assert run("emit", "--check", cwd=example).code == 0
