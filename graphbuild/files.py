@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import bisect
 import functools
-import itertools
 import os
 import re
 import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 import attrs
 
 SKIP_DIRS = frozenset({".git", ".graphbuild"})
+NOT_PACKAGES = frozenset({"node_modules", "__pycache__"})  # a BUILD.toml below is not a package
+BUILD_FILE = "BUILD.toml"
+WORKSPACE_TABLE_RE = re.compile(r"^\s*\[\s*workspace\s*\]", re.MULTILINE)
 
 
-@attrs.frozen
-class Entry:
+class Entry(NamedTuple):
     """What lstat says of one file or symlink, plus a symlink's target string."""
 
     size: int
@@ -31,6 +33,16 @@ class Entry:
     def executable(self) -> bool:
         """The owner's execute bit: the permission git tracks and Docker copies."""
         return self.link is None and bool(self.mode & stat.S_IXUSR)
+
+
+@attrs.frozen
+class Scan:
+    """One walk of the workspace: its files, its BUILD.toml files, what was left out."""
+
+    entries: Mapping[str, Entry]
+    build_files: tuple[str, ...]  # workspace-relative, sorted; may name a folder (an error)
+    nested: tuple[str, ...]  # folders holding a workspace of their own, left out
+    problems: Mapping[str, str]  # path -> why it cannot be read
 
 
 @attrs.frozen
@@ -51,59 +63,84 @@ class Tree:
         """The files each package owns: those whose nearest package folder it is."""
         owner_of_dir: dict[str, str] = {}
         owned: dict[str, list[str]] = {p: [] for p in self.packages}
-
-        def owner(folder: str) -> str:
-            if folder in owner_of_dir:
-                return owner_of_dir[folder]
-            if folder in self.packages or folder == "":
-                result = folder
-            else:
-                result = owner(folder.rpartition("/")[0])
-            owner_of_dir[folder] = result
-            return result
-
         for path in self.paths:
-            package = owner(path.rpartition("/")[0])
+            folder = path.rpartition("/")[0]
+            package = owner_of_dir.get(folder)
+            if package is None:
+                package = folder
+                while package and package not in self.packages:
+                    package = package.rpartition("/")[0]
+                owner_of_dir[folder] = package
             if package in owned:
                 owned[package].append(path)
         return {p: tuple(files) for p, files in owned.items()}
 
 
-def scan_tree(
-    root: Path, packages: Iterable[str], skipped: Iterable[str] = (), exclude: Iterable[str] = ()
-) -> Tree:
-    """lstat every file below `root`, skipping .git and .graphbuild folders, the `skipped`
-    folders and every file or folder an `exclude` glob matches."""
-    skip = frozenset(skipped)
-    excluded = [glob_regex(p) for p in exclude]
+def is_workspace_root(path: str) -> bool:
+    """True when the BUILD.toml at `path` has a [workspace] table of its own."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return False
+    return WORKSPACE_TABLE_RE.search(text) is not None
+
+
+def scan_workspace(root: Path, exclude: Iterable[str] = ()) -> Scan:
+    """lstat every file below `root` once: skip .git and .graphbuild, whatever an `exclude`
+    glob matches, and nested workspaces; note every BUILD.toml outside hidden folders."""
+    patterns = [glob_regex(p).pattern for p in exclude]
+    excluded = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
     entries: dict[str, Entry] = {}
     problems: dict[str, str] = {}
-    stack = [""]
+    build_files: list[str] = []
+    nested: list[str] = []
+    stack = [("", False)]
+    base = str(root)
     while stack:
-        rel = stack.pop()
+        rel, hidden = stack.pop()
+        folder = f"{base}/{rel}" if rel else base
         try:
-            scanner = os.scandir(root / rel if rel else root)
+            with os.scandir(folder) as scanner:
+                items = list(scanner)
         except OSError as err:
             problems[rel] = err.strerror or str(err)
             continue
-        with scanner:
-            for item in scanner:
-                path = f"{rel}/{item.name}" if rel else item.name
-                if excluded and any(r.match(path) for r in excluded):
-                    continue
+        has_build = rel and any(i.name == BUILD_FILE for i in items)
+        if has_build and is_workspace_root(f"{folder}/{BUILD_FILE}"):
+            nested.append(rel)
+            continue
+        for item in items:
+            name = item.name
+            path = f"{rel}/{name}" if rel else name
+            if excluded is not None and excluded.match(path):
+                continue
+            if item.is_dir(follow_symlinks=False):
+                if name == BUILD_FILE and not hidden:
+                    build_files.append(path)  # a folder where a file belongs: load reports it
+                if name not in SKIP_DIRS:
+                    stack.append((path, hidden or name.startswith(".") or name in NOT_PACKAGES))
+                continue
+            try:
                 st = item.stat(follow_symlinks=False)
-                if stat.S_ISDIR(st.st_mode):
-                    if item.name not in SKIP_DIRS and path not in skip:
-                        stack.append(path)
-                    continue
                 link = os.readlink(item.path) if stat.S_ISLNK(st.st_mode) else None
-                if link is None and not stat.S_ISREG(st.st_mode):
-                    problems[path] = "not a regular file"
-                    continue
-                entries[path] = Entry(
-                    st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode, link
-                )
-    return Tree(entries=entries, packages=frozenset(packages), problems=problems)
+            except OSError as err:
+                problems[path] = err.strerror or str(err)
+                continue
+            if link is None and not stat.S_ISREG(st.st_mode):
+                problems[path] = "not a regular file"
+                continue
+            entries[path] = Entry(
+                st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode, link
+            )
+            if name == BUILD_FILE and not hidden:
+                build_files.append(path)
+    return Scan(entries, tuple(sorted(build_files)), tuple(sorted(nested)), problems)
+
+
+def make_tree(scan: Scan, packages: Iterable[str]) -> Tree:
+    """The scanned files, with the packages that own them."""
+    return Tree(entries=scan.entries, packages=frozenset(packages), problems=scan.problems)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -183,10 +220,5 @@ def match_context(tree: Tree, package: str, source: str) -> list[str]:
     prefix = "/".join(literal)
     paths = tree.paths
     start = bisect.bisect_left(paths, prefix)
-    found = []
-    for path in itertools.islice(paths, start, None):
-        if not path.startswith(prefix):
-            break
-        if regex.match(path):
-            found.append(path)
-    return found
+    end = bisect.bisect_right(paths, prefix + "\U0010ffff", start)
+    return [path for path in paths[start:end] if regex.match(path)]

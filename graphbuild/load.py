@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Callable
@@ -10,15 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from graphbuild.errors import LabelError, LoadError
-from graphbuild.files import glob_regex
+from graphbuild.files import BUILD_FILE, Tree, make_tree, scan_workspace
 from graphbuild.labels import Label, check_name, check_package
 from graphbuild.matrix import expand_matrix
 from graphbuild.model import ExternalImage, Package, Settings, Target, Workspace
 from graphbuild.rules import RULES
 from graphbuild.schema import Key, check_args, check_platforms, check_table, freeze, suggest
-
-BUILD_FILE = "BUILD.toml"
-SKIP_DIRS = frozenset({"node_modules", "__pycache__"})
 
 WORKSPACE_SCHEMA = {
     "name": Key("str", required=True),
@@ -59,43 +55,6 @@ def find_root(start: Path) -> Path:
             except (tomllib.TOMLDecodeError, UnicodeDecodeError):
                 return folder  # let load_workspace report the syntax error with its position
     raise LoadError(f"no {BUILD_FILE} with a [workspace] table in this folder or any above it")
-
-
-def find_build_files(root: Path, exclude: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
-    """Workspace-relative paths of every BUILD.toml (sorted), and the nested workspaces left
-    out (folders whose BUILD.toml has its own [workspace] table); `exclude` folders are skipped."""
-    found, skipped = [], []
-    excluded = [glob_regex(p) for p in exclude]
-    for folder, dirs, files in os.walk(root):
-        rel = Path(folder).relative_to(root).as_posix()
-        rel = "" if rel == "." else rel
-        keep = []
-        for d in sorted(dirs):
-            path = f"{rel}/{d}" if rel else d
-            if d.startswith(".") or d in SKIP_DIRS:
-                continue
-            if any(r.match(path) for r in excluded):
-                continue
-            if is_nested_workspace(root / path):
-                skipped.append(path)
-                continue
-            keep.append(d)
-        dirs[:] = keep
-        name = f"{rel}/{BUILD_FILE}" if rel else BUILD_FILE
-        if BUILD_FILE in dirs or (BUILD_FILE in files and not Path(folder, BUILD_FILE).is_file()):
-            raise LoadError(f"{BUILD_FILE} is not a regular file", file=name)
-        if BUILD_FILE in files:
-            found.append(name)
-    return sorted(found), sorted(skipped)
-
-
-def is_nested_workspace(folder: Path) -> bool:
-    """True when `folder` holds a BUILD.toml with a [workspace] table of its own."""
-    try:
-        text = (folder / BUILD_FILE).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return re.search(r"^\s*\[\s*workspace\s*\]", text, re.MULTILINE) is not None
 
 
 def parse_toml(text: str, file: str) -> dict[str, Any]:
@@ -149,22 +108,28 @@ def read_build_file(root: Path, file: str) -> tuple[str, dict[str, Any]]:
     return text, parse_toml(text, file)
 
 
-def load_workspace(root: Path) -> Workspace:
-    """Read every BUILD.toml below `root` into a Workspace."""
+def scan_and_load(root: Path) -> tuple[Workspace, Tree]:
+    """Read every BUILD.toml below `root` into a Workspace, with the one scan of its files."""
     root_text, root_data = read_build_file(root, BUILD_FILE)
     settings, externals = load_root_tables(root_data, BUILD_FILE)
-    files, skipped = find_build_files(root, settings.exclude)
+    scan = scan_workspace(root, settings.exclude)
     packages = [load_package(root_data, root_text, BUILD_FILE, "")]
-    for file in files:
+    for file in scan.build_files:
         if file != BUILD_FILE:
             text, data = read_build_file(root, file)
             packages.append(load_package(data, text, file, file.rpartition("/")[0]))
-    return Workspace(
+    workspace = Workspace(
         settings=settings,
         externals=freeze(externals),
         packages=tuple(packages),
-        skipped=tuple(skipped),
+        skipped=scan.nested,
     )
+    return workspace, make_tree(scan, (p.path for p in packages))
+
+
+def load_workspace(root: Path) -> Workspace:
+    """Read every BUILD.toml below `root` into a Workspace."""
+    return scan_and_load(root)[0]
 
 
 def load_root_tables(data: dict[str, Any], file: str) -> tuple[Settings, dict[str, ExternalImage]]:

@@ -7,12 +7,12 @@ from pathlib import Path
 import attrs
 
 from graphbuild.digests import digest_files
-from graphbuild.files import Tree, scan_tree
+from graphbuild.files import Tree
 from graphbuild.graph import Graph, build_graph
 from graphbuild.hashing import Hashes, hash_graph
 from graphbuild.inputs import all_input_files, resolve_inputs
 from graphbuild.labels import Label
-from graphbuild.load import load_workspace
+from graphbuild.load import scan_and_load
 from graphbuild.model import Workspace
 
 CACHE_DIR = ".graphbuild"
@@ -32,14 +32,8 @@ class Analysis:
 
 def analyze(root: Path, use_cache: bool = True) -> Analysis:
     """Load, link, check and hash the workspace at `root`."""
-    workspace = load_workspace(root)
+    workspace, tree = scan_and_load(root)
     graph = build_graph(workspace)
-    tree = scan_tree(
-        root,
-        (p.path for p in workspace.packages),
-        workspace.skipped,
-        workspace.settings.exclude,
-    )
     inputs = resolve_inputs(graph, tree)
     cache_dir = root / CACHE_DIR if use_cache else None
     digests = digest_files(root, tree, all_input_files(inputs), cache_dir)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild.files import glob_regex, match_context, match_inputs, scan_tree
+from graphbuild.files import glob_regex, make_tree, match_context, match_inputs, scan_workspace
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ def test_glob(pattern: str, path: str, matches: bool):
     assert bool(glob_regex(pattern).match(path)) is matches
 
 
-def make_tree(root: Path) -> None:
+def make_files(root: Path) -> None:
     for path in (
         "BUILD.toml",
         "app/BUILD.toml",
@@ -49,15 +49,34 @@ def make_tree(root: Path) -> None:
         (root / path).write_text(path)
 
 
-def test_scan_skips_git_and_cache_folders_and_excluded_ones(tmp_path: Path):
-    make_tree(tmp_path)
-    tree = scan_tree(tmp_path, ["", "app", "app/lib"], skipped=["app/lib"])
-    assert tree.paths == ("BUILD.toml", "app/BUILD.toml", "app/src/a.py", "app/src/b.txt")
+def test_scan_skips_git_cache_excluded_and_nested_workspaces(tmp_path: Path):
+    make_files(tmp_path)
+    (tmp_path / "app/lib/BUILD.toml").write_text("[workspace]\nname = 'inner'\n")
+    (tmp_path / "app/src/x.pyc").write_text("")
+    scan = scan_workspace(tmp_path, exclude=["**/*.pyc"])
+    assert sorted(scan.entries) == ["BUILD.toml", "app/BUILD.toml", "app/src/a.py", "app/src/b.txt"]
+    assert scan.build_files == ("BUILD.toml", "app/BUILD.toml")
+    assert scan.nested == ("app/lib",)
+
+
+def test_build_files_in_hidden_folders_are_not_packages(tmp_path: Path):
+    make_files(tmp_path)
+    (tmp_path / ".cache/tool").mkdir(parents=True)
+    (tmp_path / ".cache/tool/BUILD.toml").write_text("")
+    (tmp_path / "node_modules/x").mkdir(parents=True)
+    (tmp_path / "node_modules/x/BUILD.toml").write_text("")
+    scan = scan_workspace(tmp_path)
+    assert scan.build_files == ("BUILD.toml", "app/BUILD.toml", "app/lib/BUILD.toml")
+    assert ".cache/tool/BUILD.toml" in scan.entries
+
+
+def tree_of(root: Path, packages: list[str]):
+    return make_tree(scan_workspace(root), packages)
 
 
 def test_inputs_stop_at_nested_packages_but_copies_do_not(tmp_path: Path):
-    make_tree(tmp_path)
-    tree = scan_tree(tmp_path, ["", "app", "app/lib"])
+    make_files(tmp_path)
+    tree = tree_of(tmp_path, ["", "app", "app/lib"])
     assert match_inputs(tree, "app", "**/*.py") == ["app/src/a.py"]
     assert match_context(tree, "app", ".") == [
         "app/BUILD.toml",
@@ -69,8 +88,8 @@ def test_inputs_stop_at_nested_packages_but_copies_do_not(tmp_path: Path):
 
 
 def test_symlinks_are_recorded_not_followed(tmp_path: Path):
-    make_tree(tmp_path)
+    make_files(tmp_path)
     os.symlink("src/a.py", tmp_path / "app" / "link.py")
-    tree = scan_tree(tmp_path, ["", "app"])
+    tree = tree_of(tmp_path, ["", "app"])
     assert tree.entries["app/link.py"].link == "src/a.py"
     assert not tree.entries["app/link.py"].executable
