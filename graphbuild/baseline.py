@@ -10,6 +10,8 @@ from pathlib import Path
 from graphbuild.errors import BaselineError, GraphbuildError
 from graphbuild.hashing import StageRecord
 from graphbuild.lockfile import Lock, parse_lock
+from graphbuild.pipeline import CACHE_DIR, Analysis, analyze
+from graphbuild.records import load_records
 
 
 def git(root: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
@@ -65,7 +67,6 @@ def lock_at(root: Path, ref: str, lock_path: str) -> Lock:
 
 def records_at(root: Path, ref: str) -> dict[str, StageRecord]:
     """Stage records of the workspace as committed at `ref`, by hashing that tree afresh."""
-    from graphbuild.pipeline import analyze  # the baseline reuses the whole analysis
 
     prefix = repo_prefix(root)
     if prefix is None:
@@ -83,3 +84,33 @@ def records_at(root: Path, ref: str) -> dict[str, StageRecord]:
         except GraphbuildError:
             return {}  # the old tree was invalid: its changes stay unrecorded
     return {r.hash: r for r in analysis.hashes.stages.values()}
+
+
+def baseline_for(analysis: Analysis, since: str | None) -> tuple[Lock, dict[str, StageRecord], str]:
+    """The lock to compare with, the stage records known for it, and how to name it. Records
+    are read only when some stage moved; a fresh clone rebuilds them from git."""
+    lock_path = analysis.workspace.settings.lock
+    current = {r.hash for r in analysis.hashes.stages.values()}
+    if since is not None:
+        lock, name, ref = lock_at(analysis.root, since, lock_path), f"{lock_path} at {since}", since
+    else:
+        lock, name, ref = read_lock(analysis.root, lock_path), lock_path, None
+    moved = set(lock.stages.values()) - current
+    if not moved:
+        return lock, {}, name
+    records = load_records(analysis.root / CACHE_DIR)
+    if moved - records.keys():
+        if ref is None and committed_lock(analysis.root, lock_path):
+            ref = "HEAD"  # the lock is the committed one: its tree tells what it covered
+        if ref is not None:
+            records |= records_at(analysis.root, ref)
+    return lock, records, name
+
+
+def committed_lock(root: Path, lock_path: str) -> bool:
+    """True when the lock on disk is the one committed at HEAD."""
+    try:
+        committed = lock_text_at(root, "HEAD", lock_path)
+        return committed is not None and committed == (root / lock_path).read_text(encoding="utf-8")
+    except (GraphbuildError, OSError):
+        return False

@@ -10,14 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from graphbuild import __version__
-from graphbuild.baseline import (
-    head_revision,
-    lock_at,
-    lock_text_at,
-    read_lock,
-    records_at,
-    repo_prefix,
-)
+from graphbuild.baseline import baseline_for, head_revision, repo_prefix
 from graphbuild.build import Job, bake_command, find_docker, has_buildx, plan_jobs
 from graphbuild.built import load_built, record_built
 from graphbuild.cache import workspace_lock
@@ -25,11 +18,10 @@ from graphbuild.emit.bake import REVISION_VARIABLE, bake_name, render_rebuild_gr
 from graphbuild.emit.outputs import drift, rebuild_path, render_outputs
 from graphbuild.errors import GraphbuildError
 from graphbuild.graph import build_graph
-from graphbuild.hashing import StageRecord
 from graphbuild.labels import Label, parse_label
 from graphbuild.lint import ERROR, lint
 from graphbuild.load import find_root, load_workspace
-from graphbuild.lockfile import Lock, make_lock, render_lock
+from graphbuild.lockfile import make_lock, render_lock
 from graphbuild.pipeline import CACHE_DIR, Analysis, analyze
 from graphbuild.plan import Plan, make_plan
 from graphbuild.records import load_records, save_records
@@ -88,36 +80,15 @@ def make_parser() -> Parser:
     return parser
 
 
-def baseline_for(analysis: Analysis, since: str | None) -> tuple[Lock, dict[str, StageRecord], str]:
-    """The lock to compare with, the stage records known for it, and how to name it."""
-    lock_path = analysis.workspace.settings.lock
-    records = load_records(analysis.root / CACHE_DIR)
-    if since is not None:
-        lock = lock_at(analysis.root, since, lock_path)
-        missing = set(lock.stages.values()) - records.keys()
-        if missing - {r.hash for r in analysis.hashes.stages.values()}:
-            records |= records_at(analysis.root, since)
-        return lock, records, f"{lock_path} at {since}"
-    lock = read_lock(analysis.root, lock_path)
-    current = {r.hash for r in analysis.hashes.stages.values()}
-    if (set(lock.stages.values()) - current) - records.keys():
-        # A fresh clone has no records: when the lock is the committed one, rebuild them from HEAD.
-        try:
-            committed = lock_text_at(analysis.root, "HEAD", lock_path)
-        except GraphbuildError:
-            committed = None
-        on_disk = (analysis.root / lock_path).read_text(encoding="utf-8")
-        if committed is not None and committed == on_disk:
-            records |= records_at(analysis.root, "HEAD")
-    return lock, records, lock_path
-
-
 def run_plan(args: argparse.Namespace, root: Path) -> int:
     """`graphbuild plan`."""
     analysis = analyze(root)
     lock, records, name = baseline_for(analysis, args.since)
     plan: Plan = make_plan(analysis.graph, analysis.hashes, lock, records)
-    save_records(root / CACHE_DIR, records, analysis.hashes.stages.values(), lock.stages.values())
+    if plan.changed:  # a clean plan needs no records, and the lock's are stored already
+        save_records(
+            root / CACHE_DIR, records, analysis.hashes.stages.values(), lock.stages.values()
+        )
     sys.stdout.write(plan_json(plan) if args.format == "json" else plan_text(plan, name))
     if args.check and any(e.status != "unchanged" for e in plan.entries):
         return EXIT_CHANGES

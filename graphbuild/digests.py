@@ -9,8 +9,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-
-import attrs
+from typing import NamedTuple
 
 from graphbuild.cache import read_sealed, write_sealed
 from graphbuild.errors import InputError
@@ -23,8 +22,7 @@ MAX_WORKERS = 8
 PARALLEL_BYTES = 64 << 20  # below this, starting processes costs more than it saves
 
 
-@attrs.frozen
-class FileDigest:
+class FileDigest(NamedTuple):
     """What the hash records of one input: its content digest and the bits Docker preserves."""
 
     sha256: str

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -116,7 +117,7 @@ def test_shared_base_is_built_once(workspace: Path):
 def test_source_edit_reruns_only_the_source_copy(workspace: Path):
     run("lock", cwd=workspace)
     with open(workspace / "images/api/src/api/__init__.py", "a") as handle:
-        handle.write("# an edit\n")
+        handle.write(f"# an edit {uuid.uuid4()}\n")  # new to the engine's cache on every run
     plan = json.loads(run("plan", "--format", "json", cwd=workspace).out)
     predicted = sorted(t["label"] for t in plan["targets"] if t["status"] == "rebuild")
     assert predicted == ["//images/api:api", "//images/api:api-dev"]
@@ -130,7 +131,7 @@ def test_source_edit_reruns_only_the_source_copy(workspace: Path):
 
 def test_requirements_edit_reruns_the_install_not_the_base(workspace: Path):
     with open(workspace / "images/worker/requirements.txt", "a") as handle:
-        handle.write("six==1.16.0\n")
+        handle.write(f"six==1.16.0  # {uuid.uuid4()}\n")
     assert run("emit", cwd=workspace).code == 0
     assert run("build", "//images/worker:worker@3.11", cwd=workspace).code == 0
     steps = steps_in((workspace / ".graphbuild/logs/worker-3-11.log").read_text())
@@ -143,4 +144,7 @@ def test_requirements_edit_reruns_the_install_not_the_base(workspace: Path):
 def test_build_records_what_it_built(workspace: Path):
     result = run("build", "--rebuild", "--dry-run", cwd=workspace)
     assert result.code == 0
-    assert "--target images-worker-3.13" not in result.out  # built already, hash unchanged
+    assert "--target images-api " not in result.out  # rebuilt after the source edit
+    assert "--target images-worker-3.11 " not in result.out  # rebuilt after the requirements edit
+    assert "--target images-worker-3.13 " in result.out  # its requirements changed, not rebuilt
+    assert "--target images-api-api-dev " in result.out  # built on the edited api
