@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import stat
 import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -96,15 +97,21 @@ def digest_files(
     result: dict[str, FileDigest] = {}
     now = time.time_ns()
     missing: list[str] = []
-    for path in paths:
-        entry = tree.entries[path]
-        if entry.link is not None:
-            digest = hashlib.sha256(entry.link.encode("utf-8", "surrogateescape")).hexdigest()
-            result[path] = FileDigest(digest, False, symlink=True)
+    entries = tree.entries
+    for path in paths:  # the hot loop of a warm plan: one pass, no allocation on a cache hit
+        size, mtime_ns, _, inode, mode, link = entries[path]
+        if link is not None:
+            digest = hashlib.sha256(link.encode("utf-8", "surrogateescape")).hexdigest()
+            result[path] = FileDigest(digest, False, True)
             continue
         cached = cache.get(path)
-        if cached is not None and cached[:3] == (entry.size, entry.mtime_ns, entry.inode):
-            result[path] = FileDigest(cached[3], entry.executable)
+        if (
+            cached is not None
+            and cached[0] == size
+            and cached[1] == mtime_ns
+            and cached[2] == inode
+        ):
+            result[path] = FileDigest(cached[3], bool(mode & stat.S_IXUSR), False)
             fresh[path] = cached
         else:
             missing.append(path)

@@ -203,7 +203,23 @@ def match_inputs(tree: Tree, package: str, pattern: str) -> list[str]:
     regex = glob_regex(pattern)
     prefix = f"{package}/" if package else ""
     cut = len(prefix)
-    return [p for p in tree.by_package.get(package, ()) if regex.match(p[cut:])]
+    files = tree.by_package.get(package, ())
+    literal = literal_prefix(pattern)
+    if literal:  # only the sorted run of files below the pattern's fixed folders can match
+        start = bisect.bisect_left(files, prefix + literal)
+        end = bisect.bisect_right(files, prefix + literal + "\U0010ffff", start)
+        files = files[start:end]
+    return [p for p in files if regex.match(p[cut:])]
+
+
+def literal_prefix(pattern: str) -> str:
+    """The leading path segments of a glob that hold no wildcard ('src/**/*.py' -> 'src')."""
+    literal = []
+    for segment in pattern.strip("/").split("/"):
+        if any(c in segment for c in "*?[") or segment in ("", "."):
+            break
+        literal.append(segment)
+    return "/".join(literal)
 
 
 def match_context(tree: Tree, package: str, source: str) -> list[str]:
@@ -212,12 +228,7 @@ def match_context(tree: Tree, package: str, source: str) -> list[str]:
     if full == ".":
         return list(tree.paths)
     regex = glob_regex(full)
-    literal = []
-    for segment in full.strip("/").split("/"):
-        if any(c in segment for c in "*?["):
-            break
-        literal.append(segment)
-    prefix = "/".join(literal)
+    prefix = literal_prefix(full)
     paths = tree.paths
     start = bisect.bisect_left(paths, prefix)
     end = bisect.bisect_right(paths, prefix + "\U0010ffff", start)

@@ -32,7 +32,8 @@ def stage_inputs(stage: Stage, tree: Tree) -> tuple[str, ...]:
                 f"input {pattern!r} matches no file{why_nothing(tree, stage.package, pattern)}",
             )
         for path in matched:
-            check_link(tree, path, stage, key)
+            if tree.entries[path].link is not None:
+                check_link(tree, path, stage, key)
         files.update(matched)
     for step in stage.steps:
         for src in step.sources:
