@@ -24,7 +24,7 @@ from graphbuild.load import find_root, load_workspace
 from graphbuild.lockfile import make_lock, render_lock
 from graphbuild.pipeline import CACHE_DIR, Analysis, analyze
 from graphbuild.plan import Plan, make_plan
-from graphbuild.records import load_records, save_records
+from graphbuild.records import save_records
 from graphbuild.report import findings_json, findings_text, plan_json, plan_text
 from graphbuild.runner import run_jobs
 from graphbuild.writes import write_atomic
@@ -101,8 +101,7 @@ def run_lock(args: argparse.Namespace, root: Path) -> int:
     lock = make_lock(analysis.workspace, analysis.hashes)
     path = root / analysis.workspace.settings.lock
     write_atomic(path, render_lock(lock))
-    records = load_records(root / CACHE_DIR)
-    save_records(root / CACHE_DIR, records, analysis.hashes.stages.values())
+    save_records(root / CACHE_DIR, {}, analysis.hashes.stages.values())
     print(
         f"wrote {analysis.workspace.settings.lock}: {len(lock.images)} images, "
         f"{len(lock.targets)} other targets, {len(lock.stages)} stages"

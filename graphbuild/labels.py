@@ -14,7 +14,7 @@ VARIANT_RE = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.,-]*\Z")
 NAME_RULE = "lowercase letters, digits, '_', '-' and '.', starting with a letter or digit"
 
 
-@attrs.frozen(order=False)
+@attrs.frozen(order=False, cache_hash=True)
 class Label:
     """A target (`//pkg:name@variant`) or one of its stages (`…#stage`)."""
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from graphbuild.errors import LabelError, LoadError
-from graphbuild.files import BUILD_FILE, Tree, make_tree, scan_workspace
+from graphbuild.files import BUILD_FILE, Tree, is_workspace_root, make_tree, scan_workspace
 from graphbuild.labels import Label, check_name, check_package
 from graphbuild.matrix import expand_matrix
 from graphbuild.model import ExternalImage, Package, Settings, Target, Workspace
@@ -48,12 +48,8 @@ def find_root(start: Path) -> Path:
     start = start.resolve()
     for folder in (start, *start.parents):
         build = folder / BUILD_FILE
-        if build.is_file():
-            try:
-                if "workspace" in tomllib.loads(build.read_text(encoding="utf-8")):
-                    return folder
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-                return folder  # let load_workspace report the syntax error with its position
+        if build.is_file() and is_workspace_root(str(build)):
+            return folder
     raise LoadError(f"no {BUILD_FILE} with a [workspace] table in this folder or any above it")
 
 
