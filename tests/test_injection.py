@@ -97,7 +97,8 @@ def test_python_app_values_stay_one_instruction_each(tmp_path: Path):
     (root / "requirements.txt").write_text("attrs\n")
     app = [
         'name = "app"', 'rule = "python_app"', 'python = ":py"',
-        'requirements = ["requirements.txt"]', 'src = ["src/"]', 'cmd = ["python", "-c", "print(\\"a\\\\nRUN evil\\")  # x"]',
+        'requirements = ["requirements.txt"]', 'src = ["src/"]',
+        'cmd = ["python", "-c", "print(\\"a\\\\nRUN evil\\")  # x"]',
         'env = { MOTD = "quote \\" and $PATH and \\\\" }',
     ]  # fmt: skip
     (root / "BUILD.toml").write_text(
