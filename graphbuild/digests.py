@@ -99,7 +99,7 @@ def digest_files(
     missing: list[str] = []
     entries = tree.entries
     for path in paths:  # the hot loop of a warm plan: one pass, no allocation on a cache hit
-        size, mtime_ns, _, inode, mode, link = entries[path]
+        size, mtime_ns, inode, mode, link = entries[path]
         if link is not None:
             digest = hashlib.sha256(link.encode("utf-8", "surrogateescape")).hexdigest()
             result[path] = FileDigest(digest, False, True)

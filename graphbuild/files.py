@@ -7,8 +7,9 @@ import functools
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from stat import S_ISLNK, S_ISREG
 from typing import NamedTuple
 
 import attrs
@@ -24,7 +25,6 @@ class Entry(NamedTuple):
 
     size: int
     mtime_ns: int
-    ctime_ns: int
     inode: int
     mode: int
     link: str | None = None
@@ -33,6 +33,11 @@ class Entry(NamedTuple):
     def executable(self) -> bool:
         """The owner's execute bit: the permission git tracks and Docker copies."""
         return self.link is None and bool(self.mode & stat.S_IXUSR)
+
+
+def new_entry(fields: tuple[int, int, int, int, str | None]) -> Entry:
+    """An Entry from its fields, built in C (the scan makes one per file)."""
+    return tuple.__new__(Entry, fields)
 
 
 @attrs.frozen
@@ -89,8 +94,7 @@ def is_workspace_root(path: str) -> bool:
 def scan_workspace(root: Path, exclude: Iterable[str] = ()) -> Scan:
     """lstat every file below `root` once: skip .git and .graphbuild, whatever an `exclude`
     glob matches, and nested workspaces; note every BUILD.toml outside hidden folders."""
-    patterns = [glob_regex(p).pattern for p in exclude]
-    excluded = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+    is_excluded = exclusion_test(exclude)
     entries: dict[str, Entry] = {}
     problems: dict[str, str] = {}
     build_files: list[str] = []
@@ -113,7 +117,7 @@ def scan_workspace(root: Path, exclude: Iterable[str] = ()) -> Scan:
         for item in items:
             name = item.name
             path = f"{rel}/{name}" if rel else name
-            if excluded is not None and excluded.match(path):
+            if is_excluded(name, path):
                 continue
             if item.is_dir(follow_symlinks=False):
                 if name == BUILD_FILE and not hidden:
@@ -123,19 +127,43 @@ def scan_workspace(root: Path, exclude: Iterable[str] = ()) -> Scan:
                 continue
             try:
                 st = item.stat(follow_symlinks=False)
-                link = os.readlink(item.path) if stat.S_ISLNK(st.st_mode) else None
+                link = os.readlink(item.path) if S_ISLNK(st.st_mode) else None
             except OSError as err:
                 problems[path] = err.strerror or str(err)
                 continue
-            if link is None and not stat.S_ISREG(st.st_mode):
+            mode = st.st_mode
+            if link is None and not S_ISREG(mode):
                 problems[path] = "not a regular file"
                 continue
-            entries[path] = Entry(
-                st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode, link
-            )
+            entries[path] = new_entry((st.st_size, st.st_mtime_ns, st.st_ino, mode, link))
             if name == BUILD_FILE and not hidden:
                 build_files.append(path)
     return Scan(entries, tuple(sorted(build_files)), tuple(sorted(nested)), problems)
+
+
+def exclusion_test(exclude: Iterable[str]) -> Callable[[str, str], bool]:
+    """`test(name, path)`: whether a file or folder is excluded. Patterns of the form
+    `**/NAME-GLOB` are decided on the name alone, once per distinct name."""
+    by_name, by_path = [], []
+    for pattern in exclude:
+        rest = pattern.removeprefix("**/")
+        (by_name if rest != pattern and "/" not in rest.strip("/") else by_path).append(
+            glob_regex(rest if rest != pattern else pattern).pattern
+        )
+    name_re = re.compile("|".join(f"(?:{p})" for p in by_name)) if by_name else None
+    path_re = re.compile("|".join(f"(?:{p})" for p in by_path)) if by_path else None
+    seen: dict[str, bool] = {}
+
+    def test(name: str, path: str) -> bool:
+        if name_re is not None:
+            hit = seen.get(name)
+            if hit is None:
+                hit = seen[name] = name_re.match(name) is not None
+            if hit:
+                return True
+        return path_re is not None and path_re.match(path) is not None
+
+    return test
 
 
 def make_tree(scan: Scan, packages: Iterable[str]) -> Tree:
