@@ -27,7 +27,7 @@ from graphbuild.plan import Plan, make_plan
 from graphbuild.records import save_records
 from graphbuild.report import findings_json, findings_text, plan_json, plan_text
 from graphbuild.runner import run_jobs
-from graphbuild.writes import write_atomic
+from graphbuild.writes import sweep_temporaries, write_atomic
 
 EXIT_OK, EXIT_CHANGES, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -146,6 +146,7 @@ def run_emit(args: argparse.Namespace, root: Path) -> int:
         rebuild_path(settings.bake): render_rebuild_group(analysis.graph, rebuilt),
     }
     for path, text in files.items():
+        sweep_temporaries(root / path)
         write_atomic(root / path, text)
     save_records(root / CACHE_DIR, records, analysis.hashes.stages.values(), lock.stages.values())
     merged = sum(len(s.labels) - 1 for s in outputs.stages)

@@ -24,3 +24,11 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
+
+
+def sweep_temporaries(path: Path) -> None:
+    """Remove temporary files a killed writer left beside `path` (call under the workspace
+    lock, when no other writer can be mid-write)."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()

@@ -94,3 +94,29 @@ def test_two_emits_at_once_leave_complete_files(example: Path):
     processes = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE) for _ in range(3)]
     assert [p.wait() for p in processes] == [0, 0, 0]
     assert run("emit", "--check", cwd=example).code == 0
+
+
+def test_killing_emit_at_any_moment_leaves_old_or_new_files(example: Path):
+    from graphbuild.emit.outputs import render_outputs
+
+    assert run("emit", cwd=example).code == 0
+    paths = ["build/Dockerfile", "build/docker-bake.json", "build/Dockerfile.dockerignore",
+             "graphbuild.lock"]  # fmt: skip
+    old = {p: (example / p).read_text() for p in paths}
+    with open(example / "images/worker/src/worker/__main__.py", "a") as handle:
+        handle.write("# edit\n")
+    analysis = analyze(example, use_cache=False)
+    new = dict(render_outputs(analysis.graph, analysis.hashes, in_git=False).files)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "graphbuild", "-C", str(example), "emit"]
+    for delay in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7):
+        process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.kill()
+        process.wait()
+        for path in paths:
+            text = (example / path).read_text()
+            assert text in (old[path], new[path]), (delay, path)
+    assert run("emit", cwd=example).code == 0
+    assert not list((example / "build").glob(".*.tmp"))  # temp files of killed runs are swept
+    assert {p: (example / p).read_text() for p in paths} == {p: new[p] for p in paths}
