@@ -30,6 +30,10 @@ from graphbuild.runner import run_jobs
 from graphbuild.writes import sweep_temporaries, write_atomic
 
 EXIT_OK, EXIT_CHANGES, EXIT_BAD_INPUT = 0, 1, 2
+DESCRIPTION = (
+    "A declarative build graph for the container images of a Python monorepo: content hashes, "
+    "a plan of what rebuilds and why, one emitted Dockerfile and a bake file."
+)
 
 
 class Parser(argparse.ArgumentParser):
@@ -41,7 +45,7 @@ class Parser(argparse.ArgumentParser):
 
 def make_parser() -> Parser:
     """The argument parser of every subcommand."""
-    parser = Parser(prog="graphbuild", description=__doc__)
+    parser = Parser(prog="graphbuild", description=DESCRIPTION)
     parser.add_argument(
         "-C",
         dest="directory",

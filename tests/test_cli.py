@@ -1,0 +1,116 @@
+"""The command line contract: exit codes, one-line errors, and `build` driven through a fake
+docker CLI (progress per target, a failure's log tail, cancellation, the built record)."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from graphbuild import __version__
+from graphbuild.built import load_built
+from tests.conftest import run
+
+FAKE_DOCKER = """#!/bin/sh
+# A stand-in for the docker CLI: no buildx; `build` prints BuildKit-style progress.
+if [ "$1" = buildx ]; then exit 1; fi
+target=""
+while [ $# -gt 0 ]; do [ "$1" = --target ] && target=$2; shift; done
+echo "#1 [internal] load build definition from Dockerfile"
+echo "#1 DONE 0.0s"
+echo "#2 [$target 1/2] RUN true"
+echo "#2 CACHED"
+case "$target" in *{fail}*)
+  echo "#3 [$target 2/2] RUN false"; echo "#3 ERROR: exit code: 1"; exit 1;;
+esac
+sleep {delay}
+echo "#3 [$target 2/2] COPY x /x"
+echo "#3 DONE 0.1s"
+"""
+
+
+@pytest.fixture
+def emitted(example: Path) -> Path:
+    """The example with its files emitted here (outside git: no revision label)."""
+    assert run("emit", cwd=example).code == 0
+    return example
+
+
+def fake_docker(tmp_path: Path, fail: str = "no-such-stage", delay: float = 0) -> str:
+    path = tmp_path / "docker"
+    path.write_text(FAKE_DOCKER.replace("{fail}", fail).replace("{delay}", str(delay)))
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return str(path)
+
+
+def test_version_and_usage_errors(example: Path):
+    result = run("--version", cwd=example)
+    assert (result.code, result.out) == (0, f"graphbuild {__version__}\n")
+    result = run("plan", "--format", "yaml", cwd=example)
+    assert result.code == 2
+    assert len(result.err.splitlines()) == 1 and "invalid choice: 'yaml'" in result.err
+    assert run("frobnicate", cwd=example).code == 2
+
+
+def test_build_needs_current_emitted_files(emitted: Path, tmp_path: Path):
+    result = run("build", "--docker", fake_docker(tmp_path), cwd=emitted)
+    assert result.code == 0  # the bundled files are current
+    with open(emitted / "images/api/src/api/__init__.py", "a") as handle:
+        handle.write("# edit\n")
+    result = run("build", "--docker", fake_docker(tmp_path), cwd=emitted)
+    assert result.code == 2
+    assert result.err == (
+        "graphbuild: error: build/docker-bake.json is out of date: run `graphbuild emit` first\n"
+    )
+
+
+def test_build_rejects_labels_that_are_not_images(emitted: Path, tmp_path: Path):
+    result = run(
+        "build", "//images/base:os@bookworm", "--docker", fake_docker(tmp_path), cwd=emitted
+    )
+    assert result.code == 2
+    assert "is not an image target" in result.err
+
+
+def test_build_dry_run_prints_docker_build_commands(emitted: Path, tmp_path: Path, text_snapshot):
+    docker = fake_docker(tmp_path)
+    result = run("build", "--dry-run", "--docker", docker, cwd=emitted)
+    assert result.code == 0
+    assert result.out.replace(docker, "DOCKER") == text_snapshot
+
+
+def test_build_runs_in_dependency_order_and_records(emitted: Path, tmp_path: Path):
+    result = run("build", "--jobs", "2", "--docker", fake_docker(tmp_path), cwd=emitted)
+    assert result.code == 0, result.out
+    lines = result.out.splitlines()
+    assert "[api] #2 CACHED" in lines
+    assert lines.index("[api] built in 0.0s") < lines.index(
+        "[api-dev] building //images/api:api-dev"
+    ) or (
+        any(
+            line.startswith("[api] built in")
+            for line in lines[: lines.index("[api-dev] building //images/api:api-dev")]
+        )
+    )
+    built = load_built(emitted / ".graphbuild")
+    lock = json.loads(run("plan", "--format", "json", cwd=emitted).out)
+    hashes = {t["label"]: t["hash"] for t in lock["targets"] if t["kind"] == "image"}
+    assert built == hashes
+    again = run("build", "--rebuild", "--docker", fake_docker(tmp_path), cwd=emitted)
+    assert again.out == "nothing to build: every image is built here at its current hash\n"
+
+
+def test_a_failed_build_shows_its_tail_and_cancels_the_rest(emitted: Path, tmp_path: Path):
+    docker = fake_docker(tmp_path, fail="images-api", delay=2)
+    result = run("build", "--jobs", "2", "--docker", docker, cwd=emitted)
+    assert result.code == 1
+    assert "[api] FAILED" in result.out
+    assert "[api] | #3 ERROR: exit code: 1" in result.out
+    assert "api-dev: cancelled" in result.err  # it waits for api, so it never starts
+    assert "api: failed" in result.err
+    assert load_built(emitted / ".graphbuild").keys() <= {
+        "//images/worker:worker@3.11",
+        "//images/worker:worker@3.13",
+    }
