@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from graphbuild import __version__
+from graphbuild import __version__, query
 from graphbuild.baseline import baseline_for, head_revision, repo_prefix
 from graphbuild.build import Job, bake_command, find_docker, has_buildx, plan_jobs
 from graphbuild.built import load_built, record_built
 from graphbuild.cache import workspace_lock
+from graphbuild.ci_matrix import render_matrix
+from graphbuild.diagram import render as render_diagram
 from graphbuild.emit.bake import REVISION_VARIABLE, bake_name, render_rebuild_group
 from graphbuild.emit.outputs import drift, rebuild_path, render_outputs
 from graphbuild.errors import GraphbuildError
@@ -57,7 +60,7 @@ def make_parser() -> Parser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     plan = commands.add_parser("plan", help="show what rebuilds and why")
     plan.add_argument("--since", metavar="REF", help="compare with the lock as committed at REF")
-    plan.add_argument("--format", choices=("text", "json"), default="text")
+    plan.add_argument("--format", choices=("text", "json", "github-matrix"), default="text")
     plan.add_argument("--check", action="store_true", help="exit 1 when anything would rebuild")
     commands.add_parser("lock", help="write the lock file with the current hashes")
     emit = commands.add_parser("emit", help="write the Dockerfile, the bake file and the lock")
@@ -79,6 +82,13 @@ def make_parser() -> Parser:
     build.add_argument("--jobs", type=int, default=2, help="builds at once without buildx")
     build.add_argument("--dry-run", action="store_true", help="print the commands only")
     build.add_argument("--docker", metavar="PATH", help="the docker CLI (or $GRAPHBUILD_DOCKER)")
+    query = commands.add_parser("query", help="dependencies, reverse dependencies, a path")
+    query.add_argument("kind", choices=("deps", "rdeps", "path"))
+    query.add_argument("labels", nargs="+", metavar="LABEL")
+    query.add_argument("--format", choices=("text", "json"), default="text")
+    graph = commands.add_parser("graph", help="draw the stage DAG (dot, mermaid, json)")
+    graph.add_argument("--format", choices=("dot", "mermaid", "json"), default="dot")
+    graph.add_argument("--plan", action="store_true", help="highlight what rebuilds vs the lock")
     lint = commands.add_parser("lint", help="check the stages against good practice")
     lint.add_argument("--format", choices=("text", "json"), default="text")
     return parser
@@ -93,7 +103,10 @@ def run_plan(args: argparse.Namespace, root: Path) -> int:
         save_records(
             root / CACHE_DIR, records, analysis.hashes.stages.values(), lock.stages.values()
         )
-    sys.stdout.write(plan_json(plan) if args.format == "json" else plan_text(plan, name))
+    if args.format == "github-matrix":
+        sys.stdout.write(render_matrix(analysis.graph, plan))
+    else:
+        sys.stdout.write(plan_json(plan) if args.format == "json" else plan_text(plan, name))
     if args.check and any(e.status != "unchanged" for e in plan.entries):
         return EXIT_CHANGES
     return EXIT_OK
@@ -235,6 +248,43 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     return EXIT_CHANGES if failed else EXIT_OK
 
 
+def run_query(args: argparse.Namespace, root: Path) -> int:
+    """`graphbuild query deps|rdeps LABEL` and `query path FROM TO`."""
+    graph = build_graph(load_workspace(root))
+    wanted = 2 if args.kind == "path" else 1
+    if len(args.labels) != wanted:
+        raise GraphbuildError(f"query {args.kind} takes {wanted} label{'s' if wanted > 1 else ''}")
+    if args.kind == "path":
+        results = query.path(graph, *args.labels)
+    else:
+        results = (query.deps if args.kind == "deps" else query.rdeps)(graph, args.labels[0])
+    if args.format == "json":
+        document = {"query": args.kind, "labels": args.labels, "results": results}
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    elif args.kind == "path" and results:
+        print(" -> ".join(results))
+    elif args.kind == "path":
+        print(f"no path from {args.labels[0]} to {args.labels[1]}")
+    else:
+        sys.stdout.write("".join(f"{r}\n" for r in results))
+    return EXIT_OK
+
+
+def run_graph(args: argparse.Namespace, root: Path) -> int:
+    """`graphbuild graph [--format dot|mermaid|json] [--plan]`."""
+    statuses = None
+    if args.plan:
+        analysis = analyze(root)
+        lock, records, _ = baseline_for(analysis, None)
+        plan = make_plan(analysis.graph, analysis.hashes, lock, records)
+        statuses = {e.label: e.status for e in plan.entries}
+        graph = analysis.graph
+    else:
+        graph = build_graph(load_workspace(root))
+    sys.stdout.write(render_diagram(graph, args.format, statuses))
+    return EXIT_OK
+
+
 LOCKED = {"plan", "lock", "emit"}  # build takes the lock only while it records what it built
 COMMANDS = {
     "plan": run_plan,
@@ -242,6 +292,8 @@ COMMANDS = {
     "emit": run_emit,
     "lint": run_lint,
     "build": run_build,
+    "query": run_query,
+    "graph": run_graph,
 }
 
 

@@ -1,0 +1,104 @@
+"""`query`, `graph` and `plan --format github-matrix` on the example workspace."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run
+
+
+@pytest.mark.parametrize(
+    ("kind", "labels"),
+    [
+        ("deps", ["//images/api:api"]),
+        ("rdeps", ["//images/base:os@bookworm"]),
+        ("rdeps", ["//images/api:api#builder"]),
+        ("path", ["//images/api:api-dev", "//images/base:os@bookworm"]),
+        ("path", ["//images/worker:worker@3.13", "//images/base:os@bookworm"]),
+    ],
+    ids=["deps", "rdeps-base", "rdeps-stage", "path", "no-path"],
+)
+def test_query(kind: str, labels: list[str], text_snapshot, json_snapshot):
+    text = run("query", kind, *labels, cwd=REPO)
+    data = run("query", kind, *labels, "--format", "json", cwd=REPO)
+    assert text.code == data.code == 0
+    assert text.out == text_snapshot(name="text")
+    assert data.out == json_snapshot(name="json")
+
+
+def test_rdeps_of_the_base_is_what_an_edit_to_it_rebuilds(example: Path):
+    rdeps = set(
+        json.loads(
+            run("query", "rdeps", "//images/base:os@trixie", "--format", "json", cwd=example).out
+        )["results"]
+    )
+    run("lock", cwd=example)
+    build = example / "images/base/BUILD.toml"
+    build.write_text(build.read_text().replace('"ca-certificates", "tzdata"', '"ca-certificates"'))
+    plan = json.loads(run("plan", "--format", "json", cwd=example).out)
+    moved = {t["label"] for t in plan["targets"] if t["status"] == "rebuild"}
+    assert {label for label in moved if "trixie" in label or "3.13" in label} - {
+        "//images/base:os@trixie"
+    } == rdeps
+
+
+def test_query_errors_are_one_line():
+    result = run("query", "deps", "//images/api:apii", cwd=REPO)
+    assert result.code == 2
+    hint = "(did you mean '//images/api:api'?)"
+    assert result.err == f"graphbuild: error: query: unknown label //images/api:apii {hint}\n"
+    assert run("query", "path", "//images/api:api", cwd=REPO).code == 2
+
+
+@pytest.mark.parametrize("fmt", ["dot", "mermaid", "json"])
+def test_graph(fmt: str, text_snapshot):
+    result = run("graph", "--format", fmt, cwd=REPO)
+    assert result.code == 0
+    assert result.out == text_snapshot
+
+
+def test_graph_with_plan_marks_the_rebuild_chain(example: Path, text_snapshot):
+    run("lock", cwd=example)
+    with open(example / "images/api/requirements.txt", "a") as handle:
+        handle.write("itsdangerous==2.2.0\n")
+    result = run("graph", "--format", "mermaid", "--plan", cwd=example)
+    assert "classDef rebuild" in result.out and "linkStyle" in result.out
+    assert result.out == text_snapshot
+    data = json.loads(run("graph", "--format", "json", "--plan", cwd=example).out)
+    chain = {(e["from"], e["to"]) for e in data["edges"] if e["rebuild_chain"]}
+    assert chain == {
+        ("//images/api:api#builder", "//images/api:api"),
+        ("//images/api:api", "//images/api:api-dev"),
+    }
+
+
+@pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz (Debian package graphviz) is not installed"
+)
+def test_graphviz_renders_the_dot(example: Path):
+    dot = run("graph", "--format", "dot", "--plan", cwd=example).out
+    result = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.lstrip().startswith("<?xml") and "</svg>" in result.stdout
+
+
+def test_github_matrix_groups_rebuilds_by_level(example: Path, json_snapshot):
+    run("lock", cwd=example)
+    build = example / "images/base/BUILD.toml"
+    build.write_text(build.read_text().replace("2026-11-23", "2026-11-30"))
+    result = run("plan", "--format", "github-matrix", cwd=example)
+    matrix = json.loads(result.out)
+    assert matrix["levels"] == 2
+    assert [m["target"] for m in matrix["level0"]["include"]] == [
+        "api",
+        "worker-3-11",
+        "worker-3-13",
+    ]
+    assert [m["target"] for m in matrix["level1"]["include"]] == ["api-dev"]
+    assert matrix["level2"] == {"include": []}
+    assert result.out == json_snapshot
