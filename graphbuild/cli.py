@@ -30,6 +30,7 @@ from graphbuild.plan import Plan, make_plan
 from graphbuild.records import save_records
 from graphbuild.report import findings_json, findings_text, plan_json, plan_text
 from graphbuild.runner import run_jobs
+from graphbuild.toml_schema import build_toml_schema
 from graphbuild.writes import sweep_temporaries, write_atomic
 
 EXIT_OK, EXIT_CHANGES, EXIT_BAD_INPUT = 0, 1, 2
@@ -89,6 +90,7 @@ def make_parser() -> Parser:
     graph = commands.add_parser("graph", help="draw the stage DAG (dot, mermaid, json)")
     graph.add_argument("--format", choices=("dot", "mermaid", "json"), default="dot")
     graph.add_argument("--plan", action="store_true", help="highlight what rebuilds vs the lock")
+    commands.add_parser("schema", help="print the JSON Schema of BUILD.toml files")
     lint = commands.add_parser("lint", help="check the stages against good practice")
     lint.add_argument("--format", choices=("text", "json"), default="text")
     return parser
@@ -300,6 +302,9 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `graphbuild` console script."""
     args = make_parser().parse_args(argv)
+    if args.command == "schema":  # needs no workspace
+        sys.stdout.write(json.dumps(build_toml_schema(), indent=2) + "\n")
+        return EXIT_OK
     try:
         root = find_root(Path(args.directory))
         if args.command in LOCKED:
