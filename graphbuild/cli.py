@@ -21,6 +21,7 @@ from graphbuild.emit.bake import REVISION_VARIABLE, bake_name, render_rebuild_gr
 from graphbuild.emit.outputs import drift, rebuild_path, render_outputs
 from graphbuild.errors import GraphbuildError
 from graphbuild.graph import build_graph
+from graphbuild.importer import externals_toml, import_dockerfile, safe_name
 from graphbuild.labels import Label, parse_label
 from graphbuild.lint import ERROR, lint
 from graphbuild.load import find_root, load_workspace
@@ -91,6 +92,10 @@ def make_parser() -> Parser:
     graph.add_argument("--format", choices=("dot", "mermaid", "json"), default="dot")
     graph.add_argument("--plan", action="store_true", help="highlight what rebuilds vs the lock")
     commands.add_parser("schema", help="print the JSON Schema of BUILD.toml files")
+    imports = commands.add_parser("import", help="turn a Dockerfile into a BUILD.toml of stages")
+    imports.add_argument("dockerfile", metavar="DOCKERFILE")
+    imports.add_argument("--package", metavar="DIR", help="the package (default: its folder)")
+    imports.add_argument("--name", help="the target's name (default: the package's last folder)")
     lint = commands.add_parser("lint", help="check the stages against good practice")
     lint.add_argument("--format", choices=("text", "json"), default="text")
     return parser
@@ -287,7 +292,49 @@ def run_graph(args: argparse.Namespace, root: Path) -> int:
     return EXIT_OK
 
 
-LOCKED = {"plan", "lock", "emit"}  # build takes the lock only while it records what it built
+def run_import(args: argparse.Namespace, root: Path) -> int:
+    """`graphbuild import DOCKERFILE`: write the package's BUILD.toml (and the root's new
+    externals), then load the workspace; on any error both files are put back as they were."""
+    source = Path(args.dockerfile).resolve()
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise GraphbuildError(f"cannot read {args.dockerfile}: {err}") from None
+    folder = Path(args.package).resolve() if args.package else source.parent
+    if not folder.is_relative_to(root):
+        raise GraphbuildError(f"{folder} is outside the workspace {root}")
+    package = folder.relative_to(root).as_posix().strip(".")
+    build = folder / "BUILD.toml"
+    if build.exists():
+        raise GraphbuildError(
+            f"{package or '.'}/BUILD.toml exists already: import into a new package"
+        )
+    root_build = root / "BUILD.toml"
+    root_text = root_build.read_text(encoding="utf-8")
+    existing = {name: ext.image for name, ext in load_workspace(root).externals.items()}
+    name = args.name or safe_name(folder.name)
+    shown = source.relative_to(root).as_posix() if source.is_relative_to(root) else str(source)
+    result = import_dockerfile(text, shown, name, existing)
+    write_atomic(build, result.build_toml)
+    if result.externals:
+        write_atomic(root_build, root_text.rstrip("\n") + "\n" + externals_toml(result.externals))
+    try:
+        analyze(root, use_cache=False)
+    except GraphbuildError:
+        build.unlink()
+        write_atomic(root_build, root_text)
+        raise
+    added = ", ".join(f"@{n}" for n in sorted(result.externals)) or "none"
+    print(f"wrote {package}/BUILD.toml (target //{package}:{name}); new externals: {added}")
+    return EXIT_OK
+
+
+LOCKED = {
+    "plan",
+    "lock",
+    "emit",
+    "import",
+}  # build takes the lock only while it records what it built
 COMMANDS = {
     "plan": run_plan,
     "lock": run_lock,
@@ -296,6 +343,7 @@ COMMANDS = {
     "build": run_build,
     "query": run_query,
     "graph": run_graph,
+    "import": run_import,
 }
 
 
