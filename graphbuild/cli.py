@@ -27,8 +27,9 @@ from graphbuild.lint import ERROR, lint
 from graphbuild.load import find_root, load_workspace
 from graphbuild.lockfile import make_lock, render_lock
 from graphbuild.pipeline import CACHE_DIR, Analysis, analyze
-from graphbuild.plan import Plan, make_plan
+from graphbuild.plan import Plan, make_plan, mark_pushed, to_build
 from graphbuild.records import save_records
+from graphbuild.registry import tag_exists
 from graphbuild.report import findings_json, findings_text, plan_json, plan_text
 from graphbuild.runner import run_jobs
 from graphbuild.toml_schema import build_toml_schema
@@ -64,12 +65,20 @@ def make_parser() -> Parser:
     plan.add_argument("--since", metavar="REF", help="compare with the lock as committed at REF")
     plan.add_argument("--format", choices=("text", "json", "github-matrix"), default="text")
     plan.add_argument("--check", action="store_true", help="exit 1 when anything would rebuild")
+    plan.add_argument(
+        "--registry", action="store_true", help="images whose hash tag is pushed are unchanged"
+    )
     commands.add_parser("lock", help="write the lock file with the current hashes")
     emit = commands.add_parser("emit", help="write the Dockerfile, the bake file and the lock")
     emit.add_argument(
         "--check",
         action="store_true",
         help="write nothing; print a diff and exit 1 when the files on disk differ",
+    )
+    emit.add_argument(
+        "--registry",
+        action="store_true",
+        help="leave images whose hash tag is pushed already out of the rebuild group",
     )
     emit.add_argument(
         "--since",
@@ -106,6 +115,8 @@ def run_plan(args: argparse.Namespace, root: Path) -> int:
     analysis = analyze(root)
     lock, records, name = baseline_for(analysis, args.since)
     plan: Plan = make_plan(analysis.graph, analysis.hashes, lock, records)
+    if args.registry:
+        plan = check_registry(analysis, plan)
     if plan.changed:  # a clean plan needs no records, and the lock's are stored already
         save_records(
             root / CACHE_DIR, records, analysis.hashes.stages.values(), lock.stages.values()
@@ -117,6 +128,25 @@ def run_plan(args: argparse.Namespace, root: Path) -> int:
     if args.check and any(e.status != "unchanged" for e in plan.entries):
         return EXIT_CHANGES
     return EXIT_OK
+
+
+def check_registry(analysis: Analysis, plan: Plan) -> Plan:
+    """Ask the workspace's registry about every image the plan would build."""
+    settings = analysis.workspace.settings
+    if not settings.registry:
+        raise GraphbuildError("--registry needs [workspace] registry", file="BUILD.toml")
+    images = {str(t.label): t.image for t in analysis.graph.images}
+    pushed = {
+        entry.label
+        for entry in to_build(plan)
+        if tag_exists(settings.registry, images[entry.label] or "", short_hash(entry.hash))
+    }
+    return mark_pushed(plan, pushed)
+
+
+def short_hash(digest: str | None) -> str:
+    """The 12-hex tag of a content hash."""
+    return (digest or "").removeprefix("sha256:")[:12]
 
 
 def run_lock(args: argparse.Namespace, root: Path) -> int:
@@ -159,11 +189,9 @@ def run_emit(args: argparse.Namespace, root: Path) -> int:
         return EXIT_OK
     lock, records, _ = baseline_for(analysis, args.since)
     plan = make_plan(analysis.graph, analysis.hashes, lock, records)
-    rebuilt = [
-        parse_label(e.label)
-        for e in plan.entries
-        if e.kind == "image" and e.status in ("rebuild", "new")
-    ]
+    if args.registry:
+        plan = check_registry(analysis, plan)
+    rebuilt = [parse_label(e.label) for e in to_build(plan)]
     settings = analysis.workspace.settings
     files = {
         **outputs.files,

@@ -61,6 +61,7 @@ class Entry:
     status: str
     reasons: tuple[Reason, ...] = ()
     chain: tuple[str, ...] = ()  # from this entry down to the stage with the first own cause
+    in_registry: bool = False  # its hash tag is pushed already (plan --registry)
 
     @property
     def own(self) -> tuple[Reason, ...]:
@@ -79,6 +80,8 @@ class Entry:
         }
         if self.chain:
             data["chain"] = list(self.chain)
+        if self.in_registry:
+            data["in_registry"] = True
         return data
 
 
@@ -225,3 +228,19 @@ def first_cause(label: str, entries: Mapping[str, Entry]) -> tuple[str, ...]:
         chain.append(nxt)
         entry = entries[nxt]
     return tuple(chain) if len(chain) > 1 else ()
+
+
+def mark_pushed(plan: Plan, pushed: set[str]) -> Plan:
+    """The plan with images whose hash tag is in the registry already marked unchanged."""
+    entries = tuple(
+        attrs.evolve(e, status=UNCHANGED, reasons=(), chain=(), in_registry=True)
+        if e.kind == "image" and e.label in pushed
+        else e
+        for e in plan.entries
+    )
+    return Plan(entries=entries)
+
+
+def to_build(plan: Plan) -> list[Entry]:
+    """The image entries that would be built: rebuilt or new."""
+    return [e for e in plan.entries if e.kind == "image" and e.status in (REBUILD, NEW)]

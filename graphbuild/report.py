@@ -28,7 +28,8 @@ def counts(entries: list[Entry]) -> str:
 def entry_lines(entry: Entry, entries: dict[str, Entry], explain: bool) -> list[str]:
     """An entry's status line and its reasons, own changes before upstream ones; with
     `explain`, the chain down to the first cause when the change came from upstream."""
-    lines = [f"{entry.status:<10} {entry.label}  {short(entry.hash)}"]
+    pushed = "  (in registry)" if entry.in_registry else ""
+    lines = [f"{entry.status:<10} {entry.label}  {short(entry.hash)}{pushed}"]
     for reason in entry.own:
         lines.append(f"{'':<10}   {reason.sentence()}")
     upstream = [r for r in entry.reasons if r.upstream]

@@ -1,0 +1,183 @@
+"""plan --registry against a real distribution registry on loopback (Debian's docker-registry),
+and the bearer-token flow against a small stand-in token server."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.server
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from graphbuild.registry import tag_exists
+from tests.conftest import run
+
+REGISTRY = shutil.which("docker-registry") or "/usr/bin/docker-registry"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def registry(tmp_path: Path):
+    """A distribution registry serving on 127.0.0.1:<free port>, storage in tmp_path."""
+    if not Path(REGISTRY).exists():
+        pytest.skip("docker-registry is not installed (CI installs Debian's package)")
+    port = free_port()
+    config = tmp_path / "registry.yml"
+    config.write_text(
+        f"version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
+        f"    rootdirectory: {tmp_path / 'data'}\nhttp:\n  addr: 127.0.0.1:{port}\n"
+    )
+    process = subprocess.Popen(
+        [REGISTRY, "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    host = f"127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://{host}/v2/", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield host
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def push_tag(host: str, repository: str, tag: str) -> None:
+    """Push a minimal image manifest under a tag, through the registry HTTP API."""
+    config = b"{}"
+    digest = "sha256:" + hashlib.sha256(config).hexdigest()
+    start = urllib.request.urlopen(
+        urllib.request.Request(f"http://{host}/v2/{repository}/blobs/uploads/", method="POST")
+    )
+    location = start.headers["Location"]
+    url = location if location.startswith("http") else f"http://{host}{location}"
+    url += ("&" if "?" in url else "?") + f"digest={digest}"
+    blob = urllib.request.Request(url, data=config, method="PUT")
+    blob.add_header("Content-Type", "application/octet-stream")
+    urllib.request.urlopen(blob)
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": len(config),
+            "digest": digest,
+        },
+        "layers": [],
+    }
+    urllib.request.urlopen(urllib.request.Request(
+        f"http://{host}/v2/{repository}/manifests/{tag}",
+        data=json.dumps(manifest).encode(),
+        method="PUT",
+        headers={"Content-Type": "application/vnd.docker.distribution.manifest.v2+json"},
+    ))  # fmt: skip
+
+
+def test_plan_counts_pushed_hashes_as_unchanged(example: Path, registry: str):
+    root = example / "BUILD.toml"
+    root.write_text(
+        root.read_text().replace(
+            'registry = "registry.example.com/acme"', f'registry = "{registry}/acme"'
+        )
+    )
+    run("lock", cwd=example)
+    for source in ("images/api/src/api/__init__.py", "images/worker/src/worker/__main__.py"):
+        with open(example / source, "a") as handle:
+            handle.write("# edit\n")
+    plan = json.loads(run("plan", "--format", "json", cwd=example).out)
+    api = next(t for t in plan["targets"] if t["label"] == "//images/api:api")
+    assert api["status"] == "rebuild"
+    push_tag(registry, "acme/api", api["hash"].removeprefix("sha256:")[:12])
+    result = run("plan", "--registry", "--format", "json", cwd=example)
+    assert result.code == 0, result.err
+    images = {t["label"]: t for t in json.loads(result.out)["targets"] if t["kind"] == "image"}
+    assert images["//images/api:api"]["status"] == "unchanged"
+    assert images["//images/api:api"]["in_registry"] is True
+    assert images["//images/worker:worker@3.11"]["status"] == "rebuild"
+    assert images["//images/api:api-dev"]["status"] == "rebuild"  # its own tag is not pushed
+    assert "(in registry)" in run("plan", "--registry", cwd=example).out
+    assert run("emit", "--registry", cwd=example).code == 0
+    group = json.loads((example / "build/docker-bake.rebuild.json").read_text())["group"]["rebuild"]
+    assert group["targets"] == ["api-dev", "worker-3-11", "worker-3-13"]
+
+
+def test_unreachable_registry_is_one_line(example: Path):
+    root = example / "BUILD.toml"
+    port = free_port()  # nothing listens there
+    root.write_text(
+        root.read_text().replace(
+            'registry = "registry.example.com/acme"', f'registry = "127.0.0.1:{port}/acme"'
+        )
+    )
+    run("lock", cwd=example)
+    with open(example / "images/api/src/api/__init__.py", "a") as handle:
+        handle.write("# edit\n")
+    result = run("plan", "--registry", cwd=example)
+    assert result.code == 2
+    assert (
+        result.err.startswith(f"graphbuild: error: registry 127.0.0.1:{port}: ")
+        and result.err.count("\n") == 1
+    )
+
+
+class TokenRegistry(http.server.BaseHTTPRequestHandler):
+    """A registry that wants a bearer token, and its token service."""
+
+    seen: ClassVar[list[tuple[str, str | None]]] = []
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        TokenRegistry.seen.append((self.path, self.headers.get("Authorization")))
+        body = json.dumps({"token": "t0ken"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_HEAD(self) -> None:
+        TokenRegistry.seen.append((self.path, self.headers.get("Authorization")))
+        if self.headers.get("Authorization") == "Bearer t0ken":
+            self.send_response(200 if self.path.endswith("/abc") else 404)
+        else:
+            port = self.server.server_address[1]
+            self.send_response(401)
+            self.send_header(
+                "WWW-Authenticate",
+                f'Bearer realm="http://127.0.0.1:{port}/token",service="reg",scope="repository:acme/api:pull"',
+            )
+        self.end_headers()
+
+
+def test_bearer_token_flow_with_docker_config_credentials(tmp_path: Path, monkeypatch):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TokenRegistry)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host = f"127.0.0.1:{server.server_address[1]}"
+    auth = base64.b64encode(b"ci:secret").decode()
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {host: {"auth": auth}}}))
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    try:
+        assert tag_exists(f"{host}/acme", "api", "abc") is True
+        assert tag_exists(f"{host}/acme", "api", "missing") is False
+    finally:
+        server.shutdown()
+    token_requests = [
+        (path, header) for path, header in TokenRegistry.seen if path.startswith("/token")
+    ]
+    assert token_requests[0][0] == "/token?service=reg&scope=repository%3Aacme%2Fapi%3Apull"
+    assert token_requests[0][1] == f"Basic {auth}"
