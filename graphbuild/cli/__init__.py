@@ -1,0 +1,125 @@
+"""The command line: the only place that prints or chooses an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from graphbuild import __version__
+from graphbuild.cache import workspace_lock
+from graphbuild.cli.build_command import run_build
+from graphbuild.cli.common import DESCRIPTION, EXIT_BAD_INPUT, EXIT_OK
+from graphbuild.cli.plan_commands import run_emit, run_lock, run_plan
+from graphbuild.cli.tool_commands import run_graph, run_import, run_lint, run_query
+from graphbuild.errors import GraphbuildError
+from graphbuild.load import find_root
+from graphbuild.toml_schema import build_toml_schema
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with usage errors as exit code 2 and one line, like every other bad input."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"graphbuild: error: {message} (see graphbuild --help)\n")
+
+
+def make_parser() -> Parser:
+    """The argument parser of every subcommand."""
+    parser = Parser(prog="graphbuild", description=DESCRIPTION)
+    parser.add_argument(
+        "-C",
+        dest="directory",
+        metavar="DIR",
+        default=".",
+        help="run in DIR (the workspace is found at or above it)",
+    )
+    parser.add_argument("--version", action="version", version=f"graphbuild {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    plan = commands.add_parser("plan", help="show what rebuilds and why")
+    plan.add_argument("--since", metavar="REF", help="compare with the lock as committed at REF")
+    plan.add_argument("--format", choices=("text", "json", "github-matrix"), default="text")
+    plan.add_argument("--check", action="store_true", help="exit 1 when anything would rebuild")
+    plan.add_argument(
+        "--registry", action="store_true", help="images whose hash tag is pushed are unchanged"
+    )
+    commands.add_parser("lock", help="write the lock file with the current hashes")
+    emit = commands.add_parser("emit", help="write the Dockerfile, the bake file and the lock")
+    emit.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; print a diff and exit 1 when the files on disk differ",
+    )
+    emit.add_argument(
+        "--registry",
+        action="store_true",
+        help="leave images whose hash tag is pushed already out of the rebuild group",
+    )
+    emit.add_argument(
+        "--since",
+        metavar="REF",
+        help="baseline of the rebuild group: the lock at REF (default: the lock on disk)",
+    )
+    build = commands.add_parser("build", help="build images with BuildKit from the emitted files")
+    build.add_argument("labels", nargs="*", metavar="LABEL", help="image targets to build")
+    which = build.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true", help="every image (the default)")
+    which.add_argument("--rebuild", action="store_true", help="images not yet built here")
+    build.add_argument("--jobs", type=int, default=2, help="builds at once without buildx")
+    build.add_argument("--dry-run", action="store_true", help="print the commands only")
+    build.add_argument("--docker", metavar="PATH", help="the docker CLI (or $GRAPHBUILD_DOCKER)")
+    query = commands.add_parser("query", help="dependencies, reverse dependencies, a path")
+    query.add_argument("kind", choices=("deps", "rdeps", "path"))
+    query.add_argument("labels", nargs="+", metavar="LABEL")
+    query.add_argument("--format", choices=("text", "json"), default="text")
+    graph = commands.add_parser("graph", help="draw the stage DAG (dot, mermaid, json)")
+    graph.add_argument("--format", choices=("dot", "mermaid", "json"), default="dot")
+    graph.add_argument("--plan", action="store_true", help="highlight what rebuilds vs the lock")
+    commands.add_parser("schema", help="print the JSON Schema of BUILD.toml files")
+    imports = commands.add_parser("import", help="turn a Dockerfile into a BUILD.toml of stages")
+    imports.add_argument("dockerfile", metavar="DOCKERFILE")
+    imports.add_argument("--package", metavar="DIR", help="the package (default: its folder)")
+    imports.add_argument("--name", help="the target's name (default: the package's last folder)")
+    lint = commands.add_parser("lint", help="check the stages against good practice")
+    lint.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+LOCKED = {
+    "plan",
+    "lock",
+    "emit",
+    "import",
+}  # build takes the lock only while it records what it built
+
+COMMANDS = {
+    "plan": run_plan,
+    "lock": run_lock,
+    "emit": run_emit,
+    "lint": run_lint,
+    "build": run_build,
+    "query": run_query,
+    "graph": run_graph,
+    "import": run_import,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `graphbuild` console script."""
+    args = make_parser().parse_args(argv)
+    if args.command == "schema":  # needs no workspace
+        sys.stdout.write(json.dumps(build_toml_schema(), indent=2) + "\n")
+        return EXIT_OK
+    try:
+        root = find_root(Path(args.directory))
+        if args.command in LOCKED:
+            with workspace_lock(root):
+                return COMMANDS[args.command](args, root)
+        return COMMANDS[args.command](args, root)
+    except GraphbuildError as err:
+        print(f"graphbuild: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,86 @@
+"""`build`: run the bake file's images on BuildKit."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from graphbuild.baseline import head_revision, repo_prefix
+from graphbuild.build import Job, bake_command, find_docker, has_buildx, plan_jobs
+from graphbuild.built import load_built, record_built
+from graphbuild.cache import workspace_lock
+from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
+from graphbuild.emit.bake import REVISION_VARIABLE, bake_name
+from graphbuild.emit.outputs import render_outputs
+from graphbuild.errors import GraphbuildError
+from graphbuild.labels import Label, parse_label
+from graphbuild.pipeline import CACHE_DIR, Analysis, analyze
+from graphbuild.runner import run_jobs
+
+
+def wanted_images(args: argparse.Namespace, analysis: Analysis) -> list[Label]:
+    """The image targets a build asks for."""
+    graph = analysis.graph
+    images = {t.label for t in graph.images}
+    if args.labels:
+        wanted = []
+        for text in args.labels:
+            label = parse_label(text)
+            if label not in images:
+                raise GraphbuildError(f"{text} is not an image target (images: "
+                                      f"{', '.join(str(i) for i in sorted(images))})")  # fmt: skip
+            wanted.append(label)
+        return wanted
+    if args.rebuild:
+        built = load_built(analysis.root / CACHE_DIR)
+        return [i for i in sorted(images) if built.get(str(i)) != analysis.hashes.targets[i]]
+    return sorted(images)
+
+
+def run_build(args: argparse.Namespace, root: Path) -> int:
+    """`graphbuild build`: the emitted files must be current; exit 1 when a build fails."""
+    analysis = analyze(root)
+    settings = analysis.workspace.settings
+    outputs = render_outputs(analysis.graph, analysis.hashes, repo_prefix(root) is not None)
+    stale = [p for p, text in outputs.files.items() if read_text(root / p) != text]
+    if stale:
+        raise GraphbuildError(f"{stale[0]} is out of date: run `graphbuild emit` first")
+    wanted = wanted_images(args, analysis)
+    if not wanted:
+        print("nothing to build: every image is built here at its current hash")
+        return EXIT_OK
+    if args.jobs < 1:
+        raise GraphbuildError("--jobs must be at least 1")
+    docker = find_docker(args.docker)
+    environ = dict(os.environ)
+    if REVISION_VARIABLE not in environ and (revision := head_revision(root)):
+        environ[REVISION_VARIABLE] = revision
+    names = {t.label: bake_name(t.image or "") for t in analysis.graph.images}
+    if has_buildx(docker):
+        argv = bake_command(docker, [settings.bake], [names[label] for label in wanted])
+        jobs = [Job("bake", wanted[0], argv)]
+    else:
+        bake_text = (root / settings.bake).read_text(encoding="utf-8")
+        jobs = plan_jobs(analysis.graph, bake_text, wanted, docker, environ)
+    if args.dry_run:
+        for job in jobs:
+            print(shlex.join(job.argv))
+        return EXIT_OK
+    outcomes = run_jobs(jobs, args.jobs, root / CACHE_DIR / "logs", root, environ, print)
+    built = {
+        str(j.label): analysis.hashes.targets[j.label]
+        for j, o in zip(jobs, outcomes, strict=True)
+        if o.status == "ok"
+    }
+    if jobs[0].name == "bake" and outcomes[0].status == "ok":
+        built = {str(label): analysis.hashes.targets[label] for label in wanted}
+    if built:
+        with workspace_lock(root):
+            record_built(root / CACHE_DIR, built)
+    failed = [o for o in outcomes if o.status != "ok"]
+    for outcome in failed:
+        print(f"{outcome.name}: {outcome.status}", file=sys.stderr)
+    return EXIT_CHANGES if failed else EXIT_OK

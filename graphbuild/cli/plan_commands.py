@@ -1,0 +1,112 @@
+"""`plan`, `lock` and `emit`: the commands that compare and write the workspace's state."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from graphbuild.baseline import baseline_for, repo_prefix
+from graphbuild.ci_matrix import render_matrix
+from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
+from graphbuild.emit.bake import render_rebuild_group
+from graphbuild.emit.outputs import drift, rebuild_path, render_outputs
+from graphbuild.errors import GraphbuildError
+from graphbuild.labels import parse_label
+from graphbuild.lockfile import make_lock, render_lock
+from graphbuild.pipeline import CACHE_DIR, Analysis, analyze
+from graphbuild.plan import Plan, make_plan, mark_pushed, to_build
+from graphbuild.records import save_records
+from graphbuild.registry import tag_exists
+from graphbuild.report import plan_json, plan_text
+from graphbuild.writes import sweep_temporaries, write_atomic
+
+
+def run_plan(args: argparse.Namespace, root: Path) -> int:
+    """`graphbuild plan`."""
+    analysis = analyze(root)
+    lock, records, name = baseline_for(analysis, args.since)
+    plan: Plan = make_plan(analysis.graph, analysis.hashes, lock, records)
+    if args.registry:
+        plan = check_registry(analysis, plan)
+    if plan.changed:  # a clean plan needs no records, and the lock's are stored already
+        save_records(
+            root / CACHE_DIR, records, analysis.hashes.stages.values(), lock.stages.values()
+        )
+    if args.format == "github-matrix":
+        sys.stdout.write(render_matrix(analysis.graph, plan))
+    else:
+        sys.stdout.write(plan_json(plan) if args.format == "json" else plan_text(plan, name))
+    if args.check and any(e.status != "unchanged" for e in plan.entries):
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+def check_registry(analysis: Analysis, plan: Plan) -> Plan:
+    """Ask the workspace's registry about every image the plan would build."""
+    settings = analysis.workspace.settings
+    if not settings.registry:
+        raise GraphbuildError("--registry needs [workspace] registry", file="BUILD.toml")
+    images = {str(t.label): t.image for t in analysis.graph.images}
+    pushed = {
+        entry.label
+        for entry in to_build(plan)
+        if tag_exists(settings.registry, images[entry.label] or "", short_hash(entry.hash))
+    }
+    return mark_pushed(plan, pushed)
+
+
+def short_hash(digest: str | None) -> str:
+    """The 12-hex tag of a content hash."""
+    return (digest or "").removeprefix("sha256:")[:12]
+
+
+def run_lock(args: argparse.Namespace, root: Path) -> int:
+    """`graphbuild lock`."""
+    analysis = analyze(root)
+    lock = make_lock(analysis.workspace, analysis.hashes)
+    path = root / analysis.workspace.settings.lock
+    write_atomic(path, render_lock(lock))
+    save_records(root / CACHE_DIR, {}, analysis.hashes.stages.values())
+    print(
+        f"wrote {analysis.workspace.settings.lock}: {len(lock.images)} images, "
+        f"{len(lock.targets)} other targets, {len(lock.stages)} stages"
+    )
+    return EXIT_OK
+
+
+def run_emit(args: argparse.Namespace, root: Path) -> int:
+    """`graphbuild emit [--check]`."""
+    analysis = analyze(root)
+    outputs = render_outputs(analysis.graph, analysis.hashes, repo_prefix(root) is not None)
+    if args.check:
+        diffs = [drift(p, read_text(root / p), text) for p, text in outputs.files.items()]
+        diffs = [d for d in diffs if d]
+        sys.stdout.write("".join(diffs))
+        if diffs:
+            print(
+                "graphbuild: emitted files are out of date: run `graphbuild emit`", file=sys.stderr
+            )
+            return EXIT_CHANGES
+        return EXIT_OK
+    lock, records, _ = baseline_for(analysis, args.since)
+    plan = make_plan(analysis.graph, analysis.hashes, lock, records)
+    if args.registry:
+        plan = check_registry(analysis, plan)
+    rebuilt = [parse_label(e.label) for e in to_build(plan)]
+    settings = analysis.workspace.settings
+    files = {
+        **outputs.files,
+        rebuild_path(settings.bake): render_rebuild_group(analysis.graph, rebuilt),
+    }
+    for path, text in files.items():
+        sweep_temporaries(root / path)
+        write_atomic(root / path, text)
+    save_records(root / CACHE_DIR, records, analysis.hashes.stages.values(), lock.stages.values())
+    merged = sum(len(s.labels) - 1 for s in outputs.stages)
+    print(
+        f"wrote {settings.dockerfile} ({len(outputs.stages)} stages; {merged} merged into "
+        f"shared ones), {settings.bake} ({len(analysis.graph.images)} images; "
+        f"{len(rebuilt)} to rebuild in {rebuild_path(settings.bake)}), {settings.lock}"
+    )
+    return EXIT_OK
