@@ -33,22 +33,23 @@ def output_of(graph: Graph, text: str) -> Label:
     return label
 
 
-def deps(graph: Graph, text: str) -> list[str]:
-    """Every stage the label's stages are built from or copy from, transitively."""
+def reach(graph: Graph, text: str, step) -> list[str]:
+    """Every stage `step` (nx.ancestors or nx.descendants) reaches from the label's stages."""
     start = stages_of(graph, text)
     found: set[Label] = set()
     for label in start:
-        found |= nx.ancestors(graph.dag, label)
+        found |= step(graph.dag, label)
     return sorted(str(x) for x in found - start)
+
+
+def deps(graph: Graph, text: str) -> list[str]:
+    """Every stage the label's stages are built from or copy from, transitively."""
+    return reach(graph, text, nx.ancestors)
 
 
 def rdeps(graph: Graph, text: str) -> list[str]:
     """Every stage built on the label's stages, transitively: what an edit to it affects."""
-    start = stages_of(graph, text)
-    found: set[Label] = set()
-    for label in start:
-        found |= nx.descendants(graph.dag, label)
-    return sorted(str(x) for x in found - start)
+    return reach(graph, text, nx.descendants)
 
 
 def path(graph: Graph, source: str, target: str) -> list[str]:
