@@ -12,7 +12,6 @@ import re
 from typing import Any
 
 import attrs
-import dockerfile
 import tomli_w
 
 from graphbuild.errors import LoadError
@@ -53,6 +52,12 @@ def one_line(original: str) -> str:
 
 def import_dockerfile(text: str, file: str, target: str, existing: dict[str, str]) -> Imported:
     """Translate a Dockerfile; `existing` maps the root's external names to their images."""
+    try:
+        import dockerfile  # the BuildKit parser: an optional dependency, needed only here
+    except ImportError:
+        raise LoadError(
+            "graphbuild import needs the BuildKit parser: pip install 'graphbuild[import]'"
+        ) from None
     try:
         commands = dockerfile.parse_string(text)
     except dockerfile.GoParseError as err:

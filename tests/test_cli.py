@@ -114,3 +114,34 @@ def test_a_failed_build_shows_its_tail_and_cancels_the_rest(emitted: Path, tmp_p
         "//images/worker:worker@3.11",
         "//images/worker:worker@3.13",
     }
+
+
+def test_runs_without_the_optional_parser(emitted: Path):
+    """Only `import` needs the `dockerfile` package; everything else runs without it."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    script = (
+        "import sys; sys.modules['dockerfile'] = None\n"  # as if it were not installed
+        "from graphbuild.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", script, "-C", str(emitted), *args],
+                              capture_output=True, text=True, env=env)  # fmt: skip
+
+    assert cli("plan", "--check").returncode == 0
+    assert cli("emit", "--check").returncode == 0
+    (emitted / "x").mkdir()
+    (emitted / "x/Dockerfile").write_text("FROM scratch\n")
+    result = cli("import", str(emitted / "x/Dockerfile"))
+    assert result.returncode == 2
+    assert result.stderr == (
+        "graphbuild: error: graphbuild import needs the BuildKit parser: "
+        "pip install 'graphbuild[import]'\n"
+    )
