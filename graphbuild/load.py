@@ -108,7 +108,7 @@ def scan_and_load(root: Path) -> tuple[Workspace, Tree]:
     """Read every BUILD.toml below `root` into a Workspace, with the one scan of its files."""
     root_text, root_data = read_build_file(root, BUILD_FILE)
     settings, externals = load_root_tables(root_data, BUILD_FILE)
-    scan = scan_workspace(root, settings.exclude)
+    scan = scan_workspace(root, (*settings.exclude, *settings.outputs))
     packages = [load_package(root_data, root_text, BUILD_FILE, "")]
     for file in scan.build_files:
         if file != BUILD_FILE:

@@ -42,6 +42,18 @@ class Settings:
     source: str | None = None
     exclude: tuple[str, ...] = ()
 
+    @property
+    def rebuild_bake(self) -> str:
+        """Where the baseline-dependent `rebuild` group goes: beside the bake file."""
+        return f"{self.bake.removesuffix('.json')}.rebuild.json"
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The files graphbuild writes: never inputs (an input that changes with every emit
+        would make the hashes chase their own tail)."""
+        ignore = f"{self.dockerfile}.dockerignore"
+        return (self.dockerfile, ignore, self.bake, self.rebuild_bake, self.lock)
+
 
 @attrs.frozen
 class Target:

@@ -192,3 +192,19 @@ def test_values_that_could_inject_are_escaped(tmp_path: Path):
     text = (workspace / "build/Dockerfile").read_text()
     assert 'ARG GREETING="say \\"hi\\" for \\$5"\n' in text
     check_workspace(workspace)
+
+
+def test_emitted_files_are_never_inputs(tmp_path: Path):
+    """A root stage globbing everything must not read the lock or the Dockerfile it produces:
+    they change on every emit and the hashes would chase their own tail."""
+    root = tmp_path / "ws"
+    (root / "src").mkdir(parents=True)
+    (root / "src/a.py").write_text("x = 1\n")
+    (root / "BUILD.toml").write_text(
+        '[workspace]\nname = "all"\n\n[[target]]\nname = "all"\nrule = "stages"\nimage = true\n'
+        'from = "scratch"\ninputs = ["**"]\nsteps = ["COPY . /ctx"]\n'
+    )
+    assert run("emit", cwd=root).code == 0
+    assert run("emit", "--check", cwd=root).code == 0
+    ignore = (root / "build/Dockerfile.dockerignore").read_text().splitlines()
+    assert {"build/Dockerfile", "build/docker-bake.json", "graphbuild.lock"} <= set(ignore)

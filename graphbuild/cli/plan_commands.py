@@ -10,7 +10,7 @@ from graphbuild.baseline import baseline_for, repo_prefix
 from graphbuild.ci_matrix import render_matrix
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
 from graphbuild.emit.bake import render_rebuild_group
-from graphbuild.emit.outputs import drift, rebuild_path, render_outputs
+from graphbuild.emit.outputs import drift, render_outputs
 from graphbuild.errors import GraphbuildError
 from graphbuild.labels import parse_label
 from graphbuild.lockfile import make_lock, render_lock
@@ -97,7 +97,7 @@ def run_emit(args: argparse.Namespace, root: Path) -> int:
     settings = analysis.workspace.settings
     files = {
         **outputs.files,
-        rebuild_path(settings.bake): render_rebuild_group(analysis.graph, rebuilt),
+        settings.rebuild_bake: render_rebuild_group(analysis.graph, rebuilt),
     }
     for path, text in files.items():
         sweep_temporaries(root / path)
@@ -107,6 +107,6 @@ def run_emit(args: argparse.Namespace, root: Path) -> int:
     print(
         f"wrote {settings.dockerfile} ({len(outputs.stages)} stages; {merged} merged into "
         f"shared ones), {settings.bake} ({len(analysis.graph.images)} images; "
-        f"{len(rebuilt)} to rebuild in {rebuild_path(settings.bake)}), {settings.lock}"
+        f"{len(rebuilt)} to rebuild in {settings.rebuild_bake}), {settings.lock}"
     )
     return EXIT_OK

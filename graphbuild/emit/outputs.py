@@ -23,12 +23,6 @@ class Outputs:
     stages: tuple[EmittedStage, ...]
 
 
-def rebuild_path(bake_path: str) -> str:
-    """Where the baseline-dependent `rebuild` group goes: beside the bake file."""
-    stem = bake_path.removesuffix(".json")
-    return f"{stem}.rebuild.json"
-
-
 def render_outputs(graph: Graph, hashes: Hashes, in_git: bool) -> Outputs:
     """The Dockerfile, its ignore file, the bake file and the lock."""
     settings = graph.workspace.settings
@@ -36,7 +30,7 @@ def render_outputs(graph: Graph, hashes: Hashes, in_git: bool) -> Outputs:
     files = {
         settings.dockerfile: render_dockerfile(graph, stages, names),
         f"{settings.dockerfile}.dockerignore": render_dockerignore(
-            settings.exclude, graph.workspace.skipped
+            settings.exclude, graph.workspace.skipped, settings.outputs
         ),
         settings.bake: render_bake(graph, hashes, names, in_git),
         settings.lock: render_lock(make_lock(graph.workspace, hashes)),
