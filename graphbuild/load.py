@@ -8,8 +8,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from graphbuild.errors import LabelError, LoadError
-from graphbuild.files import BUILD_FILE, Tree, is_workspace_root, make_tree, scan_workspace
+from graphbuild.files import (
+    BUILD_FILE,
+    Scan,
+    Tree,
+    is_workspace_root,
+    make_tree,
+    scan_workspace,
+)
 from graphbuild.labels import Label, check_name, check_package
 from graphbuild.matrix import expand_matrix
 from graphbuild.model import ExternalImage, Package, Settings, Target, Workspace
@@ -104,11 +113,39 @@ def read_build_file(root: Path, file: str) -> tuple[str, dict[str, Any]]:
     return text, parse_toml(text, file)
 
 
+@attrs.frozen
+class RootFile:
+    """The root BUILD.toml: its text and tables, the settings and external images it declares."""
+
+    text: str
+    data: dict[str, Any]
+    settings: Settings
+    externals: dict[str, ExternalImage]
+
+
+def read_root(root: Path) -> RootFile:
+    """Read and check the root BUILD.toml (the settings tell how to scan the rest)."""
+    text, data = read_build_file(root, BUILD_FILE)
+    settings, externals = load_root_tables(data, BUILD_FILE)
+    return RootFile(text, data, settings, externals)
+
+
+def scan_root(root: Path, root_file: RootFile) -> Scan:
+    """The one walk of the workspace: excluded paths and graphbuild's own outputs left out."""
+    settings = root_file.settings
+    return scan_workspace(root, (*settings.exclude, *settings.outputs))
+
+
 def scan_and_load(root: Path) -> tuple[Workspace, Tree]:
     """Read every BUILD.toml below `root` into a Workspace, with the one scan of its files."""
-    root_text, root_data = read_build_file(root, BUILD_FILE)
-    settings, externals = load_root_tables(root_data, BUILD_FILE)
-    scan = scan_workspace(root, (*settings.exclude, *settings.outputs))
+    root_file = read_root(root)
+    return load_scanned(root, root_file, scan_root(root, root_file))
+
+
+def load_scanned(root: Path, root_file: RootFile, scan: Scan) -> tuple[Workspace, Tree]:
+    """Every package of a scanned workspace, loaded."""
+    root_text, root_data = root_file.text, root_file.data
+    settings, externals = root_file.settings, root_file.externals
     packages = [load_package(root_data, root_text, BUILD_FILE, "")]
     for file in scan.build_files:
         if file != BUILD_FILE:

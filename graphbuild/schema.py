@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copyreg
 import difflib
 import re
 from collections.abc import Callable, Mapping
@@ -144,6 +145,14 @@ def check_table(
             ]
         result[key] = value
     return result
+
+
+def mapping_proxy(items: dict[str, Any]) -> MappingProxyType[str, Any]:
+    """A read-only mapping (how pickle rebuilds one: mappingproxy cannot be pickled itself)."""
+    return MappingProxyType(items)
+
+
+copyreg.pickle(MappingProxyType, lambda proxy: (mapping_proxy, (dict(proxy),)))
 
 
 def freeze(value: Any) -> Any:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from graphbuild.cache import read_sealed, workspace_lock, write_sealed
 from graphbuild.digests import CACHE_FILE
-from graphbuild.pipeline import CACHE_DIR, analyze
+from graphbuild.pipeline import CACHE_DIR, MEMO_FILE, analyze
 from graphbuild.records import RECORDS_FILE
 from tests.conftest import REPO, run
 
@@ -48,6 +48,7 @@ def test_a_lying_digest_cache_is_not_trusted(example: Path):
     digest_at = data.find(b"\x8c", at)  # the next pickled short string after the path
     data[digest_at + 5] ^= 0x01  # change one character of a digest, keep the length
     cache.write_bytes(bytes(data))
+    (example / CACHE_DIR / MEMO_FILE).unlink()  # make the analysis read the digest cache
     assert analyze(example).hashes == truth  # the seal broke: everything was rehashed
     assert cache.read_bytes() != bytes(data)  # and the cache was rewritten
 
@@ -120,3 +121,35 @@ def test_killing_emit_at_any_moment_leaves_old_or_new_files(example: Path):
     assert run("emit", cwd=example).code == 0
     assert not list((example / "build").glob(".*.tmp"))  # temp files of killed runs are swept
     assert {p: (example / p).read_text() for p in paths} == {p: new[p] for p in paths}
+
+
+def test_the_analysis_memo_is_reused_only_for_an_unchanged_tree(example: Path):
+    age(example)
+    truth = analyze(example, use_cache=False).hashes
+    assert analyze(example).hashes == truth  # computes and stores the memo
+    memo = example / CACHE_DIR / MEMO_FILE
+    assert memo.exists()
+    stored = memo.read_bytes()
+    assert analyze(example).hashes == truth  # a hit
+    assert memo.read_bytes() == stored
+    source = example / "images/api/src/api/__init__.py"
+    source.write_text(source.read_text().replace("ok", "OK"))  # same size, new content
+    os.utime(source, (1_700_000_100, 1_700_000_100))
+    edited = analyze(example).hashes
+    assert edited == analyze(example, use_cache=False).hashes
+    assert edited.targets != truth.targets
+    memo.write_bytes(stored[:-10])  # damaged: ignored, recomputed
+    assert analyze(example).hashes == edited
+
+
+def test_a_memo_from_other_code_is_not_used(example: Path, monkeypatch):
+    from graphbuild import pipeline
+
+    age(example)
+    first = analyze(example)
+    monkeypatch.setattr(pipeline, "code_fingerprint", lambda: ("another graphbuild",))
+    calls = []
+    real = pipeline.build_graph
+    monkeypatch.setattr(pipeline, "build_graph", lambda ws: calls.append(1) or real(ws))
+    assert analyze(example).hashes == first.hashes
+    assert calls == [1]  # recomputed, not taken from the memo
