@@ -22,6 +22,7 @@ from graphbuild.model import SCHEMA_VERSION, Workspace
 
 CACHE_DIR = ".graphbuild"
 MEMO_FILE = "analysis.v3.pickle"
+SUMMARY_FILE = "analysis.v3.summary"
 MEMO_MAGIC = "graphbuild-analysis-3"
 
 
@@ -55,6 +56,21 @@ def memo_key(scan: Scan) -> tuple[object, ...]:
     return (code_fingerprint(), entries, scan.build_files, scan.nested, dict(scan.problems))
 
 
+def memo_summary(scan: Scan) -> tuple[object, ...]:
+    """A cheap digest of the scan, checked before the memo itself is read: any edit moves an
+    mtime, so a changed tree almost always fails here without loading anything large."""
+    entries = scan.entries.values()
+    return (
+        code_fingerprint(),
+        len(scan.entries),
+        sum(e[0] for e in entries),
+        sum(e[1] for e in entries),
+        sum(e[2] for e in entries),
+        scan.build_files,
+        scan.nested,
+    )
+
+
 def settled(scan: Scan) -> bool:
     """False when a file changed so recently that it may change again within one mtime tick."""
     cutoff = time.time_ns() - RACY_NS
@@ -67,10 +83,10 @@ def analyze(root: Path, use_cache: bool = True) -> Analysis:
     root_file = read_root(root)
     scan = scan_root(root, root_file)
     cache_dir = root / CACHE_DIR if use_cache else None
-    key = memo_key(scan) if cache_dir is not None else None
-    if cache_dir is not None:
+    summary = memo_summary(scan) if cache_dir is not None else None
+    if cache_dir is not None and read_sealed(cache_dir / SUMMARY_FILE, MEMO_MAGIC) == summary:
         memo = read_sealed(cache_dir / MEMO_FILE, MEMO_MAGIC)
-        if isinstance(memo, tuple) and len(memo) == 2 and memo[0] == key:
+        if isinstance(memo, tuple) and len(memo) == 2 and memo[0] == memo_key(scan):
             workspace, graph, inputs, hashes = memo[1]
             tree = make_tree(scan, (p.path for p in workspace.packages))
             return Analysis(root, workspace, graph, tree, inputs, hashes)
@@ -80,5 +96,7 @@ def analyze(root: Path, use_cache: bool = True) -> Analysis:
     digests = digest_files(root, tree, all_input_files(inputs), cache_dir)
     hashes = hash_graph(graph, inputs, digests)
     if cache_dir is not None and settled(scan):
-        write_sealed(cache_dir / MEMO_FILE, MEMO_MAGIC, (key, (workspace, graph, inputs, hashes)))
+        memo = (memo_key(scan), (workspace, graph, inputs, hashes))
+        write_sealed(cache_dir / MEMO_FILE, MEMO_MAGIC, memo)
+        write_sealed(cache_dir / SUMMARY_FILE, MEMO_MAGIC, summary)
     return Analysis(root, workspace, graph, tree, inputs, hashes)
