@@ -11,6 +11,7 @@ from graphbuild.errors import BaselineError, GraphbuildError
 from graphbuild.hashing import StageRecord
 from graphbuild.lockfile import Lock, parse_lock
 from graphbuild.pipeline import CACHE_DIR, Analysis, analyze
+from graphbuild.plan import Plan, make_plan
 from graphbuild.records import load_records
 
 
@@ -114,3 +115,12 @@ def committed_lock(root: Path, lock_path: str) -> bool:
         return committed is not None and committed == (root / lock_path).read_text(encoding="utf-8")
     except (GraphbuildError, OSError):
         return False
+
+
+def plan_for(
+    analysis: Analysis, since: str | None = None
+) -> tuple[Plan, Lock, dict[str, StageRecord], str]:
+    """The plan against the baseline (the lock, or the lock at `since`), with that baseline,
+    its stage records and its name."""
+    lock, records, name = baseline_for(analysis, since)
+    return make_plan(analysis.graph, analysis.hashes, lock, records), lock, records, name

@@ -11,11 +11,10 @@ import subprocess
 from collections.abc import Mapping, Sequence
 
 import attrs
-import networkx as nx
 
 from graphbuild.emit.bake import bake_name
 from graphbuild.errors import GraphbuildError
-from graphbuild.graph import Graph
+from graphbuild.graph import Graph, image_dependencies
 from graphbuild.labels import Label
 
 DOCKER_ENV = "GRAPHBUILD_DOCKER"
@@ -70,17 +69,6 @@ def bake_variables(document: Mapping[str, object], environ: Mapping[str, str]) -
     return {name: environ.get(name, spec.get("default", "")) for name, spec in declared.items()}
 
 
-def image_order(graph: Graph, wanted: Sequence[Label]) -> dict[Label, tuple[Label, ...]]:
-    """For each wanted image, the wanted images its output stage is built on (directly or not)."""
-    outputs = {label: graph.outputs[label] for label in wanted}
-    by_stage = {stage: label for label, stage in outputs.items()}
-    needs = {}
-    for label, stage in outputs.items():
-        ancestors = nx.ancestors(graph.dag, stage)
-        needs[label] = tuple(sorted(by_stage[s] for s in ancestors if s in by_stage))
-    return needs
-
-
 def build_command(
     docker: str, target: Mapping[str, object], variables: Mapping[str, str]
 ) -> tuple[str, ...]:
@@ -121,7 +109,7 @@ def plan_jobs(
     document = json.loads(bake_text)
     variables = bake_variables(document, environ)
     names = {t.label: bake_name(t.image or "") for t in graph.images}
-    needs = image_order(graph, wanted)
+    needs = image_dependencies(graph, wanted)
     jobs = []
     for label in wanted:
         name = names[label]

@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import networkx as nx
-
 from graphbuild.emit.bake import bake_name
-from graphbuild.graph import Graph
+from graphbuild.graph import Graph, image_dependencies
 from graphbuild.plan import NEW, REBUILD, Plan
 
 
@@ -17,17 +15,10 @@ def levels(graph: Graph, plan: Plan) -> list[list[dict[str, str]]]:
     """Rebuilt images by level: level 0 needs no other rebuilt image; level N waits for N-1."""
     moving = {e.label for e in plan.entries if e.kind == "image" and e.status in (REBUILD, NEW)}
     images = [t for t in graph.images if str(t.label) in moving]
-    by_stage = {graph.outputs[t.label]: t for t in images}
+    below = image_dependencies(graph, [t.label for t in images])
     level: dict[str, int] = {}
-    for target in sorted(
-        images, key=lambda t: len(nx.ancestors(graph.dag, graph.outputs[t.label]))
-    ):
-        below = [
-            by_stage[s]
-            for s in nx.ancestors(graph.dag, graph.outputs[target.label])
-            if s in by_stage
-        ]
-        level[str(target.label)] = 1 + max((level[str(b.label)] for b in below), default=-1)
+    for label in sorted(below, key=lambda x: len(below[x])):  # an image after all it needs
+        level[str(label)] = 1 + max((level[str(b)] for b in below[label]), default=-1)
     grouped: list[list[dict[str, str]]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
     for target in sorted(images, key=lambda t: str(t.label)):
         grouped[level[str(target.label)]].append(

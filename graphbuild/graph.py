@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 import networkx as nx
@@ -43,6 +43,16 @@ class Graph:
     def images(self) -> tuple[Target, ...]:
         """The image targets, sorted by label."""
         return tuple(t for _, t in sorted(self.targets.items()) if t.image is not None)
+
+
+def image_dependencies(graph: Graph, images: Iterable[Label]) -> dict[Label, tuple[Label, ...]]:
+    """For each of `images` (image target labels), the others of them its output stage is
+    built on, directly or not: the order images must be built or pushed in."""
+    by_stage = {graph.outputs[label]: label for label in images}
+    return {
+        label: tuple(sorted(by_stage[s] for s in nx.ancestors(graph.dag, stage) if s in by_stage))
+        for stage, label in by_stage.items()
+    }
 
 
 def build_graph(workspace: Workspace) -> Graph:

@@ -77,6 +77,11 @@ def sha256_hex(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def short_hash(digest: str | None) -> str:
+    """The first 12 hex digits of a `sha256:` hash (the image tag); '' for none."""
+    return (digest or "").removeprefix("sha256:")[:12]
+
+
 def stage_args(stage: Stage, workspace_args: Mapping[str, str]) -> dict[str, str]:
     """The build args a stage uses: its own, and the workspace's that its steps mention."""
     used = (

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild.baseline import baseline_for
+from graphbuild.baseline import plan_for
 from graphbuild.emit.outputs import render_outputs
 from graphbuild.pipeline import analyze
-from graphbuild.plan import make_plan
 from graphbuild.report import plan_json
 
 EXTENSIONS = {"Dockerfile": "Dockerfile", "docker-bake.json": "json", "plan.json": "json"}
@@ -34,8 +33,7 @@ def emitted_files(root: Path) -> dict[str, str]:
     analysis = analyze(root, use_cache=False)
     outputs = render_outputs(analysis.graph, analysis.hashes, in_git=False)
     settings = analysis.workspace.settings
-    lock, records, _ = baseline_for(analysis, None)
-    plan = make_plan(analysis.graph, analysis.hashes, lock, records)
+    plan = plan_for(analysis)[0]
     return {
         "Dockerfile": outputs.files[settings.dockerfile],
         "docker-bake.json": outputs.files[settings.bake],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from graphbuild.hashing import short_hash
 from graphbuild.lint import Finding
 from graphbuild.plan import REBUILD, UNCHANGED, Entry, Plan
 
@@ -16,7 +17,7 @@ def plan_json(plan: Plan) -> str:
 
 def short(digest: str | None) -> str:
     """The first 12 hex digits of a `sha256:` hash."""
-    return digest.removeprefix("sha256:")[:12] if digest else "-"
+    return short_hash(digest) or "-"
 
 
 def counts(entries: list[Entry]) -> str:

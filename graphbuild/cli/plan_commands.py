@@ -6,16 +6,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from graphbuild.baseline import baseline_for, repo_prefix
+from graphbuild.baseline import plan_for, repo_prefix
 from graphbuild.ci_matrix import render_matrix
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
 from graphbuild.emit.bake import render_rebuild_group
 from graphbuild.emit.outputs import drift, render_outputs
 from graphbuild.errors import GraphbuildError
+from graphbuild.hashing import short_hash
 from graphbuild.labels import parse_label
 from graphbuild.lockfile import make_lock, render_lock
 from graphbuild.pipeline import CACHE_DIR, Analysis, analyze
-from graphbuild.plan import Plan, make_plan, mark_pushed, to_build
+from graphbuild.plan import Plan, mark_pushed, to_build
 from graphbuild.records import save_records
 from graphbuild.registry import tag_exists
 from graphbuild.report import plan_json, plan_text
@@ -25,8 +26,7 @@ from graphbuild.writes import sweep_temporaries, write_atomic
 def run_plan(args: argparse.Namespace, root: Path) -> int:
     """`graphbuild plan`."""
     analysis = analyze(root)
-    lock, records, name = baseline_for(analysis, args.since)
-    plan: Plan = make_plan(analysis.graph, analysis.hashes, lock, records)
+    plan, lock, records, name = plan_for(analysis, args.since)
     if args.registry:
         plan = check_registry(analysis, plan)
     if plan.changed:  # a clean plan needs no records, and the lock's are stored already
@@ -37,7 +37,7 @@ def run_plan(args: argparse.Namespace, root: Path) -> int:
         sys.stdout.write(render_matrix(analysis.graph, plan))
     else:
         sys.stdout.write(plan_json(plan) if args.format == "json" else plan_text(plan, name))
-    if args.check and any(e.status != "unchanged" for e in plan.entries):
+    if args.check and plan.changed:
         return EXIT_CHANGES
     return EXIT_OK
 
@@ -54,11 +54,6 @@ def check_registry(analysis: Analysis, plan: Plan) -> Plan:
         if tag_exists(settings.registry, images[entry.label] or "", short_hash(entry.hash))
     }
     return mark_pushed(plan, pushed)
-
-
-def short_hash(digest: str | None) -> str:
-    """The 12-hex tag of a content hash."""
-    return (digest or "").removeprefix("sha256:")[:12]
 
 
 def run_lock(args: argparse.Namespace, root: Path) -> int:
@@ -89,8 +84,7 @@ def run_emit(args: argparse.Namespace, root: Path) -> int:
             )
             return EXIT_CHANGES
         return EXIT_OK
-    lock, records, _ = baseline_for(analysis, args.since)
-    plan = make_plan(analysis.graph, analysis.hashes, lock, records)
+    plan, lock, records, _ = plan_for(analysis, args.since)
     if args.registry:
         plan = check_registry(analysis, plan)
     rebuilt = [parse_label(e.label) for e in to_build(plan)]

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from graphbuild import query
-from graphbuild.baseline import baseline_for
+from graphbuild.baseline import plan_for
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK
 from graphbuild.diagram import render as render_diagram
 from graphbuild.errors import GraphbuildError
@@ -17,7 +17,6 @@ from graphbuild.importer import externals_toml, import_dockerfile, safe_name
 from graphbuild.lint import ERROR, lint
 from graphbuild.load import load_workspace
 from graphbuild.pipeline import analyze
-from graphbuild.plan import make_plan
 from graphbuild.report import findings_json, findings_text
 from graphbuild.writes import write_atomic
 
@@ -57,8 +56,7 @@ def run_graph(args: argparse.Namespace, root: Path) -> int:
     statuses = None
     if args.plan:
         analysis = analyze(root)
-        lock, records, _ = baseline_for(analysis, None)
-        plan = make_plan(analysis.graph, analysis.hashes, lock, records)
+        plan = plan_for(analysis)[0]
         statuses = {e.label: e.status for e in plan.entries}
         graph = analysis.graph
     else:

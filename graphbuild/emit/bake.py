@@ -22,10 +22,9 @@ import networkx as nx
 
 from graphbuild.errors import EmitError
 from graphbuild.graph import Graph
-from graphbuild.hashing import Hashes
+from graphbuild.hashing import Hashes, short_hash, stage_args
 from graphbuild.labels import Label
 from graphbuild.model import Target
-from graphbuild.steps import used_args
 
 REVISION_VARIABLE = "GRAPHBUILD_REVISION"
 BAKE_NAME_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]+")
@@ -43,7 +42,7 @@ def bake_name(text: str) -> str:
 
 def image_ref(registry: str | None, image: str, digest: str) -> str:
     """`{registry}/{image}:{first 12 hex of the hash}`."""
-    tag = f"{image}:{digest.removeprefix('sha256:')[:12]}"
+    tag = f"{image}:{short_hash(digest)}"
     return f"{registry.rstrip('/')}/{tag}" if registry else tag
 
 
@@ -57,8 +56,7 @@ def image_args(graph: Graph, target: Target) -> dict[str, str]:
     for label in {output, *nx.ancestors(graph.dag, output)}:
         stage = graph.stages[label]
         own = dict(stage.args)
-        for step in stage.steps:
-            used |= {n for n in used_args(step, workspace_args) if n not in own}
+        used |= {n for n in stage_args(stage, workspace_args) if n not in own}
     return {n: escape(workspace_args[n]) for n in sorted(used)}
 
 
