@@ -1,4 +1,5 @@
-"""SHA-256 digests of input files, with a local cache keyed by path, size, mtime and inode."""
+"""SHA-256 digests of input files, with two local caches: one keyed by path, size, mtime and
+inode, one from git object ids to the SHA-256 of the same bytes (for files git vouches for)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from graphbuild.cache import read_sealed, write_sealed
 from graphbuild.errors import InputError
 from graphbuild.files import Tree
 
-CACHE_FILE = "digests.v2.pickle"
-CACHE_MAGIC = "graphbuild-digests-2"
+CACHE_FILE = "digests.v3.pickle"
+CACHE_MAGIC = "graphbuild-digests-3"
+BLOBS_FILE = "blobs.v1.pickle"
+BLOBS_MAGIC = "graphbuild-blobs-1"
 RACY_NS = 2_000_000_000  # a file modified this recently may change again within one mtime tick
 MAX_WORKERS = 8
 PARALLEL_BYTES = 64 << 20  # below this, starting processes costs more than it saves
@@ -37,41 +40,73 @@ def sha256_file(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _hash_chunk(root: str, paths: list[str]) -> list[str | tuple[str, str]]:
-    """Worker: the digests of `paths`, or (path, error) for one that cannot be read."""
-    out: list[str | tuple[str, str]] = []
-    for path in paths:
+def git_object_id(data: bytes, algorithm: str = "sha1") -> str:
+    """The id git gives a blob of these bytes (in a SHA-1 or SHA-256 repository)."""
+    return hashlib.new(algorithm, b"blob %d\0%s" % (len(data), data)).hexdigest()
+
+
+def digest_and_object_id(path: Path, algorithm: str) -> tuple[str, str]:
+    """SHA-256 of a file's bytes and git's object id of the same bytes, in one read."""
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        ours, gits = hashlib.sha256(), hashlib.new(algorithm, b"blob %d\0" % size)
+        read = 0
+        while chunk := handle.read(1 << 20):
+            ours.update(chunk)
+            gits.update(chunk)
+            read += len(chunk)
+    return ours.hexdigest(), gits.hexdigest() if read == size else ""
+
+
+Job = tuple[str, str | None]  # path, and git's object id for it when git vouched for it
+Result = tuple[str, str | None] | tuple[str, str, str]  # digest, verified id; or an error
+
+
+def _hash_chunk(root: str, jobs: list[Job]) -> list[Result]:
+    """Worker: each file's digest and, for a file git vouched for, whether git's id for its
+    bytes is the one expected (only then may the pair be remembered); or (path, error, "")."""
+    out: list[Result] = []
+    for path, blob in jobs:
         try:
-            out.append(sha256_file(Path(root, path)))
+            if blob is None:
+                out.append((sha256_file(Path(root, path)), None))
+            else:
+                algorithm = "sha1" if len(blob) == 40 else "sha256"
+                digest, gits = digest_and_object_id(Path(root, path), algorithm)
+                out.append((digest, blob if gits == blob else None))
         except OSError as err:
-            out.append((path, err.strerror or str(err)))
+            out.append((path, err.strerror or str(err), ""))
     return out
 
 
-def hash_files(root: Path, paths: list[str], sizes: list[int]) -> list[str]:
-    """SHA-256 of many files; large batches are split over processes (hashing holds the GIL)."""
+def hash_files(root: Path, jobs: list[Job], sizes: list[int]) -> list[tuple[str, str | None]]:
+    """SHA-256 of many files; large batches are split over processes (hashing holds the GIL).
+    A size of -1 (unknown) counts as an average file."""
+    known = [s for s in sizes if s >= 0]
+    average = sum(known) // len(known) if known else 16 << 10
+    sizes = [s if s >= 0 else average for s in sizes]
     total = sum(sizes)
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    if workers < 2 or total < PARALLEL_BYTES or len(paths) < 2 * workers:
-        results = _hash_chunk(str(root), paths)
+    if workers < 2 or total < PARALLEL_BYTES or len(jobs) < 2 * workers:
+        results = _hash_chunk(str(root), jobs)
     else:
-        chunks = balanced_chunks(paths, sizes, workers * 8)
+        chunks = balanced_chunks(jobs, sizes, workers * 8)
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            parts = pool.map(_hash_chunk, [str(root)] * len(chunks), [c for c in chunks])
+            parts = pool.map(_hash_chunk, [str(root)] * len(chunks), chunks)
             results = [digest for part in parts for digest in part]
     for result in results:
-        if isinstance(result, tuple):
+        if len(result) == 3:
             raise InputError(f"cannot read input {result[0]}: {result[1]}", file=result[0])
     return results  # type: ignore[return-value]
 
 
-def balanced_chunks(paths: list[str], sizes: list[int], count: int) -> list[list[str]]:
-    """Consecutive runs of paths of about equal total size (order kept)."""
+def balanced_chunks(jobs: list[Job], sizes: list[int], count: int) -> list[list[Job]]:
+    """Consecutive runs of jobs of about equal total size (order kept)."""
     target = max(1, sum(sizes) // count)
-    chunks: list[list[str]] = [[]]
+    chunks: list[list[Job]] = [[]]
     filled = 0
-    for path, size in zip(paths, sizes, strict=True):
+    for path, size in zip(jobs, sizes, strict=True):
         if filled >= target and chunks[-1]:
             chunks.append([])
             filled = 0
@@ -80,29 +115,41 @@ def balanced_chunks(paths: list[str], sizes: list[int], count: int) -> list[list
     return chunks
 
 
-def load_cache(cache_dir: Path | None) -> dict[str, tuple[int, int, int, str]]:
-    """The digest cache, or an empty one when it is missing, stale or corrupt."""
+def load_cache(cache_dir: Path | None, name: str, magic: str) -> dict[str, Any]:
+    """One digest cache, or an empty one when it is missing, stale or corrupt."""
     if cache_dir is None:
         return {}
-    entries = read_sealed(cache_dir / CACHE_FILE, CACHE_MAGIC)
+    entries = read_sealed(cache_dir / name, magic)
     return entries if isinstance(entries, dict) else {}
 
 
 def digest_files(
     root: Path, tree: Tree, paths: Iterable[str], cache_dir: Path | None = None
 ) -> dict[str, FileDigest]:
-    """Digest every path; unchanged files (same size, mtime, inode) come from the cache."""
-    cache = load_cache(cache_dir)
+    """Digest every path: a file git vouches for by its object id (known ids come from the
+    cache), any other one by size, mtime and inode (unchanged ones come from the cache)."""
+    paths = list(paths)
+    entries = tree.entries
+    vouched = any(entries[p].blob is not None for p in paths)
+    stats = any(entries[p].blob is None for p in paths)
+    cache = load_cache(cache_dir, CACHE_FILE, CACHE_MAGIC) if stats else {}
+    blobs = load_cache(cache_dir, BLOBS_FILE, BLOBS_MAGIC) if vouched else {}
     fresh: dict[str, tuple[int, int, int, str]] = {}
     result: dict[str, FileDigest] = {}
     now = time.time_ns()
-    missing: list[str] = []
-    entries = tree.entries
+    missing: list[Job] = []
     for path in paths:  # the hot loop of a warm plan: one pass, no allocation on a cache hit
-        size, mtime_ns, inode, mode, link = entries[path]
+        size, mtime_ns, inode, mode, link, blob = entries[path]
         if link is not None:
             digest = hashlib.sha256(link.encode("utf-8", "surrogateescape")).hexdigest()
             result[path] = FileDigest(digest, False, True)
+            continue
+        if blob is not None:
+            known = blobs.get(blob)
+            if known is not None:
+                result[path] = FileDigest(known, bool(mode & stat.S_IXUSR), False)
+            else:
+                missing.append((path, blob))
             continue
         cached = cache.get(path)
         if (
@@ -114,20 +161,22 @@ def digest_files(
             result[path] = FileDigest(cached[3], bool(mode & stat.S_IXUSR), False)
             fresh[path] = cached
         else:
-            missing.append(path)
-    digests = hash_files(root, missing, [tree.entries[p].size for p in missing])
-    for path, digest in zip(missing, digests, strict=True):
-        entry = tree.entries[path]
-        if now - entry.mtime_ns > RACY_NS:
+            missing.append((path, None))
+    digests = hash_files(root, missing, [entries[p].size for p, _ in missing])
+    learned: dict[str, str] = {}
+    for (path, _), (digest, verified) in zip(missing, digests, strict=True):
+        entry = entries[path]
+        if verified is not None:
+            learned[verified] = digest
+        elif entry.blob is None and now - entry.mtime_ns > RACY_NS:
             fresh[path] = (entry.size, entry.mtime_ns, entry.inode, digest)
         result[path] = FileDigest(digest, entry.executable)
-    if cache_dir is not None and (missing or len(fresh) != len(cache)):
-        merged = {p: v for p, v in {**cache, **fresh}.items() if p in tree.entries}
+    if cache_dir is not None and stats and (missing or len(fresh) != len(cache)):
+        merged = {p: v for p, v in {**cache, **fresh}.items() if p in entries}
         if merged != cache:
-            save_cache(cache_dir, merged)
+            write_sealed(cache_dir / CACHE_FILE, CACHE_MAGIC, merged)
+    if cache_dir is not None and learned:
+        live = {e.blob for e in entries.values()}
+        merged_blobs = {b: d for b, d in {**blobs, **learned}.items() if b in live}
+        write_sealed(cache_dir / BLOBS_FILE, BLOBS_MAGIC, merged_blobs)
     return result
-
-
-def save_cache(cache_dir: Path, entries: dict[str, tuple[int, int, int, str]]) -> None:
-    """Write the cache atomically and sealed."""
-    write_sealed(cache_dir / CACHE_FILE, CACHE_MAGIC, entries)

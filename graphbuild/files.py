@@ -9,7 +9,7 @@ import re
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from stat import S_ISLNK, S_ISREG
+from stat import S_ISDIR, S_ISLNK, S_ISREG
 from typing import NamedTuple
 
 import attrs
@@ -21,13 +21,16 @@ WORKSPACE_TABLE_RE = re.compile(r"^\s*\[\s*workspace\s*\]", re.MULTILINE)
 
 
 class Entry(NamedTuple):
-    """What lstat says of one file or symlink, plus a symlink's target string."""
+    """What lstat says of one file or symlink, plus a symlink's target string; or, for a file
+    git vouches for (tracked and clean), git's object id with size, mtime and inode unknown
+    (-1, 0, 0)."""
 
     size: int
     mtime_ns: int
     inode: int
     mode: int
     link: str | None = None
+    blob: str | None = None
 
     @property
     def executable(self) -> bool:
@@ -35,7 +38,7 @@ class Entry(NamedTuple):
         return self.link is None and bool(self.mode & stat.S_IXUSR)
 
 
-def new_entry(fields: tuple[int, int, int, int, str | None]) -> Entry:
+def new_entry(fields: tuple[int, int, int, int, str | None, str | None]) -> Entry:
     """An Entry from its fields, built in C (the scan makes one per file)."""
     return tuple.__new__(Entry, fields)
 
@@ -48,6 +51,7 @@ class Scan:
     build_files: tuple[str, ...]  # workspace-relative, sorted; may name a folder (an error)
     nested: tuple[str, ...]  # folders holding a workspace of their own, left out
     problems: Mapping[str, str]  # path -> why it cannot be read
+    stamp: bytes | None = None  # set when git vouched for files: it and the rest name the tree
 
 
 @attrs.frozen
@@ -94,51 +98,86 @@ def is_workspace_root(path: str) -> bool:
 def scan_workspace(root: Path, exclude: Iterable[str] = ()) -> Scan:
     """lstat every file below `root` once: skip .git and .graphbuild, whatever an `exclude`
     glob matches, and nested workspaces; note every BUILD.toml outside hidden folders."""
-    is_excluded = exclusion_test(exclude)
-    entries: dict[str, Entry] = {}
-    problems: dict[str, str] = {}
-    build_files: list[str] = []
-    nested: list[str] = []
-    stack = [("", False)]
-    base = str(root)
-    while stack:
-        rel, hidden = stack.pop()
-        folder = f"{base}/{rel}" if rel else base
-        try:
-            with os.scandir(folder) as scanner:
-                items = list(scanner)
-        except OSError as err:
-            problems[rel] = err.strerror or str(err)
-            continue
-        has_build = rel and any(i.name == BUILD_FILE for i in items)
-        if has_build and is_workspace_root(f"{folder}/{BUILD_FILE}"):
-            nested.append(rel)
-            continue
-        for item in items:
-            name = item.name
-            path = f"{rel}/{name}" if rel else name
-            if is_excluded(name, path):
-                continue
-            if item.is_dir(follow_symlinks=False):
-                if name == BUILD_FILE and not hidden:
-                    build_files.append(path)  # a folder where a file belongs: load reports it
-                if name not in SKIP_DIRS:
-                    stack.append((path, hidden or name.startswith(".") or name in NOT_PACKAGES))
-                continue
+    walk = Walk(str(root), exclusion_test(exclude))
+    walk.folders([("", False)])
+    return walk.scan()
+
+
+def is_hidden(path: str) -> bool:
+    """True for a folder whose BUILD.toml files are not packages (a dot folder, node_modules)."""
+    return any(part.startswith(".") or part in NOT_PACKAGES for part in path.split("/"))
+
+
+class Walk:
+    """The state of one scan: what was found so far, below one root."""
+
+    def __init__(self, base: str, is_excluded: Callable[[str, str], bool]) -> None:
+        self.base = base
+        self.is_excluded = is_excluded
+        self.entries: dict[str, Entry] = {}
+        self.problems: dict[str, str] = {}
+        self.build_files: list[str] = []
+        self.nested: list[str] = []
+
+    def scan(self, stamp: bytes | None = None) -> Scan:
+        """What the walk found, as a Scan."""
+        build_files, nested = tuple(sorted(self.build_files)), tuple(sorted(self.nested))
+        return Scan(self.entries, build_files, nested, self.problems, stamp)
+
+    def folders(self, stack: list[tuple[str, bool]]) -> None:
+        """Walk the folders on `stack` ((relative path, hidden) pairs) and everything below."""
+        base, is_excluded, problems = self.base, self.is_excluded, self.problems
+        while stack:
+            rel, hidden = stack.pop()
+            folder = f"{base}/{rel}" if rel else base
             try:
-                st = item.stat(follow_symlinks=False)
-                link = os.readlink(item.path) if S_ISLNK(st.st_mode) else None
+                with os.scandir(folder) as scanner:
+                    items = list(scanner)
             except OSError as err:
-                problems[path] = err.strerror or str(err)
+                problems[rel] = err.strerror or str(err)
                 continue
-            mode = st.st_mode
-            if link is None and not S_ISREG(mode):
-                problems[path] = "not a regular file"
+            has_build = rel and any(i.name == BUILD_FILE for i in items)
+            if has_build and is_workspace_root(f"{folder}/{BUILD_FILE}"):
+                self.nested.append(rel)
                 continue
-            entries[path] = new_entry((st.st_size, st.st_mtime_ns, st.st_ino, mode, link))
+            for item in items:
+                name = item.name
+                path = f"{rel}/{name}" if rel else name
+                if is_excluded(name, path):
+                    continue
+                if item.is_dir(follow_symlinks=False):
+                    if name == BUILD_FILE and not hidden:
+                        self.build_files.append(path)  # a folder where a file belongs
+                    if name not in SKIP_DIRS:
+                        stack.append((path, hidden or name.startswith(".") or name in NOT_PACKAGES))
+                    continue
+                self.file(path, name, hidden, item)
+
+    def file(self, path: str, name: str, hidden: bool, item: os.DirEntry[str] | None) -> None:
+        """lstat one file (through its directory entry when there is one) and record it."""
+        try:
+            st = item.stat(follow_symlinks=False) if item else os.lstat(f"{self.base}/{path}")
+            link = os.readlink(f"{self.base}/{path}") if S_ISLNK(st.st_mode) else None
+        except FileNotFoundError:
+            if item is None:
+                return  # git listed it, but it is gone: deleted
+            self.problems[path] = "No such file or directory"
+            return
+        except OSError as err:
+            self.problems[path] = err.strerror or str(err)
+            return
+        mode = st.st_mode
+        if S_ISDIR(mode) and item is None:
             if name == BUILD_FILE and not hidden:
-                build_files.append(path)
-    return Scan(entries, tuple(sorted(build_files)), tuple(sorted(nested)), problems)
+                self.build_files.append(path)  # a folder where a file belongs
+            self.folders([(path, is_hidden(path))])
+            return
+        if link is None and not S_ISREG(mode):
+            self.problems[path] = "not a regular file"
+            return
+        self.entries[path] = new_entry((st.st_size, st.st_mtime_ns, st.st_ino, mode, link, None))
+        if name == BUILD_FILE and not hidden:
+            self.build_files.append(path)
 
 
 def exclusion_test(exclude: Iterable[str]) -> Callable[[str, str], bool]:

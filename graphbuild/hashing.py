@@ -13,6 +13,7 @@ from graphbuild.digests import FileDigest
 from graphbuild.graph import Graph
 from graphbuild.labels import Label
 from graphbuild.model import SCHEMA_VERSION, Ref, Stage
+from graphbuild.packed import InputDigest, PackedInputs, pack
 from graphbuild.steps import render_step, used_args
 
 
@@ -27,7 +28,7 @@ class StageRecord:
     steps: tuple[str, ...]  # rendered with labels, so a definition change reads as one
     step_keys: tuple[str, ...]  # the BUILD.toml key each step came from, for reasons
     refs: Mapping[str, str]  # label -> hash of every stage the steps read from
-    inputs: Mapping[str, tuple[str, bool, bool]]  # path -> (sha256, executable, symlink)
+    inputs: Mapping[str, InputDigest]  # path -> (sha256, executable, symlink)
     args: Mapping[str, str]
     platforms: tuple[str, ...]
 
@@ -37,7 +38,7 @@ class StageRecord:
             "steps": list(self.steps),
             "step_keys": list(self.step_keys),
             "refs": dict(self.refs),
-            "inputs": {k: list(v) for k, v in self.inputs.items()},
+            "inputs": pack(self.inputs),
             "args": dict(self.args),
             "platforms": list(self.platforms),
         }
@@ -53,7 +54,7 @@ class StageRecord:
             steps=tuple(data["steps"]),
             step_keys=tuple(data["step_keys"]),
             refs=dict(data["refs"]),
-            inputs={k: tuple(v) for k, v in data["inputs"].items()},
+            inputs=PackedInputs(packed=data["inputs"]),
             args=dict(data["args"]),
             platforms=tuple(data["platforms"]),
         )
@@ -135,7 +136,7 @@ def hash_graph(
             steps=tuple(render_step(s, stage.package, ref_name) for s in stage.steps),
             step_keys=tuple(s.key for s in stage.steps),
             refs=dict(sorted(refs.items())),
-            inputs={p: (d.sha256, d.executable, d.symlink) for p, d in sorted(files.items())},
+            inputs=PackedInputs({p: tuple(d) for p, d in sorted(files.items())}),
             args=args,
             platforms=tuple(sorted(stage.platforms)),
         )

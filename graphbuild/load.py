@@ -130,10 +130,14 @@ def read_root(root: Path) -> RootFile:
     return RootFile(text, data, settings, externals)
 
 
+def scan_exclusions(root_file: RootFile) -> tuple[str, ...]:
+    """What a scan leaves out: the excluded globs and graphbuild's own outputs."""
+    return (*root_file.settings.exclude, *root_file.settings.outputs)
+
+
 def scan_root(root: Path, root_file: RootFile) -> Scan:
     """The one walk of the workspace: excluded paths and graphbuild's own outputs left out."""
-    settings = root_file.settings
-    return scan_workspace(root, (*settings.exclude, *settings.outputs))
+    return scan_workspace(root, scan_exclusions(root_file))
 
 
 def scan_and_load(root: Path) -> tuple[Workspace, Tree]:

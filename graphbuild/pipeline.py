@@ -12,18 +12,19 @@ import attrs
 import graphbuild
 from graphbuild.cache import read_sealed, write_sealed
 from graphbuild.digests import RACY_NS, digest_files
-from graphbuild.files import Scan, Tree, make_tree
+from graphbuild.files import Scan, scan_workspace
+from graphbuild.gitscan import git_view
 from graphbuild.graph import Graph, build_graph
 from graphbuild.hashing import Hashes, hash_graph
 from graphbuild.inputs import all_input_files, resolve_inputs
 from graphbuild.labels import Label
-from graphbuild.load import load_scanned, read_root, scan_root
+from graphbuild.load import load_scanned, read_root, scan_exclusions
 from graphbuild.model import SCHEMA_VERSION, Workspace
 
 CACHE_DIR = ".graphbuild"
-MEMO_FILE = "analysis.v3.pickle"
-SUMMARY_FILE = "analysis.v3.summary"
-MEMO_MAGIC = "graphbuild-analysis-3"
+MEMO_FILE = "analysis.v4.pickle"
+SUMMARY_FILE = "analysis.v4.summary"
+MEMO_MAGIC = "graphbuild-analysis-4"
 
 
 @attrs.frozen
@@ -33,7 +34,6 @@ class Analysis:
     root: Path
     workspace: Workspace
     graph: Graph
-    tree: Tree
     inputs: dict[Label, tuple[str, ...]]
     hashes: Hashes
 
@@ -72,31 +72,41 @@ def memo_summary(scan: Scan) -> tuple[object, ...]:
 
 
 def settled(scan: Scan) -> bool:
-    """False when a file changed so recently that it may change again within one mtime tick."""
+    """False when a file changed so recently that it may change again within one mtime tick
+    (files git vouched for carry mtime 0: git keeps its own watch on them)."""
     cutoff = time.time_ns() - RACY_NS
     return all(entry[1] < cutoff for entry in scan.entries.values())
 
 
-def analyze(root: Path, use_cache: bool = True) -> Analysis:
-    """Load, link, check and hash the workspace at `root` (reusing the memo of an unchanged
-    tree)."""
+def analyze(root: Path, use_cache: bool = True, use_git: bool = True) -> Analysis:
+    """Load, link, check and hash the workspace at `root`: reuse the memo of an unchanged tree;
+    take files git reports clean from its index unless told not to."""
     root_file = read_root(root)
-    scan = scan_root(root, root_file)
+    exclude = scan_exclusions(root_file)
     cache_dir = root / CACHE_DIR if use_cache else None
-    summary = memo_summary(scan) if cache_dir is not None else None
-    if cache_dir is not None and read_sealed(cache_dir / SUMMARY_FILE, MEMO_MAGIC) == summary:
-        memo = read_sealed(cache_dir / MEMO_FILE, MEMO_MAGIC)
-        if isinstance(memo, tuple) and len(memo) == 2 and memo[0] == memo_key(scan):
-            workspace, graph, inputs, hashes = memo[1]
-            tree = make_tree(scan, (p.path for p in workspace.packages))
-            return Analysis(root, workspace, graph, tree, inputs, hashes)
+    view = git_view(root, exclude) if use_git else None
+    scan = None if view is not None else scan_workspace(root, exclude)
+    if cache_dir is not None:
+        if view is not None:
+            summary = key = (code_fingerprint(), view.stamp)
+        else:
+            summary, key = memo_summary(scan), None  # type: ignore[arg-type]
+        if read_sealed(cache_dir / SUMMARY_FILE, MEMO_MAGIC) == summary:
+            memo = read_sealed(cache_dir / MEMO_FILE, MEMO_MAGIC)
+            expected = key if key is not None else memo_key(scan)  # type: ignore[arg-type]
+            if isinstance(memo, tuple) and len(memo) == 2 and memo[0] == expected:
+                workspace, graph, inputs, hashes = memo[1]
+                return Analysis(root, workspace, graph, inputs, hashes)
+    if scan is None:
+        scan = view.scan()  # type: ignore[union-attr]
     workspace, tree = load_scanned(root, root_file, scan)
     graph = build_graph(workspace)
     inputs = resolve_inputs(graph, tree)
     digests = digest_files(root, tree, all_input_files(inputs), cache_dir)
     hashes = hash_graph(graph, inputs, digests)
     if cache_dir is not None and settled(scan):
-        memo = (memo_key(scan), (workspace, graph, inputs, hashes))
-        write_sealed(cache_dir / MEMO_FILE, MEMO_MAGIC, memo)
+        key = (code_fingerprint(), view.stamp) if view is not None else memo_key(scan)
+        summary = key if view is not None else memo_summary(scan)
+        write_sealed(cache_dir / MEMO_FILE, MEMO_MAGIC, (key, (workspace, graph, inputs, hashes)))
         write_sealed(cache_dir / SUMMARY_FILE, MEMO_MAGIC, summary)
-    return Analysis(root, workspace, graph, tree, inputs, hashes)
+    return Analysis(root, workspace, graph, inputs, hashes)

@@ -8,8 +8,8 @@ from pathlib import Path
 from graphbuild.cache import read_sealed, write_sealed
 from graphbuild.hashing import StageRecord
 
-RECORDS_FILE = "records.v3.pickle"
-RECORDS_MAGIC = "graphbuild-records-3"
+RECORDS_FILE = "records.v4.pickle"
+RECORDS_MAGIC = "graphbuild-records-4"
 
 
 def load_records(cache_dir: Path) -> dict[str, StageRecord]:
