@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -74,6 +76,24 @@ def copy_example(dest: Path) -> Path:
 def example(tmp_path: Path) -> Path:
     """A fresh copy of the example workspace."""
     return copy_example(tmp_path / "ws")
+
+
+def git(workspace: Path, *args: str) -> str:
+    """Run git in `workspace` as a fixed author; its output."""
+    return subprocess.run(
+        ["git", *args],
+        cwd=workspace,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.invalid",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        },
+    ).stdout
 
 
 @attrs.frozen

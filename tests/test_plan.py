@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
-from tests.conftest import run
+from tests.conftest import git, run
 
 API_SOURCE = "images/api/src/api/__init__.py"
 
@@ -138,22 +137,6 @@ def test_without_a_lock_everything_is_new(example: Path):
     plan = plan_json(example)
     assert set(statuses(plan).values()) == {"new"}
     assert run("plan", "--check", cwd=example).code == 1
-
-
-def git(workspace: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", *args],
-        cwd=workspace,
-        check=True,
-        capture_output=True,
-        env={
-            **os.environ,
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@example.invalid",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@example.invalid",
-        },
-    )
 
 
 def test_fresh_clone_names_changed_files_from_the_committed_tree(example: Path):

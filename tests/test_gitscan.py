@@ -1,0 +1,186 @@
+"""The scan from git's index agrees with the plain walk, and hashes are the same whichever
+path produced a file's digest: git's index with the object-id cache, the stat cache, or a
+full read."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from graphbuild.cache import read_sealed
+from graphbuild.digests import BLOBS_FILE, BLOBS_MAGIC, git_object_id
+from graphbuild.files import scan_workspace
+from graphbuild.gitscan import git_view
+from graphbuild.load import read_root, scan_exclusions
+from graphbuild.pipeline import CACHE_DIR, analyze
+from tests.conftest import git
+
+API_SOURCE = "images/api/src/api/__main__.py"
+
+
+@pytest.fixture
+def repo(example: Path) -> Path:
+    """The example workspace as a git repository with everything committed."""
+    (example / ".gitignore").write_text(".graphbuild/\n*.log\n")
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    return example
+
+
+def both_scans(root: Path):
+    exclude = scan_exclusions(read_root(root))
+    view = git_view(root, exclude)
+    assert view is not None
+    return view.scan(), scan_workspace(root, exclude)
+
+
+def assert_same_scan(root: Path) -> None:
+    from_git, walked = both_scans(root)
+    assert sorted(from_git.entries) == sorted(walked.entries)
+    for path, entry in walked.entries.items():
+        other = from_git.entries[path]
+        assert (other.executable, other.link) == (entry.executable, entry.link), path
+    assert from_git.build_files == walked.build_files
+    assert from_git.nested == walked.nested
+    assert dict(from_git.problems) == dict(walked.problems)
+
+
+def all_hashes(root: Path, use_cache: bool, use_git: bool) -> dict[str, str]:
+    hashes = analyze(root, use_cache=use_cache, use_git=use_git).hashes
+    return {str(label): record.hash for label, record in hashes.stages.items()}
+
+
+def assert_same_hashes(root: Path) -> dict[str, str]:
+    """Full read without git, git without caches, git with caches (cold then warm), stat
+    cache without git: all give the same hash for every stage."""
+    shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
+    truth = all_hashes(root, use_cache=False, use_git=False)
+    assert all_hashes(root, use_cache=False, use_git=True) == truth
+    assert all_hashes(root, use_cache=True, use_git=True) == truth
+    assert all_hashes(root, use_cache=True, use_git=True) == truth
+    assert all_hashes(root, use_cache=True, use_git=False) == truth
+    return truth
+
+
+def test_clean_repository_scan_matches_the_walk_and_reads_nothing_it_need_not(repo: Path):
+    assert_same_scan(repo)
+    from_git, _ = both_scans(repo)
+    assert from_git.entries[API_SOURCE].blob is not None  # vouched for: never stat-ed
+    assert from_git.entries[API_SOURCE].size == -1
+
+
+def test_every_kind_of_change_is_seen(repo: Path):
+    with open(repo / API_SOURCE, "a") as handle:  # modified, not staged
+        handle.write("# edit\n")
+    (repo / "images/worker/requirements.txt").write_text("requests==2.0\n")
+    git(repo, "add", "images/worker/requirements.txt")  # staged, then changed again
+    (repo / "images/worker/requirements.txt").write_text("requests==2.1\n")
+    (repo / "images/worker/src").joinpath("new").mkdir()
+    (repo / "images/worker/src/new/mod.py").write_text("x = 1\n")  # untracked folder
+    (repo / "images/api/src/debug.log").write_text("ignored by git, not by graphbuild\n")
+    (repo / "images/api/src/__pycache__").mkdir()
+    (repo / "images/api/src/__pycache__/app.cpython-311.pyc").write_bytes(b"\0")  # excluded
+    first = ["worker/__init__.py"]
+    (repo / "images/worker/src" / first[0]).unlink()  # deleted
+    os.chmod(repo / "images/worker/requirements.txt", 0o755)  # exec bit, which is hashed
+    assert_same_scan(repo)
+    assert_same_hashes(repo)
+
+
+def test_hashes_identical_from_git_index_stat_cache_and_full_read(repo: Path):
+    truth = assert_same_hashes(repo)
+    with open(repo / API_SOURCE, "a") as handle:
+        handle.write("# edit\n")
+    warm = all_hashes(repo, use_cache=True, use_git=True)  # memo and caches from before
+    moved = assert_same_hashes(repo)
+    assert warm == moved != truth
+    git(repo, "checkout", "-q", "--", API_SOURCE)
+    assert all_hashes(repo, use_cache=True, use_git=True) == truth
+    assert assert_same_hashes(repo) == truth
+
+
+def test_object_id_cache_learns_only_what_it_verified(repo: Path):
+    analyze(repo)
+    blobs = read_sealed(repo / CACHE_DIR / BLOBS_FILE, BLOBS_MAGIC)
+    data = (repo / API_SOURCE).read_bytes()
+    assert blobs[git_object_id(data)] == hashlib.sha256(data).hexdigest()
+    assert len(blobs) == len(set(blobs))
+
+
+def test_a_filter_that_changes_bytes_is_never_cached_under_git_s_id(repo: Path):
+    (repo / ".gitattributes").write_text("*.py text eol=crlf\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "crlf")
+    for path in repo.rglob("*.py"):
+        path.unlink()
+    git(repo, "checkout", "-q", "--", ".")
+    assert b"\r\n" in (repo / API_SOURCE).read_bytes()
+    truth = assert_same_hashes(repo)
+    blobs = read_sealed(repo / CACHE_DIR / BLOBS_FILE, BLOBS_MAGIC)
+    crlf = (repo / API_SOURCE).read_bytes()
+    assert hashlib.sha256(crlf).hexdigest() not in blobs.values()
+    assert all_hashes(repo, use_cache=True, use_git=True) == truth
+
+
+def test_assume_unchanged_and_skip_worktree_files_are_stat_ed(repo: Path):
+    git(repo, "update-index", "--assume-unchanged", API_SOURCE)
+    with open(repo / API_SOURCE, "a") as handle:
+        handle.write("# git was told not to look\n")
+    from_git, _ = both_scans(repo)
+    assert from_git.entries[API_SOURCE].blob is None
+    assert_same_hashes(repo)
+
+
+def test_nested_workspace_and_symlink(repo: Path):
+    nested = repo / "images/api/vendor/other"
+    nested.mkdir(parents=True)
+    (nested / "BUILD.toml").write_text('[workspace]\nname = "other"\n')
+    (nested / "file.txt").write_text("not ours\n")
+    (repo / "images/api/src/api/link.py").symlink_to("__main__.py")
+    assert_same_scan(repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "nested and link")
+    assert_same_scan(repo)
+    from_git, _ = both_scans(repo)
+    assert from_git.nested == ("images/api/vendor/other",)
+    assert from_git.entries["images/api/src/api/link.py"].link == "__main__.py"
+
+
+def test_git_cannot_vouch_when_it_ignores_exec_bits_or_has_submodules(repo: Path, tmp_path: Path):
+    exclude = scan_exclusions(read_root(repo))
+    git(repo, "config", "core.fileMode", "false")
+    assert git_view(repo, exclude) is None
+    git(repo, "config", "core.fileMode", "true")
+    assert git_view(repo, exclude) is not None
+    other = tmp_path / "other"
+    other.mkdir()
+    git(other, "init", "-q")
+    (other / "f").write_text("f\n")
+    git(other, "add", "-A")
+    git(other, "commit", "-qm", "f")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(other), "sub")
+    assert git_view(repo, exclude) is None
+    assert_same_hashes(repo)  # the walk takes over
+
+
+def test_workspace_in_a_subfolder_of_the_repository(tmp_path: Path, repo: Path):
+    outer = tmp_path / "outer"
+    shutil.copytree(repo, outer / "deep/ws", ignore=shutil.ignore_patterns(".git", CACHE_DIR))
+    (outer / "elsewhere.txt").write_text("outside the workspace\n")
+    git(outer, "init", "-q")
+    git(outer, "add", "-A")
+    git(outer, "commit", "-qm", "outer")
+    ws = outer / "deep/ws"
+    with open(ws / API_SOURCE, "a") as handle:
+        handle.write("# edit\n")
+    assert_same_scan(ws)
+    assert_same_hashes(ws)
+
+
+def test_no_git_repository_means_the_walk(example: Path):
+    assert git_view(example, ()) is None
