@@ -24,7 +24,7 @@ def write_sealed(path: Path, magic: str, value: Any) -> None:
     header = f"{magic}\n{hashlib.sha256(payload).hexdigest()}\n".encode()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, header + payload)
+        write_atomic(path, header + payload, durable=False)  # the seal catches a torn write
     except OSError:
         pass
 

@@ -124,10 +124,11 @@ def load_cache(cache_dir: Path | None, name: str, magic: str) -> dict[str, Any]:
 
 
 def digest_files(
-    root: Path, tree: Tree, paths: Iterable[str], cache_dir: Path | None = None
+    root: Path, tree: Tree, paths: Iterable[str], cache_dir: Path | None = None, prune: bool = True
 ) -> dict[str, FileDigest]:
     """Digest every path: a file git vouches for by its object id (known ids come from the
-    cache), any other one by size, mtime and inode (unchanged ones come from the cache)."""
+    cache), any other one by size, mtime and inode (unchanged ones come from the cache). The
+    caches keep only the tree's files, unless told not to prune (a tree of edits only)."""
     paths = list(paths)
     entries = tree.entries
     vouched = any(entries[p].blob is not None for p in paths)
@@ -172,11 +173,11 @@ def digest_files(
             fresh[path] = (entry.size, entry.mtime_ns, entry.inode, digest)
         result[path] = FileDigest(digest, entry.executable)
     if cache_dir is not None and stats and (missing or len(fresh) != len(cache)):
-        merged = {p: v for p, v in {**cache, **fresh}.items() if p in entries}
+        merged = {p: v for p, v in {**cache, **fresh}.items() if not prune or p in entries}
         if merged != cache:
             write_sealed(cache_dir / CACHE_FILE, CACHE_MAGIC, merged)
     if cache_dir is not None and learned:
         live = {e.blob for e in entries.values()}
-        merged_blobs = {b: d for b, d in {**blobs, **learned}.items() if b in live}
+        merged_blobs = {b: d for b, d in {**blobs, **learned}.items() if not prune or b in live}
         write_sealed(cache_dir / BLOBS_FILE, BLOBS_MAGIC, merged_blobs)
     return result

@@ -119,6 +119,13 @@ class Walk:
         self.build_files: list[str] = []
         self.nested: list[str] = []
 
+    def copy(self) -> Walk:
+        """Another walk that starts from what this one found."""
+        other = Walk(self.base, self.is_excluded)
+        other.entries, other.problems = dict(self.entries), dict(self.problems)
+        other.build_files, other.nested = list(self.build_files), list(self.nested)
+        return other
+
     def scan(self, stamp: bytes | None = None) -> Scan:
         """What the walk found, as a Scan."""
         build_files, nested = tuple(sorted(self.build_files)), tuple(sorted(self.nested))

@@ -70,10 +70,23 @@ class GitView:
     changed: Walk  # every file git did not vouch for, stat-ed (untracked folders walked)
     skip: frozenset[str]  # index paths stat-ed above rather than vouched for
     stamp: bytes  # SHA-256 of the index listing and of every stat-ed entry
+    index_digest: bytes  # SHA-256 of the index listing alone
+
+    def index_entry(self, path: str) -> tuple[int, str] | None:
+        """The mode and object id the index lists for `path` at stage 0, if any."""
+        needle = b"\t" + path.encode("utf-8", "surrogateescape") + b"\0"
+        at = self.index.find(needle)
+        while at >= 0:
+            start = self.index.rfind(b"\0", 0, at) + 1
+            record = INDEX_LINE.fullmatch(self.index, start, at + len(needle))
+            if record is not None and record.group(4) == b"0" and record.group(2) in MODES:
+                return MODES[record.group(2)], record.group(3).decode()
+            at = self.index.find(needle, at + 1)
+        return None
 
     def scan(self) -> Scan:
         """The whole scan: the stat-ed files and every file git vouched for."""
-        walk = self.changed
+        walk = self.changed.copy()
         state: dict[str, tuple[bool, bool]] = {"": (False, False)}
         entries, is_excluded, skip = walk.entries, walk.is_excluded, self.skip
         for _tag, mode, blob, _, raw in INDEX_LINE.findall(self.index):
@@ -108,30 +121,40 @@ def folder_state(
     return known
 
 
-def git_view(root: Path, exclude: Iterable[str] = ()) -> GitView | None:
-    """What git says of `root`, or None when git cannot vouch for the tree here (no git, no
-    repository, submodules, or a configuration under which clean does not mean same bytes)."""
+GitRun = tuple[subprocess.Popen[bytes], ...]
+
+
+def start_git(root: Path) -> GitRun | None:
+    """Start the git commands a view needs (they run while the caller does other work); None
+    when there is no git on this machine."""
     try:
-        setup = git(root, "rev-parse", "--show-prefix")
-        config = git(root, "config", "-z", "--get-regexp", r"^core\.(filemode|symlinks)$")
-        index = git(root, "ls-files", "-s", "-v", "-z", "--", ".")
-        status = git(
-            root,
-            "status",
-            "--porcelain=v1",
-            "-z",
-            "--no-renames",
-            "--ignored=traditional",
-            "--untracked-files=normal",
-            "--ignore-submodules=none",
-            "--",
-            ".",
+        return (
+            git(root, "rev-parse", "--show-prefix"),
+            git(root, "config", "-z", "--get-regexp", r"^core\.(filemode|symlinks)$"),
+            git(root, "ls-files", "-s", "-v", "-z", "--", "."),
+            git(
+                root,
+                "status",
+                "--porcelain=v1",
+                "-z",
+                "--no-renames",
+                "--ignored=traditional",
+                "--untracked-files=normal",
+                "--ignore-submodules=none",
+                "--",
+                ".",
+            ),
         )
     except OSError:
-        return None  # no git on this machine
-    setup_out, config_out, index_out, status_out = (
-        output(p) for p in (setup, config, index, status)
-    )
+        return None
+
+
+def finish_git(root: Path, run: GitRun | None, exclude: Iterable[str] = ()) -> GitView | None:
+    """What git says of `root`, or None when git cannot vouch for the tree here (no git, no
+    repository, submodules, or a configuration under which clean does not mean same bytes)."""
+    if run is None:
+        return None
+    setup_out, config_out, index_out, status_out = (output(p) for p in run)
     if setup_out is None or index_out is None or status_out is None:
         return None
     if config_out and re.search(rb"\n(false|no|off|0)\0", config_out.lower()):
@@ -140,6 +163,11 @@ def git_view(root: Path, exclude: Iterable[str] = ()) -> GitView | None:
         return None  # a submodule: its files are in another index
     prefix = setup_out.decode("utf-8", "surrogateescape").strip()
     return view_from_git(root, exclude, prefix, index_out, status_out)
+
+
+def git_view(root: Path, exclude: Iterable[str] = ()) -> GitView | None:
+    """What git says of `root` (see finish_git)."""
+    return finish_git(root, start_git(root), exclude)
 
 
 def view_from_git(
@@ -162,12 +190,19 @@ def view_from_git(
         if excluded or name in SKIP_DIRS or walk.is_excluded(name, trimmed):
             continue
         walk.file(trimmed, name, hidden, None)  # a folder is walked whole
-    stamp = hashlib.sha256(index_out)
+    index_digest = hashlib.sha256(index_out).digest()
+    stamp = hashlib.sha256(index_digest)
     for path in sorted(walk.entries):
         stamp.update(f"{path}\0{tuple(walk.entries[path])}\0".encode("utf-8", "surrogateescape"))
-    for part in (sorted(walk.problems.items()), sorted(walk.nested), sorted(walk.build_files)):
+    listed = sorted(changed)  # a deleted file is listed by git and found by no stat
+    for part in (
+        listed,
+        sorted(walk.problems.items()),
+        sorted(walk.nested),
+        sorted(walk.build_files),
+    ):
         stamp.update(repr(part).encode("utf-8", "surrogateescape"))
-    return GitView(index_out, walk, frozenset(changed), stamp.digest())
+    return GitView(index_out, walk, frozenset(changed), stamp.digest(), index_digest)
 
 
 def not_vouched(index_out: bytes) -> set[str]:

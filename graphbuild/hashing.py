@@ -97,48 +97,85 @@ def hash_graph(
     digests: Mapping[str, FileDigest],
 ) -> Hashes:
     """Hash every stage in topological order, each over its parent's and references' hashes."""
-    externals = graph.workspace.externals
-    workspace_args = dict(graph.workspace.settings.args)
     records: dict[Label, StageRecord] = {}
+    for label in graph.order:
+        files = {p: tuple(digests[p]) for p in inputs.get(label, ())}
+        records[label] = hash_stage(graph, label, files, records)  # type: ignore[arg-type]
+    return Hashes(stages=records, targets=target_hashes(graph, records))
+
+
+def rehash_graph(
+    graph: Graph,
+    inputs: Mapping[Label, tuple[str, ...]],
+    old: Hashes,
+    edited: Mapping[str, FileDigest],
+) -> Hashes:
+    """The hashes after the files in `edited` changed, everything else as in `old`: only the
+    stages that read an edited file, or depend on a stage whose hash moved, are hashed."""
+    records: dict[Label, StageRecord] = {}
+    moved: set[Label] = set()
+    for label in graph.order:
+        before = old.stages[label]
+        reads = [p for p in inputs.get(label, ()) if p in edited]
+        upstream = any(d in moved for d in graph.dependencies(label))
+        if not reads and not upstream:
+            records[label] = before
+            continue
+        files = dict(before.inputs) | {p: tuple(edited[p]) for p in reads}
+        records[label] = hash_stage(graph, label, files, records)  # type: ignore[arg-type]
+        if records[label].hash != before.hash:
+            moved.add(label)
+    return Hashes(stages=records, targets=target_hashes(graph, records))
+
+
+def target_hashes(graph: Graph, records: Mapping[Label, StageRecord]) -> dict[Label, str]:
+    """Each target's hash: its output stage's."""
+    return {t: records[out].hash for t, out in sorted(graph.outputs.items())}
+
+
+def hash_stage(
+    graph: Graph,
+    label: Label,
+    files: Mapping[str, InputDigest],
+    records: Mapping[Label, StageRecord],
+) -> StageRecord:
+    """One stage's record, over its input digests and the records of the stages it uses."""
+    externals = graph.workspace.externals
+    stage = graph.stages[label]
 
     def ref_value(ref: Ref) -> str:
-        label = graph.resolve(ref)
-        if label is not None:
-            return records[label].hash
+        resolved = graph.resolve(ref)
+        if resolved is not None:
+            return records[resolved].hash
         return "scratch" if ref.external == "scratch" else externals[ref.external].image
 
     def ref_name(ref: Ref) -> str:
-        label = graph.resolve(ref)
-        return str(label) if label is not None else str(ref)
+        resolved = graph.resolve(ref)
+        return str(resolved) if resolved is not None else str(ref)
 
-    for label in graph.order:
-        stage = graph.stages[label]
-        parent_label = graph.resolve(stage.parent)
-        files = {p: digests[p] for p in inputs.get(label, ())}
-        args = stage_args(stage, workspace_args)
-        document = {
-            "schema": SCHEMA_VERSION,
-            "parent": ref_value(stage.parent),
-            "steps": [render_step(s, stage.package, ref_value) for s in stage.steps],
-            "inputs": [
-                {"path": p, "sha256": d.sha256, "executable": d.executable, "symlink": d.symlink}
-                for p, d in sorted(files.items())
-            ],
-            "args": args,
-            "platforms": sorted(stage.platforms),
-        }
-        refs = {str(graph.resolve(r)): ref_value(r) for s in stage.steps for r in s.refs if r.label}
-        records[label] = StageRecord(
-            label=str(label),
-            hash=sha256_hex(canonical_json(document)),
-            parent=ref_name(stage.parent) if parent_label else ref_value(stage.parent),
-            parent_hash=records[parent_label].hash if parent_label else None,
-            steps=tuple(render_step(s, stage.package, ref_name) for s in stage.steps),
-            step_keys=tuple(s.key for s in stage.steps),
-            refs=dict(sorted(refs.items())),
-            inputs=PackedInputs({p: tuple(d) for p, d in sorted(files.items())}),
-            args=args,
-            platforms=tuple(sorted(stage.platforms)),
-        )
-    targets = {t: records[out].hash for t, out in sorted(graph.outputs.items())}
-    return Hashes(stages=records, targets=targets)
+    parent_label = graph.resolve(stage.parent)
+    args = stage_args(stage, dict(graph.workspace.settings.args))
+    ordered = sorted(files.items())
+    document = {
+        "schema": SCHEMA_VERSION,
+        "parent": ref_value(stage.parent),
+        "steps": [render_step(s, stage.package, ref_value) for s in stage.steps],
+        "inputs": [
+            {"path": p, "sha256": d[0], "executable": d[1], "symlink": d[2]} for p, d in ordered
+        ],
+        "args": args,
+        "platforms": sorted(stage.platforms),
+    }
+    refs = {str(graph.resolve(r)): ref_value(r) for s in stage.steps for r in s.refs if r.label}
+    return StageRecord(
+        label=str(label),
+        hash=sha256_hex(canonical_json(document)),
+        parent=ref_name(stage.parent) if parent_label else ref_value(stage.parent),
+        parent_hash=records[parent_label].hash if parent_label else None,
+        steps=tuple(render_step(s, stage.package, ref_name) for s in stage.steps),
+        step_keys=tuple(s.key for s in stage.steps),
+        refs=dict(sorted(refs.items())),
+        inputs=PackedInputs(dict(ordered)),
+        args=args,
+        platforms=tuple(sorted(stage.platforms)),
+    )

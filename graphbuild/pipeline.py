@@ -5,26 +5,30 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import attrs
 
 import graphbuild
 from graphbuild.cache import read_sealed, write_sealed
+from graphbuild.delta import ViewState, edited_paths, rehash_edits, view_state
 from graphbuild.digests import RACY_NS, digest_files
 from graphbuild.files import Scan, scan_workspace
-from graphbuild.gitscan import git_view
+from graphbuild.gitscan import GitView, finish_git, start_git
 from graphbuild.graph import Graph, build_graph
 from graphbuild.hashing import Hashes, hash_graph
 from graphbuild.inputs import all_input_files, resolve_inputs
 from graphbuild.labels import Label
-from graphbuild.load import load_scanned, read_root, scan_exclusions
+from graphbuild.load import RootFile, load_scanned, read_root, scan_exclusions
 from graphbuild.model import SCHEMA_VERSION, Workspace
 
 CACHE_DIR = ".graphbuild"
-MEMO_FILE = "analysis.v4.pickle"
-SUMMARY_FILE = "analysis.v4.summary"
-MEMO_MAGIC = "graphbuild-analysis-4"
+MEMO_FILE = "analysis.v5.pickle"
+SUMMARY_FILE = "analysis.v5.summary"
+GIT_MEMO_FILE = "analysis.v5.git.pickle"
+SHAPE_FILE = "analysis.v5.shape.pickle"
+MEMO_MAGIC = "graphbuild-analysis-5"
 
 
 @attrs.frozen
@@ -71,42 +75,110 @@ def memo_summary(scan: Scan) -> tuple[object, ...]:
     )
 
 
-def settled(scan: Scan) -> bool:
+def settled(entries: Iterable[tuple[object, ...]]) -> bool:
     """False when a file changed so recently that it may change again within one mtime tick
     (files git vouched for carry mtime 0: git keeps its own watch on them)."""
     cutoff = time.time_ns() - RACY_NS
-    return all(entry[1] < cutoff for entry in scan.entries.values())
+    return all(entry[1] < cutoff for entry in entries)  # type: ignore[operator]
 
 
 def analyze(root: Path, use_cache: bool = True, use_git: bool = True) -> Analysis:
     """Load, link, check and hash the workspace at `root`: reuse the memo of an unchanged tree;
     take files git reports clean from its index unless told not to."""
-    root_file = read_root(root)
-    exclude = scan_exclusions(root_file)
-    cache_dir = root / CACHE_DIR if use_cache else None
-    view = git_view(root, exclude) if use_git else None
-    scan = None if view is not None else scan_workspace(root, exclude)
-    if cache_dir is not None:
-        if view is not None:
-            summary = key = (code_fingerprint(), view.stamp)
-        else:
-            summary, key = memo_summary(scan), None  # type: ignore[arg-type]
-        if read_sealed(cache_dir / SUMMARY_FILE, MEMO_MAGIC) == summary:
-            memo = read_sealed(cache_dir / MEMO_FILE, MEMO_MAGIC)
-            expected = key if key is not None else memo_key(scan)  # type: ignore[arg-type]
-            if isinstance(memo, tuple) and len(memo) == 2 and memo[0] == expected:
-                workspace, graph, inputs, hashes = memo[1]
-                return Analysis(root, workspace, graph, inputs, hashes)
-    if scan is None:
-        scan = view.scan()  # type: ignore[union-attr]
+    run = start_git(root) if use_git else None  # git works while the memo is read
+    try:
+        root_file = read_root(root)
+        cache_dir = root / CACHE_DIR if use_cache else None
+        memo = load_git_memo(cache_dir) if run is not None and cache_dir is not None else None
+        view = finish_git(root, run, scan_exclusions(root_file))
+    except BaseException:
+        for process in run or ():
+            process.kill()
+        raise
+    if view is not None:
+        return analyze_view(root, root_file, view, cache_dir, memo)
+    return analyze_scan(
+        root, root_file, scan_workspace(root, scan_exclusions(root_file)), cache_dir
+    )
+
+
+def analyze_scan(root: Path, root_file: RootFile, scan: Scan, cache_dir: Path | None) -> Analysis:
+    """The analysis of a walked tree, from the memo when every file's stat data is the same."""
+    if cache_dir is not None and read_sealed(cache_dir / SUMMARY_FILE, MEMO_MAGIC) == (
+        "walk",
+        memo_summary(scan),
+    ):
+        memo = read_sealed(cache_dir / MEMO_FILE, MEMO_MAGIC)
+        if isinstance(memo, tuple) and len(memo) == 2 and memo[0] == memo_key(scan):
+            return Analysis(root, *memo[1])
+    analysis = analyze_tree(root, root_file, scan, cache_dir)
+    if cache_dir is not None and settled(scan.entries.values()):
+        parts = (analysis.workspace, analysis.graph, analysis.inputs, analysis.hashes)
+        write_sealed(cache_dir / MEMO_FILE, MEMO_MAGIC, (memo_key(scan), parts))
+        write_sealed(cache_dir / SUMMARY_FILE, MEMO_MAGIC, ("walk", memo_summary(scan)))
+    return analysis
+
+
+@attrs.frozen
+class GitMemo:
+    """The last analysis of a tree git described, in two files: its shape (workspace, graph,
+    inputs), rewritten only when that changes, and its hashes with git's view."""
+
+    key: tuple[object, ...]  # code fingerprint, view stamp
+    state: ViewState
+    shape_id: bytes  # the stamp of the view the shape was found in
+    shape: tuple[Workspace, Graph, dict[Label, tuple[str, ...]]]
+    hashes: Hashes
+
+
+def load_git_memo(cache_dir: Path) -> GitMemo | None:
+    """The memo of the last analysis from git's view, when it was made by this code."""
+    top = read_sealed(cache_dir / GIT_MEMO_FILE, MEMO_MAGIC)
+    if not (isinstance(top, tuple) and len(top) == 4 and top[0][0] == code_fingerprint()):
+        return None
+    shape = read_sealed(cache_dir / SHAPE_FILE, MEMO_MAGIC)
+    if not (isinstance(shape, tuple) and len(shape) == 2 and shape[0] == top[2]):
+        return None
+    return GitMemo(top[0], top[1], top[2], shape[1], top[3])
+
+
+def save_git_memo(cache_dir: Path, memo: GitMemo, shape_changed: bool) -> None:
+    """Write the memo; its shape file only when the shape changed."""
+    if shape_changed:
+        write_sealed(cache_dir / SHAPE_FILE, MEMO_MAGIC, (memo.shape_id, memo.shape))
+    top = (memo.key, memo.state, memo.shape_id, memo.hashes)
+    write_sealed(cache_dir / GIT_MEMO_FILE, MEMO_MAGIC, top)
+
+
+def analyze_view(
+    root: Path, root_file: RootFile, view: GitView, cache_dir: Path | None, memo: GitMemo | None
+) -> Analysis:
+    """The analysis of a tree git describes: from the memo when git's view is the same, by
+    rehashing only what was edited when git's index is the same, else in full."""
+    key = (code_fingerprint(), view.stamp)
+    if memo is not None and memo.key == key:
+        return Analysis(root, *memo.shape, memo.hashes)
+    edited = edited_paths(memo.state, view) if memo is not None else None
+    if memo is not None and edited is not None:
+        workspace, graph, inputs = memo.shape
+        hashes = rehash_edits(root, graph, inputs, memo.hashes, edited, cache_dir)
+        analysis = Analysis(root, workspace, graph, inputs, hashes)
+        shape_id = memo.shape_id
+    else:
+        analysis = analyze_tree(root, root_file, view.scan(), cache_dir)
+        shape_id = view.stamp
+    state = view_state(view)
+    if cache_dir is not None and settled(state.entries.values()):
+        shape = (analysis.workspace, analysis.graph, analysis.inputs)
+        new = GitMemo(key, state, shape_id, shape, analysis.hashes)
+        save_git_memo(cache_dir, new, shape_id != memo.shape_id if memo else True)
+    return analysis
+
+
+def analyze_tree(root: Path, root_file: RootFile, scan: Scan, cache_dir: Path | None) -> Analysis:
+    """The full analysis: load every BUILD.toml, link, resolve inputs, digest, hash."""
     workspace, tree = load_scanned(root, root_file, scan)
     graph = build_graph(workspace)
     inputs = resolve_inputs(graph, tree)
     digests = digest_files(root, tree, all_input_files(inputs), cache_dir)
-    hashes = hash_graph(graph, inputs, digests)
-    if cache_dir is not None and settled(scan):
-        key = (code_fingerprint(), view.stamp) if view is not None else memo_key(scan)
-        summary = key if view is not None else memo_summary(scan)
-        write_sealed(cache_dir / MEMO_FILE, MEMO_MAGIC, (key, (workspace, graph, inputs, hashes)))
-        write_sealed(cache_dir / SUMMARY_FILE, MEMO_MAGIC, summary)
-    return Analysis(root, workspace, graph, inputs, hashes)
+    return Analysis(root, workspace, graph, inputs, hash_graph(graph, inputs, digests))

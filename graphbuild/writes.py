@@ -8,8 +8,9 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Replace `path` with `data` so readers see the old or the new file, never a part."""
+def write_atomic(path: Path, data: bytes | str, durable: bool = True) -> None:
+    """Replace `path` with `data` so readers see the old or the new file, never a part; a
+    cache that checks itself when read need not wait for the disk (durable=False)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -17,7 +18,8 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(temp, 0o644)
         os.replace(temp, path)
     except BaseException:

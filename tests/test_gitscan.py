@@ -184,3 +184,63 @@ def test_workspace_in_a_subfolder_of_the_repository(tmp_path: Path, repo: Path):
 
 def test_no_git_repository_means_the_walk(example: Path):
     assert git_view(example, ()) is None
+
+
+def settle(root: Path) -> None:
+    """Age every file git does not vouch for past the racy window, so memos are written."""
+    for path in root.rglob("*"):
+        if ".git" not in path.parts and path.is_file():
+            os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+
+
+def test_a_few_edits_rehash_only_their_stages_and_agree_with_a_full_analysis(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import graphbuild.pipeline as pipeline
+
+    analyze(repo)  # the memo of the clean tree
+    full = pipeline.analyze_tree
+    calls: list[str] = []
+    monkeypatch.setattr(pipeline, "analyze_tree", lambda *a: calls.append("full") or full(*a))
+    worker = "images/worker/src/worker/__main__.py"
+    for n, path in enumerate([API_SOURCE, worker, API_SOURCE]):
+        with open(repo / path, "a") as handle:
+            handle.write(f"# edit {n}\n")
+        settle(repo)
+        truth = all_hashes(repo, use_cache=False, use_git=False)
+        calls.clear()
+        assert all_hashes(repo, use_cache=True, use_git=True) == truth
+        assert calls == []  # the re-plan took the edits path
+    os.chmod(repo / API_SOURCE, 0o755)
+    settle(repo)
+    truth = all_hashes(repo, use_cache=False, use_git=False)
+    calls.clear()
+    assert all_hashes(repo, use_cache=True, use_git=True) == truth
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["add a file a glob matches", "remove a file", "edit a BUILD.toml", "add a symlink"],
+)
+def test_a_change_of_shape_takes_the_full_analysis(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, change: str
+):
+    import graphbuild.pipeline as pipeline
+
+    analyze(repo)
+    if change == "add a file a glob matches":
+        (repo / "images/api/src/api/extra.py").write_text("x = 2\n")
+    elif change == "remove a file":
+        (repo / "images/worker/src/worker/__init__.py").unlink()
+    elif change == "edit a BUILD.toml":
+        with open(repo / "images/worker/BUILD.toml", "a") as handle:
+            handle.write("\n# a comment\n")
+    else:
+        (repo / "images/api/src/api/alias.py").symlink_to("__main__.py")
+    settle(repo)
+    full = pipeline.analyze_tree
+    calls: list[str] = []
+    monkeypatch.setattr(pipeline, "analyze_tree", lambda *a: calls.append("full") or full(*a))
+    assert all_hashes(repo, use_cache=True, use_git=True) == all_hashes(repo, False, False)
+    assert calls == ["full", "full"]  # the memo's shape was not trusted; then the walk's
