@@ -4,12 +4,10 @@ inode, one from git object ids to the SHA-256 of the same bytes (for files git v
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import stat
 import time
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -90,6 +88,9 @@ def hash_files(root: Path, jobs: list[Job], sizes: list[int]) -> list[tuple[str,
     if workers < 2 or total < PARALLEL_BYTES or len(jobs) < 2 * workers:
         results = _hash_chunk(str(root), jobs)
     else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         chunks = balanced_chunks(jobs, sizes, workers * 8)
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

@@ -1,17 +1,21 @@
-"""The build graph: every stage and target in a networkx DAG, references resolved and checked."""
+"""The build graph: every stage and target in a networkx DAG, references resolved and checked.
+networkx is imported only where the DAG is walked: a graph read back from the memo by a warm
+plan needs only its edges."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import networkx as nx
 
 from graphbuild.errors import GraphError
 from graphbuild.labels import Label
 from graphbuild.model import Expansion, Ref, Stage, Target, Workspace
-from graphbuild.rules import expand
 from graphbuild.schema import suggest
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @attrs.frozen
@@ -22,8 +26,24 @@ class Graph:
     targets: Mapping[Label, Target]
     stages: Mapping[Label, Stage]
     outputs: Mapping[Label, Label]
-    dag: nx.DiGraph
+    edges: tuple[tuple[Label, Label], ...]  # (dependency, dependent), sorted
     order: tuple[Label, ...]
+    _dag: Any = attrs.field(default=None, eq=False, repr=False, alias="_dag")
+
+    @property
+    def dag(self) -> nx.DiGraph:
+        """The networkx DAG of the stages, built on first use."""
+        if self._dag is None:
+            object.__setattr__(self, "_dag", make_dag(self.stages, self.edges))
+        return self._dag  # type: ignore[no-any-return]
+
+    def __getstate__(self) -> tuple[object, ...]:
+        return (self.workspace, self.targets, self.stages, self.outputs, self.edges, self.order)
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        for name, value in zip(PICKLED_FIELDS, state, strict=True):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_dag", None)
 
     def resolve(self, ref: Ref) -> Label | None:
         """The stage a reference names; None for an external image."""
@@ -45,9 +65,24 @@ class Graph:
         return tuple(t for _, t in sorted(self.targets.items()) if t.image is not None)
 
 
+PICKLED_FIELDS = ("workspace", "targets", "stages", "outputs", "edges", "order")
+
+
+def make_dag(stages: Iterable[Label], edges: Iterable[tuple[Label, Label]]) -> nx.DiGraph:
+    """A networkx DAG of these stages and edges."""
+    import networkx as nx
+
+    dag = nx.DiGraph()
+    dag.add_nodes_from(sorted(stages))
+    dag.add_edges_from(edges)
+    return dag
+
+
 def image_dependencies(graph: Graph, images: Iterable[Label]) -> dict[Label, tuple[Label, ...]]:
     """For each of `images` (image target labels), the others of them its output stage is
     built on, directly or not: the order images must be built or pushed in."""
+    import networkx as nx
+
     by_stage = {graph.outputs[label]: label for label in images}
     return {
         label: tuple(sorted(by_stage[s] for s in nx.ancestors(graph.dag, stage) if s in by_stage))
@@ -57,6 +92,8 @@ def image_dependencies(graph: Graph, images: Iterable[Label]) -> dict[Label, tup
 
 def build_graph(workspace: Workspace) -> Graph:
     """Expand every target with its rule and link the stages into a checked DAG."""
+    from graphbuild.rules import expand
+
     expansions = [expand(target, workspace.settings) for target in workspace.targets]
     return link(workspace, expansions)
 
@@ -80,16 +117,18 @@ def link(workspace: Workspace, expansions: list[Expansion]) -> Graph:
     for label in targets:
         if label.variant is not None:
             variants.setdefault(Label(label.package, label.name), []).append(label)
-    dag = nx.DiGraph()
-    dag.add_nodes_from(sorted(stages))
+    import networkx as nx
+
+    edges: set[tuple[Label, Label]] = set()
     for stage in stages.values():
         for ref in stage.deps:
             dep = check_ref(ref, stage, workspace, targets, stages, outputs, variants)
             if dep is not None:
-                dag.add_edge(dep, stage.label)
+                edges.add((dep, stage.label))
+    dag = make_dag(stages, sorted(edges))
     check_acyclic(dag, stages)
     order = tuple(nx.lexicographical_topological_sort(dag, key=str))
-    return Graph(workspace, targets, stages, outputs, dag, order)
+    return Graph(workspace, targets, stages, outputs, tuple(sorted(edges)), order, dag)
 
 
 def check_ref(
@@ -155,6 +194,8 @@ def ref_key(stage: Stage, ref: Ref) -> str:
 
 def check_acyclic(dag: nx.DiGraph, stages: Mapping[Label, Stage]) -> None:
     """Raise GraphError printing the whole cycle when the stages depend on themselves."""
+    import networkx as nx
+
     try:
         cycle = nx.find_cycle(dag)
     except nx.NetworkXNoCycle:

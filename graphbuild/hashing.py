@@ -114,10 +114,13 @@ def rehash_graph(
     stages that read an edited file, or depend on a stage whose hash moved, are hashed."""
     records: dict[Label, StageRecord] = {}
     moved: set[Label] = set()
+    parents: dict[Label, list[Label]] = {}
+    for dependency, dependent in graph.edges:
+        parents.setdefault(dependent, []).append(dependency)
     for label in graph.order:
         before = old.stages[label]
         reads = [p for p in inputs.get(label, ()) if p in edited]
-        upstream = any(d in moved for d in graph.dependencies(label))
+        upstream = any(d in moved for d in parents.get(label, ()))
         if not reads and not upstream:
             records[label] = before
             continue

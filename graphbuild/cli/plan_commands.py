@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from graphbuild.baseline import plan_for, repo_prefix
-from graphbuild.ci_matrix import render_matrix
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
 from graphbuild.emit.bake import render_rebuild_group
 from graphbuild.emit.outputs import drift, render_outputs
@@ -18,7 +17,6 @@ from graphbuild.lockfile import make_lock, render_lock
 from graphbuild.pipeline import CACHE_DIR, Analysis, analyze
 from graphbuild.plan import Plan, mark_pushed, to_build
 from graphbuild.records import save_records
-from graphbuild.registry import tag_exists
 from graphbuild.report import plan_json, plan_text
 from graphbuild.writes import sweep_temporaries, write_atomic
 
@@ -34,6 +32,8 @@ def run_plan(args: argparse.Namespace, root: Path) -> int:
             root / CACHE_DIR, records, analysis.hashes.stages.values(), lock.stages.values()
         )
     if args.format == "github-matrix":
+        from graphbuild.ci_matrix import render_matrix
+
         sys.stdout.write(render_matrix(analysis.graph, plan))
     else:
         sys.stdout.write(plan_json(plan) if args.format == "json" else plan_text(plan, name))
@@ -44,6 +44,8 @@ def run_plan(args: argparse.Namespace, root: Path) -> int:
 
 def check_registry(analysis: Analysis, plan: Plan) -> Plan:
     """Ask the workspace's registry about every image the plan would build."""
+    from graphbuild.registry import tag_exists
+
     settings = analysis.workspace.settings
     if not settings.registry:
         raise GraphbuildError("--registry needs [workspace] registry", file="BUILD.toml")

@@ -18,8 +18,6 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import networkx as nx
-
 from graphbuild.errors import EmitError
 from graphbuild.graph import Graph
 from graphbuild.hashing import Hashes, short_hash, stage_args
@@ -48,6 +46,8 @@ def image_ref(registry: str | None, image: str, digest: str) -> str:
 
 def image_args(graph: Graph, target: Target) -> dict[str, str]:
     """The workspace args any stage of the image uses (stage-level args stay ARG defaults)."""
+    import networkx as nx
+
     workspace_args = dict(graph.workspace.settings.args)
     if not workspace_args:
         return {}
