@@ -1,38 +1,57 @@
-"""The local store of stage records (what each hash covered), so a plan can name what changed."""
+"""The local store of stage records (what each hash covered), so a plan can name what changed:
+one sealed file per stage hash, so a plan reads only the records of the stages that moved and
+writes only the records it has not stored yet."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from graphbuild.cache import read_sealed, write_sealed
 from graphbuild.hashing import StageRecord
 
-RECORDS_FILE = "records.v4.pickle"
-RECORDS_MAGIC = "graphbuild-records-4"
+RECORDS_DIR = "records.v5"
+RECORDS_MAGIC = "graphbuild-record-5"
 
 
-def load_records(cache_dir: Path) -> dict[str, StageRecord]:
-    """Hash → record; empty when the store is missing or corrupt (it is only a cache)."""
-    data = read_sealed(cache_dir / RECORDS_FILE, RECORDS_MAGIC)
+def record_path(cache_dir: Path, digest: str) -> Path:
+    """Where the record of the stage with hash `digest` is kept."""
+    return cache_dir / RECORDS_DIR / digest.removeprefix("sha256:")
+
+
+def load_records(cache_dir: Path, digests: Iterable[str]) -> dict[str, StageRecord]:
+    """Hash → record for those of `digests` stored and intact (a missing or damaged one is
+    left out: the store is only a cache)."""
+    found: dict[str, StageRecord] = {}
+    for digest in digests:
+        data = read_sealed(record_path(cache_dir, digest), RECORDS_MAGIC)
+        try:
+            record = StageRecord.from_json(data) if isinstance(data, dict) else None
+        except (KeyError, TypeError, AttributeError, ValueError):  # an older layout
+            record = None
+        if record is not None and record.hash == digest:
+            found[digest] = record
+    return found
+
+
+def save_records(cache_dir: Path, current: Iterable[StageRecord], keep: Iterable[str] = ()) -> None:
+    """Store the current records not stored yet; drop those neither current nor named by
+    `keep` (the baseline's stages)."""
+    folder = cache_dir / RECORDS_DIR
     try:
-        return {h: StageRecord.from_json(r) for h, r in data.items()} if data else {}
-    except (KeyError, TypeError, AttributeError, ValueError):  # an older layout
-        return {}
-
-
-def save_records(
-    cache_dir: Path,
-    old: Mapping[str, StageRecord],
-    current: Iterable[StageRecord],
-    keep: Iterable[str] = (),
-) -> None:
-    """Store the current records, keeping older ones still named by `keep` (the baseline)."""
-    kept = set(keep)
-    merged = {h: r for h, r in old.items() if h in kept}
-    merged.update({r.hash: r for r in current})
-    if merged.keys() == old.keys():
-        return
-    write_sealed(
-        cache_dir / RECORDS_FILE, RECORDS_MAGIC, {h: r.to_json() for h, r in merged.items()}
-    )
+        stored = set(os.listdir(folder))
+    except OSError:
+        stored = set()
+    wanted: set[str] = set()
+    for record in current:
+        name = record.hash.removeprefix("sha256:")
+        wanted.add(name)
+        if name not in stored:
+            write_sealed(folder / name, RECORDS_MAGIC, record.to_json())
+    wanted |= {digest.removeprefix("sha256:") for digest in keep}
+    for name in stored - wanted:
+        if not name.startswith("."):
+            with contextlib.suppress(OSError):
+                os.unlink(folder / name)

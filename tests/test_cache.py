@@ -13,7 +13,7 @@ from pathlib import Path
 from graphbuild.cache import read_sealed, workspace_lock, write_sealed
 from graphbuild.digests import CACHE_FILE
 from graphbuild.pipeline import CACHE_DIR, MEMO_FILE, analyze
-from graphbuild.records import RECORDS_FILE
+from graphbuild.records import RECORDS_DIR
 from tests.conftest import REPO, run
 
 
@@ -55,7 +55,8 @@ def test_a_lying_digest_cache_is_not_trusted(example: Path):
 
 def test_damaged_records_only_lose_the_reasons(example: Path):
     run("lock", cwd=example)
-    (example / CACHE_DIR / RECORDS_FILE).write_bytes(b"garbage")
+    for record in (example / CACHE_DIR / RECORDS_DIR).iterdir():
+        record.write_bytes(b"garbage")
     with open(example / "images/api/src/api/__init__.py", "a") as handle:
         handle.write("# edit\n")
     plan = json.loads(run("plan", "--format", "json", cwd=example).out)

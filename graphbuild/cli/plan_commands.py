@@ -28,9 +28,8 @@ def run_plan(args: argparse.Namespace, root: Path) -> int:
     if args.registry:
         plan = check_registry(analysis, plan)
     if plan.changed:  # a clean plan needs no records, and the lock's are stored already
-        save_records(
-            root / CACHE_DIR, records, analysis.hashes.stages.values(), lock.stages.values()
-        )
+        known = [*analysis.hashes.stages.values(), *records.values()]
+        save_records(root / CACHE_DIR, known, lock.stages.values())
     if args.format == "github-matrix":
         from graphbuild.ci_matrix import render_matrix
 
@@ -64,7 +63,7 @@ def run_lock(args: argparse.Namespace, root: Path) -> int:
     lock = make_lock(analysis.workspace, analysis.hashes)
     path = root / analysis.workspace.settings.lock
     write_atomic(path, render_lock(lock))
-    save_records(root / CACHE_DIR, {}, analysis.hashes.stages.values())
+    save_records(root / CACHE_DIR, analysis.hashes.stages.values())
     print(
         f"wrote {analysis.workspace.settings.lock}: {len(lock.images)} images, "
         f"{len(lock.targets)} other targets, {len(lock.stages)} stages"
@@ -87,6 +86,7 @@ def run_emit(args: argparse.Namespace, root: Path) -> int:
             return EXIT_CHANGES
         return EXIT_OK
     plan, lock, records, _ = plan_for(analysis, args.since)
+    known = [*analysis.hashes.stages.values(), *records.values()]
     if args.registry:
         plan = check_registry(analysis, plan)
     rebuilt = [parse_label(e.label) for e in to_build(plan)]
@@ -98,7 +98,7 @@ def run_emit(args: argparse.Namespace, root: Path) -> int:
     for path, text in files.items():
         sweep_temporaries(root / path)
         write_atomic(root / path, text)
-    save_records(root / CACHE_DIR, records, analysis.hashes.stages.values(), lock.stages.values())
+    save_records(root / CACHE_DIR, known, lock.stages.values())
     merged = sum(len(s.labels) - 1 for s in outputs.stages)
     print(
         f"wrote {settings.dockerfile} ({len(outputs.stages)} stages; {merged} merged into "
