@@ -11,9 +11,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import attrs
+
 from graphbuild.cache import read_sealed, write_sealed
 from graphbuild.errors import InputError
-from graphbuild.files import Tree
+from graphbuild.files import Entry, Tree
 
 CACHE_FILE = "digests.v3.pickle"
 CACHE_MAGIC = "graphbuild-digests-3"
@@ -32,10 +34,12 @@ class FileDigest(NamedTuple):
     symlink: bool = False
 
 
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in bounded chunks (any size, bounded memory)."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+WHOLE_READ = 1 << 20  # files up to this size are read in one call, larger ones in chunks
+
+
+def sha256_file(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (any size, bounded memory)."""
+    return digest_and_object_id(path, None)[0]
 
 
 def git_object_id(data: bytes, algorithm: str = "sha1") -> str:
@@ -43,16 +47,26 @@ def git_object_id(data: bytes, algorithm: str = "sha1") -> str:
     return hashlib.new(algorithm, b"blob %d\0%s" % (len(data), data)).hexdigest()
 
 
-def digest_and_object_id(path: Path, algorithm: str) -> tuple[str, str]:
-    """SHA-256 of a file's bytes and git's object id of the same bytes, in one read."""
-    with open(path, "rb") as handle:
+def digest_and_object_id(path: str | Path, algorithm: str | None) -> tuple[str, str]:
+    """SHA-256 of a file's bytes and, given git's hash algorithm, git's object id of the same
+    bytes, in one read. A small file is read in one call: a fresh 1 MB buffer per file cost
+    more than the hashing."""
+    with open(path, "rb", buffering=0) as handle:
         size = os.fstat(handle.fileno()).st_size
-        ours, gits = hashlib.sha256(), hashlib.new(algorithm, b"blob %d\0" % size)
+        ours = hashlib.sha256()
+        gits = hashlib.new(algorithm, b"blob %d\0" % size) if algorithm else None
         read = 0
-        while chunk := handle.read(1 << 20):
+        if size <= WHOLE_READ:
+            chunks: Iterable[bytes] = (handle.readall(),)
+        else:
+            chunks = iter(lambda: handle.read(WHOLE_READ), b"")
+        for chunk in chunks:
             ours.update(chunk)
-            gits.update(chunk)
+            if gits is not None:
+                gits.update(chunk)
             read += len(chunk)
+    if gits is None:
+        return ours.hexdigest(), ""
     return ours.hexdigest(), gits.hexdigest() if read == size else ""
 
 
@@ -67,10 +81,10 @@ def _hash_chunk(root: str, jobs: list[Job]) -> list[Result]:
     for path, blob in jobs:
         try:
             if blob is None:
-                out.append((sha256_file(Path(root, path)), None))
+                out.append((sha256_file(f"{root}/{path}"), None))
             else:
                 algorithm = "sha1" if len(blob) == 40 else "sha256"
-                digest, gits = digest_and_object_id(Path(root, path), algorithm)
+                digest, gits = digest_and_object_id(f"{root}/{path}", algorithm)
                 out.append((digest, blob if gits == blob else None))
         except OSError as err:
             out.append((path, err.strerror or str(err), ""))
@@ -80,26 +94,58 @@ def _hash_chunk(root: str, jobs: list[Job]) -> list[Result]:
 def hash_files(root: Path, jobs: list[Job], sizes: list[int]) -> list[tuple[str, str | None]]:
     """SHA-256 of many files; large batches are split over processes (hashing holds the GIL).
     A size of -1 (unknown) counts as an average file."""
-    known = [s for s in sizes if s >= 0]
-    average = sum(known) // len(known) if known else 16 << 10
-    sizes = [s if s >= 0 else average for s in sizes]
-    total = sum(sizes)
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    if workers < 2 or total < PARALLEL_BYTES or len(jobs) < 2 * workers:
-        results = _hash_chunk(str(root), jobs)
-    else:
+    with Hashing(root, jobs, sizes) as hashing:
+        results = hashing.results()
+    for result in results.values():
+        if len(result) == 3:
+            raise InputError(f"cannot read input {result[0]}: {result[1]}", file=result[0])
+    return [results[path] for path, _ in jobs]  # type: ignore[misc]
+
+
+class Hashing:
+    """Files being hashed: in worker processes while the caller goes on (large batches), or
+    at once in this process (small ones)."""
+
+    def __init__(self, root: Path, jobs: list[Job], sizes: list[int]) -> None:
+        known = [s for s in sizes if s >= 0]
+        average = sum(known) // len(known) if known else 16 << 10
+        sizes = [s if s >= 0 else average for s in sizes]
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        self.jobs = jobs
+        self.pool: Any = None
+        self.parts: list[Any] = []
+        self.done: dict[str, Result] | None = None
+        if workers < 2 or sum(sizes) < PARALLEL_BYTES or len(jobs) < 2 * workers:
+            self.done = dict(zip((p for p, _ in jobs), _hash_chunk(str(root), jobs), strict=True))
+            return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        chunks = balanced_chunks(jobs, sizes, workers * 8)
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            parts = pool.map(_hash_chunk, [str(root)] * len(chunks), chunks)
-            results = [digest for part in parts for digest in part]
-    for result in results:
-        if len(result) == 3:
-            raise InputError(f"cannot read input {result[0]}: {result[1]}", file=result[0])
-    return results  # type: ignore[return-value]
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        for chunk in balanced_chunks(jobs, sizes, workers * 8):
+            self.parts.append((chunk, self.pool.submit(_hash_chunk, str(root), chunk)))
+
+    def results(self) -> dict[str, Result]:
+        """path -> its digest and verified object id, or (path, error, "") (waits for them)."""
+        if self.done is None:
+            self.done = {}
+            for chunk, future in self.parts:
+                self.done.update(zip((p for p, _ in chunk), future.result(), strict=True))
+            self.close()
+        return self.done
+
+    def close(self) -> None:
+        """Stop the workers (unfinished work is dropped)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def __enter__(self) -> Hashing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def balanced_chunks(jobs: list[Job], sizes: list[int], count: int) -> list[list[Job]]:
@@ -124,18 +170,63 @@ def load_cache(cache_dir: Path | None, name: str, magic: str) -> dict[str, Any]:
     return entries if isinstance(entries, dict) else {}
 
 
+@attrs.frozen
+class Caches:
+    """Both digest caches, read once: path -> (size, mtime, inode, sha256), and git object
+    id -> sha256."""
+
+    by_stat: dict[str, tuple[int, int, int, str]]
+    by_object: dict[str, str]
+
+
+def load_caches(cache_dir: Path | None) -> Caches:
+    """The digest caches of `cache_dir` (empty ones without it)."""
+    return Caches(
+        load_cache(cache_dir, CACHE_FILE, CACHE_MAGIC),
+        load_cache(cache_dir, BLOBS_FILE, BLOBS_MAGIC),
+    )
+
+
+def start_hashing(root: Path, tree: Tree, paths: Iterable[str], caches: Caches) -> Hashing:
+    """Start hashing those of `paths` no cache knows, in the background."""
+    jobs = [(p, tree.entries[p].blob) for p in paths if miss(caches, p, tree.entries[p])]
+    return Hashing(root, jobs, [tree.entries[p].size for p, _ in jobs])
+
+
+def miss(caches: Caches, path: str, entry: Entry) -> bool:
+    """True when a regular file's digest is in neither cache."""
+    size, mtime_ns, inode, _, link, blob = entry
+    if link is not None:
+        return False
+    if blob is not None:
+        return blob not in caches.by_object
+    cached = caches.by_stat.get(path)
+    return cached is None or cached[0] != size or cached[1] != mtime_ns or cached[2] != inode
+
+
 def digest_files(
-    root: Path, tree: Tree, paths: Iterable[str], cache_dir: Path | None = None, prune: bool = True
+    root: Path,
+    tree: Tree,
+    paths: Iterable[str],
+    cache_dir: Path | None = None,
+    prune: bool = True,
+    caches: Caches | None = None,
+    started: Hashing | None = None,
 ) -> dict[str, FileDigest]:
     """Digest every path: a file git vouches for by its object id (known ids come from the
-    cache), any other one by size, mtime and inode (unchanged ones come from the cache). The
-    caches keep only the tree's files, unless told not to prune (a tree of edits only)."""
+    cache), any other one by size, mtime and inode (unchanged ones come from the cache); files
+    hashed ahead (`started`) are taken from there. The caches keep only the tree's files,
+    unless told not to prune (a tree of edits only)."""
     paths = list(paths)
     entries = tree.entries
-    vouched = any(entries[p].blob is not None for p in paths)
-    stats = any(entries[p].blob is None for p in paths)
-    cache = load_cache(cache_dir, CACHE_FILE, CACHE_MAGIC) if stats else {}
-    blobs = load_cache(cache_dir, BLOBS_FILE, BLOBS_MAGIC) if vouched else {}
+    if caches is None:
+        vouched = any(entries[p].blob is not None for p in paths)
+        stats = any(entries[p].blob is None for p in paths)
+        caches = Caches(
+            load_cache(cache_dir, CACHE_FILE, CACHE_MAGIC) if stats else {},
+            load_cache(cache_dir, BLOBS_FILE, BLOBS_MAGIC) if vouched else {},
+        )
+    cache, blobs = caches.by_stat, caches.by_object
     fresh: dict[str, tuple[int, int, int, str]] = {}
     result: dict[str, FileDigest] = {}
     now = time.time_ns()
@@ -164,16 +255,28 @@ def digest_files(
             fresh[path] = cached
         else:
             missing.append((path, None))
-    digests = hash_files(root, missing, [entries[p].size for p, _ in missing])
+    ahead = started.results() if started is not None else {}
+    rest = [job for job in missing if job[0] not in ahead]
+    ahead.update(
+        zip(
+            (p for p, _ in rest),
+            hash_files(root, rest, [entries[p].size for p, _ in rest]),
+            strict=True,
+        )
+    )
     learned: dict[str, str] = {}
-    for (path, _), (digest, verified) in zip(missing, digests, strict=True):
+    for path, _ in missing:
+        outcome = ahead[path]
+        if len(outcome) == 3:
+            raise InputError(f"cannot read input {path}: {outcome[1]}", file=path)
+        digest, verified = outcome[0], outcome[1]
         entry = entries[path]
         if verified is not None:
             learned[verified] = digest
         elif entry.blob is None and now - entry.mtime_ns > RACY_NS:
             fresh[path] = (entry.size, entry.mtime_ns, entry.inode, digest)
         result[path] = FileDigest(digest, entry.executable)
-    if cache_dir is not None and stats and (missing or len(fresh) != len(cache)):
+    if cache_dir is not None and (missing or len(fresh) != len(cache)):
         merged = {p: v for p, v in {**cache, **fresh}.items() if not prune or p in entries}
         if merged != cache:
             write_sealed(cache_dir / CACHE_FILE, CACHE_MAGIC, merged)

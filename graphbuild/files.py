@@ -188,11 +188,17 @@ class Walk:
 
 
 def exclusion_test(exclude: Iterable[str]) -> Callable[[str, str], bool]:
-    """`test(name, path)`: whether a file or folder is excluded. Patterns of the form
-    `**/NAME-GLOB` are decided on the name alone, once per distinct name."""
-    by_name, by_path = [], []
+    """`test(name, path)`: whether a file or folder is excluded; callers test every folder
+    on the way down, so what is below an excluded folder is never asked about. Patterns of the
+    form `**/NAME-GLOB` are decided on the name alone, once per distinct name; a pattern with
+    no wildcard (graphbuild's own outputs) by a set lookup."""
+    by_name, by_path, literal = [], [], set()
     for pattern in exclude:
         rest = pattern.removeprefix("**/")
+        fixed = "/".join(s for s in pattern.strip("/").split("/") if s not in ("", "."))
+        if rest == pattern and fixed and not any(c in pattern for c in "*?["):
+            literal.add(fixed)
+            continue
         (by_name if rest != pattern and "/" not in rest.strip("/") else by_path).append(
             glob_regex(rest if rest != pattern else pattern).pattern
         )
@@ -207,6 +213,8 @@ def exclusion_test(exclude: Iterable[str]) -> Callable[[str, str], bool]:
                 hit = seen[name] = name_re.match(name) is not None
             if hit:
                 return True
+        if path in literal:
+            return True
         return path_re is not None and path_re.match(path) is not None
 
     return test

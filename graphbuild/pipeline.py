@@ -13,8 +13,8 @@ import attrs
 import graphbuild
 from graphbuild.cache import read_sealed, write_sealed
 from graphbuild.delta import ViewState, edited_paths, rehash_edits, view_state
-from graphbuild.digests import RACY_NS, digest_files
-from graphbuild.files import Scan, scan_workspace
+from graphbuild.digests import RACY_NS, digest_files, load_caches, start_hashing
+from graphbuild.files import BUILD_FILE, Scan, make_tree, scan_workspace
 from graphbuild.gitscan import GitView, finish_git, start_git
 from graphbuild.graph import Graph, build_graph
 from graphbuild.hashing import Hashes, hash_graph
@@ -139,13 +139,19 @@ def load_git_memo(cache_dir: Path) -> GitMemo | None:
     shape = read_sealed(cache_dir / SHAPE_FILE, MEMO_MAGIC)
     if not (isinstance(shape, tuple) and len(shape) == 2 and shape[0] == top[2]):
         return None
-    return GitMemo(top[0], top[1], top[2], shape[1], top[3])
+    workspace, graph, packed = shape[1]
+    inputs = {label: tuple(paths.split("\0")) if paths else () for label, paths in packed.items()}
+    return GitMemo(top[0], top[1], top[2], (workspace, graph, inputs), top[3])
 
 
 def save_git_memo(cache_dir: Path, memo: GitMemo, shape_changed: bool) -> None:
     """Write the memo; its shape file only when the shape changed."""
     if shape_changed:
-        write_sealed(cache_dir / SHAPE_FILE, MEMO_MAGIC, (memo.shape_id, memo.shape))
+        workspace, graph, inputs = memo.shape
+        packed = {label: "\0".join(paths) for label, paths in inputs.items()}  # loads in 1/10
+        write_sealed(
+            cache_dir / SHAPE_FILE, MEMO_MAGIC, (memo.shape_id, (workspace, graph, packed))
+        )
     top = (memo.key, memo.state, memo.shape_id, memo.hashes)
     write_sealed(cache_dir / GIT_MEMO_FILE, MEMO_MAGIC, top)
 
@@ -176,9 +182,35 @@ def analyze_view(
 
 
 def analyze_tree(root: Path, root_file: RootFile, scan: Scan, cache_dir: Path | None) -> Analysis:
-    """The full analysis: load every BUILD.toml, link, resolve inputs, digest, hash."""
-    workspace, tree = load_scanned(root, root_file, scan)
-    graph = build_graph(workspace)
-    inputs = resolve_inputs(graph, tree)
-    digests = digest_files(root, tree, all_input_files(inputs), cache_dir)
+    """The full analysis: load every BUILD.toml, link, resolve inputs, digest, hash. The files
+    of the packages below the root are hashed in the background meanwhile (they are almost
+    all inputs; the rest, root files included, are hashed once the inputs are known)."""
+    caches = load_caches(cache_dir)
+    ahead = start_hashing(root, make_tree(scan, ()), likely_inputs(scan), caches)
+    try:
+        workspace, tree = load_scanned(root, root_file, scan)
+        graph = build_graph(workspace)
+        inputs = resolve_inputs(graph, tree)
+        files = all_input_files(inputs)
+        digests = digest_files(root, tree, files, cache_dir, caches=caches, started=ahead)
+    finally:
+        ahead.close()
     return Analysis(root, workspace, graph, inputs, hash_graph(graph, inputs, digests))
+
+
+def likely_inputs(scan: Scan) -> list[str]:
+    """The files in packages below the workspace root, BUILD.toml files left out."""
+    packages = {f.rpartition("/")[0] for f in scan.build_files if f != BUILD_FILE}
+    inside: dict[str, bool] = {"": False}
+
+    def in_package(folder: str) -> bool:
+        known = inside.get(folder)
+        if known is None:
+            known = inside[folder] = folder in packages or in_package(folder.rpartition("/")[0])
+        return known
+
+    return [
+        path
+        for path in scan.entries
+        if not path.endswith(BUILD_FILE) and in_package(path.rpartition("/")[0])
+    ]

@@ -46,11 +46,11 @@ def image_ref(registry: str | None, image: str, digest: str) -> str:
 
 def image_args(graph: Graph, target: Target) -> dict[str, str]:
     """The workspace args any stage of the image uses (stage-level args stay ARG defaults)."""
-    import networkx as nx
-
     workspace_args = dict(graph.workspace.settings.args)
     if not workspace_args:
         return {}
+    import networkx as nx
+
     output = graph.outputs[target.label]
     used: set[str] = set()
     for label in {output, *nx.ancestors(graph.dag, output)}:
