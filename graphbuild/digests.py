@@ -265,23 +265,26 @@ def digest_files(
         )
     )
     learned: dict[str, str] = {}
+    new_digest = tuple.__new__  # FileDigest(...) built in C: this loop runs once per file
     for path, _ in missing:
         outcome = ahead[path]
         if len(outcome) == 3:
             raise InputError(f"cannot read input {path}: {outcome[1]}", file=path)
         digest, verified = outcome[0], outcome[1]
-        entry = entries[path]
+        size, mtime_ns, inode, mode, _, blob = entries[path]
         if verified is not None:
             learned[verified] = digest
-        elif entry.blob is None and now - entry.mtime_ns > RACY_NS:
-            fresh[path] = (entry.size, entry.mtime_ns, entry.inode, digest)
-        result[path] = FileDigest(digest, entry.executable)
+        elif blob is None and now - mtime_ns > RACY_NS:
+            fresh[path] = (size, mtime_ns, inode, digest)
+        result[path] = new_digest(FileDigest, (digest, bool(mode & stat.S_IXUSR), False))
     if cache_dir is not None and (missing or len(fresh) != len(cache)):
         merged = {p: v for p, v in {**cache, **fresh}.items() if not prune or p in entries}
         if merged != cache:
             write_sealed(cache_dir / CACHE_FILE, CACHE_MAGIC, merged)
     if cache_dir is not None and learned:
-        live = {e.blob for e in entries.values()}
-        merged_blobs = {b: d for b, d in {**blobs, **learned}.items() if not prune or b in live}
+        merged_blobs = blobs | learned
+        if prune and len(merged_blobs) > 2 * len(entries):  # ids of other commits: bounded
+            live = {e.blob for e in entries.values()}
+            merged_blobs = {b: d for b, d in merged_blobs.items() if b in live}
         write_sealed(cache_dir / BLOBS_FILE, BLOBS_MAGIC, merged_blobs)
     return result

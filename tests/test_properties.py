@@ -118,3 +118,29 @@ def test_one_changed_byte_moves_exactly_its_readers_and_dependents(spec: dict, d
             if record.hash != before.hashes.stages[label].hash
         }  # fmt: skip
         assert moved == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    document=st.fixed_dictionaries(
+        {
+            "schema": st.text(),
+            "parent": st.text(),
+            "steps": st.lists(st.text()),
+            "args": st.dictionaries(st.text(), st.text()),
+            "platforms": st.lists(st.text()),
+        }
+    ),
+    inputs=st.dictionaries(
+        st.text(min_size=1),
+        st.tuples(st.text(alphabet="0123456789abcdef"), st.booleans(), st.booleans()),
+    ),
+)
+def test_stage_json_written_by_hand_is_canonical_json(document, inputs):
+    """The fast writer of a stage's document gives canonical_json's bytes, whatever the paths
+    hold (quotes, backslashes, control characters, any Unicode)."""
+    from graphbuild.hashing import canonical_json, canonical_stage_json
+
+    ordered = sorted(inputs.items())
+    listed = [{"path": p, "sha256": d[0], "executable": d[1], "symlink": d[2]} for p, d in ordered]
+    assert canonical_stage_json(document, ordered) == canonical_json({**document, "inputs": listed})
