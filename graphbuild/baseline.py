@@ -100,7 +100,7 @@ def records_at(root: Path, ref: str) -> dict[str, StageRecord]:
         with tarfile.open(tar_path) as tar:
             tar.extractall(Path(temp, "tree"), filter="tar")
         try:
-            analysis = analyze(Path(temp, "tree", prefix), use_cache=False)
+            analysis = analyze(Path(temp, "tree", prefix), use_cache=False, use_git=False)
         except GraphbuildError:
             return {}  # the old tree was invalid: its changes stay unrecorded
     return {r.hash: r for r in analysis.hashes.stages.values()}

@@ -4,6 +4,7 @@ memo of the result for a tree that has not changed since (what a warm `plan` see
 from __future__ import annotations
 
 import functools
+import hashlib
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -44,12 +45,15 @@ class Analysis:
 
 @functools.cache
 def code_fingerprint() -> tuple[object, ...]:
-    """graphbuild's own version and source files (size, mtime): a memo made by other code is
-    never trusted, even at the same version number."""
+    """graphbuild's own version and the SHA-256 of its source files: a memo made by other code
+    is never trusted, even at the same version number, and one made by the same code is,
+    wherever it was installed (so a CI cache of `.graphbuild/` stays useful)."""
     package = Path(graphbuild.__file__).parent
-    files = sorted(package.rglob("*.py"))
-    stats = [(str(f.relative_to(package)), f.stat().st_size, f.stat().st_mtime_ns) for f in files]
-    return (graphbuild.__version__, SCHEMA_VERSION, tuple(stats))
+    sources = hashlib.sha256()
+    for file in sorted(package.rglob("*.py")):
+        sources.update(f"{file.relative_to(package).as_posix()}\0".encode())
+        sources.update(hashlib.sha256(file.read_bytes()).digest())
+    return (graphbuild.__version__, SCHEMA_VERSION, sources.hexdigest())
 
 
 def memo_key(scan: Scan) -> tuple[object, ...]:

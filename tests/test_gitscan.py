@@ -17,7 +17,7 @@ from graphbuild.files import scan_workspace
 from graphbuild.gitscan import git_view
 from graphbuild.load import read_root, scan_exclusions
 from graphbuild.pipeline import CACHE_DIR, analyze
-from tests.conftest import git
+from tests.conftest import git, run
 
 API_SOURCE = "images/api/src/api/__main__.py"
 
@@ -244,3 +244,38 @@ def test_a_change_of_shape_takes_the_full_analysis(
     monkeypatch.setattr(pipeline, "analyze_tree", lambda *a: calls.append("full") or full(*a))
     assert all_hashes(repo, use_cache=True, use_git=True) == all_hashes(repo, False, False)
     assert calls == ["full", "full"]  # the memo's shape was not trusted; then the walk's
+
+
+def test_files_hashed_ahead_fail_only_when_they_are_inputs(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Package files are hashed before the inputs are known: one that cannot be read is an
+    error only if a stage reads it."""
+    import graphbuild.digests as digests
+
+    (example / "images/api/notes.txt").write_text("in the package, read by no stage\n")
+    real = digests.digest_and_object_id
+
+    def unreadable(path, algorithm):
+        if str(path).endswith(("notes.txt", "api/__main__.py")):
+            raise PermissionError(13, "Permission denied")
+        return real(path, algorithm)
+
+    monkeypatch.setattr(digests, "digest_and_object_id", unreadable)
+    (example / API_SOURCE).unlink()
+    (example / API_SOURCE).write_text("print('api')\n")  # no longer the locked bytes
+    result = run("plan", cwd=example)
+    assert result.code == 2
+    assert result.err == (
+        f"graphbuild: error: {API_SOURCE}: cannot read input {API_SOURCE}: Permission denied\n"
+    )
+    monkeypatch.setattr(
+        digests,
+        "digest_and_object_id",
+        lambda path, algorithm: (
+            (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
+            if str(path).endswith("notes.txt")
+            else real(path, algorithm)
+        ),
+    )
+    assert run("plan", "--check", cwd=example).code == 1  # changed; notes.txt never needed
