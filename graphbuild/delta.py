@@ -1,7 +1,7 @@
-"""A re-plan after a few edits: when git's index is the one the memo was made from and the
-edits leave the workspace's shape alone (no BUILD.toml, no file added or removed, no
-symlink), only the edited files are digested and only the stages that read them, and their
-dependents, are hashed again."""
+"""A re-plan after a few edits: when the edits leave the workspace's shape alone (no
+BUILD.toml, no file added or removed, no symlink), whether in the work tree, staged, or
+committed since (git's index listing is compared line by line), only the edited files are
+digested and only the stages that read them, and their dependents, are hashed again."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import attrs
 
 from graphbuild.digests import FileDigest, digest_files
 from graphbuild.files import BUILD_FILE, Entry, Tree, new_entry
-from graphbuild.gitscan import MODES, GitView, folder_state
+from graphbuild.gitscan import MODES, GitView, folder_state, index_entry
 from graphbuild.graph import Graph
 from graphbuild.hashing import Hashes, rehash_graph
 from graphbuild.labels import Label
@@ -25,6 +25,7 @@ class ViewState:
     """What the memo keeps of git's view: enough to tell which paths moved since."""
 
     index_digest: bytes
+    index: bytes  # the index listing itself, to find the paths whose line changed
     entries: Mapping[str, tuple[object, ...]]  # the stat-ed files, as plain tuples
     skip: frozenset[str]
     rest: tuple[object, ...]  # the stat-ed part's problems, nested folders, BUILD.toml files
@@ -35,6 +36,7 @@ def view_state(view: GitView) -> ViewState:
     walk = view.changed
     return ViewState(
         view.index_digest,
+        view.index,
         {path: tuple(entry) for path, entry in walk.entries.items()},
         view.skip,
         rest_of(view),
@@ -49,11 +51,16 @@ def rest_of(view: GitView) -> tuple[object, ...]:
 def edited_paths(old: ViewState, view: GitView) -> dict[str, Entry] | None:
     """The files edited since `old` with what is known of each now, or None when the shape
     of the workspace may have changed (or too much did to be worth the bookkeeping)."""
-    if old.index_digest != view.index_digest or old.rest != rest_of(view):
+    if old.rest != rest_of(view):
         return None
     new = view.changed.entries
     moved = {p for p in old.entries.keys() | new.keys() if old.entries.get(p) != tuple_of(new, p)}
     moved |= old.skip ^ view.skip
+    if old.index_digest != view.index_digest:
+        lines = set(old.index.split(b"\0")) ^ set(view.index.split(b"\0"))
+        if len(lines) > 2 * MAX_EDITS:
+            return None
+        moved |= {line.partition(b"\t")[2].decode("utf-8", "surrogateescape") for line in lines}
     if len(moved) > MAX_EDITS:
         return None
     state: dict[str, tuple[bool, bool]] = {"": (False, False)}
@@ -65,7 +72,10 @@ def edited_paths(old: ViewState, view: GitView) -> dict[str, Entry] | None:
             return None
         excluded = folder_state(state, parent, is_excluded)[0] or is_excluded(name, path)
         indexed = view.index_entry(path)
-        vouched_before = indexed is not None and path not in old.skip and not excluded
+        indexed_before = index_entry(old.index, path)
+        if (indexed is None) != (indexed_before is None):
+            return None  # added to or removed from the index: its globs may match differently
+        vouched_before = indexed_before is not None and path not in old.skip and not excluded
         vouched_now = indexed is not None and path not in view.skip and not excluded
         before = old.entries.get(path) is not None or vouched_before
         if vouched_now:
@@ -82,6 +92,8 @@ def edited_paths(old: ViewState, view: GitView) -> dict[str, Entry] | None:
         old_entry = old.entries.get(path)
         if now.link is not None or (old_entry is not None and old_entry[4] is not None):
             return None
+        if indexed_before is not None and indexed_before[0] == MODES[b"120000"]:
+            return None  # was a symlink
         edited[path] = now
     return edited
 

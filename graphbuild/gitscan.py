@@ -74,15 +74,7 @@ class GitView:
 
     def index_entry(self, path: str) -> tuple[int, str] | None:
         """The mode and object id the index lists for `path` at stage 0, if any."""
-        needle = b"\t" + path.encode("utf-8", "surrogateescape") + b"\0"
-        at = self.index.find(needle)
-        while at >= 0:
-            start = self.index.rfind(b"\0", 0, at) + 1
-            record = INDEX_LINE.fullmatch(self.index, start, at + len(needle))
-            if record is not None and record.group(4) == b"0" and record.group(2) in MODES:
-                return MODES[record.group(2)], record.group(3).decode()
-            at = self.index.find(needle, at + 1)
-        return None
+        return index_entry(self.index, path)
 
     def scan(self) -> Scan:
         """The whole scan: the stat-ed files and every file git vouched for."""
@@ -105,6 +97,19 @@ class GitView:
                 walk.build_files.append(path)
         drop_nested(walk)
         return walk.scan(self.stamp)
+
+
+def index_entry(index: bytes, path: str) -> tuple[int, str] | None:
+    """The mode and object id an index listing gives `path` at stage 0, if any."""
+    needle = b"\t" + path.encode("utf-8", "surrogateescape") + b"\0"
+    at = index.find(needle)
+    while at >= 0:
+        start = index.rfind(b"\0", 0, at) + 1
+        record = INDEX_LINE.fullmatch(index, start, at + len(needle))
+        if record is not None and record.group(4) == b"0" and record.group(2) in MODES:
+            return MODES[record.group(2)], record.group(3).decode()
+        at = index.find(needle, at + 1)
+    return None
 
 
 def folder_state(

@@ -217,11 +217,28 @@ def test_a_few_edits_rehash_only_their_stages_and_agree_with_a_full_analysis(
     calls.clear()
     assert all_hashes(repo, use_cache=True, use_git=True) == truth
     assert calls == []
+    for step in (["add", "-A"], ["commit", "-qm", "edits"]):  # git's index moves, not the files
+        git(repo, *step)
+        calls.clear()
+        assert all_hashes(repo, use_cache=True, use_git=True) == truth
+        assert calls == []
+    git(repo, "checkout", "-q", "HEAD~1")  # back: the edited files change bytes again
+    settle(repo)
+    truth = all_hashes(repo, use_cache=False, use_git=False)
+    calls.clear()
+    assert all_hashes(repo, use_cache=True, use_git=True) == truth
+    assert calls == []
 
 
 @pytest.mark.parametrize(
     "change",
-    ["add a file a glob matches", "remove a file", "edit a BUILD.toml", "add a symlink"],
+    [
+        "add a file a glob matches",
+        "remove a file",
+        "edit a BUILD.toml",
+        "add a symlink",
+        "commit a new file",
+    ],
 )
 def test_a_change_of_shape_takes_the_full_analysis(
     repo: Path, monkeypatch: pytest.MonkeyPatch, change: str
@@ -236,8 +253,12 @@ def test_a_change_of_shape_takes_the_full_analysis(
     elif change == "edit a BUILD.toml":
         with open(repo / "images/worker/BUILD.toml", "a") as handle:
             handle.write("\n# a comment\n")
-    else:
+    elif change == "add a symlink":
         (repo / "images/api/src/api/alias.py").symlink_to("__main__.py")
+    else:
+        (repo / "images/api/src/api/extra.py").write_text("x = 2\n")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", "extra")
     settle(repo)
     full = pipeline.analyze_tree
     calls: list[str] = []
