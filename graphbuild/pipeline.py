@@ -3,10 +3,12 @@ memo of the result for a tree that has not changed since (what a warm `plan` see
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import attrs
@@ -86,9 +88,28 @@ def settled(entries: Iterable[tuple[object, ...]]) -> bool:
     return all(entry[1] < cutoff for entry in entries)  # type: ignore[operator]
 
 
+@contextlib.contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector: an analysis allocates millions of objects, nearly
+    none in cycles, and each full collection walks all of them (20% of a cold plan)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def analyze(root: Path, use_cache: bool = True, use_git: bool = True) -> Analysis:
     """Load, link, check and hash the workspace at `root`: reuse the memo of an unchanged tree;
     take files git reports clean from its index unless told not to."""
+    with no_cycle_collection():
+        return analyze_collected(root, use_cache, use_git)
+
+
+def analyze_collected(root: Path, use_cache: bool, use_git: bool) -> Analysis:
+    """analyze, with the collector paused."""
     run = start_git(root) if use_git else None  # git works while the memo is read
     try:
         root_file = read_root(root)
