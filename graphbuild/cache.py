@@ -24,7 +24,7 @@ def write_sealed(path: Path, magic: str, value: Any) -> None:
     header = f"{magic}\n{hashlib.sha256(payload).hexdigest()}\n".encode()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, header + payload, durable=False)  # the seal catches a torn write
+        write_atomic(path, (header, payload), durable=False)  # the seal catches a torn write
     except OSError:
         pass
 
@@ -40,7 +40,7 @@ def read_sealed(path: Path, magic: str) -> Any | None:
     second = data.find(b"\n", first + 1)
     if first < 0 or second < 0 or data[:first] != magic.encode():
         return None
-    payload = data[second + 1 :]
+    payload = memoryview(data)[second + 1 :]  # no copy of a payload of many megabytes
     if hashlib.sha256(payload).hexdigest().encode() != data[first + 1 : second]:
         return None
     try:

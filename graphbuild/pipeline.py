@@ -220,6 +220,7 @@ def analyze_tree(root: Path, root_file: RootFile, scan: Scan, cache_dir: Path | 
         digests = digest_files(root, tree, files, cache_dir, caches=caches, started=ahead)
     finally:
         ahead.close()
+        ahead.done = None  # 200,000 results: free them before hashing
     return Analysis(root, workspace, graph, inputs, hash_graph(graph, inputs, digests))
 
 
