@@ -10,23 +10,39 @@ import os
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from graphbuild.writes import write_atomic
+from graphbuild.writes import write_atomic_stream
 
 LOCK_ON = "BUILD.toml"
 
 
 def write_sealed(path: Path, magic: str, value: Any) -> None:
-    """Pickle `value` behind a header with the magic and the payload's SHA-256; a cache that
-    cannot be written is only a lost speed-up."""
-    payload = pickle.dumps(value, protocol=5)
-    header = f"{magic}\n{hashlib.sha256(payload).hexdigest()}\n".encode()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, (header, payload), durable=False)  # the seal catches a torn write
-    except OSError:
-        pass
+    """Pickle `value` behind a header with the magic and the payload's SHA-256, streamed to
+    disk (the digest is filled in last); a cache that cannot be written is only a lost
+    speed-up."""
+
+    def write(handle: BinaryIO) -> None:
+        handle.write(f"{magic}\n{'0' * 64}\n".encode())
+        sealing = SealingWriter(handle)
+        pickle.dump(value, sealing, protocol=5)
+        handle.seek(len(magic.encode()) + 1)
+        handle.write(sealing.digest.hexdigest().encode())
+
+    with contextlib.suppress(OSError):
+        write_atomic_stream(path, write, durable=False)  # the seal catches a torn write
+
+
+class SealingWriter:
+    """A file-like writer that hashes what passes through it."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.handle.write(data)
 
 
 def read_sealed(path: Path, magic: str) -> Any | None:

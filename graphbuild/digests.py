@@ -260,7 +260,6 @@ def digest_files(
             load_cache(cache_dir, BLOBS_FILE, BLOBS_MAGIC) if vouched else {},
         )
     cache, blobs = caches.by_stat, caches.by_object
-    fresh: dict[str, tuple[int, int, int, str]] = {}
     result: dict[str, FileDigest] = {}
     now = time.time_ns()
     missing: list[Job] = []
@@ -285,7 +284,6 @@ def digest_files(
             and cached[2] == inode
         ):
             result[path] = FileDigest(cached[3], bool(mode & stat.S_IXUSR), False)
-            fresh[path] = cached
         else:
             missing.append((path, None))
     ahead = started.results() if started is not None else {}
@@ -297,25 +295,27 @@ def digest_files(
             strict=True,
         )
     )
-    learned: dict[str, str] = {}
+    learned = added = 0
     new_digest = tuple.__new__  # FileDigest(...) built in C: this loop runs once per file
     for path, _ in missing:
-        outcome = ahead[path]
+        outcome = ahead.pop(path)  # freed as it is used: a cold plan holds 200,000
         if len(outcome) == 3:
             raise InputError(f"cannot read input {path}: {outcome[1]}", file=path)
         digest, verified = outcome[0], outcome[1]
         size, mtime_ns, inode, mode, _, blob = entries[path]
         if verified is not None:
-            learned[verified] = digest
+            blobs[verified] = digest  # the cache, grown in place
+            learned += 1
         elif blob is None and now - mtime_ns > RACY_NS:
-            fresh[path] = (size, mtime_ns, inode, digest)
+            cache[path] = (size, mtime_ns, inode, digest)  # the cache, grown in place
+            added += 1
         result[path] = new_digest(FileDigest, (digest, bool(mode & S_IXUSR), False))
-    if cache_dir is not None and (missing or len(fresh) != len(cache)):
-        merged = {p: v for p, v in {**cache, **fresh}.items() if not prune or p in entries}
-        if merged != cache:
-            write_sealed(cache_dir / CACHE_FILE, CACHE_MAGIC, merged)
+    gone = [p for p in cache if p not in entries] if prune and cache_dir is not None else []
+    for path in gone:
+        del cache[path]
+    if cache_dir is not None and (added or gone):
+        write_sealed(cache_dir / CACHE_FILE, CACHE_MAGIC, cache)
     if cache_dir is not None and learned:
-        blobs.update(learned)  # in place: a copy of 200,000 entries is 30 MB
         if prune and len(blobs) > 2 * len(entries):  # ids of other commits: bounded
             live = {e.blob for e in entries.values()}
             for stale in [b for b in blobs if b not in live]:

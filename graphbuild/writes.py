@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 
 def write_atomic(path: Path, data: bytes | str | tuple[bytes, ...], durable: bool = True) -> None:
@@ -20,6 +22,27 @@ def write_atomic(path: Path, data: bytes | str | tuple[bytes, ...], durable: boo
         with os.fdopen(fd, "wb") as handle:
             for payload in payloads:
                 handle.write(payload)
+            handle.flush()
+            if durable:
+                os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+def write_atomic_stream(
+    path: Path, write: Callable[[BinaryIO], None], durable: bool = True
+) -> None:
+    """write_atomic for data produced by `write(handle)` straight into the temporary file
+    (a large cache is never held whole in memory)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w+b") as handle:
+            write(handle)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
