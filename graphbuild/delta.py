@@ -25,7 +25,8 @@ class ViewState:
     """What the memo keeps of git's view: enough to tell which paths moved since."""
 
     index_digest: bytes
-    index: bytes  # the index listing itself, to find the paths whose line changed
+    index: bytes | None  # the index listing, to find the paths whose line changed (kept in a
+    # file of its own: None in the memo itself)
     entries: Mapping[str, tuple[object, ...]]  # the stat-ed files, as plain tuples
     skip: frozenset[str]
     rest: tuple[object, ...]  # the stat-ed part's problems, nested folders, BUILD.toml files
@@ -57,6 +58,8 @@ def edited_paths(old: ViewState, view: GitView) -> dict[str, Entry] | None:
     moved = {p for p in old.entries.keys() | new.keys() if old.entries.get(p) != tuple_of(new, p)}
     moved |= old.skip ^ view.skip
     if old.index_digest != view.index_digest:
+        if old.index is None:
+            return None
         lines = set(old.index.split(b"\0")) ^ set(view.index.split(b"\0"))
         if len(lines) > 2 * MAX_EDITS:
             return None
@@ -72,7 +75,7 @@ def edited_paths(old: ViewState, view: GitView) -> dict[str, Entry] | None:
             return None
         excluded = folder_state(state, parent, is_excluded)[0] or is_excluded(name, path)
         indexed = view.index_entry(path)
-        indexed_before = index_entry(old.index, path)
+        indexed_before = index_entry(old.index or view.index, path)
         if (indexed is None) != (indexed_before is None):
             return None  # added to or removed from the index: its globs may match differently
         vouched_before = indexed_before is not None and path not in old.skip and not excluded

@@ -310,7 +310,9 @@ def digest_files(
             cache[path] = (size, mtime_ns, inode, digest)  # the cache, grown in place
             added += 1
         result[path] = new_digest(FileDigest, (digest, bool(mode & S_IXUSR), False))
-    gone = [p for p in cache if p not in entries] if prune and cache_dir is not None else []
+    gone: list[str] = []
+    if prune and cache_dir is not None:  # files gone, or now known by git's object id
+        gone = [p for p in cache if p not in entries or entries[p].blob is not None]
     for path in gone:
         del cache[path]
     if cache_dir is not None and (added or gone):

@@ -31,6 +31,8 @@ MEMO_FILE = "analysis.v5.pickle"
 SUMMARY_FILE = "analysis.v5.summary"
 GIT_MEMO_FILE = "analysis.v5.git.pickle"
 SHAPE_FILE = "analysis.v5.shape.pickle"
+INDEX_FILE = "analysis.v5.index.pickle"
+INDEX_DIGEST_FILE = "analysis.v5.index.digest"
 MEMO_MAGIC = "graphbuild-analysis-5"
 
 
@@ -177,8 +179,22 @@ def save_git_memo(cache_dir: Path, memo: GitMemo, shape_changed: bool) -> None:
         write_sealed(
             cache_dir / SHAPE_FILE, MEMO_MAGIC, (memo.shape_id, (workspace, graph, packed))
         )
-    top = (memo.key, memo.state, memo.shape_id, memo.hashes)
+    state = memo.state
+    if state.index is not None:  # kept apart: rewritten only when git's index moved
+        if read_sealed(cache_dir / INDEX_DIGEST_FILE, MEMO_MAGIC) != state.index_digest:
+            write_sealed(cache_dir / INDEX_FILE, MEMO_MAGIC, (state.index_digest, state.index))
+            write_sealed(cache_dir / INDEX_DIGEST_FILE, MEMO_MAGIC, state.index_digest)
+        state = attrs.evolve(state, index=None)
+    top = (memo.key, state, memo.shape_id, memo.hashes)
     write_sealed(cache_dir / GIT_MEMO_FILE, MEMO_MAGIC, top)
+
+
+def with_index(cache_dir: Path | None, state: ViewState) -> ViewState | None:
+    """The memo's view with git's index listing read back, or None when it is lost."""
+    stored = read_sealed(cache_dir / INDEX_FILE, MEMO_MAGIC) if cache_dir else None
+    if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == state.index_digest):
+        return None
+    return attrs.evolve(state, index=stored[1])
 
 
 def analyze_view(
@@ -189,7 +205,10 @@ def analyze_view(
     key = (code_fingerprint(), view.stamp)
     if memo is not None and memo.key == key:
         return Analysis(root, *memo.shape, memo.hashes)
-    edited = edited_paths(memo.state, view) if memo is not None else None
+    old_view = memo.state if memo is not None else None
+    if old_view is not None and old_view.index_digest != view.index_digest:
+        old_view = with_index(cache_dir, old_view)
+    edited = edited_paths(old_view, view) if old_view is not None else None
     if memo is not None and edited is not None:
         workspace, graph, inputs = memo.shape
         hashes = rehash_edits(root, graph, inputs, memo.hashes, edited, cache_dir)
