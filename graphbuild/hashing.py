@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 import attrs
@@ -74,21 +73,11 @@ def canonical_json(document: Any) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def canonical_stage_json(document: Mapping[str, Any], inputs: list[tuple[str, Any]]) -> bytes:
-    """canonical_json of `document` with an "inputs" key: a list of {"path", "sha256",
-    "executable", "symlink"} objects, one per (path, (sha256, executable, symlink)), written
-    without building 200,000 dicts first. The bytes are exactly canonical_json's."""
+def canonical_stage_json(document: Mapping[str, Any], inputs: str) -> bytes:
+    """canonical_json of `document` with an "inputs" key whose value is already canonical
+    JSON text (a PackedInputs string). The bytes are exactly canonical_json's."""
     parts = {key: canonical_json(value).decode() for key, value in document.items()}
-    true_false = ("false", "true")
-    parts["inputs"] = (
-        "["
-        + ",".join(
-            f'{{"executable":{true_false[d[1]]},"path":{encode_basestring(path)},'
-            f'"sha256":{encode_basestring(d[0])},"symlink":{true_false[d[2]]}}}'
-            for path, d in inputs
-        )
-        + "]"
-    )
+    parts["inputs"] = inputs
     return ("{" + ",".join(f'"{key}":{parts[key]}' for key in sorted(parts)) + "}").encode()
 
 
@@ -143,7 +132,9 @@ def rehash_graph(
         if not reads and not upstream:
             records[label] = before
             continue
-        files = dict(before.inputs) | {p: tuple(edited[p]) for p in reads}
+        files = before.inputs  # unchanged: its packed JSON is reused as it is
+        if reads:
+            files = dict(before.inputs) | {p: tuple(edited[p]) for p in reads}
         records[label] = hash_stage(graph, label, files, records)  # type: ignore[arg-type]
         if records[label].hash != before.hash:
             moved.add(label)
@@ -177,7 +168,7 @@ def hash_stage(
 
     parent_label = graph.resolve(stage.parent)
     args = stage_args(stage, dict(graph.workspace.settings.args))
-    ordered = sorted(files.items())
+    packed = files if isinstance(files, PackedInputs) else PackedInputs(files)
     document = {
         "schema": SCHEMA_VERSION,
         "parent": ref_value(stage.parent),
@@ -188,13 +179,13 @@ def hash_stage(
     refs = {str(graph.resolve(r)): ref_value(r) for s in stage.steps for r in s.refs if r.label}
     return StageRecord(
         label=str(label),
-        hash=sha256_hex(canonical_stage_json(document, ordered)),
+        hash=sha256_hex(canonical_stage_json(document, packed.packed)),
         parent=ref_name(stage.parent) if parent_label else ref_value(stage.parent),
         parent_hash=records[parent_label].hash if parent_label else None,
         steps=tuple(render_step(s, stage.package, ref_name) for s in stage.steps),
         step_keys=tuple(s.key for s in stage.steps),
         refs=dict(sorted(refs.items())),
-        inputs=PackedInputs(dict(ordered)),
+        inputs=packed,
         args=args,
         platforms=tuple(sorted(stage.platforms)),
     )

@@ -1,40 +1,55 @@
-"""A stage's input digests kept as one string until read: a memo or record store holding
-200,000 inputs then loads as a few hundred strings, not 600,000 objects."""
+"""A stage's input digests kept as one string until read: the canonical JSON of the "inputs"
+list its hash is taken over. A memo or record store holding 200,000 inputs loads as a few
+hundred strings, not 600,000 objects, and a stage whose inputs did not change is hashed
+again without unpacking them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
 InputDigest = tuple[str, bool, bool]  # sha256, executable, symlink
+TRUE_FALSE = ("false", "true")
+
+
+def inputs_json(ordered: Iterable[tuple[str, InputDigest]]) -> str:
+    """The canonical JSON (sorted keys, no whitespace) of the list of {"executable", "path",
+    "sha256", "symlink"} objects for (path, digest) pairs in path order; written by hand with
+    json's own string encoder, without a dict per input."""
+    return (
+        "["
+        + ",".join(
+            f'{{"executable":{TRUE_FALSE[d[1]]},"path":{encode_basestring(path)},'
+            f'"sha256":{encode_basestring(d[0])},"symlink":{TRUE_FALSE[d[2]]}}}'
+            for path, d in ordered
+        )
+        + "]"
+    )
 
 
 class PackedInputs(Mapping[str, InputDigest]):
-    """path -> (sha256, executable, symlink), read-only, unpacked on first access. Paths
-    never hold NUL, so NUL separates the fields."""
+    """path -> (sha256, executable, symlink), read-only, kept as its canonical JSON and
+    unpacked on first access."""
 
     __slots__ = ("_packed", "_unpacked")
 
-    def __init__(self, items: Mapping[str, InputDigest] | None = None, packed: str = "") -> None:
+    def __init__(self, items: Mapping[str, InputDigest] | None = None, packed: str = "[]") -> None:
         if items is not None:
-            packed = "\0".join(
-                f"{path}\0{sha}{int(executable)}{int(symlink)}"
-                for path, (sha, executable, symlink) in items.items()
-            )
+            packed = inputs_json(sorted(items.items()))
         self._packed = packed
         self._unpacked: dict[str, InputDigest] | None = None
 
     @property
     def packed(self) -> str:
-        """The one string this mapping is kept as."""
+        """The one string this mapping is kept as: the canonical JSON of its list."""
         return self._packed
 
     def _items(self) -> dict[str, InputDigest]:
         if self._unpacked is None:
-            fields = self._packed.split("\0") if self._packed else []
             self._unpacked = {
-                fields[i]: (value[:-2], value[-2] == "1", value[-1] == "1")
-                for i in range(0, len(fields), 2)
-                for value in (fields[i + 1],)
+                item["path"]: (item["sha256"], item["executable"], item["symlink"])
+                for item in json.loads(self._packed)
             }
         return self._unpacked
 
@@ -49,7 +64,7 @@ class PackedInputs(Mapping[str, InputDigest]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, PackedInputs):
-            return self._packed == other._packed or dict(self) == dict(other)
+            return self._packed == other._packed
         return isinstance(other, Mapping) and dict(self) == dict(other)
 
     def __hash__(self) -> int:

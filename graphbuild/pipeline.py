@@ -27,13 +27,13 @@ from graphbuild.load import RootFile, load_scanned, read_root, scan_exclusions
 from graphbuild.model import SCHEMA_VERSION, Workspace
 
 CACHE_DIR = ".graphbuild"
-MEMO_FILE = "analysis.v5.pickle"
-SUMMARY_FILE = "analysis.v5.summary"
-GIT_MEMO_FILE = "analysis.v5.git.pickle"
-SHAPE_FILE = "analysis.v5.shape.pickle"
-INDEX_FILE = "analysis.v5.index.pickle"
-INDEX_DIGEST_FILE = "analysis.v5.index.digest"
-MEMO_MAGIC = "graphbuild-analysis-5"
+MEMO_FILE = "analysis.v6.pickle"
+SUMMARY_FILE = "analysis.v6.summary"
+GIT_MEMO_FILE = "analysis.v6.git.pickle"
+SHAPE_FILE = "analysis.v6.shape.pickle"
+INDEX_FILE = "analysis.v6.index.pickle"
+INDEX_DIGEST_FILE = "analysis.v6.index.digest"
+MEMO_MAGIC = "graphbuild-analysis-6"
 
 
 @attrs.frozen

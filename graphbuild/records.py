@@ -12,8 +12,8 @@ from pathlib import Path
 from graphbuild.cache import read_sealed, write_sealed
 from graphbuild.hashing import StageRecord
 
-RECORDS_DIR = "records.v5"
-RECORDS_MAGIC = "graphbuild-record-5"
+RECORDS_DIR = "records.v6"
+RECORDS_MAGIC = "graphbuild-record-6"
 
 
 def record_path(cache_dir: Path, digest: str) -> Path:

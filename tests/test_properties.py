@@ -140,7 +140,10 @@ def test_stage_json_written_by_hand_is_canonical_json(document, inputs):
     """The fast writer of a stage's document gives canonical_json's bytes, whatever the paths
     hold (quotes, backslashes, control characters, any Unicode)."""
     from graphbuild.hashing import canonical_json, canonical_stage_json
+    from graphbuild.packed import PackedInputs, inputs_json
 
     ordered = sorted(inputs.items())
     listed = [{"path": p, "sha256": d[0], "executable": d[1], "symlink": d[2]} for p, d in ordered]
-    assert canonical_stage_json(document, ordered) == canonical_json({**document, "inputs": listed})
+    expected = canonical_json({**document, "inputs": listed})
+    assert canonical_stage_json(document, inputs_json(ordered)) == expected
+    assert dict(PackedInputs(packed=inputs_json(ordered))) == dict(ordered)  # and back
