@@ -7,7 +7,7 @@ import hashlib
 import os
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from stat import S_IXUSR
 from typing import Any, NamedTuple
@@ -210,14 +210,18 @@ class Caches:
 
     by_stat: dict[str, tuple[int, int, int, str]]
     by_object: dict[str, str]
+    pruned: int = 0  # stat entries dropped on loading: the file needs writing
 
 
-def load_caches(cache_dir: Path | None) -> Caches:
-    """The digest caches of `cache_dir` (empty ones without it)."""
-    return Caches(
-        load_cache(cache_dir, CACHE_FILE, CACHE_MAGIC),
-        load_cache(cache_dir, BLOBS_FILE, BLOBS_MAGIC),
-    )
+def load_caches(cache_dir: Path | None, entries: Mapping[str, Entry]) -> Caches:
+    """The digest caches of `cache_dir` (empty ones without it), the stat cache already rid
+    of files that are gone or that git now vouches for (a walk without git leaves one entry
+    per file; dropping them now, not after hashing, keeps them out of the peak)."""
+    by_stat = load_cache(cache_dir, CACHE_FILE, CACHE_MAGIC)
+    gone = [p for p in by_stat if (e := entries.get(p)) is None or e.blob is not None]
+    for path in gone:
+        del by_stat[path]
+    return Caches(by_stat, load_cache(cache_dir, BLOBS_FILE, BLOBS_MAGIC), len(gone))
 
 
 def start_hashing(root: Path, tree: Tree, paths: Iterable[str], caches: Caches) -> Hashing:
@@ -315,7 +319,7 @@ def digest_files(
         gone = [p for p in cache if p not in entries or entries[p].blob is not None]
     for path in gone:
         del cache[path]
-    if cache_dir is not None and (added or gone):
+    if cache_dir is not None and (added or gone or caches.pruned):
         write_sealed(cache_dir / CACHE_FILE, CACHE_MAGIC, cache)
     if cache_dir is not None and learned:
         if prune and len(blobs) > 2 * len(entries):  # ids of other commits: bounded

@@ -229,7 +229,7 @@ def analyze_tree(root: Path, root_file: RootFile, scan: Scan, cache_dir: Path | 
     """The full analysis: load every BUILD.toml, link, resolve inputs, digest, hash. The files
     of the packages below the root are hashed in the background meanwhile (they are almost
     all inputs; the rest, root files included, are hashed once the inputs are known)."""
-    caches = load_caches(cache_dir)
+    caches = load_caches(cache_dir, scan.entries)
     ahead = start_hashing(root, make_tree(scan, ()), likely_inputs(scan), caches)
     try:
         workspace, tree = load_scanned(root, root_file, scan)
