@@ -7,10 +7,10 @@ import hashlib
 import os
 import stat
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from stat import S_IXUSR
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 import attrs
 
@@ -48,6 +48,14 @@ def git_object_id(data: bytes, algorithm: str = "sha1") -> str:
     return hashlib.new(algorithm, b"blob %d\0%s" % (len(data), data)).hexdigest()
 
 
+def chunks_into(handle: BinaryIO, buffer: bytearray) -> Iterator[memoryview]:
+    """A large file's bytes, read into one reused buffer (memory stays bounded by the buffer,
+    whatever the allocator does with a fresh 1 MB object per read)."""
+    view = memoryview(buffer)
+    while count := handle.readinto(buffer):  # type: ignore[attr-defined]
+        yield view[:count]
+
+
 def digest_and_object_id(path: str | Path, algorithm: str | None) -> tuple[str, str]:
     """SHA-256 of a file's bytes and, given git's hash algorithm, git's object id of the same
     bytes, in one read. A small file is read in one call: a fresh 1 MB buffer per file cost
@@ -61,9 +69,9 @@ def digest_and_object_id(path: str | Path, algorithm: str | None) -> tuple[str, 
         )
         read = 0
         if size <= WHOLE_READ:
-            chunks: Iterable[bytes] = (handle.readall(),)
+            chunks: Iterable[bytes | memoryview] = (handle.readall(),)
         else:
-            chunks = iter(lambda: handle.read(WHOLE_READ), b"")
+            chunks = chunks_into(handle, bytearray(WHOLE_READ))
         for chunk in chunks:
             ours.update(chunk)
             if gits is not None:
