@@ -45,6 +45,7 @@ def view_state(view: GitView) -> ViewState:
 
 
 def rest_of(view: GitView) -> tuple[object, ...]:
+    """What else the stat-ed part of a view found: problems, nested workspaces, BUILD files."""
     walk = view.changed
     return (sorted(walk.problems.items()), sorted(walk.nested), sorted(walk.build_files))
 
@@ -102,6 +103,7 @@ def edited_paths(old: ViewState, view: GitView) -> dict[str, Entry] | None:
 
 
 def tuple_of(entries: Mapping[str, Entry], path: str) -> tuple[object, ...] | None:
+    """An entry as the plain tuple a ViewState keeps, or None."""
     entry = entries.get(path)
     return None if entry is None else tuple(entry)
 

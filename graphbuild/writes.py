@@ -10,31 +10,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 
-def write_atomic(path: Path, data: bytes | str | tuple[bytes, ...], durable: bool = True) -> None:
-    """Replace `path` with `data` (or its parts, written one after the other) so readers see
-    the old or the new file, never a part; a cache that checks itself when read need not wait
-    for the disk (durable=False)."""
-    parts = data if isinstance(data, tuple) else (data,)
-    payloads = [p.encode("utf-8") if isinstance(p, str) else p for p in parts]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            for payload in payloads:
-                handle.write(payload)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+def write_atomic(path: Path, data: bytes | str, durable: bool = True) -> None:
+    """Replace `path` with `data` so readers see the old or the new file, never a part; a cache
+    that checks itself when read need not wait for the disk (durable=False)."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    write_atomic_stream(path, lambda handle: handle.write(payload), durable)
 
 
 def write_atomic_stream(
-    path: Path, write: Callable[[BinaryIO], None], durable: bool = True
+    path: Path, write: Callable[[BinaryIO], object], durable: bool = True
 ) -> None:
     """write_atomic for data produced by `write(handle)` straight into the temporary file
     (a large cache is never held whole in memory)."""
