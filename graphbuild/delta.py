@@ -75,7 +75,7 @@ def edited_paths(old: ViewState, view: GitView) -> dict[str, Entry] | None:
         if name == BUILD_FILE:
             return None
         excluded = folder_state(state, parent, is_excluded)[0] or is_excluded(name, path)
-        indexed = view.index_entry(path)
+        indexed = index_entry(view.index, path)
         indexed_before = index_entry(old.index or view.index, path)
         if (indexed is None) != (indexed_before is None):
             return None  # added to or removed from the index: its globs may match differently

@@ -130,17 +130,6 @@ def run_chunk(root: str, jobs: list[Job]) -> dict[str, Result]:
     return unpack_chunk(jobs, _hash_chunk(root, paths, blobs)) if jobs else {}
 
 
-def hash_files(root: Path, jobs: list[Job], sizes: list[int]) -> list[tuple[str, str | None]]:
-    """SHA-256 of many files; large batches are split over processes (hashing holds the GIL).
-    A size of -1 (unknown) counts as an average file."""
-    with Hashing(root, jobs, sizes) as hashing:
-        results = hashing.results()
-    for result in results.values():
-        if len(result) == 3:
-            raise InputError(f"cannot read input {result[0]}: {result[1]}", file=result[0])
-    return [results[path] for path, _ in jobs]  # type: ignore[misc]
-
-
 class Hashing:
     """Files being hashed: in worker processes while the caller goes on (large batches), or
     at once in this process (small ones)."""
@@ -260,8 +249,8 @@ def digest_files(
 ) -> dict[str, FileDigest]:
     """Digest every path: a file git vouches for by its object id (known ids come from the
     cache), any other one by size, mtime and inode (unchanged ones come from the cache); files
-    hashed ahead (`started`) are taken from there. The caches keep only the tree's files,
-    unless told not to prune (a tree of edits only)."""
+    hashed ahead (`started`) are taken from there. The object-id cache is bounded by the
+    tree's files, unless told not to prune (a tree of edits only)."""
     paths = list(paths)
     entries = tree.entries
     if caches is None:
@@ -300,13 +289,8 @@ def digest_files(
             missing.append((path, None))
     ahead = started.results() if started is not None else {}
     rest = [job for job in missing if job[0] not in ahead]
-    ahead.update(
-        zip(
-            (p for p, _ in rest),
-            hash_files(root, rest, [entries[p].size for p, _ in rest]),
-            strict=True,
-        )
-    )
+    with Hashing(root, rest, [entries[p].size for p, _ in rest]) as hashing:
+        ahead.update(hashing.results())
     learned = added = 0
     new_digest = tuple.__new__  # FileDigest(...) built in C: this loop runs once per file
     for path, _ in missing:
@@ -322,12 +306,7 @@ def digest_files(
             cache[path] = (size, mtime_ns, inode, digest)  # the cache, grown in place
             added += 1
         result[path] = new_digest(FileDigest, (digest, bool(mode & S_IXUSR), False))
-    gone: list[str] = []
-    if prune and cache_dir is not None:  # files gone, or now known by git's object id
-        gone = [p for p in cache if p not in entries or entries[p].blob is not None]
-    for path in gone:
-        del cache[path]
-    if cache_dir is not None and (added or gone or caches.pruned):
+    if cache_dir is not None and (added or caches.pruned):  # load_caches pruned it
         write_sealed(cache_dir / CACHE_FILE, CACHE_MAGIC, cache)
     if cache_dir is not None and learned:
         if prune and len(blobs) > 2 * len(entries):  # ids of other commits: bounded

@@ -72,10 +72,6 @@ class GitView:
     stamp: bytes  # SHA-256 of the index listing and of every stat-ed entry
     index_digest: bytes  # SHA-256 of the index listing alone
 
-    def index_entry(self, path: str) -> tuple[int, str] | None:
-        """The mode and object id the index lists for `path` at stage 0, if any."""
-        return index_entry(self.index, path)
-
     def scan(self) -> Scan:
         """The whole scan: the stat-ed files and every file git vouched for."""
         walk = self.changed.copy()
@@ -189,7 +185,8 @@ def view_from_git(
     }
     changed |= not_vouched(index_out)
     state: dict[str, tuple[bool, bool]] = {"": (False, False)}
-    for path in sorted(changed):
+    listed = sorted(changed)  # a deleted file is listed by git and found by no stat
+    for path in listed:
         trimmed = path.rstrip("/")
         parent, _, name = trimmed.rpartition("/")
         excluded, hidden = folder_state(state, parent, walk.is_excluded)
@@ -200,7 +197,6 @@ def view_from_git(
     stamp = hashlib.sha256(index_digest)
     for path in sorted(walk.entries):
         stamp.update(f"{path}\0{tuple(walk.entries[path])}\0".encode("utf-8", "surrogateescape"))
-    listed = sorted(changed)  # a deleted file is listed by git and found by no stat
     for part in (
         listed,
         sorted(walk.problems.items()),
