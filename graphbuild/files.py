@@ -51,7 +51,6 @@ class Scan:
     build_files: tuple[str, ...]  # workspace-relative, sorted; may name a folder (an error)
     nested: tuple[str, ...]  # folders holding a workspace of their own, left out
     problems: Mapping[str, str]  # path -> why it cannot be read
-    stamp: bytes | None = None  # set when git vouched for files: it and the rest name the tree
 
 
 @attrs.frozen
@@ -126,10 +125,10 @@ class Walk:
         other.build_files, other.nested = list(self.build_files), list(self.nested)
         return other
 
-    def scan(self, stamp: bytes | None = None) -> Scan:
+    def scan(self) -> Scan:
         """What the walk found, as a Scan."""
         build_files, nested = tuple(sorted(self.build_files)), tuple(sorted(self.nested))
-        return Scan(self.entries, build_files, nested, self.problems, stamp)
+        return Scan(self.entries, build_files, nested, self.problems)
 
     def folders(self, stack: list[tuple[str, bool]]) -> None:
         """Walk the folders on `stack` ((relative path, hidden) pairs) and everything below."""
@@ -165,12 +164,9 @@ class Walk:
         try:
             st = item.stat(follow_symlinks=False) if item else os.lstat(f"{self.base}/{path}")
             link = os.readlink(f"{self.base}/{path}") if S_ISLNK(st.st_mode) else None
-        except FileNotFoundError:
-            if item is None:
-                return  # git listed it, but it is gone: deleted
-            self.problems[path] = "No such file or directory"
-            return
         except OSError as err:
+            if item is None and isinstance(err, FileNotFoundError):
+                return  # git listed it, but it is gone: deleted
             self.problems[path] = err.strerror or str(err)
             return
         mode = st.st_mode

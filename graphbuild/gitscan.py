@@ -93,7 +93,7 @@ class GitView:
             if name == BUILD_FILE and not hidden:
                 walk.build_files.append(path)
         drop_nested(walk)
-        return walk.scan(self.stamp)
+        return walk.scan()
 
 
 def index_entry(index: bytes, path: str) -> tuple[int, str] | None:
