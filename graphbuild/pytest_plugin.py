@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild.baseline import plan_for
+from graphbuild.analysis.run import analyze
 from graphbuild.emit.outputs import render_outputs
-from graphbuild.pipeline import analyze
-from graphbuild.report import plan_json
+from graphbuild.plan.baseline import plan_for
+from graphbuild.plan.report import plan_json
 
 EXTENSIONS = {"Dockerfile": "Dockerfile", "docker-bake.json": "json", "plan.json": "json"}
 

@@ -10,10 +10,10 @@ import threading
 import time
 from pathlib import Path
 
-from graphbuild.cache import read_sealed, workspace_lock, write_sealed
-from graphbuild.digests import CACHE_FILE
-from graphbuild.pipeline import CACHE_DIR, MEMO_FILE, analyze
-from graphbuild.records import RECORDS_DIR
+from graphbuild.analysis.run import CACHE_DIR, MEMO_FILE, analyze
+from graphbuild.hashing.file_digests import CACHE_FILE
+from graphbuild.state.records import RECORDS_DIR
+from graphbuild.state.store import read_sealed, workspace_lock, write_sealed
 from tests.conftest import REPO, run
 
 
@@ -78,7 +78,7 @@ def test_workspace_lock_serialises_writers(example: Path):
     thread.start()
     time.sleep(0.1)
     script = (
-        "import sys; from pathlib import Path; from graphbuild.cache import workspace_lock\n"
+        "import sys; from pathlib import Path; from graphbuild.state.store import workspace_lock\n"
         "with workspace_lock(Path(sys.argv[1])): print('second in')"
     )
     second = subprocess.run(
@@ -144,7 +144,7 @@ def test_the_analysis_memo_is_reused_only_for_an_unchanged_tree(example: Path):
 
 
 def test_a_memo_from_other_code_is_not_used(example: Path, monkeypatch):
-    from graphbuild import pipeline
+    from graphbuild.analysis import run as pipeline
 
     age(example)
     first = analyze(example)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from graphbuild import __version__
-from graphbuild.built import load_built
+from graphbuild.build.record import load_built
 from tests.conftest import run
 
 FAKE_DOCKER = """#!/bin/sh

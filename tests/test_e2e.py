@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild.build import find_docker
+from graphbuild.build.docker import find_docker
 from tests.conftest import REPO, copy_example, run
 
 pytestmark = pytest.mark.e2e

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild import writes
-from graphbuild.load import load_workspace
+from graphbuild.analysis.load import load_workspace
+from graphbuild.core import writes
 from tests.conftest import FIXTURES, REPO, copy_example, run
 from tests.dockerfile_checks import check_bake, check_dockerfile
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild.files import glob_regex, make_tree, match_context, match_inputs, scan_workspace
+from graphbuild.tree.walk import glob_regex, make_tree, match_context, match_inputs, scan_workspace
 
 
 @pytest.mark.parametrize(

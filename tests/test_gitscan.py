@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild.cache import read_sealed
-from graphbuild.digests import BLOBS_FILE, BLOBS_MAGIC, git_object_id
-from graphbuild.files import scan_workspace
-from graphbuild.gitscan import git_view
-from graphbuild.load import read_root, scan_exclusions
-from graphbuild.pipeline import CACHE_DIR, analyze
+from graphbuild.analysis.run import CACHE_DIR, analyze
+from graphbuild.definition.load import read_root, scan_exclusions
+from graphbuild.hashing.file_digests import BLOBS_FILE, BLOBS_MAGIC, git_object_id
+from graphbuild.state.store import read_sealed
+from graphbuild.tree.git_view import git_view
+from graphbuild.tree.walk import scan_workspace
 from tests.conftest import git, run
 
 API_SOURCE = "images/api/src/api/__main__.py"
@@ -196,7 +196,7 @@ def settle(root: Path) -> None:
 def test_a_few_edits_rehash_only_their_stages_and_agree_with_a_full_analysis(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    import graphbuild.pipeline as pipeline
+    import graphbuild.analysis.run as pipeline
 
     analyze(repo)  # the memo of the clean tree
     full = pipeline.analyze_tree
@@ -243,7 +243,7 @@ def test_a_few_edits_rehash_only_their_stages_and_agree_with_a_full_analysis(
 def test_a_change_of_shape_takes_the_full_analysis(
     repo: Path, monkeypatch: pytest.MonkeyPatch, change: str
 ):
-    import graphbuild.pipeline as pipeline
+    import graphbuild.analysis.run as pipeline
 
     analyze(repo)
     if change == "add a file a glob matches":
@@ -272,7 +272,7 @@ def test_files_hashed_ahead_fail_only_when_they_are_inputs(
 ):
     """Package files are hashed before the inputs are known: one that cannot be read is an
     error only if a stage reads it."""
-    import graphbuild.digests as digests
+    import graphbuild.hashing.file_digests as digests
 
     (example / "images/api/notes.txt").write_text("in the package, read by no stage\n")
     real = digests.digest_and_object_id

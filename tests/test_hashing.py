@@ -10,11 +10,9 @@ from pathlib import Path
 
 import networkx as nx
 
-from graphbuild.digests import FileDigest
-from graphbuild.graph import link
-from graphbuild.hashing import canonical_json, hash_graph
-from graphbuild.labels import Label
-from graphbuild.model import (
+from graphbuild.analysis.run import analyze
+from graphbuild.core.labels import Label
+from graphbuild.core.model import (
     Expansion,
     ExternalImage,
     Package,
@@ -24,8 +22,10 @@ from graphbuild.model import (
     Target,
     Workspace,
 )
-from graphbuild.pipeline import analyze
-from graphbuild.steps import parse_step
+from graphbuild.core.steps import parse_step
+from graphbuild.graph.link import link
+from graphbuild.hashing.file_digests import FileDigest
+from graphbuild.hashing.stages import canonical_json, hash_graph
 from tests.conftest import REPO, copy_example
 
 

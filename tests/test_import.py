@@ -11,9 +11,9 @@ from pathlib import Path
 import dockerfile
 import pytest
 
+from graphbuild.core.labels import Label
 from graphbuild.emit.names import stage_name
-from graphbuild.importer import safe_name
-from graphbuild.labels import Label
+from graphbuild.importer.convert import safe_name
 from tests.conftest import FIXTURES, run
 
 CASES = sorted(p.name for p in (FIXTURES / "dockerfiles").iterdir() if p.is_dir())

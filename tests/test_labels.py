@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graphbuild.errors import LabelError
-from graphbuild.labels import Label, parse_label
+from graphbuild.core.errors import LabelError
+from graphbuild.core.labels import Label, parse_label
 
 
 @pytest.mark.parametrize(

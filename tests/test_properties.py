@@ -11,8 +11,8 @@ import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graphbuild.analysis.run import analyze
 from graphbuild.emit.outputs import render_outputs
-from graphbuild.pipeline import analyze
 
 PIN = "debian:bookworm-slim@sha256:" + "d" * 64
 NAMES = st.sampled_from(["a", "b", "c", "d", "e", "f"])
@@ -139,8 +139,8 @@ def test_one_changed_byte_moves_exactly_its_readers_and_dependents(spec: dict, d
 def test_stage_json_written_by_hand_is_canonical_json(document, inputs):
     """The fast writer of a stage's document gives canonical_json's bytes, whatever the paths
     hold (quotes, backslashes, control characters, any Unicode)."""
-    from graphbuild.hashing import canonical_json, canonical_stage_json
-    from graphbuild.packed import PackedInputs, inputs_json
+    from graphbuild.hashing.packed import PackedInputs, inputs_json
+    from graphbuild.hashing.stages import canonical_json, canonical_stage_json
 
     ordered = sorted(inputs.items())
     listed = [{"path": p, "sha256": d[0], "executable": d[1], "symlink": d[2]} for p, d in ordered]

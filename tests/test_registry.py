@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import pytest
 
-from graphbuild.registry import tag_exists
+from graphbuild.plan.image_registry import tag_exists
 from tests.conftest import run
 
 REGISTRY = shutil.which("docker-registry") or "/usr/bin/docker-registry"

@@ -10,8 +10,7 @@ from pathlib import Path
 import dockerfile
 import pytest
 
-from graphbuild.graph import build_graph
-from graphbuild.load import load_workspace
+from graphbuild.analysis.load import build_graph, load_workspace
 from tests.conftest import REPO, run
 
 COMPILERS = re.compile(r"\b(build-essential|gcc|g\+\+|clang|cc|[a-z0-9.+-]+-dev)\b")

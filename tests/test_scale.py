@@ -16,7 +16,7 @@ from tests.conftest import REPO
 MEASURE = """
 import sys
 from pathlib import Path
-from graphbuild.pipeline import analyze
+from graphbuild.analysis.run import analyze
 hashes = analyze(Path(sys.argv[1]), use_cache=False).hashes
 status = Path("/proc/self/status").read_text()
 print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
@@ -40,7 +40,7 @@ def test_a_2gb_input_is_hashed_in_bounded_memory(tmp_path: Path):
 
 
 def test_zero_digest_of_a_sparse_file_matches(tmp_path: Path):
-    from graphbuild.digests import sha256_file
+    from graphbuild.hashing.file_digests import sha256_file
 
     path = tmp_path / "zeros"
     with open(path, "wb") as handle:
@@ -60,7 +60,7 @@ def test_a_20000_stage_chain_needs_no_recursion(tmp_path: Path):
     (tmp_path / "BUILD.toml").write_text("\n".join(parts))
     script = (
         "import sys; sys.setrecursionlimit(200)\n"  # far below the chain's depth
-        "from pathlib import Path\nfrom graphbuild.pipeline import analyze\n"
+        "from pathlib import Path\nfrom graphbuild.analysis.run import analyze\n"
         "a = analyze(Path(sys.argv[1]), use_cache=False)\nprint(len(a.hashes.stages))"
     )
     result = subprocess.run(

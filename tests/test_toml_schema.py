@@ -9,7 +9,8 @@ import tomllib
 import jsonschema
 import pytest
 
-from graphbuild.toml_schema import build_toml_schema
+from graphbuild.definition.json_schema import build_toml_schema
+from graphbuild.rules.registry import RULES
 from tests.conftest import FIXTURES, REPO, run
 
 SCHEMA_FILE = REPO / "schema/BUILD.toml.schema.json"
@@ -21,13 +22,13 @@ VALID = [
 
 
 def test_checked_in_schema_is_current():
-    assert json.loads(SCHEMA_FILE.read_text()) == build_toml_schema()
+    assert json.loads(SCHEMA_FILE.read_text()) == build_toml_schema(RULES)
     assert run("schema", cwd=REPO).out == SCHEMA_FILE.read_text()
 
 
 @pytest.mark.parametrize("path", VALID, ids=[str(p.relative_to(REPO)) for p in VALID])
 def test_valid_build_files_validate(path):
-    jsonschema.validate(tomllib.loads(path.read_text()), build_toml_schema())
+    jsonschema.validate(tomllib.loads(path.read_text()), build_toml_schema(RULES))
 
 
 @pytest.mark.parametrize(
@@ -40,4 +41,4 @@ def test_valid_build_files_validate(path):
 def test_invalid_build_files_are_rejected(case: str):
     data = tomllib.loads((FIXTURES / "invalid" / case / "BUILD.toml").read_text())
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(data, build_toml_schema())
+        jsonschema.validate(data, build_toml_schema(RULES))

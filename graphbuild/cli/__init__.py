@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from graphbuild import __version__
-from graphbuild.cache import workspace_lock
 from graphbuild.cli.common import DESCRIPTION, EXIT_BAD_INPUT, EXIT_OK
-from graphbuild.errors import GraphbuildError
-from graphbuild.load import find_root
+from graphbuild.core.errors import GraphbuildError
+from graphbuild.definition.load import find_root
+from graphbuild.state.store import workspace_lock
 
 
 class Parser(argparse.ArgumentParser):
@@ -114,9 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `graphbuild` console script."""
     args = make_parser().parse_args(argv)
     if args.command == "schema":  # needs no workspace
-        from graphbuild.toml_schema import build_toml_schema
+        from graphbuild.definition.json_schema import build_toml_schema
+        from graphbuild.rules.registry import RULES
 
-        sys.stdout.write(json.dumps(build_toml_schema(), indent=2) + "\n")
+        sys.stdout.write(json.dumps(build_toml_schema(RULES), indent=2) + "\n")
         return EXIT_OK
     try:
         root = find_root(Path(args.directory))

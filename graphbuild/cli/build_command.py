@@ -8,17 +8,17 @@ import shlex
 import sys
 from pathlib import Path
 
-from graphbuild.baseline import head_revision, repo_prefix
-from graphbuild.build import Job, bake_command, find_docker, has_buildx, plan_jobs
-from graphbuild.built import load_built, record_built
-from graphbuild.cache import workspace_lock
+from graphbuild.analysis.run import CACHE_DIR, Analysis, analyze
+from graphbuild.build.docker import Job, bake_command, find_docker, has_buildx, plan_jobs
+from graphbuild.build.record import load_built, record_built
+from graphbuild.build.runner import run_jobs
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
+from graphbuild.core.errors import GraphbuildError
+from graphbuild.core.labels import Label, parse_label
 from graphbuild.emit.bake import REVISION_VARIABLE, bake_name
 from graphbuild.emit.outputs import render_outputs
-from graphbuild.errors import GraphbuildError
-from graphbuild.labels import Label, parse_label
-from graphbuild.pipeline import CACHE_DIR, Analysis, analyze
-from graphbuild.runner import run_jobs
+from graphbuild.plan.baseline import head_revision, repo_prefix
+from graphbuild.state.store import workspace_lock
 
 
 def wanted_images(args: argparse.Namespace, analysis: Analysis) -> list[Label]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graphbuild.errors import GraphbuildError
+from graphbuild.core.errors import GraphbuildError
 
 EXIT_OK, EXIT_CHANGES, EXIT_BAD_INPUT = 0, 1, 2
 DESCRIPTION = (

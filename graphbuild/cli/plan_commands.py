@@ -6,19 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from graphbuild.baseline import plan_for, repo_prefix
+from graphbuild.analysis.run import CACHE_DIR, Analysis, analyze
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
+from graphbuild.core.errors import GraphbuildError
+from graphbuild.core.labels import parse_label
+from graphbuild.core.writes import sweep_temporaries, write_atomic
 from graphbuild.emit.bake import render_rebuild_group
 from graphbuild.emit.outputs import drift, render_outputs
-from graphbuild.errors import GraphbuildError
-from graphbuild.hashing import short_hash
-from graphbuild.labels import parse_label
-from graphbuild.lockfile import make_lock, render_lock
-from graphbuild.pipeline import CACHE_DIR, Analysis, analyze
-from graphbuild.plan import Plan, mark_pushed, to_build
-from graphbuild.records import save_records
-from graphbuild.report import plan_json, plan_text
-from graphbuild.writes import sweep_temporaries, write_atomic
+from graphbuild.hashing.lockfile import make_lock, render_lock
+from graphbuild.hashing.stages import short_hash
+from graphbuild.plan.baseline import plan_for, repo_prefix
+from graphbuild.plan.compare import Plan, mark_pushed, to_build
+from graphbuild.plan.report import plan_json, plan_text
+from graphbuild.state.records import save_records
 
 
 def run_plan(args: argparse.Namespace, root: Path) -> int:
@@ -31,7 +31,7 @@ def run_plan(args: argparse.Namespace, root: Path) -> int:
         known = [*analysis.hashes.stages.values(), *records.values()]
         save_records(root / CACHE_DIR, known, lock.stages.values())
     if args.format == "github-matrix":
-        from graphbuild.ci_matrix import render_matrix
+        from graphbuild.plan.ci_matrix import render_matrix
 
         sys.stdout.write(render_matrix(analysis.graph, plan))
     else:
@@ -43,7 +43,7 @@ def run_plan(args: argparse.Namespace, root: Path) -> int:
 
 def check_registry(analysis: Analysis, plan: Plan) -> Plan:
     """Ask the workspace's registry about every image the plan would build."""
-    from graphbuild.registry import tag_exists
+    from graphbuild.plan.image_registry import tag_exists
 
     settings = analysis.workspace.settings
     if not settings.registry:

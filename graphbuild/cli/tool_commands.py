@@ -7,18 +7,17 @@ import json
 import sys
 from pathlib import Path
 
-from graphbuild import query
-from graphbuild.baseline import plan_for
+from graphbuild.analysis.load import build_graph, load_workspace
+from graphbuild.analysis.run import analyze
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK
-from graphbuild.diagram import render as render_diagram
-from graphbuild.errors import GraphbuildError
-from graphbuild.graph import build_graph
-from graphbuild.importer import externals_toml, import_dockerfile, safe_name
+from graphbuild.core.errors import GraphbuildError
+from graphbuild.core.writes import write_atomic
+from graphbuild.graph import query
+from graphbuild.graph.diagram import render as render_diagram
+from graphbuild.importer.convert import externals_toml, import_dockerfile, safe_name
 from graphbuild.lint import ERROR, lint
-from graphbuild.load import load_workspace
-from graphbuild.pipeline import analyze
-from graphbuild.report import findings_json, findings_text
-from graphbuild.writes import write_atomic
+from graphbuild.plan.baseline import plan_for
+from graphbuild.plan.report import findings_json, findings_text
 
 
 def run_lint(args: argparse.Namespace, root: Path) -> int:

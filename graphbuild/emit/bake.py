@@ -18,11 +18,11 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from graphbuild.errors import EmitError
-from graphbuild.graph import Graph
-from graphbuild.hashing import Hashes, short_hash, stage_args
-from graphbuild.labels import Label
-from graphbuild.model import Target
+from graphbuild.core.errors import EmitError
+from graphbuild.core.labels import Label
+from graphbuild.core.model import Target
+from graphbuild.graph.link import Graph
+from graphbuild.hashing.stages import Hashes, short_hash, stage_args
 
 REVISION_VARIABLE = "GRAPHBUILD_REVISION"
 BAKE_NAME_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]+")

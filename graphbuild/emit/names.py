@@ -7,10 +7,10 @@ from collections.abc import Mapping
 
 import attrs
 
-from graphbuild.graph import Graph
-from graphbuild.hashing import Hashes
-from graphbuild.labels import Label
-from graphbuild.model import Stage
+from graphbuild.core.labels import Label
+from graphbuild.core.model import Stage
+from graphbuild.graph.link import Graph
+from graphbuild.hashing.stages import Hashes
 
 UNSAFE = re.compile(r"[^a-z0-9_.-]+")
 

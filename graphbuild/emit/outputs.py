@@ -10,9 +10,9 @@ import attrs
 from graphbuild.emit.bake import render_bake
 from graphbuild.emit.dockerfile import render_dockerfile, render_dockerignore
 from graphbuild.emit.names import EmittedStage, emitted_stages
-from graphbuild.graph import Graph
-from graphbuild.hashing import Hashes
-from graphbuild.lockfile import make_lock, render_lock
+from graphbuild.graph.link import Graph
+from graphbuild.hashing.lockfile import make_lock, render_lock
+from graphbuild.hashing.stages import Hashes
 
 
 @attrs.frozen

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from graphbuild.errors import EmitError
-from graphbuild.model import Stage, Step
+from graphbuild.core.errors import EmitError
+from graphbuild.core.model import Stage, Step
 
 BASE_FLOOR = "1.2"
 FLAG_VERSIONS: dict[tuple[str, str], str] = {

@@ -6,7 +6,7 @@ judged by the same standard. A finding is data: id, severity, label, key, messag
 
 from __future__ import annotations
 
-from graphbuild.graph import Graph
+from graphbuild.graph.link import Graph
 from graphbuild.lint.catalog import CHECKS, ERROR, INFO, SEVERITY_ORDER, WARNING, Check, Finding
 from graphbuild.lint.checks import PASSES
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from graphbuild.graph import Graph
-from graphbuild.labels import Label
+from graphbuild.core.labels import Label
+from graphbuild.core.model import Stage, Step, Target
+from graphbuild.core.steps import render_step
+from graphbuild.graph.link import Graph
 from graphbuild.lint.catalog import CHECKS, Finding, finding
-from graphbuild.model import Stage, Step, Target
-from graphbuild.steps import render_step
 
 ALPINE_RE = re.compile(r"(^|[/:._-])(alpine|musl)(\d[\d.]*)?($|[/:._-])")
 UPGRADE_RE = re.compile(

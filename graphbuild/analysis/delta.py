@@ -1,0 +1,124 @@
+"""A re-plan after a few edits: when the edits leave the workspace's shape alone (no
+BUILD.toml, no file added or removed, no symlink), whether in the work tree, staged, or
+committed since (git's index listing is compared line by line), only the edited files are
+digested and only the stages that read them, and their dependents, are hashed again."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+from graphbuild.core.labels import Label
+from graphbuild.definition.layout import BUILD_FILE
+from graphbuild.graph.link import Graph
+from graphbuild.hashing.file_digests import FileDigest, digest_files
+from graphbuild.hashing.stages import Hashes, rehash_graph
+from graphbuild.tree.git_view import MODES, GitView, folder_state, index_entry
+from graphbuild.tree.walk import Entry, Tree, new_entry
+
+MAX_EDITS = 256  # beyond this many changed paths, the full analysis is as quick
+
+
+@attrs.frozen
+class ViewState:
+    """What the memo keeps of git's view: enough to tell which paths moved since."""
+
+    index_digest: bytes
+    index: bytes | None  # the index listing, to find the paths whose line changed (kept in a
+    # file of its own: None in the memo itself)
+    entries: Mapping[str, tuple[object, ...]]  # the stat-ed files, as plain tuples
+    skip: frozenset[str]
+    rest: tuple[object, ...]  # the stat-ed part's problems, nested folders, BUILD.toml files
+
+
+def view_state(view: GitView) -> ViewState:
+    """The part of a view a later run compares with."""
+    walk = view.changed
+    return ViewState(
+        view.index_digest,
+        view.index,
+        {path: tuple(entry) for path, entry in walk.entries.items()},
+        view.skip,
+        rest_of(view),
+    )
+
+
+def rest_of(view: GitView) -> tuple[object, ...]:
+    """What else the stat-ed part of a view found: problems, nested workspaces, BUILD files."""
+    walk = view.changed
+    return (sorted(walk.problems.items()), sorted(walk.nested), sorted(walk.build_files))
+
+
+def edited_paths(old: ViewState, view: GitView) -> dict[str, Entry] | None:
+    """The files edited since `old` with what is known of each now, or None when the shape
+    of the workspace may have changed (or too much did to be worth the bookkeeping)."""
+    if old.rest != rest_of(view):
+        return None
+    new = view.changed.entries
+    moved = {p for p in old.entries.keys() | new.keys() if old.entries.get(p) != tuple_of(new, p)}
+    moved |= old.skip ^ view.skip
+    if old.index_digest != view.index_digest:
+        if old.index is None:
+            return None
+        lines = set(old.index.split(b"\0")) ^ set(view.index.split(b"\0"))
+        if len(lines) > 2 * MAX_EDITS:
+            return None
+        moved |= {line.partition(b"\t")[2].decode("utf-8", "surrogateescape") for line in lines}
+    if len(moved) > MAX_EDITS:
+        return None
+    state: dict[str, tuple[bool, bool]] = {"": (False, False)}
+    is_excluded = view.changed.is_excluded
+    edited: dict[str, Entry] = {}
+    for path in moved:
+        parent, _, name = path.rpartition("/")
+        if name == BUILD_FILE:
+            return None
+        excluded = folder_state(state, parent, is_excluded)[0] or is_excluded(name, path)
+        indexed = index_entry(view.index, path)
+        indexed_before = index_entry(old.index or view.index, path)
+        if (indexed is None) != (indexed_before is None):
+            return None  # added to or removed from the index: its globs may match differently
+        vouched_before = indexed_before is not None and path not in old.skip and not excluded
+        vouched_now = indexed is not None and path not in view.skip and not excluded
+        before = old.entries.get(path) is not None or vouched_before
+        if vouched_now:
+            mode, blob = indexed  # type: ignore[misc]
+            if mode != MODES[b"100644"] and mode != MODES[b"100755"]:
+                return None  # a symlink: its target shapes the inputs
+            now: Entry | None = new_entry((-1, 0, 0, mode, None, blob))
+        else:
+            now = new.get(path)
+        if before != (now is not None):
+            return None  # added or removed: globs may match differently
+        if now is None:
+            continue  # neither before nor now part of the workspace
+        old_entry = old.entries.get(path)
+        if now.link is not None or (old_entry is not None and old_entry[4] is not None):
+            return None
+        if indexed_before is not None and indexed_before[0] == MODES[b"120000"]:
+            return None  # was a symlink
+        edited[path] = now
+    return edited
+
+
+def tuple_of(entries: Mapping[str, Entry], path: str) -> tuple[object, ...] | None:
+    """An entry as the plain tuple a ViewState keeps, or None."""
+    entry = entries.get(path)
+    return None if entry is None else tuple(entry)
+
+
+def rehash_edits(
+    root: Path,
+    graph: Graph,
+    inputs: Mapping[Label, tuple[str, ...]],
+    hashes: Hashes,
+    edited: Mapping[str, Entry],
+    cache_dir: Path | None,
+) -> Hashes:
+    """The hashes after `edited` changed: their digests, and the stages that read them."""
+    read = {p for files in inputs.values() for p in files if p in edited}
+    tree = Tree(entries={p: edited[p] for p in read}, packages=frozenset())
+    digests: dict[str, FileDigest] = digest_files(root, tree, sorted(read), cache_dir, prune=False)
+    return rehash_graph(graph, inputs, hashes, digests)

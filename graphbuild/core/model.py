@@ -1,0 +1,171 @@
+"""The data model: frozen attrs classes for the workspace, targets and the stages they make."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from graphbuild.core.labels import Label
+
+SCHEMA_VERSION = "graphbuild/1"
+
+
+@attrs.frozen
+class ExternalImage:
+    """A base image from a registry, declared once in `[external.NAME]`."""
+
+    name: str
+    image: str
+
+    @property
+    def pinned(self) -> bool:
+        """True when the reference carries a digest, so it cannot move."""
+        return "@sha256:" in self.image
+
+
+@attrs.frozen
+class Settings:
+    """The `[workspace]` table."""
+
+    name: str
+    registry: str | None = None
+    dockerfile: str = "build/Dockerfile"
+    bake: str = "build/docker-bake.json"
+    lock: str = "graphbuild.lock"
+    dockerfile_syntax: str = "1.2"
+    platforms: tuple[str, ...] = ("linux/amd64",)
+    args: tuple[tuple[str, str], ...] = ()
+    cache_from: tuple[str, ...] = ()
+    cache_to: tuple[str, ...] = ()
+    source: str | None = None
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def rebuild_bake(self) -> str:
+        """Where the baseline-dependent `rebuild` group goes: beside the bake file."""
+        return f"{self.bake.removesuffix('.json')}.rebuild.json"
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The files graphbuild writes: never inputs (an input that changes with every emit
+        would make the hashes chase their own tail)."""
+        ignore = f"{self.dockerfile}.dockerignore"
+        return (self.dockerfile, ignore, self.bake, self.rebuild_bake, self.lock)
+
+
+@attrs.frozen
+class Target:
+    """One declared target after matrix expansion: its rule and its rule-specific config."""
+
+    label: Label
+    rule: str
+    file: str
+    line: int | None
+    config: Mapping[str, Any]
+    image: str | None = None
+    matrix: tuple[tuple[str, str], ...] = ()
+
+
+@attrs.frozen
+class Package:
+    """A folder with a BUILD.toml."""
+
+    path: str
+    file: str
+    targets: tuple[Target, ...]
+
+
+@attrs.frozen
+class Workspace:
+    """Everything loaded from the BUILD.toml files: settings, external images, packages."""
+
+    settings: Settings
+    externals: Mapping[str, ExternalImage]
+    packages: tuple[Package, ...]
+    skipped: tuple[str, ...] = ()  # nested workspaces: folders left out of this one
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        """Every target of every package, in package order."""
+        return tuple(t for p in self.packages for t in p.targets)
+
+
+@attrs.frozen
+class Ref:
+    """A reference from a stage to another stage (by label) or to an external image (by name)."""
+
+    label: Label | None = None
+    external: str | None = None
+
+    def __str__(self) -> str:
+        return str(self.label) if self.label is not None else f"@{self.external}"
+
+
+@attrs.frozen
+class Src:
+    """A build-context source path in a COPY/ADD/bind mount, relative to the package."""
+
+    path: str
+    quoted: bool = False  # written inside a JSON array, so rendered as a JSON string
+
+
+Part = str | Ref | Src
+
+
+@attrs.frozen
+class Step:
+    """One Dockerfile instruction, split into literal text, references and context sources."""
+
+    instruction: str
+    parts: tuple[Part, ...]
+    key: str
+    flags: tuple[str, ...] = ()  # names of the leading --flags of RUN, COPY and ADD
+
+    @property
+    def refs(self) -> tuple[Ref, ...]:
+        """The stages and external images this step reads from."""
+        return tuple(p for p in self.parts if isinstance(p, Ref))
+
+    @property
+    def sources(self) -> tuple[Src, ...]:
+        """The build-context paths this step copies or mounts."""
+        return tuple(p for p in self.parts if isinstance(p, Src))
+
+
+@attrs.frozen
+class Stage:
+    """One `FROM … AS name` section: parent, steps and the input files it may read."""
+
+    label: Label
+    file: str
+    key: str
+    parent: Ref
+    steps: tuple[Step, ...]
+    inputs: tuple[str, ...] = ()
+    args: tuple[tuple[str, str], ...] = ()
+    platforms: tuple[str, ...] = ()
+    line: int | None = None  # the line of its [[target]] header, for messages
+
+    @property
+    def package(self) -> str:
+        """The package whose folder input patterns are relative to."""
+        return self.label.package
+
+    @property
+    def deps(self) -> tuple[Ref, ...]:
+        """Parent first, then every reference in the steps, without repeats."""
+        seen: dict[Ref, None] = {self.parent: None}
+        for step in self.steps:
+            seen.update(dict.fromkeys(step.refs))
+        return tuple(seen)
+
+
+@attrs.frozen
+class Expansion:
+    """What a rule makes of one target: its stages and which of them is the target's output."""
+
+    target: Target
+    stages: tuple[Stage, ...]
+    output: Label

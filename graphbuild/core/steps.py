@@ -1,0 +1,204 @@
+"""Parse one Dockerfile instruction into literal text, stage references and context sources."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from graphbuild.core.errors import GraphbuildError, LoadError
+from graphbuild.core.labels import join, parse_label
+from graphbuild.core.model import Part, Ref, Src, Step
+
+INSTRUCTIONS = frozenset(
+    [
+        "ADD",
+        "ARG",
+        "CMD",
+        "COPY",
+        "ENTRYPOINT",
+        "ENV",
+        "EXPOSE",
+        "HEALTHCHECK",
+        "LABEL",
+        "RUN",
+        "SHELL",
+        "STOPSIGNAL",
+        "USER",
+        "VOLUME",
+        "WORKDIR",
+    ]
+)
+REJECTED = {
+    "FROM": "a stage's parent is its 'from' key, not a step",
+    "ONBUILD": "it runs in images built on this one, outside the graph, so it cannot be hashed",
+    "MAINTAINER": "MAINTAINER is deprecated; use LABEL org.opencontainers.image.authors=…",
+}
+KNOWN_FLAGS = {
+    "RUN": ("mount", "network", "security"),
+    "COPY": ("from", "chown", "chmod", "link", "exclude", "parents"),
+    "ADD": ("chown", "chmod", "link", "checksum", "keep-git-dir", "exclude"),
+}
+URL_RE = re.compile(r"(https?://|git@|git://)")
+FLAG_RE = re.compile(r"--([a-z-]+)(?:=(\S*))?\Z")
+
+
+def parse_step(
+    text: str, package: str, *, file: str, label: str, key: str, line: int | None = None
+) -> Step:
+    """Parse `text` (one instruction, one line) from a stage of `package`."""
+
+    def error(message: str) -> LoadError:
+        return LoadError(message, file=file, line=line, label=label, key=key)
+
+    if not isinstance(text, str) or not text.strip():
+        raise error("empty step")
+    if "\n" in text or "\r" in text:
+        raise error("a step is one line: line breaks would start a new Dockerfile instruction")
+    if text.rstrip().endswith("\\"):
+        raise error("a step must not end with '\\': it would join the next Dockerfile line")
+    words = text.strip().split(None, 1)
+    instruction = words[0].upper()
+    rest = words[1] if len(words) > 1 else ""
+    if instruction in REJECTED:
+        raise error(f"{instruction} is not allowed in steps: {REJECTED[instruction]}")
+    if instruction not in INSTRUCTIONS:
+        raise error(f"unknown Dockerfile instruction {words[0]!r}")
+    if instruction not in ("COPY", "ADD", "RUN"):
+        return Step(instruction, (f"{instruction} {rest}".rstrip(),), key)
+    flags, body = split_flags(rest)
+    for name, _ in flags:
+        if name not in KNOWN_FLAGS[instruction]:
+            known = ", ".join(f"--{f}" for f in KNOWN_FLAGS[instruction])
+            raise error(f"unknown {instruction} flag --{name} (known: {known})")
+    names = tuple(name for name, _ in flags)
+    parts: list[Part] = [instruction]
+    copy_from = None
+    for name, value in flags:
+        parts.append(" ")
+        if name == "from" and instruction in ("COPY", "ADD"):
+            copy_from = parse_ref(value, package, error)
+            parts += ["--from=", copy_from]
+        elif name == "mount" and instruction == "RUN":
+            parts += mount_parts(value or "", package, error)
+        else:
+            parts.append(f"--{name}" if value is None else f"--{name}={value}")
+    if instruction == "RUN":
+        if body:
+            parts += [" ", body]
+        return Step(instruction, tuple(parts), key, names)
+    parts += copy_args(instruction, body, copy_from is not None, error)
+    return Step(instruction, tuple(parts), key, names)
+
+
+def split_flags(rest: str) -> tuple[list[tuple[str, str | None]], str]:
+    """Leading `--name[=value]` flags and the remaining text."""
+    flags = []
+    while rest.startswith("--"):
+        word, _, tail = rest.partition(" ")
+        match = FLAG_RE.match(word)
+        if not match:
+            break
+        flags.append((match.group(1), match.group(2)))
+        rest = tail.lstrip()
+    return flags, rest
+
+
+def parse_ref(value: str | None, package: str, error) -> Ref:
+    """A `--from=` value: a label (`//pkg:name`, `:name`) or an external image (`@name`)."""
+    if not value:
+        raise error("--from needs a value")
+    if value.startswith("@"):
+        return Ref(external=value[1:])
+    if value.startswith(("//", ":")):
+        try:
+            return Ref(label=parse_label(value, package))
+        except GraphbuildError as err:
+            raise error(err.message) from None
+    raise error(
+        f"--from={value}: name a stage by label (//package:name, :name) or an external image "
+        "declared in [external] (@name), so the dependency is hashed"
+    )
+
+
+def mount_parts(value: str, package: str, error) -> list[Part]:
+    """A RUN --mount=… flag, with `from=` as a reference and a context bind `source=` as a Src."""
+    fields = [f.partition("=") for f in value.split(",")] if value else []
+    options = {k: v for k, _, v in fields}
+    mount_type = options.get("type", "bind")
+    reads_context = mount_type == "bind" and "from" not in options
+    parts: list[Part] = ["--mount="]
+    for i, (k, eq, v) in enumerate(fields):
+        parts.append("," if i else "")
+        if k == "from":
+            parts += ["from=", parse_ref(v, package, error)]
+        elif k in ("source", "src") and reads_context:
+            parts += [f"{k}=", Src(context_path(v, error))]
+        else:
+            parts.append(f"{k}{eq}{v}")
+    if reads_context and not ({"source", "src"} & options.keys()):
+        raise error("a bind mount from the build context needs source=PATH (a declared input)")
+    return parts
+
+
+def copy_args(instruction: str, body: str, from_stage: bool, error) -> list[Part]:
+    """Sources and destination of COPY/ADD; context sources become Src parts."""
+    quoted = body.startswith("[")
+    if quoted:
+        try:
+            args = json.loads(body)
+        except json.JSONDecodeError:
+            raise error(f"{instruction}: invalid JSON array {body!r}") from None
+        if not all(isinstance(a, str) for a in args):
+            raise error(f"{instruction}: the JSON array must hold strings")
+    else:
+        args = body.split()
+    if len(args) < 2:
+        raise error(f"{instruction} needs at least one source and a destination")
+    parts: list[Part] = [" [" if quoted else " "]
+    for i, arg in enumerate(args):
+        if i:
+            parts.append(", " if quoted else " ")
+        is_source = i < len(args) - 1
+        if is_source and not from_stage and not URL_RE.match(arg):
+            parts.append(Src(context_path(arg, error), quoted=quoted))
+        else:
+            parts.append(json.dumps(arg) if quoted else arg)
+    if quoted:
+        parts.append("]")
+    return parts
+
+
+def context_path(path: str, error) -> str:
+    """Normalise a package-relative context path; reject ones that escape the package."""
+    if not path:
+        raise error("empty source path")
+    if path.startswith("/") or "\\" in path:
+        raise error(f"source {path!r} must be relative to the package folder")
+    segments = [s for s in path.split("/") if s not in ("", ".")]
+    if ".." in segments:
+        raise error(f"source {path!r} escapes the package folder ('..' is not allowed)")
+    if '"' in path or "$" in path:
+        raise error(f"source {path!r}: quotes and '$' are not allowed in context paths")
+    normal = "/".join(segments) or "."
+    return normal + "/" if path.endswith("/") and normal != "." else normal
+
+
+def render_step(step: Step, package: str, ref_text) -> str:
+    """The instruction text, references rendered by `ref_text(ref)`, sources made
+    workspace-relative (the build context is the workspace root)."""
+    out = []
+    for part in step.parts:
+        if isinstance(part, Ref):
+            out.append(ref_text(part))
+        elif isinstance(part, Src):
+            path = join(package, part.path)
+            out.append(json.dumps(path) if part.quoted else path)
+        else:
+            out.append(part)
+    return "".join(out)
+
+
+def used_args(step: Step, names) -> set[str]:
+    """Which of `names` the step refers to as $NAME or ${NAME…}."""
+    text = "".join(p for p in step.parts if isinstance(p, str))
+    return {n for n in names if re.search(rf"\$(?:{n}\b|\{{{n}[}}:])", text)}

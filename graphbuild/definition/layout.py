@@ -1,0 +1,18 @@
+"""Where a workspace's definition lives: the BUILD.toml files, and which of them is a root."""
+
+from __future__ import annotations
+
+import re
+
+BUILD_FILE = "BUILD.toml"
+WORKSPACE_TABLE_RE = re.compile(r"^\s*\[\s*workspace\s*\]", re.MULTILINE)
+
+
+def is_workspace_root(path: str) -> bool:
+    """True when the BUILD.toml at `path` has a [workspace] table of its own."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return False
+    return WORKSPACE_TABLE_RE.search(text) is not None

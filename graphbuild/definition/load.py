@@ -1,0 +1,329 @@
+"""Find and read every BUILD.toml of a workspace into the frozen model, strictly."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from graphbuild.core.errors import LabelError, LoadError
+from graphbuild.core.labels import Label, check_name, check_package
+from graphbuild.core.model import ExternalImage, Package, Settings, Target, Workspace
+from graphbuild.definition.fields import (
+    Key,
+    RuleKeys,
+    check_args,
+    check_platforms,
+    check_table,
+    freeze,
+    suggest,
+)
+from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
+from graphbuild.definition.matrix import expand_matrix
+
+WORKSPACE_SCHEMA = {
+    "name": Key("str", required=True),
+    "registry": Key("str"),
+    "dockerfile": Key("str", default="build/Dockerfile"),
+    "bake": Key("str", default="build/docker-bake.json"),
+    "lock": Key("str", default="graphbuild.lock"),
+    "dockerfile_syntax": Key("str", default="1.2"),
+    "platforms": Key("list[str]", default=["linux/amd64"]),
+    "args": Key("table[str]", default={}),
+    "cache_from": Key("list[str]", default=[]),
+    "cache_to": Key("list[str]", default=[]),
+    "source": Key("str"),
+    "exclude": Key("list[str]", default=["**/__pycache__", "**/*.pyc"]),
+}
+EXTERNAL_SCHEMA = {"image": Key("str", required=True)}
+COMMON_TARGET_SCHEMA = {
+    "name": Key("str", required=True),
+    "rule": Key("str", required=True),
+    "image": Key("str|bool"),
+    "matrix": Key("matrix", default={}),
+}
+IMAGE_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
+TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+SYNTAX_RE = re.compile(r"1\.\d+\Z")
+WORKSPACE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` whose BUILD.toml has a [workspace] table."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        build = folder / BUILD_FILE
+        if build.is_file() and is_workspace_root(str(build)):
+            return folder
+    raise LoadError(f"no {BUILD_FILE} with a [workspace] table in this folder or any above it")
+
+
+def parse_toml(text: str, file: str) -> dict[str, Any]:
+    """tomllib.loads with errors turned into LoadError at file:line:column."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        message = str(err)
+        match = TOML_POSITION_RE.search(message)
+        line = column = None
+        if match:
+            line, column = int(match.group(1)), int(match.group(2))
+            message = message[: match.start()]
+        raise LoadError(
+            f"TOML syntax error: {message}", file=file, line=line, column=column
+        ) from None
+
+
+def target_lines(text: str) -> list[int]:
+    """1-based line numbers of the `[[target]]` headers, in order."""
+    return [i for i, line in enumerate(text.splitlines(), 1) if line.strip() == "[[target]]"]
+
+
+def key_line(text: str, start: int | None, key: str) -> int | None:
+    """The line of `key = …` in the table starting at line `start` (best effort, for messages)."""
+    if start is None:
+        return None
+    first = key.split(".")[0].split("[")[0]
+    lines = text.splitlines()
+    for number in range(start + 1, len(lines) + 1):
+        stripped = lines[number - 1].strip()
+        if stripped == "[[target]]":
+            break
+        if re.match(rf"{re.escape(first)}\s*=", stripped):
+            return number
+    return start
+
+
+def read_build_file(root: Path, file: str) -> tuple[str, dict[str, Any]]:
+    """The text and the parsed tables of one BUILD.toml."""
+    try:
+        text = (root / file).read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise LoadError(f"not valid UTF-8 (byte {err.start})", file=file) from None
+    except IsADirectoryError:
+        raise LoadError(f"{BUILD_FILE} is not a regular file", file=file) from None
+    except FileNotFoundError:
+        raise LoadError(f"no {BUILD_FILE} at the workspace root", file=file) from None
+    except OSError as err:
+        raise LoadError(f"cannot read: {err.strerror}", file=file) from None
+    return text, parse_toml(text, file)
+
+
+@attrs.frozen
+class RootFile:
+    """The root BUILD.toml: its text and tables, the settings and external images it declares."""
+
+    text: str
+    data: dict[str, Any]
+    settings: Settings
+    externals: dict[str, ExternalImage]
+
+
+def read_root(root: Path) -> RootFile:
+    """Read and check the root BUILD.toml (the settings tell how to scan the rest)."""
+    text, data = read_build_file(root, BUILD_FILE)
+    settings, externals = load_root_tables(data, BUILD_FILE)
+    return RootFile(text, data, settings, externals)
+
+
+def scan_exclusions(root_file: RootFile) -> tuple[str, ...]:
+    """What a scan leaves out: the excluded globs and graphbuild's own outputs."""
+    return (*root_file.settings.exclude, *root_file.settings.outputs)
+
+
+def load_packages(
+    root: Path,
+    root_file: RootFile,
+    build_files: tuple[str, ...],
+    nested: tuple[str, ...],
+    rules: Mapping[str, RuleKeys],
+) -> Workspace:
+    """Every package of a workspace whose BUILD.toml files are `build_files` (workspace-
+    relative; the root one included), each target checked against its rule's keys."""
+    packages = [load_package(root_file.data, root_file.text, BUILD_FILE, "", rules)]
+    for file in build_files:
+        if file != BUILD_FILE:
+            text, data = read_build_file(root, file)
+            packages.append(load_package(data, text, file, file.rpartition("/")[0], rules))
+    return Workspace(
+        settings=root_file.settings,
+        externals=freeze(root_file.externals),
+        packages=tuple(packages),
+        skipped=nested,
+    )
+
+
+def load_root_tables(data: dict[str, Any], file: str) -> tuple[Settings, dict[str, ExternalImage]]:
+    """The [workspace] settings and the [external.NAME] images of the root BUILD.toml."""
+    if "workspace" not in data:
+        raise LoadError("the root BUILD.toml needs a [workspace] table", file=file, key="workspace")
+
+    def error(key: str, message: str) -> LoadError:
+        return LoadError(message, file=file, key=key)
+
+    table = data["workspace"]
+    if not isinstance(table, dict):
+        raise error("workspace", "expected a table")
+    raw = check_table(table, WORKSPACE_SCHEMA, error, "workspace.")
+    if not WORKSPACE_NAME_RE.match(raw["name"]):
+        raise error(
+            "workspace.name", f"invalid name {raw['name']!r}: use letters, digits, '_', '.', '-'"
+        )
+    check_args(raw["args"], error, "workspace.args.")
+    check_platforms(raw["platforms"], error, "workspace.platforms")
+    for key in ("source", "registry"):
+        value = raw[key]
+        if value is not None and (not value.strip() or any(c.isspace() for c in value)):
+            raise error(f"workspace.{key}", f"must be non-empty with no white space, got {value!r}")
+    if not SYNTAX_RE.match(raw["dockerfile_syntax"]):
+        raise error(
+            "workspace.dockerfile_syntax",
+            f"expected a version like '1.2', got {raw['dockerfile_syntax']!r}",
+        )
+    for key in ("dockerfile", "bake", "lock"):
+        check_output_path(raw[key], lambda m, k=key: error(f"workspace.{k}", m))
+    settings = Settings(
+        name=raw["name"],
+        registry=raw["registry"],
+        dockerfile=raw["dockerfile"],
+        bake=raw["bake"],
+        lock=raw["lock"],
+        dockerfile_syntax=raw["dockerfile_syntax"],
+        platforms=tuple(raw["platforms"]),
+        args=tuple(sorted(raw["args"].items())),
+        cache_from=tuple(raw["cache_from"]),
+        cache_to=tuple(raw["cache_to"]),
+        source=raw["source"],
+        exclude=tuple(raw["exclude"]),
+    )
+    externals = {}
+    tables = data.get("external", {})
+    if not isinstance(tables, dict):
+        raise error("external", "expected a table of [external.NAME] tables")
+    for name, ext in sorted(tables.items()):
+        if not isinstance(ext, dict):
+            raise error(f"external.{name}", "expected a table with an image key")
+        try:
+            check_name(name, "external name")
+        except LabelError as err:
+            raise error(f"external.{name}", err.message) from None
+        image = check_table(ext, EXTERNAL_SCHEMA, error, f"external.{name}.")["image"]
+        if not image or any(c.isspace() for c in image):
+            raise error(f"external.{name}.image", f"invalid image reference {image!r}")
+        externals[name] = ExternalImage(name, image)
+    return settings, externals
+
+
+def check_output_path(path: str, error: Callable[[str], LoadError]) -> None:
+    """Emitted files must stay inside the workspace."""
+    parts = path.split("/")
+    if not path or path.startswith("/") or "\\" in path or ".." in parts or "" in parts:
+        raise error(f"must be a relative path inside the workspace, got {path!r}")
+
+
+def load_package(
+    data: dict[str, Any], text: str, file: str, package: str, rules: Mapping[str, RuleKeys]
+) -> Package:
+    """The targets of one BUILD.toml (matrix targets expanded)."""
+    allowed = {"target"} | ({"workspace", "external"} if package == "" else set())
+    for key in data:
+        if key not in allowed:
+            hint = (
+                " (only the root BUILD.toml may have it)"
+                if key in ("workspace", "external")
+                else ""
+            )
+            raise LoadError(
+                f"unknown top-level key{hint or suggest(key, allowed)}", file=file, key=key
+            )
+    try:
+        check_package(package)
+    except LabelError as err:
+        raise LoadError(err.message, file=file) from None
+    raw_targets = data.get("target", [])
+    if not isinstance(raw_targets, list) or not all(isinstance(t, dict) for t in raw_targets):
+        raise LoadError("expected [[target]] tables", file=file, key="target")
+    lines = target_lines(text)
+    targets: list[Target] = []
+    first_seen: dict[Label, int | None] = {}
+    for index, table in enumerate(raw_targets):
+        start = lines[index] if index < len(lines) else None
+        for target in load_target(table, text, file, package, start, rules):
+            if target.label in first_seen:
+                raise LoadError(
+                    f"duplicate target (first declared at {file}:{first_seen[target.label]})",
+                    file=file,
+                    line=start,
+                    label=str(target.label),
+                    key="name",
+                )
+            first_seen[target.label] = start
+            targets.append(target)
+    return Package(path=package, file=file, targets=tuple(targets))
+
+
+def load_target(
+    table: dict[str, Any],
+    text: str,
+    file: str,
+    package: str,
+    start: int | None,
+    rules: Mapping[str, RuleKeys],
+) -> list[Target]:
+    """One [[target]] table, validated against its rule's keys, expanded over its matrix."""
+    name = table.get("name")
+    shown = f"//{package}:{name}" if isinstance(name, str) and name else None
+
+    def error(key: str, message: str) -> LoadError:
+        return LoadError(message, file=file, line=key_line(text, start, key), label=shown, key=key)
+
+    if "name" not in table:
+        raise error("name", "missing required key")
+    if not isinstance(name, str):
+        raise error("name", f"expected a string, got {type(name).__name__}")
+    try:
+        check_name(name, "target name")
+    except LabelError as err:
+        raise error("name", err.message) from None
+    rule_name = table.get("rule")
+    if rule_name is None:
+        raise error("rule", f"missing required key (one of: {', '.join(sorted(rules))})")
+    if not isinstance(rule_name, str) or rule_name not in rules:
+        raise error("rule", f"unknown rule {rule_name!r}{suggest(str(rule_name), rules)}")
+    rule = rules[rule_name]
+    schema = {**COMMON_TARGET_SCHEMA, **rule.schema}
+    raw = check_table(table, schema, error)
+    if raw["image"] is None:
+        raw["image"] = rule.image_default
+    if rule.matrix_sugar and raw.get(rule.matrix_sugar[0]):
+        list_key, matrix_key, value_key = rule.matrix_sugar
+        if raw["matrix"]:
+            raise error(list_key, f"give either {list_key} or matrix, not both")
+        raw["matrix"] = {matrix_key: raw[list_key]}
+        if raw.get(value_key) is None:
+            raw[value_key] = "{{" + matrix_key + "}}"
+    targets = []
+    for variant, values, config in expand_matrix(raw, error):
+        label = Label(package, name, variant)
+        image = raw["image"]
+        if image is True:
+            image = name if variant is None else f"{name}-{variant.replace(',', '-')}"
+        if image is not False and not IMAGE_NAME_RE.match(image):
+            raise error("image", f"invalid image name {image!r}")
+        config = {k: v for k, v in config.items() if k not in COMMON_TARGET_SCHEMA}
+        targets.append(
+            Target(
+                label=label,
+                rule=rule_name,
+                file=file,
+                line=start,
+                config=freeze(config),
+                image=image or None,
+                matrix=values,
+            )
+        )
+    return targets

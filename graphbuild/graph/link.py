@@ -1,0 +1,202 @@
+"""The build graph: every stage and target in a networkx DAG, references resolved and checked.
+networkx is imported only where the DAG is walked: a graph read back from the memo by a warm
+plan needs only its edges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from graphbuild.core.errors import GraphError
+from graphbuild.core.labels import Label
+from graphbuild.core.model import Expansion, Ref, Stage, Target, Workspace
+from graphbuild.definition.fields import suggest
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+@attrs.frozen
+class Graph:
+    """Stages in a DAG (edges run from a dependency to its dependent) plus each target's output."""
+
+    workspace: Workspace
+    targets: Mapping[Label, Target]
+    stages: Mapping[Label, Stage]
+    outputs: Mapping[Label, Label]
+    edges: tuple[tuple[Label, Label], ...]  # (dependency, dependent), sorted
+    order: tuple[Label, ...]
+    _dag: Any = attrs.field(default=None, eq=False, repr=False, alias="_dag")
+
+    @property
+    def dag(self) -> nx.DiGraph:
+        """The networkx DAG of the stages, built on first use."""
+        if self._dag is None:
+            object.__setattr__(self, "_dag", make_dag(self.stages, self.edges))
+        return self._dag  # type: ignore[no-any-return]
+
+    def __getstate__(self) -> tuple[object, ...]:
+        return (self.workspace, self.targets, self.stages, self.outputs, self.edges, self.order)
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        for name, value in zip(PICKLED_FIELDS, state, strict=True):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_dag", None)
+
+    def resolve(self, ref: Ref) -> Label | None:
+        """The stage a reference names; None for an external image."""
+        if ref.label is None:
+            return None
+        return self.outputs.get(ref.label, ref.label)
+
+    def dependencies(self, stage: Label) -> Iterator[Label]:
+        """The stages `stage` reads from directly, sorted."""
+        return iter(sorted(self.dag.predecessors(stage)))
+
+    def dependents(self, stage: Label) -> Iterator[Label]:
+        """The stages that read from `stage` directly, sorted."""
+        return iter(sorted(self.dag.successors(stage)))
+
+    @property
+    def images(self) -> tuple[Target, ...]:
+        """The image targets, sorted by label."""
+        return tuple(t for _, t in sorted(self.targets.items()) if t.image is not None)
+
+
+PICKLED_FIELDS = ("workspace", "targets", "stages", "outputs", "edges", "order")
+
+
+def make_dag(stages: Iterable[Label], edges: Iterable[tuple[Label, Label]]) -> nx.DiGraph:
+    """A networkx DAG of these stages and edges."""
+    import networkx as nx
+
+    dag = nx.DiGraph()
+    dag.add_nodes_from(sorted(stages))
+    dag.add_edges_from(edges)
+    return dag
+
+
+def image_dependencies(graph: Graph, images: Iterable[Label]) -> dict[Label, tuple[Label, ...]]:
+    """For each of `images` (image target labels), the others of them its output stage is
+    built on, directly or not: the order images must be built or pushed in."""
+    import networkx as nx
+
+    by_stage = {graph.outputs[label]: label for label in images}
+    return {
+        label: tuple(sorted(by_stage[s] for s in nx.ancestors(graph.dag, stage) if s in by_stage))
+        for stage, label in by_stage.items()
+    }
+
+
+def link(workspace: Workspace, expansions: list[Expansion]) -> Graph:
+    """The DAG of the stages of `expansions`; unknown labels and cycles are errors."""
+    targets = {e.target.label: e.target for e in expansions}
+    stages: dict[Label, Stage] = {}
+    for expansion in expansions:
+        for stage in expansion.stages:
+            if stage.label in stages:
+                other = stages[stage.label]
+                raise GraphError.at(
+                    stage,
+                    stage.key or "name",
+                    f"stage name clashes with {other.file} {other.key or 'target'}",
+                )
+            stages[stage.label] = stage
+    outputs = {e.target.label: e.output for e in expansions}
+    variants: dict[Label, list[Label]] = {}
+    for label in targets:
+        if label.variant is not None:
+            variants.setdefault(Label(label.package, label.name), []).append(label)
+    import networkx as nx
+
+    edges: set[tuple[Label, Label]] = set()
+    for stage in stages.values():
+        for ref in stage.deps:
+            dep = check_ref(ref, stage, workspace, targets, stages, outputs, variants)
+            if dep is not None:
+                edges.add((dep, stage.label))
+    dag = make_dag(stages, sorted(edges))
+    check_acyclic(dag, stages)
+    order = tuple(nx.lexicographical_topological_sort(dag, key=str))
+    return Graph(workspace, targets, stages, outputs, tuple(sorted(edges)), order, dag)
+
+
+def check_ref(
+    ref: Ref,
+    stage: Stage,
+    workspace: Workspace,
+    targets: Mapping[Label, Target],
+    stages: Mapping[Label, Stage],
+    outputs: Mapping[Label, Label],
+    variants: Mapping[Label, list[Label]],
+) -> Label | None:
+    """The stage `ref` names, or None for an external; GraphError when it names nothing."""
+    key = ref_key(stage, ref)
+    if ref.label is None:
+        if ref.external == "scratch" or ref.external in workspace.externals:
+            return None
+        raise GraphError.at(
+            stage,
+            key,
+            f"unknown external image @{ref.external}"
+            f"{suggest(ref.external or '', workspace.externals)}"
+            " (declare it as [external.NAME] in the root BUILD.toml)",
+        )
+    label = ref.label
+    if label in outputs:
+        return outputs[label]
+    if label in stages:
+        return label
+    if label in variants:
+        names = ", ".join(str(v) for v in sorted(variants[label]))
+        raise GraphError.at(
+            stage,
+            key,
+            f"{label} is a matrix target: name one of its variants ({names})",
+        )
+    if label.stage is not None and label.target in targets:
+        owner = targets[label.target]
+        have = sorted(str(s.label) for s in stages.values() if s.label.target == label.target)
+        raise GraphError.at(
+            stage,
+            key,
+            f"{label.target} (rule {owner.rule}) has no stage {label.stage!r}"
+            f"{suggest(str(label), have)}; its stages: {', '.join(have)}",
+        )
+    known = [str(x) for x in (*targets, *stages)]
+    raise GraphError.at(
+        stage,
+        key,
+        f"unknown label {label}{suggest(str(label), known)}",
+    )
+
+
+def ref_key(stage: Stage, ref: Ref) -> str:
+    """The key path of the first place `stage` uses `ref`, for messages."""
+    prefix = f"{stage.key}." if stage.key else ""
+    if ref == stage.parent:
+        return f"{prefix}from"
+    for step in stage.steps:
+        if ref in step.refs:
+            return step.key
+    return prefix.rstrip(".")
+
+
+def check_acyclic(dag: nx.DiGraph, stages: Mapping[Label, Stage]) -> None:
+    """Raise GraphError printing the whole cycle when the stages depend on themselves."""
+    import networkx as nx
+
+    try:
+        cycle = nx.find_cycle(dag)
+    except nx.NetworkXNoCycle:
+        return
+    nodes = [edge[0] for edge in reversed(cycle)]  # edges run dependency -> dependent
+    start = nodes.index(min(nodes, key=str))  # print the same cycle however it was found
+    nodes = nodes[start:] + nodes[:start]
+    path = " -> ".join(str(n) for n in [*nodes, nodes[0]])
+    first = stages[nodes[0]]
+    raise GraphError(
+        f"dependency cycle: {path}", file=first.file, line=first.line, label=str(nodes[0])
+    )

@@ -1,0 +1,317 @@
+"""SHA-256 digests of input files, with two local caches: one keyed by path, size, mtime and
+inode, one from git object ids to the SHA-256 of the same bytes (for files git vouches for)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from stat import S_IXUSR
+from typing import Any, BinaryIO, NamedTuple
+
+import attrs
+
+from graphbuild.core.errors import InputError
+from graphbuild.state.store import read_sealed, write_sealed
+from graphbuild.tree.walk import Entry, Tree
+
+CACHE_FILE = "digests.v3.pickle"
+CACHE_MAGIC = "graphbuild-digests-3"
+BLOBS_FILE = "blobs.v1.pickle"
+BLOBS_MAGIC = "graphbuild-blobs-1"
+RACY_NS = 2_000_000_000  # a file modified this recently may change again within one mtime tick
+MAX_WORKERS = 8
+PARALLEL_BYTES = 64 << 20  # below this, starting processes costs more than it saves
+
+
+class FileDigest(NamedTuple):
+    """What the hash records of one input: its content digest and the bits Docker preserves."""
+
+    sha256: str
+    executable: bool
+    symlink: bool = False
+
+
+WHOLE_READ = 1 << 20  # files up to this size are read in one call, larger ones in chunks
+
+
+def sha256_file(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (any size, bounded memory)."""
+    return digest_and_object_id(path, None)[0]
+
+
+def git_object_id(data: bytes, algorithm: str = "sha1") -> str:
+    """The id git gives a blob of these bytes (in a SHA-1 or SHA-256 repository)."""
+    return hashlib.new(algorithm, b"blob %d\0%s" % (len(data), data)).hexdigest()
+
+
+def chunks_into(handle: BinaryIO, buffer: bytearray) -> Iterator[memoryview]:
+    """A large file's bytes, read into one reused buffer (memory stays bounded by the buffer,
+    whatever the allocator does with a fresh 1 MB object per read)."""
+    view = memoryview(buffer)
+    while count := handle.readinto(buffer):  # type: ignore[attr-defined]
+        yield view[:count]
+
+
+def digest_and_object_id(path: str | Path, algorithm: str | None) -> tuple[str, str]:
+    """SHA-256 of a file's bytes and, given git's hash algorithm, git's object id of the same
+    bytes, in one read. A small file is read in one call: a fresh 1 MB buffer per file cost
+    more than the hashing."""
+    with open(path, "rb", buffering=0) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        ours = hashlib.sha256()
+        header = b"blob %d\0" % size
+        gits = (
+            (hashlib.sha1 if algorithm == "sha1" else hashlib.sha256)(header) if algorithm else None
+        )
+        read = 0
+        if size <= WHOLE_READ:
+            chunks: Iterable[bytes | memoryview] = (handle.readall(),)
+        else:
+            chunks = chunks_into(handle, bytearray(WHOLE_READ))
+        for chunk in chunks:
+            ours.update(chunk)
+            if gits is not None:
+                gits.update(chunk)
+            read += len(chunk)
+    if gits is None:
+        return ours.hexdigest(), ""
+    return ours.hexdigest(), gits.hexdigest() if read == size else ""
+
+
+Job = tuple[str, str | None]  # path, and git's object id for it when git vouched for it
+Result = tuple[str, str | None] | tuple[str, str, str]  # digest, verified id; or an error
+
+
+def _hash_chunk(root: str, paths: str, blobs: str) -> tuple[str, bytes, dict[str, str]]:
+    """Worker: the files named in `paths` (NUL-separated; `blobs` gives git's object id for
+    each, or nothing): their SHA-256 hex digests end to end, a 1 for each file whose bytes have
+    exactly git's id (only then may the pair be remembered), and path -> error for any that
+    could not be read. Strings, not 12,000 tuples: pickling results back cost more than the
+    hashing."""
+    digests: list[str] = []
+    verified = bytearray()
+    errors: dict[str, str] = {}
+    for path, blob in zip(paths.split("\0"), blobs.split("\0"), strict=True):
+        try:
+            if not blob:
+                digest, gits = digest_and_object_id(f"{root}/{path}", None)
+            else:
+                algorithm = "sha1" if len(blob) == 40 else "sha256"
+                digest, gits = digest_and_object_id(f"{root}/{path}", algorithm)
+        except OSError as err:
+            errors[path] = err.strerror or str(err)
+            digest, gits = "0" * 64, ""
+        digests.append(digest)
+        verified.append(49 if blob and gits == blob else 48)
+    return "".join(digests), bytes(verified), errors
+
+
+def unpack_chunk(jobs: list[Job], packed: tuple[str, bytes, dict[str, str]]) -> dict[str, Result]:
+    """path -> (digest, verified object id or None), or (path, error, "") from a worker."""
+    digests, verified, errors = packed
+    out: dict[str, Result] = {}
+    for i, (path, blob) in enumerate(jobs):
+        error = errors.get(path) if errors else None
+        if error is not None:
+            out[path] = (path, error, "")
+        else:
+            out[path] = (digests[64 * i : 64 * i + 64], blob if verified[i] == 49 else None)
+    return out
+
+
+def run_chunk(root: str, jobs: list[Job]) -> dict[str, Result]:
+    """Hash one chunk of jobs in this process."""
+    paths = "\0".join(p for p, _ in jobs)
+    blobs = "\0".join(b or "" for _, b in jobs)
+    return unpack_chunk(jobs, _hash_chunk(root, paths, blobs)) if jobs else {}
+
+
+class Hashing:
+    """Files being hashed: in worker processes while the caller goes on (large batches), or
+    at once in this process (small ones)."""
+
+    def __init__(self, root: Path, jobs: list[Job], sizes: list[int]) -> None:
+        known = [s for s in sizes if s >= 0]
+        average = sum(known) // len(known) if known else 16 << 10
+        sizes = [s if s >= 0 else average for s in sizes]
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        self.jobs = jobs
+        self.pool: Any = None
+        self.parts: list[Any] = []
+        self.done: dict[str, Result] | None = None
+        if workers < 2 or sum(sizes) < PARALLEL_BYTES or len(jobs) < 2 * workers:
+            self.done = run_chunk(str(root), jobs)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork")
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        for chunk in balanced_chunks(jobs, sizes, workers * 8):
+            paths = "\0".join(p for p, _ in chunk)
+            blobs = "\0".join(b or "" for _, b in chunk)
+            self.parts.append((chunk, self.pool.submit(_hash_chunk, str(root), paths, blobs)))
+
+    def results(self) -> dict[str, Result]:
+        """path -> its digest and verified object id, or (path, error, "") (waits for them)."""
+        if self.done is None:
+            self.done = {}
+            for chunk, future in self.parts:
+                self.done.update(unpack_chunk(chunk, future.result()))
+            self.close()
+        return self.done
+
+    def close(self) -> None:
+        """Stop the workers (unfinished work is dropped)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def __enter__(self) -> Hashing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def balanced_chunks(jobs: list[Job], sizes: list[int], count: int) -> list[list[Job]]:
+    """Consecutive runs of jobs of about equal total size (order kept)."""
+    target = max(1, sum(sizes) // count)
+    chunks: list[list[Job]] = [[]]
+    filled = 0
+    for path, size in zip(jobs, sizes, strict=True):
+        if filled >= target and chunks[-1]:
+            chunks.append([])
+            filled = 0
+        chunks[-1].append(path)
+        filled += size
+    return chunks
+
+
+def load_cache(cache_dir: Path | None, name: str, magic: str) -> dict[str, Any]:
+    """One digest cache, or an empty one when it is missing, stale or corrupt."""
+    if cache_dir is None:
+        return {}
+    entries = read_sealed(cache_dir / name, magic)
+    return entries if isinstance(entries, dict) else {}
+
+
+@attrs.frozen
+class Caches:
+    """Both digest caches, read once: path -> (size, mtime, inode, sha256), and git object
+    id -> sha256."""
+
+    by_stat: dict[str, tuple[int, int, int, str]]
+    by_object: dict[str, str]
+    pruned: int = 0  # stat entries dropped on loading: the file needs writing
+
+
+def load_caches(cache_dir: Path | None, entries: Mapping[str, Entry]) -> Caches:
+    """The digest caches of `cache_dir` (empty ones without it), the stat cache already rid
+    of files that are gone or that git now vouches for (a walk without git leaves one entry
+    per file; dropping them now, not after hashing, keeps them out of the peak)."""
+    by_stat = load_cache(cache_dir, CACHE_FILE, CACHE_MAGIC)
+    gone = [p for p in by_stat if (e := entries.get(p)) is None or e.blob is not None]
+    for path in gone:
+        del by_stat[path]
+    return Caches(by_stat, load_cache(cache_dir, BLOBS_FILE, BLOBS_MAGIC), len(gone))
+
+
+def start_hashing(root: Path, tree: Tree, paths: Iterable[str], caches: Caches) -> Hashing:
+    """Start hashing those of `paths` no cache knows, in the background."""
+    jobs = [(p, tree.entries[p].blob) for p in paths if miss(caches, p, tree.entries[p])]
+    return Hashing(root, jobs, [tree.entries[p].size for p, _ in jobs])
+
+
+def miss(caches: Caches, path: str, entry: Entry) -> bool:
+    """True when a regular file's digest is in neither cache."""
+    size, mtime_ns, inode, _, link, blob = entry
+    if link is not None:
+        return False
+    if blob is not None:
+        return blob not in caches.by_object
+    cached = caches.by_stat.get(path)
+    return cached is None or cached[0] != size or cached[1] != mtime_ns or cached[2] != inode
+
+
+def digest_files(
+    root: Path,
+    tree: Tree,
+    paths: Iterable[str],
+    cache_dir: Path | None = None,
+    prune: bool = True,
+    caches: Caches | None = None,
+    started: Hashing | None = None,
+) -> dict[str, FileDigest]:
+    """Digest every path: a file git vouches for by its object id (known ids come from the
+    cache), any other one by size, mtime and inode (unchanged ones come from the cache); files
+    hashed ahead (`started`) are taken from there. The object-id cache is bounded by the
+    tree's files, unless told not to prune (a tree of edits only)."""
+    paths = list(paths)
+    entries = tree.entries
+    if caches is None:
+        vouched = any(entries[p].blob is not None for p in paths)
+        stats = any(entries[p].blob is None for p in paths)
+        caches = Caches(
+            load_cache(cache_dir, CACHE_FILE, CACHE_MAGIC) if stats else {},
+            load_cache(cache_dir, BLOBS_FILE, BLOBS_MAGIC) if vouched else {},
+        )
+    cache, blobs = caches.by_stat, caches.by_object
+    result: dict[str, FileDigest] = {}
+    now = time.time_ns()
+    missing: list[Job] = []
+    for path in paths:  # the hot loop of a warm plan: one pass, no allocation on a cache hit
+        size, mtime_ns, inode, mode, link, blob = entries[path]
+        if link is not None:
+            digest = hashlib.sha256(link.encode("utf-8", "surrogateescape")).hexdigest()
+            result[path] = FileDigest(digest, False, True)
+            continue
+        if blob is not None:
+            known = blobs.get(blob)
+            if known is not None:
+                result[path] = FileDigest(known, bool(mode & stat.S_IXUSR), False)
+            else:
+                missing.append((path, blob))
+            continue
+        cached = cache.get(path)
+        if (
+            cached is not None
+            and cached[0] == size
+            and cached[1] == mtime_ns
+            and cached[2] == inode
+        ):
+            result[path] = FileDigest(cached[3], bool(mode & stat.S_IXUSR), False)
+        else:
+            missing.append((path, None))
+    ahead = started.results() if started is not None else {}
+    rest = [job for job in missing if job[0] not in ahead]
+    with Hashing(root, rest, [entries[p].size for p, _ in rest]) as hashing:
+        ahead.update(hashing.results())
+    learned = added = 0
+    new_digest = tuple.__new__  # FileDigest(...) built in C: this loop runs once per file
+    for path, _ in missing:
+        outcome = ahead.pop(path)  # freed as it is used: a cold plan holds 200,000
+        if len(outcome) == 3:
+            raise InputError(f"cannot read input {path}: {outcome[1]}", file=path)
+        digest, verified = outcome[0], outcome[1]
+        size, mtime_ns, inode, mode, _, blob = entries[path]
+        if verified is not None:
+            blobs[verified] = digest  # the cache, grown in place
+            learned += 1
+        elif blob is None and now - mtime_ns > RACY_NS:
+            cache[path] = (size, mtime_ns, inode, digest)  # the cache, grown in place
+            added += 1
+        result[path] = new_digest(FileDigest, (digest, bool(mode & S_IXUSR), False))
+    if cache_dir is not None and (added or caches.pruned):  # load_caches pruned it
+        write_sealed(cache_dir / CACHE_FILE, CACHE_MAGIC, cache)
+    if cache_dir is not None and learned:
+        if prune and len(blobs) > 2 * len(entries):  # ids of other commits: bounded
+            live = {e.blob for e in entries.values()}
+            for stale in [b for b in blobs if b not in live]:
+                del blobs[stale]
+        write_sealed(cache_dir / BLOBS_FILE, BLOBS_MAGIC, blobs)
+    return result

@@ -1,0 +1,246 @@
+"""The plan: each image's and stage's status against a baseline, with its reasons as data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from graphbuild.graph.link import Graph
+from graphbuild.hashing.lockfile import Lock
+from graphbuild.hashing.stages import Hashes, StageRecord
+
+UNCHANGED, REBUILD, NEW, REMOVED = "unchanged", "rebuild", "new", "removed"
+
+
+@attrs.frozen
+class Reason:
+    """Why something rebuilds: one changed file, key, base image or upstream stage."""
+
+    kind: str
+    path: str | None = None
+    key: str | None = None
+    label: str | None = None
+    old: str | None = None
+    new: str | None = None
+
+    @property
+    def upstream(self) -> bool:
+        """True when the cause lies in another stage."""
+        return self.kind == "upstream"
+
+    def sentence(self) -> str:
+        """The reason in words."""
+        texts = {
+            "input_changed": f"input changed: {self.path}",
+            "input_mode_changed": f"input mode changed: {self.path} ({self.old} -> {self.new})",
+            "input_added": f"input added: {self.path}",
+            "input_removed": f"input removed: {self.path}",
+            "definition_changed": f"definition changed: {self.key}",
+            "base_changed": f"base image changed: {self.old} -> {self.new}",
+            "upstream": f"upstream rebuilds: {self.label}",
+            "unrecorded": "changed; the previous state is not in the local cache "
+            "(use --since REF to recompute it from git)",
+        }
+        return texts[self.kind]
+
+    def to_json(self) -> dict[str, str]:
+        """The reason as a JSON object, absent fields left out."""
+        return {k: v for k, v in attrs.asdict(self).items() if v is not None}
+
+
+@attrs.frozen
+class Entry:
+    """One image or stage of the plan."""
+
+    label: str
+    kind: str  # "image" | "stage"
+    hash: str | None
+    previous: str | None
+    status: str
+    reasons: tuple[Reason, ...] = ()
+    chain: tuple[str, ...] = ()  # from this entry down to the stage with the first own cause
+    in_registry: bool = False  # its hash tag is pushed already (plan --registry)
+
+    @property
+    def own(self) -> tuple[Reason, ...]:
+        """Reasons that are changes of this stage itself."""
+        return tuple(r for r in self.reasons if not r.upstream)
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON form of an entry."""
+        data: dict[str, Any] = {
+            "label": self.label,
+            "kind": self.kind,
+            "hash": self.hash,
+            "previous": self.previous,
+            "status": self.status,
+            "reasons": [r.to_json() for r in self.reasons],
+        }
+        if self.chain:
+            data["chain"] = list(self.chain)
+        if self.in_registry:
+            data["in_registry"] = True
+        return data
+
+
+@attrs.frozen
+class Plan:
+    """Every entry, sorted by label."""
+
+    entries: tuple[Entry, ...]
+
+    @property
+    def changed(self) -> bool:
+        """True when anything would be built or was removed."""
+        return any(e.status != UNCHANGED for e in self.entries)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `plan --format json` document."""
+        return {"targets": [e.to_json() for e in self.entries]}
+
+
+def compare_records(old: StageRecord, new: StageRecord) -> list[Reason]:
+    """What differs between two records of one stage: own changes first, then upstream."""
+    own: list[Reason] = []
+    upstream: list[Reason] = []
+    if old.parent != new.parent:
+        if old.parent_hash is None and new.parent_hash is None:
+            own.append(Reason("base_changed", old=old.parent, new=new.parent))
+        else:
+            own.append(Reason("definition_changed", key="from"))
+    elif old.parent_hash != new.parent_hash:
+        upstream.append(Reason("upstream", label=new.parent))
+    if len(old.steps) != len(new.steps):
+        keys = dict.fromkeys(k for k in new.step_keys if k not in old.step_keys) or {"steps": None}
+        own += [Reason("definition_changed", key=key) for key in keys]
+    else:
+        changed = [
+            new.step_keys[i]
+            for i, (a, b) in enumerate(zip(old.steps, new.steps, strict=True))
+            if a != b
+        ]
+        own += [Reason("definition_changed", key=key) for key in dict.fromkeys(changed)]
+    upstream += [
+        Reason("upstream", label=label)
+        for label, digest in new.refs.items()
+        if label in old.refs and old.refs[label] != digest and label != new.parent
+    ]
+    for path in sorted(old.inputs.keys() | new.inputs.keys()):
+        before, after = old.inputs.get(path), new.inputs.get(path)
+        if before is None:
+            own.append(Reason("input_added", path=path))
+        elif after is None:
+            own.append(Reason("input_removed", path=path))
+        elif before[0] != after[0] or before[2] != after[2]:
+            own.append(Reason("input_changed", path=path))
+        elif before[1] != after[1]:
+            modes = ("-x", "+x")
+            own.append(
+                Reason("input_mode_changed", path=path, old=modes[before[1]], new=modes[after[1]])
+            )
+    for name in sorted(old.args.keys() | new.args.keys()):
+        if old.args.get(name) != new.args.get(name):
+            own.append(Reason("definition_changed", key=f"args.{name}"))
+    if old.platforms != new.platforms:
+        own.append(Reason("definition_changed", key="platforms"))
+    if not own and not upstream:
+        own.append(Reason("definition_changed", key="schema"))
+    return own + upstream
+
+
+def stage_reasons(
+    record: StageRecord, previous: str, old_records: Mapping[str, StageRecord], rebuilt: set[str]
+) -> list[Reason]:
+    """The reasons one stage's hash moved from `previous`."""
+    old = old_records.get(previous)
+    if old is not None:
+        return compare_records(old, record)
+    deps = sorted({*record.refs, record.parent} & rebuilt)
+    return [Reason("unrecorded"), *(Reason("upstream", label=d) for d in deps)]
+
+
+def make_plan(
+    graph: Graph, hashes: Hashes, baseline: Lock, old_records: Mapping[str, StageRecord]
+) -> Plan:
+    """Statuses and reasons of every image and stage against the baseline."""
+    stage_entries: dict[str, Entry] = {}
+    rebuilt: set[str] = set()
+    for label in graph.order:  # dependencies first, so upstream statuses are known
+        record = hashes.stages[label]
+        previous = baseline.stages.get(str(label))
+        if previous is None:
+            entry = Entry(str(label), "stage", record.hash, None, NEW)
+        elif previous == record.hash:
+            entry = Entry(str(label), "stage", record.hash, previous, UNCHANGED)
+        else:
+            reasons = stage_reasons(record, previous, old_records, rebuilt)
+            entry = Entry(str(label), "stage", record.hash, previous, REBUILD, tuple(reasons))
+        if entry.status != UNCHANGED:
+            rebuilt.add(str(label))
+        stage_entries[str(label)] = entry
+    for label, previous in baseline.stages.items():
+        if label not in stage_entries:
+            stage_entries[label] = Entry(label, "stage", None, previous, REMOVED)
+    stage_entries = {
+        k: attrs.evolve(e, chain=first_cause(k, stage_entries)) for k, e in stage_entries.items()
+    }
+    entries = dict(stage_entries)
+    for target in graph.images:
+        output = stage_entries[str(graph.outputs[target.label])]
+        previous = baseline.images.get(str(target.label))
+        status = output.status if previous is not None else NEW
+        if previous is not None and previous == output.hash:
+            status = UNCHANGED
+        reasons = output.reasons if str(target.label) == output.label else ()
+        if status == REBUILD and not reasons:
+            reasons = (Reason("upstream", label=output.label),)
+        chain = (
+            (str(target.label), *output.chain)
+            if output.label != str(target.label)
+            else output.chain
+        )
+        entries[str(target.label)] = Entry(
+            str(target.label),
+            "image",
+            output.hash,
+            previous,
+            status,
+            tuple(reasons),
+            chain if status == REBUILD else (),
+        )
+    current_images = {str(t.label) for t in graph.images}
+    for label, previous in baseline.images.items():
+        if label not in current_images:
+            entries[label] = Entry(label, "image", None, previous, REMOVED)
+    return Plan(entries=tuple(e for _, e in sorted(entries.items())))
+
+
+def first_cause(label: str, entries: Mapping[str, Entry]) -> tuple[str, ...]:
+    """The chain from a rebuilt entry down its first upstream reasons to one with its own cause."""
+    chain = [label]
+    entry = entries[label]
+    while entry.status == REBUILD and not entry.own and entry.reasons:
+        nxt = entry.reasons[0].label
+        if nxt is None or nxt in chain or nxt not in entries:
+            break
+        chain.append(nxt)
+        entry = entries[nxt]
+    return tuple(chain) if len(chain) > 1 else ()
+
+
+def mark_pushed(plan: Plan, pushed: set[str]) -> Plan:
+    """The plan with images whose hash tag is in the registry already marked unchanged."""
+    entries = tuple(
+        attrs.evolve(e, status=UNCHANGED, reasons=(), chain=(), in_registry=True)
+        if e.kind == "image" and e.label in pushed
+        else e
+        for e in plan.entries
+    )
+    return Plan(entries=entries)
+
+
+def to_build(plan: Plan) -> list[Entry]:
+    """The image entries that would be built: rebuilt or new."""
+    return [e for e in plan.entries if e.kind == "image" and e.status in (REBUILD, NEW)]

@@ -1,0 +1,84 @@
+"""`distro_base`: an LTS distro image with this cadence's security updates, shared by every image.
+
+The `refresh` date is part of the upgrade step, so moving it re-runs the upgrade (and changes
+every hash built on it): reproducible between refreshes, up to date at each one. `snapshot`
+additionally pins apt to a Debian snapshot, making the upgrade itself repeatable.
+"""
+
+from __future__ import annotations
+
+import re
+
+from graphbuild.core.errors import LoadError
+from graphbuild.core.model import Expansion, Settings, Target
+from graphbuild.definition.fields import Key
+from graphbuild.rules.api import Rule
+from graphbuild.rules.builtin.common import APT_CACHE, StageSpec, check_packages
+
+SCHEMA = {
+    "from": Key("str", required=True),
+    "packages": Key("list[str]", default=[]),
+    "refresh": Key("str", required=True),
+    "snapshot": Key("str"),
+    "suite": Key("str"),
+    "snapshot_mirror": Key("str", default="https://snapshot.debian.org/archive"),
+}
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+SNAPSHOT_RE = re.compile(r"\d{8}T\d{6}Z\Z")
+SUITE_RE = re.compile(r"[a-z]+\Z")
+KEEP_CACHE = (
+    "RUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-"
+    'Packages "true";\' > /etc/apt/apt.conf.d/keep-cache'
+)
+
+
+def snapshot_sources(mirror: str, snapshot: str, suite: str) -> str:
+    """A step pointing apt at one Debian snapshot (deb822 sources, validity check off)."""
+    keyring = "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
+    lines = [
+        "Types: deb", f"URIs: {mirror}/debian/{snapshot}", f"Suites: {suite} {suite}-updates",
+        "Components: main", keyring, "",
+        "Types: deb", f"URIs: {mirror}/debian-security/{snapshot}", f"Suites: {suite}-security",
+        "Components: main", keyring,
+    ]  # fmt: skip
+    quoted = " ".join(f"'{line}'" for line in lines)
+    return (
+        f"RUN printf '%s\\n' {quoted} > /etc/apt/sources.list.d/debian.sources"
+        " && rm -f /etc/apt/sources.list"
+        " && echo 'Acquire::Check-Valid-Until \"false\";' > /etc/apt/apt.conf.d/snapshot"
+    )
+
+
+def expand_distro_base(target: Target, settings: Settings) -> Expansion:
+    """One stage: the pinned image, the apt cache kept for cache mounts, the upgrade, packages."""
+    config = target.config
+    if not DATE_RE.match(config["refresh"]):
+        raise LoadError.at(
+            target, "refresh", f"expected a date YYYY-MM-DD, got {config['refresh']!r}"
+        )
+    packages = check_packages(target, "packages", config["packages"])
+    spec = StageSpec(None, config["from"]).add("from", KEEP_CACHE)
+    if config["snapshot"] is not None:
+        if not SNAPSHOT_RE.match(config["snapshot"]):
+            raise LoadError.at(target, "snapshot", "expected a snapshot time like 20261123T000000Z")
+        suite = config["suite"]
+        if suite is None or not SUITE_RE.match(suite):
+            raise LoadError.at(
+                target, "suite", "a snapshot needs the Debian suite, e.g. 'bookworm'"
+            )
+        mirror = config["snapshot_mirror"].rstrip("/")
+        spec.add("snapshot", snapshot_sources(mirror, config["snapshot"], suite))
+    upgrade = (
+        f'RUN {APT_CACHE} echo "security refresh {config["refresh"]}" && apt-get update'
+        " && apt-get -y upgrade --no-install-recommends"
+    )
+    if packages:
+        upgrade += " && apt-get install -y --no-install-recommends " + " ".join(
+            sorted(set(packages))
+        )
+    spec.add("refresh", upgrade)
+    stage = spec.build(target, settings)
+    return Expansion(target=target, stages=(stage,), output=stage.label)
+
+
+RULE = Rule(name="distro_base", schema=SCHEMA, expand=expand_distro_base)

@@ -1,0 +1,191 @@
+"""`python_interpreter`: CPython X.Y on a base, by one of five methods, as a runtime stage plus a
+`#dev` stage to build extensions on.
+
+- `distro`, `deadsnakes`: the distro's (or the deadsnakes PPA's) python3.X packages.
+- `source`, `python-build`, `pyenv`: built in `#build` (compilers and -dev packages), trimmed in
+  `#prep` (static library, test suites, optimised bytecode variants removed; the stdlib's
+  ordinary .pyc files kept, imports are much slower without them), and copied into the runtime
+  in ONE layer next to only the shared libraries it needs.
+Every method puts `python` on PATH, so the rules built on it need not know which was used.
+"""
+
+from __future__ import annotations
+
+import re
+
+from graphbuild.core.errors import LoadError
+from graphbuild.core.model import Expansion, Settings, Target
+from graphbuild.definition.fields import Key
+from graphbuild.rules.api import Rule
+from graphbuild.rules.builtin.common import APT_CACHE, StageSpec, apt_install, check_packages
+
+METHODS = ("distro", "deadsnakes", "source", "python-build", "pyenv")
+SCHEMA = {
+    "base": Key("str", required=True),
+    "version": Key("str"),
+    "versions": Key("list[str]", default=[]),
+    "method": Key("str", default="distro"),
+    "release": Key("str"),
+    "url": Key("str"),
+    "sha256": Key("str"),
+    "releases": Key("table[table[str]]", default={}),
+    "prefix": Key("str", default="/opt/python"),
+    "pyenv_ref": Key("str"),
+    "configure_flags": Key("list[str]", default=[]),
+    "build_packages": Key("list[str]"),
+    "runtime_packages": Key("list[str]"),
+}
+RELEASE_KEYS = ("release", "url", "sha256")
+VERSION_RE = re.compile(r"3\.\d+\Z")
+RELEASE_RE = re.compile(r"3\.\d+\.\d+\Z")
+SHA256_RE = re.compile(r"[0-9a-f]{64}\Z")
+GIT_REF_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*\Z")
+PYENV_REPO = "https://github.com/pyenv/pyenv.git"
+# CPython's build dependencies on Debian and Ubuntu, and the libraries the result links to
+# (bookworm/jammy names; trixie and noble renamed some, e.g. libssl3t64: set runtime_packages).
+BUILD_PACKAGES = (
+    "build-essential", "ca-certificates", "curl", "libbz2-dev", "libffi-dev", "libgdbm-dev",
+    "liblzma-dev", "libncurses-dev", "libreadline-dev", "libsqlite3-dev", "libssl-dev",
+    "uuid-dev", "xz-utils", "zlib1g-dev",
+)  # fmt: skip
+RUNTIME_PACKAGES = (
+    "ca-certificates", "libbz2-1.0", "libffi8", "libgdbm6", "liblzma5", "libncursesw6",
+    "libreadline8", "libsqlite3-0", "libssl3", "libuuid1", "zlib1g",
+)  # fmt: skip
+DEV_PACKAGES = ("build-essential", "pkg-config")
+
+
+def release_config(target: Target) -> dict[str, str | None]:
+    """release/url/sha256 for this version: the target's own keys, else `releases[version]`."""
+    config = target.config
+    per_version = config["releases"].get(config["version"], {})
+    for key in per_version:
+        if key not in RELEASE_KEYS:
+            raise LoadError.at(target, f"releases.{config['version']}.{key}", "unknown key")
+    return {k: config[k] if config[k] is not None else per_version.get(k) for k in RELEASE_KEYS}
+
+
+def distro_stages(target: Target, settings: Settings, method: str) -> list[StageSpec]:
+    """python3.X from apt (deadsnakes: after adding the PPA, whose tooling is removed again)."""
+    config = target.config
+    version = config["version"]
+    packages = [f"python{version}", f"python{version}-venv"]
+    runtime = StageSpec(None, config["base"])
+    if method == "distro":
+        runtime.add("method", apt_install(packages))
+    else:
+        tools = "software-properties-common gpg-agent"
+        runtime.add(
+            "method",
+            f"RUN {APT_CACHE} apt-get update && apt-get install -y --no-install-recommends {tools}"
+            f" && add-apt-repository -y ppa:deadsnakes/ppa && apt-get install -y"
+            f" --no-install-recommends {' '.join(packages)}"
+            f" && apt-get purge -y --auto-remove {tools}",
+        )
+    runtime.add("version", f"RUN ln -sf /usr/bin/python{version} /usr/local/bin/python")
+    dev = StageSpec("dev", str(target.label)).add(
+        "method", apt_install([*DEV_PACKAGES, f"python{version}-dev"])
+    )
+    return [runtime, dev]
+
+
+def built_stages(target: Target, settings: Settings, method: str) -> list[StageSpec]:
+    """#build compiles into the prefix, #prep trims it, the runtime copies it in one layer."""
+    config = target.config
+    version, release = config["version"], release_config(target)
+    prefix = config["prefix"] if method != "pyenv" else f"/opt/pyenv/versions/{release['release']}"
+    full = release["release"]
+    if method != "source" and (
+        full is None or not RELEASE_RE.match(full) or not full.startswith(version + ".")
+    ):
+        raise LoadError.at(
+            target, "release", f"{method} needs the full {version} release, e.g. '{version}.0'"
+        )
+    build_packages = check_packages(
+        target, "build_packages", config["build_packages"] or BUILD_PACKAGES
+    )
+    if method != "source":
+        build_packages = [*build_packages, "git"]
+    build = StageSpec("build", config["base"]).add("build_packages", apt_install(build_packages))
+    flags = " ".join(config["configure_flags"])
+    if method == "source":
+        url, sha256 = release["url"], release["sha256"]
+        if not url or not url.startswith("https://"):
+            raise LoadError.at(target, "url", "the source method needs the tarball's https:// URL")
+        if not sha256 or not SHA256_RE.match(sha256):
+            raise LoadError.at(
+                target, "sha256", "the source method needs the tarball's SHA-256 (64 hex)"
+            )
+        build.add(
+            "url",
+            f'RUN curl -fsSL {url} -o /tmp/python.tar && echo "{sha256}  /tmp/python.tar"'
+            " | sha256sum -c - && mkdir /tmp/src && tar -xf /tmp/python.tar -C /tmp/src"
+            f" --strip-components=1 && cd /tmp/src && ./configure --prefix={prefix}"
+            f'{" " + flags if flags else ""} && make -j"$(nproc)" && make install'
+            " && rm -rf /tmp/src /tmp/python.tar",
+        )
+    else:
+        ref = config["pyenv_ref"]
+        if not ref or not GIT_REF_RE.match(ref):
+            raise LoadError.at(
+                target, "pyenv_ref", f"{method} needs the pyenv release tag to use, e.g. 'v2.4.0'"
+            )
+        clone = f"git clone --depth 1 --branch {ref} {PYENV_REPO}"
+        env = f"PYTHON_CONFIGURE_OPTS='{flags}' " if flags else ""
+        full = release["release"]
+        if method == "python-build":
+            python_build = "/tmp/pyenv/plugins/python-build/bin/python-build"
+            command = (
+                f"{clone} /tmp/pyenv && {env}{python_build} {full} {prefix} && rm -rf /tmp/pyenv"
+            )
+        else:
+            pyenv = "PYENV_ROOT=/opt/pyenv /opt/pyenv/bin/pyenv"
+            command = f"{clone} /opt/pyenv && {env}{pyenv} install {full}"
+        build.add("pyenv_ref", f"RUN {command}")
+    stdlib = f"{prefix}/lib/python{version}"
+    prep = StageSpec("prep", str(target.label.with_stage("build"))).add(
+        "prefix",
+        f"RUN find {prefix} -name 'libpython*.a' -delete"
+        f" && rm -rf {stdlib}/test {stdlib}/idlelib/idle_test {stdlib}/tkinter/test {prefix}/share"
+        f" && find {prefix} -name '*.opt-[12].pyc' -delete"
+        f" && ln -sf python{version} {prefix}/bin/python",
+    )
+    runtime_packages = check_packages(
+        target, "runtime_packages", config["runtime_packages"] or RUNTIME_PACKAGES
+    )
+    runtime = StageSpec(None, config["base"])
+    runtime.add("runtime_packages", apt_install(runtime_packages))
+    runtime.add("prefix", f"COPY --from={target.label.with_stage('prep')} {prefix} {prefix}")
+    runtime.add("prefix", f"ENV PATH={prefix}/bin:$PATH")
+    dev = StageSpec("dev", str(target.label)).add("method", apt_install(DEV_PACKAGES))
+    return [build, prep, runtime, dev]
+
+
+def expand_python_interpreter(target: Target, settings: Settings) -> Expansion:
+    """The stages of one interpreter version; the runtime stage is the target's output."""
+    config = target.config
+    version, method = config["version"], config["method"]
+    if version is None:
+        raise LoadError.at(target, "version", 'missing: give version = "3.X" or versions = [...]')
+    if not VERSION_RE.match(version):
+        raise LoadError.at(
+            target, "version", f"expected a CPython version like '3.12', got {version!r}"
+        )
+    if method not in METHODS:
+        raise LoadError.at(
+            target, "method", f"unknown method {method!r} (one of: {', '.join(METHODS)})"
+        )
+    if method in ("distro", "deadsnakes"):
+        specs = distro_stages(target, settings, method)
+    else:
+        specs = built_stages(target, settings, method)
+    stages = tuple(spec.build(target, settings) for spec in specs)
+    return Expansion(target=target, stages=stages, output=target.label)
+
+
+RULE = Rule(
+    name="python_interpreter",
+    schema=SCHEMA,
+    expand=expand_python_interpreter,
+    matrix_sugar=("versions", "python", "version"),
+)

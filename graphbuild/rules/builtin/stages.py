@@ -1,0 +1,146 @@
+"""The raw `stages` rule: stages written by hand, still hashed, checked and deduplicated."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from graphbuild.core.errors import LoadError
+from graphbuild.core.labels import Label, check_name
+from graphbuild.core.model import Expansion, Ref, Settings, Stage, Target
+from graphbuild.core.steps import parse_ref, parse_step
+from graphbuild.definition.fields import Key, check_args, check_platforms
+from graphbuild.rules.api import Rule
+
+STAGE_KEYS = {
+    "from": Key("str"),
+    "inputs": Key("list[str]", default=[]),
+    "steps": Key("list[str]", default=[]),
+    "args": Key("table[str]", default={}),
+    "platforms": Key("list[str]"),
+}
+STAGE_SCHEMA = {"name": Key("str"), **STAGE_KEYS}
+SCHEMA = {**STAGE_KEYS, "stage": Key("list[table]", table=STAGE_SCHEMA)}
+
+
+def make_stage(
+    target: Target,
+    settings: Settings,
+    name: str | None,
+    table: Mapping[str, Any],
+    key: str,
+    step_keys: Sequence[str] | None = None,
+) -> Stage:
+    """Build one Stage of `target` from a validated stage table found at key path `key`;
+    `step_keys` names the key each step came from (rules name the key that made it)."""
+    label = target.label.with_stage(None if name in (None, target.label.name) else name)
+    prefix = f"{key}." if key else ""
+
+    def error(sub: str, message: str) -> LoadError:
+        return LoadError(
+            message, file=target.file, line=target.line, label=str(label), key=prefix + sub
+        )
+
+    if table.get("from") is None:
+        raise error("from", "missing required key (a label, @external or 'scratch')")
+    parent = parse_parent(table["from"], target.label.package, lambda m: error("from", m))
+    steps = tuple(
+        parse_step(
+            text,
+            target.label.package,
+            file=target.file,
+            label=str(label),
+            key=step_keys[i] if step_keys else f"{prefix}steps[{i}]",
+            line=target.line,
+        )
+        for i, text in enumerate(table.get("steps") or ())
+    )
+    check_args(dict(table.get("args") or {}), error, "args.")
+    check_platforms(list(table.get("platforms") or ()), error, "platforms")
+    for i, pattern in enumerate(table.get("inputs") or ()):
+        check_pattern(pattern, lambda m, i=i: error(f"inputs[{i}]", m))
+    return Stage(
+        label=label,
+        file=target.file,
+        key=key,
+        parent=parent,
+        steps=steps,
+        inputs=tuple(table.get("inputs") or ()),
+        args=tuple(sorted((table.get("args") or {}).items())),
+        platforms=tuple(table.get("platforms") or settings.platforms),
+        line=target.line,
+    )
+
+
+def parse_parent(value: str, package: str, error) -> Ref:
+    """A stage's `from`: a label, `@external`, or `scratch`."""
+    if value == "scratch":
+        return Ref(external="scratch")
+    if not value.startswith(("@", "//", ":")):
+        raise error(
+            f"{value!r} is neither a label (//package:name, :name), an external image declared "
+            "in [external] (@name) nor 'scratch'"
+        )
+    return parse_ref(value, package, error)
+
+
+def check_pattern(pattern: str, error) -> None:
+    """Input patterns are package-relative; nothing may point outside the package folder."""
+    if not pattern:
+        raise error("empty input pattern")
+    if pattern.startswith("/") or "\\" in pattern:
+        raise error(f"input {pattern!r} must be relative to the package folder")
+    if ".." in pattern.split("/"):
+        raise error(f"input {pattern!r} escapes the package folder ('..' is not allowed)")
+
+
+def expand_stages(target: Target, settings: Settings) -> Expansion:
+    """One Stage per [[target.stage]] (or one from the target's own keys); the output is the
+    stage named like the target, else the last one."""
+    config = target.config
+    tables: Sequence[Mapping[str, Any]] = config.get("stage") or ()
+    own = {k: config[k] for k in STAGE_KEYS if config.get(k) not in (None, (), {})}
+    if tables and own:
+        raise LoadError(
+            f"give either [[target.stage]] tables or the stage keys ({', '.join(sorted(own))}) "
+            "on the target, not both",
+            file=target.file,
+            line=target.line,
+            label=str(target.label),
+            key=sorted(own)[0],
+        )
+    if not tables:
+        stages = (make_stage(target, settings, None, own, ""),)
+    else:
+        stages = tuple(stage_from_table(target, settings, i, t) for i, t in enumerate(tables))
+    seen: dict[Label, str] = {}
+    for stage in stages:
+        if stage.label in seen:
+            raise LoadError(
+                f"duplicate stage name (also {seen[stage.label]})",
+                file=target.file,
+                line=target.line,
+                label=str(stage.label),
+                key=f"{stage.key}.name",
+            )
+        seen[stage.label] = stage.key
+    output = next((s.label for s in stages if s.label == target.label), stages[-1].label)
+    return Expansion(target=target, stages=stages, output=output)
+
+
+def stage_from_table(
+    target: Target, settings: Settings, index: int, table: Mapping[str, Any]
+) -> Stage:
+    """The index-th [[target.stage]] table; its name defaults to the target's name."""
+    key = f"stage[{index}]"
+    name = table.get("name") or target.label.name
+    try:
+        check_name(name, "stage name")
+    except Exception as err:
+        raise LoadError(
+            str(err), file=target.file, line=target.line, label=str(target.label), key=f"{key}.name"
+        ) from None
+    return make_stage(target, settings, name, table, key)
+
+
+RULE = Rule(name="stages", schema=SCHEMA, expand=expand_stages)

@@ -1,0 +1,239 @@
+"""The scan of a workspace in a git work tree, from git's index: files git reports clean are
+taken with their object ids and never stat-ed here; only what git reports changed, untracked
+or ignored is stat-ed (or walked, for a whole untracked or ignored folder)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import attrs
+
+from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
+from graphbuild.tree.walk import (
+    NOT_PACKAGES,
+    SKIP_DIRS,
+    Scan,
+    Walk,
+    exclusion_test,
+    new_entry,
+)
+
+# `git ls-files -s -v -z`: tag, mode, object id, stage, path; H is a plain cached file (not
+# assume-unchanged, not skip-worktree)
+INDEX_LINE = re.compile(rb"(.) (\d{6}) ([0-9a-f]{40,64}) (\d)\t([^\0]*)\0")
+# the starts of the entries git vouches for: tag H (cached, so stage 0: a conflict is tagged
+# M, assume-unchanged lower-case, skip-worktree S), a file or a symlink
+VOUCHED_STARTS = (b"\0H 100644 ", b"\0H 100755 ", b"\0H 120000 ")
+GIT_TIMEOUT = 120
+MODES = {b"100644": 0o100644, b"100755": 0o100755, b"120000": 0o120000}
+
+
+def git(root: Path, *args: str) -> subprocess.Popen[bytes]:
+    """Start a git command in `root` that never prompts (status may refresh the index's stat
+    data, as a `git status` by hand does)."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        env.pop(name, None)  # the workspace's own repository, whatever the caller's shell says
+    return subprocess.Popen(
+        ["git", *args],
+        cwd=root,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def output(process: subprocess.Popen[bytes]) -> bytes | None:
+    """A started git command's output, or None when it failed."""
+    try:
+        out, _ = process.communicate(timeout=GIT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        return None
+    return out if process.returncode == 0 else None
+
+
+@attrs.frozen(eq=False)
+class GitView:
+    """What git says of the workspace, with only what it did not vouch for stat-ed: enough to
+    name the tree (the stamp); `scan()` lists the rest when the files are needed."""
+
+    index: bytes  # `git ls-files -s -v -z` below the workspace
+    changed: Walk  # every file git did not vouch for, stat-ed (untracked folders walked)
+    skip: frozenset[str]  # index paths stat-ed above rather than vouched for
+    stamp: bytes  # SHA-256 of the index listing and of every stat-ed entry
+    index_digest: bytes  # SHA-256 of the index listing alone
+
+    def scan(self) -> Scan:
+        """The whole scan: the stat-ed files and every file git vouched for."""
+        walk = self.changed.copy()
+        state: dict[str, tuple[bool, bool]] = {"": (False, False)}
+        entries, is_excluded, skip = walk.entries, walk.is_excluded, self.skip
+        for line in INDEX_LINE.finditer(self.index):  # not findall: 200,000 tuples at once
+            mode, blob, raw = line.group(2, 3, 5)
+            path = raw.decode("utf-8", "surrogateescape")
+            if path in skip:
+                continue
+            parent, _, name = path.rpartition("/")
+            excluded, hidden = state.get(parent) or folder_state(state, parent, is_excluded)
+            if excluded or is_excluded(name, path):
+                continue
+            if mode == b"120000":
+                walk.file(path, name, hidden, None)  # its target string is read from the link
+                continue
+            entries[path] = new_entry((-1, 0, 0, MODES[mode], None, blob.decode()))
+            if name == BUILD_FILE and not hidden:
+                walk.build_files.append(path)
+        drop_nested(walk)
+        return walk.scan()
+
+
+def index_entry(index: bytes, path: str) -> tuple[int, str] | None:
+    """The mode and object id an index listing gives `path` at stage 0, if any."""
+    needle = b"\t" + path.encode("utf-8", "surrogateescape") + b"\0"
+    at = index.find(needle)
+    while at >= 0:
+        start = index.rfind(b"\0", 0, at) + 1
+        record = INDEX_LINE.fullmatch(index, start, at + len(needle))
+        if record is not None and record.group(4) == b"0" and record.group(2) in MODES:
+            return MODES[record.group(2)], record.group(3).decode()
+        at = index.find(needle, at + 1)
+    return None
+
+
+def folder_state(
+    state: dict[str, tuple[bool, bool]], path: str, is_excluded: Callable[[str, str], bool]
+) -> tuple[bool, bool]:
+    """Whether a folder is excluded (or below one) and whether it is hidden, memoised."""
+    known = state.get(path)
+    if known is None:
+        parent, _, name = path.rpartition("/")
+        excluded, hidden = folder_state(state, parent, is_excluded)
+        excluded = excluded or name in SKIP_DIRS or is_excluded(name, path)
+        hidden = hidden or name.startswith(".") or name in NOT_PACKAGES
+        known = state[path] = (excluded, hidden)
+    return known
+
+
+GitRun = tuple[subprocess.Popen[bytes], ...]
+
+
+def start_git(root: Path) -> GitRun | None:
+    """Start the git commands a view needs (they run while the caller does other work); None
+    when there is no git on this machine."""
+    try:
+        return (
+            git(root, "rev-parse", "--show-prefix"),
+            git(root, "config", "-z", "--get-regexp", r"^core\.(filemode|symlinks)$"),
+            git(root, "ls-files", "-s", "-v", "-z", "--", "."),
+            git(
+                root,
+                "status",
+                "--porcelain=v1",
+                "-z",
+                "--no-renames",
+                "--ignored=traditional",
+                "--untracked-files=normal",
+                "--ignore-submodules=none",
+                "--",
+                ".",
+            ),
+        )
+    except OSError:
+        return None
+
+
+def finish_git(root: Path, run: GitRun | None, exclude: Iterable[str] = ()) -> GitView | None:
+    """What git says of `root`, or None when git cannot vouch for the tree here (no git, no
+    repository, submodules, or a configuration under which clean does not mean same bytes)."""
+    if run is None:
+        return None
+    setup_out, config_out, index_out, status_out = (output(p) for p in run)
+    if setup_out is None or index_out is None or status_out is None:
+        return None
+    if config_out and re.search(rb"\n(false|no|off|0)\0", config_out.lower()):
+        return None  # git ignores exec bits or symlinks here: its "clean" is not ours
+    if b" 160000 " in index_out and any(e[2:9] == b"160000 " for e in index_out.split(b"\0")):
+        return None  # a submodule: its files are in another index
+    prefix = setup_out.decode("utf-8", "surrogateescape").strip()
+    return view_from_git(root, exclude, prefix, index_out, status_out)
+
+
+def git_view(root: Path, exclude: Iterable[str] = ()) -> GitView | None:
+    """What git says of `root` (see finish_git)."""
+    return finish_git(root, start_git(root), exclude)
+
+
+def view_from_git(
+    root: Path, exclude: Iterable[str], prefix: str, index_out: bytes, status_out: bytes
+) -> GitView:
+    """The view that git's index listing and status describe (paths relative to `root`)."""
+    walk = Walk(str(root), exclusion_test(exclude))
+    cut = len(prefix.encode("utf-8", "surrogateescape"))
+    changed = {
+        record[3 + cut :].decode("utf-8", "surrogateescape")
+        for record in status_out.split(b"\0")
+        if len(record) > 3
+    }
+    changed |= not_vouched(index_out)
+    state: dict[str, tuple[bool, bool]] = {"": (False, False)}
+    listed = sorted(changed)  # a deleted file is listed by git and found by no stat
+    for path in listed:
+        trimmed = path.rstrip("/")
+        parent, _, name = trimmed.rpartition("/")
+        excluded, hidden = folder_state(state, parent, walk.is_excluded)
+        if excluded or name in SKIP_DIRS or walk.is_excluded(name, trimmed):
+            continue
+        walk.file(trimmed, name, hidden, None)  # a folder is walked whole
+    index_digest = hashlib.sha256(index_out).digest()
+    stamp = hashlib.sha256(index_digest)
+    for path in sorted(walk.entries):
+        stamp.update(f"{path}\0{tuple(walk.entries[path])}\0".encode("utf-8", "surrogateescape"))
+    for part in (
+        listed,
+        sorted(walk.problems.items()),
+        sorted(walk.nested),
+        sorted(walk.build_files),
+    ):
+        stamp.update(repr(part).encode("utf-8", "surrogateescape"))
+    return GitView(index_out, walk, frozenset(changed), stamp.digest(), index_digest)
+
+
+def not_vouched(index_out: bytes) -> set[str]:
+    """The index entries git does not vouch for (counted first: usually there are none)."""
+    listing = b"\0" + index_out
+    if sum(listing.count(start) for start in VOUCHED_STARTS) == index_out.count(b"\0"):
+        return set()
+    return {
+        line.partition(b"\t")[2].decode("utf-8", "surrogateescape")
+        for line in index_out.split(b"\0")
+        if line and not (b"\0" + line[:9]).startswith(VOUCHED_STARTS)
+    }
+
+
+def drop_nested(walk: Walk) -> None:
+    """Leave out folders that hold a workspace of their own, as the plain walk does."""
+    nested = sorted(
+        {
+            path.rpartition("/")[0]
+            for path in walk.entries
+            if path.endswith("/" + BUILD_FILE) and is_workspace_root(f"{walk.base}/{path}")
+        }
+    )
+    nested = [n for n in nested if not any(n.startswith(o + "/") for o in nested)]
+    if not nested:
+        return
+    walk.nested.extend(nested)
+    inside = tuple(n + "/" for n in nested)
+    for path in [p for p in walk.entries if p.startswith(inside)]:
+        del walk.entries[path]
+    walk.build_files[:] = [p for p in walk.build_files if not p.startswith(inside)]
+    for path in [p for p in walk.problems if p.startswith(inside)]:
+        del walk.problems[path]

@@ -1,0 +1,89 @@
+"""Each stage's input files, and the checks that keep its hash complete: no escapes, no
+undeclared COPY source, no pattern that matches nothing."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+
+from graphbuild.core.errors import InputError
+from graphbuild.core.labels import Label, join
+from graphbuild.core.model import Stage
+from graphbuild.graph.link import Graph
+from graphbuild.tree.walk import Tree, match_context, match_inputs
+
+
+def resolve_inputs(graph: Graph, tree: Tree) -> dict[Label, tuple[str, ...]]:
+    """Stage label → the sorted workspace-relative paths of its declared input files."""
+    return {label: stage_inputs(stage, tree) for label, stage in sorted(graph.stages.items())}
+
+
+def stage_inputs(stage: Stage, tree: Tree) -> tuple[str, ...]:
+    """The files a stage declares, after checking them and its context sources."""
+    prefix = f"{stage.key}." if stage.key else ""
+    files: set[str] = set()
+    for i, pattern in enumerate(stage.inputs):
+        key = f"{prefix}inputs[{i}]"
+        matched = match_inputs(tree, stage.package, pattern)
+        if not matched:
+            raise InputError.at(
+                stage,
+                key,
+                f"input {pattern!r} matches no file{why_nothing(tree, stage.package, pattern)}",
+            )
+        for path in matched:
+            if tree.entries[path].link is not None:
+                check_link(tree, path, stage, key)
+        files.update(matched)
+    for step in stage.steps:
+        for src in step.sources:
+            copied = match_context(tree, stage.package, src.path)
+            shown = join(stage.package, src.path)
+            if not copied:
+                raise InputError.at(
+                    stage,
+                    step.key,
+                    f"{step.instruction} source {src.path!r} ({shown}) matches no file",
+                )
+            undeclared = sorted(set(copied) - files)
+            if undeclared:
+                more = f" and {len(undeclared) - 1} more" if len(undeclared) > 1 else ""
+                raise InputError.at(
+                    stage,
+                    step.key,
+                    f"{step.instruction} source {src.path!r} copies {undeclared[0]}{more}, which "
+                    f"{'is' if len(undeclared) == 1 else 'are'} not among the stage's inputs "
+                    "(declare them in inputs so the hash covers them)",
+                )
+    return tuple(sorted(files))
+
+
+def why_nothing(tree: Tree, package: str, pattern: str) -> str:
+    """A hint when a pattern matched nothing: the path is unreadable or in another package."""
+    full = join(package, pattern)
+    for path, problem in tree.problems.items():
+        if path == full or path.startswith(full.rstrip("/") + "/"):
+            return f" ({path}: {problem})"
+    owned_elsewhere = [p for p in match_context(tree, package, pattern) if "*" not in pattern]
+    if owned_elsewhere:
+        return f" in this package ({owned_elsewhere[0]} belongs to a nested package)"
+    return ""
+
+
+def check_link(tree: Tree, path: str, stage: Stage, key: str) -> None:
+    """A symlink input must point at a path inside the workspace."""
+    target = tree.entries[path].link
+    if target is None:
+        return
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+    if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+        raise InputError.at(
+            stage,
+            key,
+            f"input {path} is a symlink to {target!r}, outside the workspace",
+        )
+
+
+def all_input_files(inputs: Mapping[Label, tuple[str, ...]]) -> list[str]:
+    """The union of every stage's input files, sorted."""
+    return sorted({path for paths in inputs.values() for path in paths})

@@ -1,0 +1,295 @@
+"""The workspace's files: one scan of the tree, and package-relative glob matching on it."""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import os
+import re
+import stat
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from stat import S_ISDIR, S_ISLNK, S_ISREG
+from typing import NamedTuple
+
+import attrs
+
+from graphbuild.core.labels import join
+from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
+
+SKIP_DIRS = frozenset({".git", ".graphbuild"})
+NOT_PACKAGES = frozenset({"node_modules", "__pycache__"})  # a BUILD.toml below is not a package
+
+
+class Entry(NamedTuple):
+    """What lstat says of one file or symlink, plus a symlink's target string; or, for a file
+    git vouches for (tracked and clean), git's object id with size, mtime and inode unknown
+    (-1, 0, 0)."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    mode: int
+    link: str | None = None
+    blob: str | None = None
+
+    @property
+    def executable(self) -> bool:
+        """The owner's execute bit: the permission git tracks and Docker copies."""
+        return self.link is None and bool(self.mode & stat.S_IXUSR)
+
+
+def new_entry(fields: tuple[int, int, int, int, str | None, str | None]) -> Entry:
+    """An Entry from its fields, built in C (the scan makes one per file)."""
+    return tuple.__new__(Entry, fields)
+
+
+@attrs.frozen
+class Scan:
+    """One walk of the workspace: its files, its BUILD.toml files, what was left out."""
+
+    entries: Mapping[str, Entry]
+    build_files: tuple[str, ...]  # workspace-relative, sorted; may name a folder (an error)
+    nested: tuple[str, ...]  # folders holding a workspace of their own, left out
+    problems: Mapping[str, str]  # path -> why it cannot be read
+
+
+@attrs.frozen
+class Tree:
+    """Every file and symlink below the workspace (POSIX paths relative to it), sorted."""
+
+    entries: Mapping[str, Entry]
+    packages: frozenset[str]
+    problems: Mapping[str, str] = attrs.field(factory=dict)  # path -> why it cannot be read
+
+    @functools.cached_property
+    def paths(self) -> tuple[str, ...]:
+        """All paths, sorted."""
+        return tuple(sorted(self.entries))
+
+    @functools.cached_property
+    def by_package(self) -> Mapping[str, tuple[str, ...]]:
+        """The files each package owns: those whose nearest package folder it is."""
+        owner_of_dir: dict[str, str] = {}
+        owned: dict[str, list[str]] = {p: [] for p in self.packages}
+        for path in self.paths:
+            folder = path.rpartition("/")[0]
+            package = owner_of_dir.get(folder)
+            if package is None:
+                package = folder
+                while package and package not in self.packages:
+                    package = package.rpartition("/")[0]
+                owner_of_dir[folder] = package
+            if package in owned:
+                owned[package].append(path)
+        return {p: tuple(files) for p, files in owned.items()}
+
+
+def scan_workspace(root: Path, exclude: Iterable[str] = ()) -> Scan:
+    """lstat every file below `root` once: skip .git and .graphbuild, whatever an `exclude`
+    glob matches, and nested workspaces; note every BUILD.toml outside hidden folders."""
+    walk = Walk(str(root), exclusion_test(exclude))
+    walk.folders([("", False)])
+    return walk.scan()
+
+
+def is_hidden(path: str) -> bool:
+    """True for a folder whose BUILD.toml files are not packages (a dot folder, node_modules)."""
+    return any(part.startswith(".") or part in NOT_PACKAGES for part in path.split("/"))
+
+
+class Walk:
+    """The state of one scan: what was found so far, below one root."""
+
+    def __init__(self, base: str, is_excluded: Callable[[str, str], bool]) -> None:
+        self.base = base
+        self.is_excluded = is_excluded
+        self.entries: dict[str, Entry] = {}
+        self.problems: dict[str, str] = {}
+        self.build_files: list[str] = []
+        self.nested: list[str] = []
+
+    def copy(self) -> Walk:
+        """Another walk that starts from what this one found."""
+        other = Walk(self.base, self.is_excluded)
+        other.entries, other.problems = dict(self.entries), dict(self.problems)
+        other.build_files, other.nested = list(self.build_files), list(self.nested)
+        return other
+
+    def scan(self) -> Scan:
+        """What the walk found, as a Scan."""
+        build_files, nested = tuple(sorted(self.build_files)), tuple(sorted(self.nested))
+        return Scan(self.entries, build_files, nested, self.problems)
+
+    def folders(self, stack: list[tuple[str, bool]]) -> None:
+        """Walk the folders on `stack` ((relative path, hidden) pairs) and everything below."""
+        base, is_excluded, problems = self.base, self.is_excluded, self.problems
+        while stack:
+            rel, hidden = stack.pop()
+            folder = f"{base}/{rel}" if rel else base
+            try:
+                with os.scandir(folder) as scanner:
+                    items = list(scanner)
+            except OSError as err:
+                problems[rel] = err.strerror or str(err)
+                continue
+            has_build = rel and any(i.name == BUILD_FILE for i in items)
+            if has_build and is_workspace_root(f"{folder}/{BUILD_FILE}"):
+                self.nested.append(rel)
+                continue
+            for item in items:
+                name = item.name
+                path = f"{rel}/{name}" if rel else name
+                if is_excluded(name, path):
+                    continue
+                if item.is_dir(follow_symlinks=False):
+                    if name == BUILD_FILE and not hidden:
+                        self.build_files.append(path)  # a folder where a file belongs
+                    if name not in SKIP_DIRS:
+                        stack.append((path, hidden or name.startswith(".") or name in NOT_PACKAGES))
+                    continue
+                self.file(path, name, hidden, item)
+
+    def file(self, path: str, name: str, hidden: bool, item: os.DirEntry[str] | None) -> None:
+        """lstat one file (through its directory entry when there is one) and record it."""
+        try:
+            st = item.stat(follow_symlinks=False) if item else os.lstat(f"{self.base}/{path}")
+            link = os.readlink(f"{self.base}/{path}") if S_ISLNK(st.st_mode) else None
+        except OSError as err:
+            if item is None and isinstance(err, FileNotFoundError):
+                return  # git listed it, but it is gone: deleted
+            self.problems[path] = err.strerror or str(err)
+            return
+        mode = st.st_mode
+        if S_ISDIR(mode) and item is None:
+            if name == BUILD_FILE and not hidden:
+                self.build_files.append(path)  # a folder where a file belongs
+            self.folders([(path, is_hidden(path))])
+            return
+        if link is None and not S_ISREG(mode):
+            self.problems[path] = "not a regular file"
+            return
+        self.entries[path] = new_entry((st.st_size, st.st_mtime_ns, st.st_ino, mode, link, None))
+        if name == BUILD_FILE and not hidden:
+            self.build_files.append(path)
+
+
+def exclusion_test(exclude: Iterable[str]) -> Callable[[str, str], bool]:
+    """`test(name, path)`: whether a file or folder is excluded; callers test every folder
+    on the way down, so what is below an excluded folder is never asked about. Patterns of the
+    form `**/NAME-GLOB` are decided on the name alone, once per distinct name; a pattern with
+    no wildcard (graphbuild's own outputs) by a set lookup."""
+    by_name, by_path, literal = [], [], set()
+    for pattern in exclude:
+        rest = pattern.removeprefix("**/")
+        fixed = "/".join(s for s in pattern.strip("/").split("/") if s not in ("", "."))
+        if rest == pattern and fixed and not any(c in pattern for c in "*?["):
+            literal.add(fixed)
+            continue
+        (by_name if rest != pattern and "/" not in rest.strip("/") else by_path).append(
+            glob_regex(rest if rest != pattern else pattern).pattern
+        )
+    name_re = re.compile("|".join(f"(?:{p})" for p in by_name)) if by_name else None
+    path_re = re.compile("|".join(f"(?:{p})" for p in by_path)) if by_path else None
+    seen: dict[str, bool] = {}
+
+    def test(name: str, path: str) -> bool:
+        if name_re is not None:
+            hit = seen.get(name)
+            if hit is None:
+                hit = seen[name] = name_re.match(name) is not None
+            if hit:
+                return True
+        if path in literal:
+            return True
+        return path_re is not None and path_re.match(path) is not None
+
+    return test
+
+
+def make_tree(scan: Scan, packages: Iterable[str]) -> Tree:
+    """The scanned files, with the packages that own them."""
+    return Tree(entries=scan.entries, packages=frozenset(packages), problems=scan.problems)
+
+
+@functools.lru_cache(maxsize=4096)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A regex for a glob: `*`, `?`, `[…]` within one path segment, `**` across segments; a
+    pattern naming a folder also matches everything below it."""
+    segments = [s for s in pattern.strip("/").split("/") if s not in ("", ".")]
+    out = ""
+    for i, segment in enumerate(segments):
+        last = i == len(segments) - 1
+        if segment == "**":
+            out += ".*" if last else "(?:[^/]+/)*"
+            continue
+        out += segment_regex(segment) + ("" if last else "/")
+    return re.compile(out + "(?:/.*)?\\Z" if out else ".*\\Z")
+
+
+def segment_regex(segment: str) -> str:
+    """Translate one glob segment (no '/') to a regex fragment."""
+    out, i = "", 0
+    while i < len(segment):
+        c = segment[i]
+        if c == "*":
+            out += "[^/]*"
+        elif c == "?":
+            out += "[^/]"
+        elif c == "[" and (end := class_end(segment, i)) > 0:
+            body = segment[i + 1 : end]
+            if body.startswith(("!", "^")):
+                body = "^" + body[1:]
+            out += "[" + body.replace("\\", "\\\\") + "]"
+            i = end
+        else:
+            out += re.escape(c)
+        i += 1
+    return out
+
+
+def class_end(segment: str, start: int) -> int:
+    """The index of the `]` closing the character class opened at `start`, or -1."""
+    j = start + 1
+    if segment[j : j + 1] in ("!", "^"):
+        j += 1
+    if segment[j : j + 1] == "]":
+        j += 1
+    return segment.find("]", j)
+
+
+def match_inputs(tree: Tree, package: str, pattern: str) -> list[str]:
+    """The files of `package` that an input pattern selects (package boundaries respected)."""
+    regex = glob_regex(pattern)
+    prefix = f"{package}/" if package else ""
+    cut = len(prefix)
+    files = tree.by_package.get(package, ())
+    literal = literal_prefix(pattern)
+    if literal:  # only the sorted run of files below the pattern's fixed folders can match
+        start = bisect.bisect_left(files, prefix + literal)
+        end = bisect.bisect_right(files, prefix + literal + "\U0010ffff", start)
+        files = files[start:end]
+    return [p for p in files if regex.match(p[cut:])]
+
+
+def literal_prefix(pattern: str) -> str:
+    """The leading path segments of a glob that hold no wildcard ('src/**/*.py' -> 'src')."""
+    literal = []
+    for segment in pattern.strip("/").split("/"):
+        if any(c in segment for c in "*?[") or segment in ("", "."):
+            break
+        literal.append(segment)
+    return "/".join(literal)
+
+
+def match_context(tree: Tree, package: str, source: str) -> list[str]:
+    """The files Docker would send for a COPY source (any file below it, package or not)."""
+    full = join(package, source)
+    if full == ".":
+        return list(tree.paths)
+    regex = glob_regex(full)
+    prefix = literal_prefix(full)
+    paths = tree.paths
+    start = bisect.bisect_left(paths, prefix)
+    end = bisect.bisect_right(paths, prefix + "\U0010ffff", start)
+    return [path for path in paths[start:end] if regex.match(path)]
