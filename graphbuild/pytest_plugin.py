@@ -19,6 +19,7 @@ from graphbuild.analysis.run import analyze
 from graphbuild.emit.outputs import render_outputs
 from graphbuild.plan.baseline import plan_for
 from graphbuild.plan.report import plan_json
+from graphbuild.state.store import Store
 
 EXTENSIONS = {"Dockerfile": "Dockerfile", "docker-bake.json": "json", "plan.json": "json"}
 
@@ -33,7 +34,7 @@ def emitted_files(root: Path) -> dict[str, str]:
     analysis = analyze(root, use_cache=False)
     outputs = render_outputs(analysis.graph, analysis.hashes, in_git=False)
     settings = analysis.workspace.settings
-    plan = plan_for(analysis)[0]
+    plan = plan_for(analysis, Store(None)).plan
     return {
         "Dockerfile": outputs.files[settings.dockerfile],
         "docker-bake.json": outputs.files[settings.bake],

@@ -10,25 +10,33 @@ import threading
 import time
 from pathlib import Path
 
-from graphbuild.analysis.run import CACHE_DIR, MEMO_FILE, analyze
-from graphbuild.hashing.file_digests import CACHE_FILE
-from graphbuild.state.records import RECORDS_DIR
-from graphbuild.state.store import read_sealed, workspace_lock, write_sealed
+from graphbuild.analysis.memo import WALK_MEMO
+from graphbuild.analysis.run import CACHE_DIR, analyze
+from graphbuild.state.kinds import STAGE_RECORDS, STAT_DIGESTS
+from graphbuild.state.store import Codec, Hit, Kind, Miss, Missed, Store, workspace_lock
 from tests.conftest import REPO, run
 
 
 def test_sealed_round_trip_and_damage(tmp_path: Path):
-    path = tmp_path / "c.pickle"
-    write_sealed(path, "magic-1", {"a": (1, 2)})
-    assert read_sealed(path, "magic-1") == {"a": (1, 2)}
-    assert read_sealed(path, "magic-2") is None  # another version
+    store = Store(tmp_path)
+    kind = Kind("c", 1, Codec.PICKLE, dict, code_bound=False)
+    path = store.path(kind)
+    store.write(kind, {"a": (1, 2)})
+    assert store.read(kind) == Hit({"a": (1, 2)})
+    newer = Kind("c", 2, Codec.PICKLE, dict, False)
+    assert store.read(newer) == Missed(Miss.ABSENT)  # each version has a file of its own
+    store.path(newer).write_bytes(path.read_bytes())  # and the header is checked too
+    assert store.read(newer) == Missed(Miss.OTHER_VERSION)
+    assert store.read(Kind("c", 1, Codec.PICKLE, list, False)) == Missed(Miss.WRONG_SHAPE)
+    assert store.read(Kind("d", 1, Codec.PICKLE, dict, False)) == Missed(Miss.ABSENT)
     data = path.read_bytes()
     path.write_bytes(data[:-3])  # truncated
-    assert read_sealed(path, "magic-1") is None
+    assert store.read(kind) == Missed(Miss.CORRUPT)
     path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one flipped bit
-    assert read_sealed(path, "magic-1") is None
+    assert store.read(kind) == Missed(Miss.CORRUPT)
     path.write_bytes(b"")
-    assert read_sealed(path, "magic-1") is None
+    assert store.read(kind) == Missed(Miss.FOREIGN)
+    assert Store(None).read(kind) == Missed(Miss.DISABLED)
 
 
 def age(path: Path) -> None:
@@ -41,21 +49,21 @@ def age(path: Path) -> None:
 def test_a_lying_digest_cache_is_not_trusted(example: Path):
     age(example)
     truth = analyze(example).hashes
-    cache = example / CACHE_DIR / CACHE_FILE
+    cache = example / CACHE_DIR / STAT_DIGESTS.file_name
     data = bytearray(cache.read_bytes())
     at = data.find(b"images/api/src/api/__init__.py")
     assert at > 0
     digest_at = data.find(b"\x8c", at)  # the next pickled short string after the path
     data[digest_at + 5] ^= 0x01  # change one character of a digest, keep the length
     cache.write_bytes(bytes(data))
-    (example / CACHE_DIR / MEMO_FILE).unlink()  # make the analysis read the digest cache
+    (example / CACHE_DIR / WALK_MEMO.file_name).unlink()  # make the analysis read the digest cache
     assert analyze(example).hashes == truth  # the seal broke: everything was rehashed
     assert cache.read_bytes() != bytes(data)  # and the cache was rewritten
 
 
 def test_damaged_records_only_lose_the_reasons(example: Path):
     run("lock", cwd=example)
-    for record in (example / CACHE_DIR / RECORDS_DIR).iterdir():
+    for record in (example / CACHE_DIR / STAGE_RECORDS.file_name).iterdir():
         record.write_bytes(b"garbage")
     with open(example / "images/api/src/api/__init__.py", "a") as handle:
         handle.write("# edit\n")
@@ -128,7 +136,7 @@ def test_the_analysis_memo_is_reused_only_for_an_unchanged_tree(example: Path):
     age(example)
     truth = analyze(example, use_cache=False).hashes
     assert analyze(example).hashes == truth  # computes and stores the memo
-    memo = example / CACHE_DIR / MEMO_FILE
+    memo = example / CACHE_DIR / WALK_MEMO.file_name
     assert memo.exists()
     stored = memo.read_bytes()
     assert analyze(example).hashes == truth  # a hit
@@ -145,10 +153,11 @@ def test_the_analysis_memo_is_reused_only_for_an_unchanged_tree(example: Path):
 
 def test_a_memo_from_other_code_is_not_used(example: Path, monkeypatch):
     from graphbuild.analysis import run as pipeline
+    from graphbuild.state import store
 
     age(example)
     first = analyze(example)
-    monkeypatch.setattr(pipeline, "code_fingerprint", lambda: ("another graphbuild",))
+    monkeypatch.setattr(store, "code_fingerprint", lambda: "another-graphbuild")
     calls = []
     real = pipeline.build_graph
     monkeypatch.setattr(pipeline, "build_graph", lambda ws: calls.append(1) or real(ws))

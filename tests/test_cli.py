@@ -11,6 +11,7 @@ import pytest
 
 from graphbuild import __version__
 from graphbuild.build.record import load_built
+from graphbuild.state.store import Store
 from tests.conftest import run
 
 FAKE_DOCKER = """#!/bin/sh
@@ -94,7 +95,7 @@ def test_build_runs_in_dependency_order_and_records(emitted: Path, tmp_path: Pat
             for line in lines[: lines.index("[api-dev] building //images/api:api-dev")]
         )
     )
-    built = load_built(emitted / ".graphbuild")
+    built = load_built(Store(emitted / ".graphbuild"))
     lock = json.loads(run("plan", "--format", "json", cwd=emitted).out)
     hashes = {t["label"]: t["hash"] for t in lock["targets"] if t["kind"] == "image"}
     assert built == hashes
@@ -110,7 +111,7 @@ def test_a_failed_build_shows_its_tail_and_cancels_the_rest(emitted: Path, tmp_p
     assert "[api] | #3 ERROR: exit code: 1" in result.out
     assert "api-dev: cancelled" in result.err  # it waits for api, so it never starts
     assert "api: failed" in result.err
-    assert load_built(emitted / ".graphbuild").keys() <= {
+    assert load_built(Store(emitted / ".graphbuild")).keys() <= {
         "//images/worker:worker@3.11",
         "//images/worker:worker@3.13",
     }

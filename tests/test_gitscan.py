@@ -13,8 +13,9 @@ import pytest
 
 from graphbuild.analysis.run import CACHE_DIR, analyze
 from graphbuild.definition.load import read_root, scan_exclusions
-from graphbuild.hashing.file_digests import BLOBS_FILE, BLOBS_MAGIC, git_object_id
-from graphbuild.state.store import read_sealed
+from graphbuild.hashing.file_digests import git_object_id
+from graphbuild.state.kinds import OBJECT_DIGESTS
+from graphbuild.state.store import Store
 from graphbuild.tree.git_view import git_view
 from graphbuild.tree.walk import scan_workspace
 from tests.conftest import git, run
@@ -106,7 +107,7 @@ def test_hashes_identical_from_git_index_stat_cache_and_full_read(repo: Path):
 
 def test_object_id_cache_learns_only_what_it_verified(repo: Path):
     analyze(repo)
-    blobs = read_sealed(repo / CACHE_DIR / BLOBS_FILE, BLOBS_MAGIC)
+    blobs = Store(repo / CACHE_DIR).get(OBJECT_DIGESTS)
     data = (repo / API_SOURCE).read_bytes()
     assert blobs[git_object_id(data)] == hashlib.sha256(data).hexdigest()
     assert len(blobs) == len(set(blobs))
@@ -121,7 +122,7 @@ def test_a_filter_that_changes_bytes_is_never_cached_under_git_s_id(repo: Path):
     git(repo, "checkout", "-q", "--", ".")
     assert b"\r\n" in (repo / API_SOURCE).read_bytes()
     truth = assert_same_hashes(repo)
-    blobs = read_sealed(repo / CACHE_DIR / BLOBS_FILE, BLOBS_MAGIC)
+    blobs = Store(repo / CACHE_DIR).get(OBJECT_DIGESTS)
     crlf = (repo / API_SOURCE).read_bytes()
     assert hashlib.sha256(crlf).hexdigest() not in blobs.values()
     assert all_hashes(repo, use_cache=True, use_git=True) == truth

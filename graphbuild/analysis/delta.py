@@ -5,6 +5,7 @@ digested and only the stages that read them, and their dependents, are hashed ag
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -13,12 +14,47 @@ import attrs
 from graphbuild.core.labels import Label
 from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.graph.link import Graph
-from graphbuild.hashing.file_digests import FileDigest, digest_files
+from graphbuild.hashing.file_digests import Caches, FileDigest, digest_files
 from graphbuild.hashing.stages import Hashes, rehash_graph
 from graphbuild.tree.git_view import MODES, GitView, folder_state, index_entry
 from graphbuild.tree.walk import Entry, Tree, new_entry
 
 MAX_EDITS = 256  # beyond this many changed paths, the full analysis is as quick
+
+
+class Reshape(enum.Enum):
+    """Why the edits since the last run may have changed the workspace's shape (so the full
+    analysis runs)."""
+
+    FOLDERS = "untracked or ignored folders, nested workspaces or BUILD.toml files changed"
+    INDEX_LOST = "git's index listing of the last run is not stored"
+    TOO_MANY = f"more than {MAX_EDITS} paths changed"
+    BUILD_FILE = "a BUILD.toml changed"
+    INDEX_MEMBERSHIP = "a file was added to or removed from git's index"
+    SYMLINK = "a symlink changed"
+    ADDED_OR_REMOVED = "a file was added or removed"
+
+
+@attrs.frozen
+class Unchanged:
+    """git's view is the one the memo was made from."""
+
+
+@attrs.frozen
+class Edits:
+    """Files edited in place since the memo, with what is known of each now."""
+
+    files: Mapping[str, Entry]
+
+
+@attrs.frozen
+class Reshaped:
+    """The workspace's shape may have changed since the memo."""
+
+    reason: Reshape
+
+
+Delta = Unchanged | Edits | Reshaped
 
 
 @attrs.frozen
@@ -51,56 +87,56 @@ def rest_of(view: GitView) -> tuple[object, ...]:
     return (sorted(walk.problems.items()), sorted(walk.nested), sorted(walk.build_files))
 
 
-def edited_paths(old: ViewState, view: GitView) -> dict[str, Entry] | None:
-    """The files edited since `old` with what is known of each now, or None when the shape
-    of the workspace may have changed (or too much did to be worth the bookkeeping)."""
+def edited_paths(old: ViewState, view: GitView) -> Edits | Reshaped:
+    """The files edited since `old` with what is known of each now, or why the shape of the
+    workspace may have changed (or too much did to be worth the bookkeeping)."""
     if old.rest != rest_of(view):
-        return None
+        return Reshaped(Reshape.FOLDERS)
     new = view.changed.entries
     moved = {p for p in old.entries.keys() | new.keys() if old.entries.get(p) != tuple_of(new, p)}
     moved |= old.skip ^ view.skip
     if old.index_digest != view.index_digest:
         if old.index is None:
-            return None
+            return Reshaped(Reshape.INDEX_LOST)
         lines = set(old.index.split(b"\0")) ^ set(view.index.split(b"\0"))
         if len(lines) > 2 * MAX_EDITS:
-            return None
+            return Reshaped(Reshape.TOO_MANY)
         moved |= {line.partition(b"\t")[2].decode("utf-8", "surrogateescape") for line in lines}
     if len(moved) > MAX_EDITS:
-        return None
+        return Reshaped(Reshape.TOO_MANY)
     state: dict[str, tuple[bool, bool]] = {"": (False, False)}
     is_excluded = view.changed.is_excluded
     edited: dict[str, Entry] = {}
     for path in moved:
         parent, _, name = path.rpartition("/")
         if name == BUILD_FILE:
-            return None
+            return Reshaped(Reshape.BUILD_FILE)
         excluded = folder_state(state, parent, is_excluded)[0] or is_excluded(name, path)
         indexed = index_entry(view.index, path)
         indexed_before = index_entry(old.index or view.index, path)
         if (indexed is None) != (indexed_before is None):
-            return None  # added to or removed from the index: its globs may match differently
+            return Reshaped(Reshape.INDEX_MEMBERSHIP)  # its globs may match differently
         vouched_before = indexed_before is not None and path not in old.skip and not excluded
         vouched_now = indexed is not None and path not in view.skip and not excluded
         before = old.entries.get(path) is not None or vouched_before
         if vouched_now:
             mode, blob = indexed  # type: ignore[misc]
             if mode != MODES[b"100644"] and mode != MODES[b"100755"]:
-                return None  # a symlink: its target shapes the inputs
+                return Reshaped(Reshape.SYMLINK)  # its target shapes the inputs
             now: Entry | None = new_entry((-1, 0, 0, mode, None, blob))
         else:
             now = new.get(path)
         if before != (now is not None):
-            return None  # added or removed: globs may match differently
+            return Reshaped(Reshape.ADDED_OR_REMOVED)  # globs may match differently
         if now is None:
             continue  # neither before nor now part of the workspace
         old_entry = old.entries.get(path)
         if now.link is not None or (old_entry is not None and old_entry[4] is not None):
-            return None
+            return Reshaped(Reshape.SYMLINK)
         if indexed_before is not None and indexed_before[0] == MODES[b"120000"]:
-            return None  # was a symlink
+            return Reshaped(Reshape.SYMLINK)  # was a symlink
         edited[path] = now
-    return edited
+    return Edits(edited)
 
 
 def tuple_of(entries: Mapping[str, Entry], path: str) -> tuple[object, ...] | None:
@@ -115,10 +151,10 @@ def rehash_edits(
     inputs: Mapping[Label, tuple[str, ...]],
     hashes: Hashes,
     edited: Mapping[str, Entry],
-    cache_dir: Path | None,
+    caches: Caches,
 ) -> Hashes:
     """The hashes after `edited` changed: their digests, and the stages that read them."""
     read = {p for files in inputs.values() for p in files if p in edited}
     tree = Tree(entries={p: edited[p] for p in read}, packages=frozenset())
-    digests: dict[str, FileDigest] = digest_files(root, tree, sorted(read), cache_dir, prune=False)
+    digests: dict[str, FileDigest] = digest_files(root, tree, sorted(read), caches, prune=False)
     return rehash_graph(graph, inputs, hashes, digests)

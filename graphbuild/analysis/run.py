@@ -1,41 +1,60 @@
-"""The whole analysis of a workspace folder: load → graph → inputs → digests → hashes, with a
-memo of the result for a tree that has not changed since (what a warm `plan` sees)."""
+"""The whole analysis of a workspace folder: load → graph → inputs → digests → hashes, taken
+from the memo when the tree has not moved, by rehashing the edits when only a few files did,
+else in full."""
 
 from __future__ import annotations
 
 import contextlib
-import functools
+import enum
 import gc
-import hashlib
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import attrs
 
-import graphbuild
-from graphbuild.analysis.delta import ViewState, edited_paths, rehash_edits, view_state
+from graphbuild.analysis.delta import (
+    Edits,
+    Reshape,
+    Reshaped,
+    edited_paths,
+    rehash_edits,
+    view_state,
+)
 from graphbuild.analysis.load import build_graph, load_scanned
+from graphbuild.analysis.memo import (
+    GitMemo,
+    GitShape,
+    Parts,
+    load_git_memo,
+    load_walk_memo,
+    pack_inputs,
+    save_git_memo,
+    save_walk_memo,
+    with_index,
+)
 from graphbuild.core.labels import Label
-from graphbuild.core.model import SCHEMA_VERSION, Workspace
+from graphbuild.core.model import Workspace
 from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.definition.load import RootFile, read_root, scan_exclusions
 from graphbuild.graph.link import Graph
-from graphbuild.hashing.file_digests import RACY_NS, digest_files, load_caches, start_hashing
+from graphbuild.hashing.file_digests import RACY_NS, Caches, digest_files, start_hashing
 from graphbuild.hashing.stages import Hashes, hash_graph
-from graphbuild.state.store import read_sealed, write_sealed
+from graphbuild.state.digests import load_caches_for, load_digest_caches, save_digest_caches
+from graphbuild.state.store import STATE_DIR, Store, open_store
 from graphbuild.tree.git_view import GitView, finish_git, start_git
 from graphbuild.tree.inputs import all_input_files, resolve_inputs
 from graphbuild.tree.walk import Scan, make_tree, scan_workspace
 
-CACHE_DIR = ".graphbuild"
-MEMO_FILE = "analysis.v6.pickle"
-SUMMARY_FILE = "analysis.v6.summary"
-GIT_MEMO_FILE = "analysis.v6.git.pickle"
-SHAPE_FILE = "analysis.v6.shape.pickle"
-INDEX_FILE = "analysis.v6.index.pickle"
-INDEX_DIGEST_FILE = "analysis.v6.index.digest"
-MEMO_MAGIC = "graphbuild-analysis-6"
+CACHE_DIR = STATE_DIR
+
+
+class Source(enum.Enum):
+    """Where an analysis came from."""
+
+    MEMO = "the memo of an unchanged tree"
+    FEW_EDITS = "the memo, with the edited files rehashed"
+    FULL = "a full analysis"
 
 
 @attrs.frozen
@@ -45,44 +64,24 @@ class Analysis:
     root: Path
     workspace: Workspace
     graph: Graph
-    inputs: dict[Label, tuple[str, ...]]
+    inputs: Mapping[Label, tuple[str, ...]]
     hashes: Hashes
+    source: Source = attrs.field(default=Source.FULL, eq=False)
+    why: str = attrs.field(default="", eq=False)  # why a full analysis ran
 
+    @classmethod
+    def of(cls, root: Path, parts: Parts, source: Source, why: str = "") -> Analysis:
+        """An analysis from its parts."""
+        return cls(root, parts.workspace, parts.graph, parts.inputs, parts.hashes, source, why)
 
-@functools.cache
-def code_fingerprint() -> tuple[object, ...]:
-    """graphbuild's own version and the SHA-256 of its source files: a memo made by other code
-    is never trusted, even at the same version number, and one made by the same code is,
-    wherever it was installed (so a CI cache of `.graphbuild/` stays useful)."""
-    package = Path(graphbuild.__file__).parent
-    sources = hashlib.sha256()
-    for file in sorted(package.rglob("*.py")):
-        sources.update(f"{file.relative_to(package).as_posix()}\0".encode())
-        sources.update(hashlib.sha256(file.read_bytes()).digest())
-    return (graphbuild.__version__, SCHEMA_VERSION, sources.hexdigest())
+    @property
+    def parts(self) -> Parts:
+        """What a memo keeps of it."""
+        return Parts(self.workspace, self.graph, self.inputs, self.hashes)
 
-
-def memo_key(scan: Scan) -> tuple[object, ...]:
-    """Everything the analysis reads: every file's path, size, mtime, inode, mode and link
-    (BUILD.toml files included), what the scan left out, and graphbuild itself. Stored whole
-    and compared with ==, which is far cheaper than hashing 200,000 entries."""
-    entries = {path: tuple(entry) for path, entry in scan.entries.items()}  # plain: fast pickle
-    return (code_fingerprint(), entries, scan.build_files, scan.nested, dict(scan.problems))
-
-
-def memo_summary(scan: Scan) -> tuple[object, ...]:
-    """A cheap digest of the scan, checked before the memo itself is read: any edit moves an
-    mtime, so a changed tree almost always fails here without loading anything large."""
-    entries = scan.entries.values()
-    return (
-        code_fingerprint(),
-        len(scan.entries),
-        sum(e[0] for e in entries),
-        sum(e[1] for e in entries),
-        sum(e[2] for e in entries),
-        scan.build_files,
-        scan.nested,
-    )
+    def describe(self) -> str:
+        """One line for `plan -v`: where the analysis came from, and why."""
+        return f"analysis: {self.source.value}" + (f" ({self.why})" if self.why else "")
 
 
 def settled(entries: Iterable[tuple[object, ...]]) -> bool:
@@ -105,144 +104,112 @@ def no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def analyze(root: Path, use_cache: bool = True, use_git: bool = True) -> Analysis:
+def analyze(
+    root: Path, use_cache: bool = True, use_git: bool = True, store: Store | None = None
+) -> Analysis:
     """Load, link, check and hash the workspace at `root`: reuse the memo of an unchanged tree;
-    take files git reports clean from its index unless told not to."""
+    take files git reports clean from its index unless told not to. Without a store, the
+    workspace's own is opened (and its lock held) for the call, or none when not caching."""
+    if store is None:
+        with open_store(root, enabled=use_cache) as opened:
+            return analyze(root, use_cache, use_git, opened)
     with no_cycle_collection():
-        return analyze_collected(root, use_cache, use_git)
+        return analyze_collected(root, store, use_git)
 
 
-def analyze_collected(root: Path, use_cache: bool, use_git: bool) -> Analysis:
+def analyze_collected(root: Path, store: Store, use_git: bool) -> Analysis:
     """analyze, with the collector paused."""
     run = start_git(root) if use_git else None  # git works while the memo is read
     try:
         root_file = read_root(root)
-        cache_dir = root / CACHE_DIR if use_cache else None
-        memo = load_git_memo(cache_dir) if run is not None and cache_dir is not None else None
+        memo = load_git_memo(store) if run is not None else None
         view = finish_git(root, run, scan_exclusions(root_file))
     except BaseException:
         for process in run or ():
             process.kill()
         raise
     if view is not None:
-        return analyze_view(root, root_file, view, cache_dir, memo)
-    return analyze_scan(
-        root, root_file, scan_workspace(root, scan_exclusions(root_file)), cache_dir
-    )
+        return analyze_view(root, root_file, view, store, memo)
+    return analyze_scan(root, root_file, scan_workspace(root, scan_exclusions(root_file)), store)
 
 
-def analyze_scan(root: Path, root_file: RootFile, scan: Scan, cache_dir: Path | None) -> Analysis:
+def analyze_scan(root: Path, root_file: RootFile, scan: Scan, store: Store) -> Analysis:
     """The analysis of a walked tree, from the memo when every file's stat data is the same."""
-    if cache_dir is not None and read_sealed(cache_dir / SUMMARY_FILE, MEMO_MAGIC) == (
-        "walk",
-        memo_summary(scan),
-    ):
-        memo = read_sealed(cache_dir / MEMO_FILE, MEMO_MAGIC)
-        if isinstance(memo, tuple) and len(memo) == 2 and memo[0] == memo_key(scan):
-            return Analysis(root, *memo[1])
-    analysis = analyze_tree(root, root_file, scan, cache_dir)
-    if cache_dir is not None and settled(scan.entries.values()):
-        parts = (analysis.workspace, analysis.graph, analysis.inputs, analysis.hashes)
-        write_sealed(cache_dir / MEMO_FILE, MEMO_MAGIC, (memo_key(scan), parts))
-        write_sealed(cache_dir / SUMMARY_FILE, MEMO_MAGIC, ("walk", memo_summary(scan)))
+    parts = load_walk_memo(store, scan)
+    if parts is not None:
+        return Analysis.of(root, parts, Source.MEMO)
+    analysis = analyze_tree(root, root_file, scan, store, "no memo of this tree (walked)")
+    if settled(scan.entries.values()):
+        save_walk_memo(store, scan, analysis.parts)
     return analysis
-
-
-@attrs.frozen
-class GitMemo:
-    """The last analysis of a tree git described, in two files: its shape (workspace, graph,
-    inputs), rewritten only when that changes, and its hashes with git's view."""
-
-    key: tuple[object, ...]  # code fingerprint, view stamp
-    state: ViewState
-    shape_id: bytes  # the stamp of the view the shape was found in
-    shape: tuple[Workspace, Graph, dict[Label, tuple[str, ...]]]
-    hashes: Hashes
-
-
-def load_git_memo(cache_dir: Path) -> GitMemo | None:
-    """The memo of the last analysis from git's view, when it was made by this code."""
-    top = read_sealed(cache_dir / GIT_MEMO_FILE, MEMO_MAGIC)
-    if not (isinstance(top, tuple) and len(top) == 4 and top[0][0] == code_fingerprint()):
-        return None
-    shape = read_sealed(cache_dir / SHAPE_FILE, MEMO_MAGIC)
-    if not (isinstance(shape, tuple) and len(shape) == 2 and shape[0] == top[2]):
-        return None
-    workspace, graph, packed = shape[1]
-    inputs = {label: tuple(paths.split("\0")) if paths else () for label, paths in packed.items()}
-    return GitMemo(top[0], top[1], top[2], (workspace, graph, inputs), top[3])
-
-
-def save_git_memo(cache_dir: Path, memo: GitMemo, shape_changed: bool) -> None:
-    """Write the memo; its shape file only when the shape changed."""
-    if shape_changed:
-        workspace, graph, inputs = memo.shape
-        packed = {label: "\0".join(paths) for label, paths in inputs.items()}  # loads in 1/10
-        write_sealed(
-            cache_dir / SHAPE_FILE, MEMO_MAGIC, (memo.shape_id, (workspace, graph, packed))
-        )
-    state = memo.state
-    if state.index is not None:  # kept apart: rewritten only when git's index moved
-        if read_sealed(cache_dir / INDEX_DIGEST_FILE, MEMO_MAGIC) != state.index_digest:
-            write_sealed(cache_dir / INDEX_FILE, MEMO_MAGIC, (state.index_digest, state.index))
-            write_sealed(cache_dir / INDEX_DIGEST_FILE, MEMO_MAGIC, state.index_digest)
-        state = attrs.evolve(state, index=None)
-    top = (memo.key, state, memo.shape_id, memo.hashes)
-    write_sealed(cache_dir / GIT_MEMO_FILE, MEMO_MAGIC, top)
-
-
-def with_index(cache_dir: Path | None, state: ViewState) -> ViewState | None:
-    """The memo's view with git's index listing read back, or None when it is lost."""
-    stored = read_sealed(cache_dir / INDEX_FILE, MEMO_MAGIC) if cache_dir else None
-    if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == state.index_digest):
-        return None
-    return attrs.evolve(state, index=stored[1])
 
 
 def analyze_view(
-    root: Path, root_file: RootFile, view: GitView, cache_dir: Path | None, memo: GitMemo | None
+    root: Path,
+    root_file: RootFile,
+    view: GitView,
+    store: Store,
+    memo: tuple[GitMemo, GitShape] | None,
 ) -> Analysis:
     """The analysis of a tree git describes: from the memo when git's view is the same, by
-    rehashing only what was edited when git's index is the same, else in full."""
-    key = (code_fingerprint(), view.stamp)
-    if memo is not None and memo.key == key:
-        return Analysis(root, *memo.shape, memo.hashes)
-    old_view = memo.state if memo is not None else None
-    if old_view is not None and old_view.index_digest != view.index_digest:
-        old_view = with_index(cache_dir, old_view)
-    edited = edited_paths(old_view, view) if old_view is not None else None
-    if memo is not None and edited is not None:
-        workspace, graph, inputs = memo.shape
-        hashes = rehash_edits(root, graph, inputs, memo.hashes, edited, cache_dir)
-        analysis = Analysis(root, workspace, graph, inputs, hashes)
-        shape_id = memo.shape_id
+    rehashing only what was edited when the shape is the same, else in full."""
+    if memo is not None and memo[0].stamp == view.stamp:
+        last, shape = memo
+        return Analysis(root, shape.workspace, shape.graph, shape.inputs, last.hashes, Source.MEMO)
+    delta = view_delta(store, memo, view)
+    if memo is not None and isinstance(delta, Edits):
+        last, shape = memo
+        inputs = shape.inputs
+        caches = load_caches_for(store, delta.files)
+        hashes = rehash_edits(root, shape.graph, inputs, last.hashes, delta.files, caches)
+        save_digest_caches(store, caches)
+        analysis = Analysis(root, shape.workspace, shape.graph, inputs, hashes, Source.FEW_EDITS)
+        new_shape = None
     else:
-        analysis = analyze_tree(root, root_file, view.scan(), cache_dir)
-        shape_id = view.stamp
+        why = delta.reason.value if isinstance(delta, Reshaped) else "no memo from this code"
+        analysis = analyze_tree(root, root_file, view.scan(), store, why)
+        new_shape = GitShape(
+            view.stamp, analysis.workspace, analysis.graph, pack_inputs(analysis.inputs)
+        )
     state = view_state(view)
-    if cache_dir is not None and settled(state.entries.values()):
-        shape = (analysis.workspace, analysis.graph, analysis.inputs)
-        new = GitMemo(key, state, shape_id, shape, analysis.hashes)
-        save_git_memo(cache_dir, new, shape_id != memo.shape_id if memo else True)
+    if settled(state.entries.values()):
+        shape_stamp = new_shape.stamp if new_shape is not None else memo[1].stamp  # type: ignore[index]
+        save_git_memo(store, GitMemo(view.stamp, state, shape_stamp, analysis.hashes), new_shape)
     return analysis
 
 
-def analyze_tree(root: Path, root_file: RootFile, scan: Scan, cache_dir: Path | None) -> Analysis:
+def view_delta(
+    store: Store, memo: tuple[GitMemo, GitShape] | None, view: GitView
+) -> Edits | Reshaped | None:
+    """What moved since the memo's view; None without a memo."""
+    if memo is None:
+        return None
+    old_view = memo[0].state
+    if old_view.index_digest != view.index_digest:
+        old_view = with_index(store, old_view)
+        if old_view is None:
+            return Reshaped(Reshape.INDEX_LOST)
+    return edited_paths(old_view, view)
+
+
+def analyze_tree(root: Path, root_file: RootFile, scan: Scan, store: Store, why: str) -> Analysis:
     """The full analysis: load every BUILD.toml, link, resolve inputs, digest, hash. The files
     of the packages below the root are hashed in the background meanwhile (they are almost
     all inputs; the rest, root files included, are hashed once the inputs are known)."""
-    caches = load_caches(cache_dir, scan.entries)
+    caches: Caches = load_digest_caches(store, scan.entries)
     ahead = start_hashing(root, make_tree(scan, ()), likely_inputs(scan), caches)
     try:
         workspace, tree = load_scanned(root, root_file, scan)
         graph = build_graph(workspace)
         inputs = resolve_inputs(graph, tree)
         files = all_input_files(inputs)
-        digests = digest_files(root, tree, files, cache_dir, caches=caches, started=ahead)
+        digests = digest_files(root, tree, files, caches, started=ahead)
     finally:
         ahead.close()
         ahead.done = None  # 200,000 results: free them before hashing
-    return Analysis(root, workspace, graph, inputs, hash_graph(graph, inputs, digests))
+    save_digest_caches(store, caches)
+    hashes = hash_graph(graph, inputs, digests)
+    return Analysis(root, workspace, graph, inputs, hashes, Source.FULL, why)
 
 
 def likely_inputs(scan: Scan) -> list[str]:

@@ -13,7 +13,7 @@ from graphbuild import __version__
 from graphbuild.cli.common import DESCRIPTION, EXIT_BAD_INPUT, EXIT_OK
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.definition.load import find_root
-from graphbuild.state.store import workspace_lock
+from graphbuild.state.store import open_store
 
 
 class Parser(argparse.ArgumentParser):
@@ -39,6 +39,12 @@ def make_parser() -> Parser:
     plan.add_argument("--since", metavar="REF", help="compare with the lock as committed at REF")
     plan.add_argument("--format", choices=("text", "json", "github-matrix"), default="text")
     plan.add_argument("--check", action="store_true", help="exit 1 when anything would rebuild")
+    plan.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="say on stderr where the analysis came from (memo, few edits or full, and why)",
+    )
     plan.add_argument(
         "--registry", action="store_true", help="images whose hash tag is pushed are unchanged"
     )
@@ -84,12 +90,8 @@ def make_parser() -> Parser:
     return parser
 
 
-LOCKED = {
-    "plan",
-    "lock",
-    "emit",
-    "import",
-}  # build takes the lock only while it records what it built
+WITH_STORE = {"plan", "lock", "emit"}  # run with the store open (the workspace locked)
+LOCKED = {"import"}  # writes BUILD.toml files: the workspace locked; build locks its own parts
 
 COMMANDS = {  # command -> module of graphbuild.cli and function; imported when run
     "plan": ("plan_commands", "run_plan"),
@@ -103,7 +105,7 @@ COMMANDS = {  # command -> module of graphbuild.cli and function; imported when 
 }
 
 
-def command(name: str) -> Callable[[argparse.Namespace, Path], int]:
+def command(name: str) -> Callable[..., int]:
     """The function that runs a subcommand (only its own modules are imported: start-up time
     is felt on every warm plan)."""
     module, function = COMMANDS[name]
@@ -121,8 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     try:
         root = find_root(Path(args.directory))
+        if args.command in WITH_STORE:
+            with open_store(root) as store:
+                return command(args.command)(args, root, store)
         if args.command in LOCKED:
-            with workspace_lock(root):
+            with open_store(root):
                 return command(args.command)(args, root)
         return command(args.command)(args, root)
     except GraphbuildError as err:

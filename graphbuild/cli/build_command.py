@@ -8,7 +8,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from graphbuild.analysis.run import CACHE_DIR, Analysis, analyze
+from graphbuild.analysis.run import Analysis, analyze
 from graphbuild.build.docker import Job, bake_command, find_docker, has_buildx, plan_jobs
 from graphbuild.build.record import load_built, record_built
 from graphbuild.build.runner import run_jobs
@@ -18,10 +18,10 @@ from graphbuild.core.labels import Label, parse_label
 from graphbuild.emit.bake import REVISION_VARIABLE, bake_name
 from graphbuild.emit.outputs import render_outputs
 from graphbuild.plan.baseline import head_revision, repo_prefix
-from graphbuild.state.store import workspace_lock
+from graphbuild.state.store import Store, logs_folder, open_store
 
 
-def wanted_images(args: argparse.Namespace, analysis: Analysis) -> list[Label]:
+def wanted_images(args: argparse.Namespace, analysis: Analysis, store: Store) -> list[Label]:
     """The image targets a build asks for."""
     graph = analysis.graph
     images = {t.label for t in graph.images}
@@ -35,20 +35,22 @@ def wanted_images(args: argparse.Namespace, analysis: Analysis) -> list[Label]:
             wanted.append(label)
         return wanted
     if args.rebuild:
-        built = load_built(analysis.root / CACHE_DIR)
+        built = load_built(store)
         return [i for i in sorted(images) if built.get(str(i)) != analysis.hashes.targets[i]]
     return sorted(images)
 
 
 def run_build(args: argparse.Namespace, root: Path) -> int:
-    """`graphbuild build`: the emitted files must be current; exit 1 when a build fails."""
-    analysis = analyze(root)
+    """`graphbuild build`: the emitted files must be current; exit 1 when a build fails. The
+    workspace lock is held while analysing and while recording, not while images build."""
+    with open_store(root) as store:
+        analysis = analyze(root, store=store)
+        wanted = wanted_images(args, analysis, store)
     settings = analysis.workspace.settings
     outputs = render_outputs(analysis.graph, analysis.hashes, repo_prefix(root) is not None)
     stale = [p for p, text in outputs.files.items() if read_text(root / p) != text]
     if stale:
         raise GraphbuildError(f"{stale[0]} is out of date: run `graphbuild emit` first")
-    wanted = wanted_images(args, analysis)
     if not wanted:
         print("nothing to build: every image is built here at its current hash")
         return EXIT_OK
@@ -69,7 +71,7 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
         for job in jobs:
             print(shlex.join(job.argv))
         return EXIT_OK
-    outcomes = run_jobs(jobs, args.jobs, root / CACHE_DIR / "logs", root, environ, print)
+    outcomes = run_jobs(jobs, args.jobs, logs_folder(root), root, environ, print)
     built = {
         str(j.label): analysis.hashes.targets[j.label]
         for j, o in zip(jobs, outcomes, strict=True)
@@ -78,8 +80,8 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     if jobs[0].name == "bake" and outcomes[0].status == "ok":
         built = {str(label): analysis.hashes.targets[label] for label in wanted}
     if built:
-        with workspace_lock(root):
-            record_built(root / CACHE_DIR, built)
+        with open_store(root) as store:
+            record_built(store, built)
     failed = [o for o in outcomes if o.status != "ok"]
     for outcome in failed:
         print(f"{outcome.name}: {outcome.status}", file=sys.stderr)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from graphbuild.analysis.run import CACHE_DIR, Analysis, analyze
+from graphbuild.analysis.run import Analysis, analyze
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.labels import parse_label
@@ -15,21 +15,21 @@ from graphbuild.emit.bake import render_rebuild_group
 from graphbuild.emit.outputs import drift, render_outputs
 from graphbuild.hashing.lockfile import make_lock, render_lock
 from graphbuild.hashing.stages import short_hash
-from graphbuild.plan.baseline import plan_for, repo_prefix
+from graphbuild.plan.baseline import plan_for, remember_records, repo_prefix
 from graphbuild.plan.compare import Plan, mark_pushed, to_build
 from graphbuild.plan.report import plan_json, plan_text
-from graphbuild.state.records import save_records
+from graphbuild.state.store import Store
 
 
-def run_plan(args: argparse.Namespace, root: Path) -> int:
+def run_plan(args: argparse.Namespace, root: Path, store: Store) -> int:
     """`graphbuild plan`."""
-    analysis = analyze(root)
-    plan, lock, records, name = plan_for(analysis, args.since)
+    analysis = analyze(root, store=store)
+    if args.verbose:
+        print(analysis.describe(), file=sys.stderr)
+    result = plan_for(analysis, store, args.since)
+    plan, name = result.plan, result.baseline.name
     if args.registry:
         plan = check_registry(analysis, plan)
-    if plan.changed:  # a clean plan needs no records, and the lock's are stored already
-        known = [*analysis.hashes.stages.values(), *records.values()]
-        save_records(root / CACHE_DIR, known, lock.stages.values())
     if args.format == "github-matrix":
         from graphbuild.plan.ci_matrix import render_matrix
 
@@ -57,13 +57,13 @@ def check_registry(analysis: Analysis, plan: Plan) -> Plan:
     return mark_pushed(plan, pushed)
 
 
-def run_lock(args: argparse.Namespace, root: Path) -> int:
+def run_lock(args: argparse.Namespace, root: Path, store: Store) -> int:
     """`graphbuild lock`."""
-    analysis = analyze(root)
+    analysis = analyze(root, store=store)
     lock = make_lock(analysis.workspace, analysis.hashes)
     path = root / analysis.workspace.settings.lock
     write_atomic(path, render_lock(lock))
-    save_records(root / CACHE_DIR, analysis.hashes.stages.values())
+    remember_records(store, analysis)
     print(
         f"wrote {analysis.workspace.settings.lock}: {len(lock.images)} images, "
         f"{len(lock.targets)} other targets, {len(lock.stages)} stages"
@@ -71,9 +71,9 @@ def run_lock(args: argparse.Namespace, root: Path) -> int:
     return EXIT_OK
 
 
-def run_emit(args: argparse.Namespace, root: Path) -> int:
+def run_emit(args: argparse.Namespace, root: Path, store: Store) -> int:
     """`graphbuild emit [--check]`."""
-    analysis = analyze(root)
+    analysis = analyze(root, store=store)
     outputs = render_outputs(analysis.graph, analysis.hashes, repo_prefix(root) is not None)
     if args.check:
         diffs = [drift(p, read_text(root / p), text) for p, text in outputs.files.items()]
@@ -85,8 +85,7 @@ def run_emit(args: argparse.Namespace, root: Path) -> int:
             )
             return EXIT_CHANGES
         return EXIT_OK
-    plan, lock, records, _ = plan_for(analysis, args.since)
-    known = [*analysis.hashes.stages.values(), *records.values()]
+    plan = plan_for(analysis, store, args.since, remember=True).plan
     if args.registry:
         plan = check_registry(analysis, plan)
     rebuilt = [parse_label(e.label) for e in to_build(plan)]
@@ -98,7 +97,6 @@ def run_emit(args: argparse.Namespace, root: Path) -> int:
     for path, text in files.items():
         sweep_temporaries(root / path)
         write_atomic(root / path, text)
-    save_records(root / CACHE_DIR, known, lock.stages.values())
     merged = sum(len(s.labels) - 1 for s in outputs.stages)
     print(
         f"wrote {settings.dockerfile} ({len(outputs.stages)} stages; {merged} merged into "

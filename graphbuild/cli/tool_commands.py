@@ -18,6 +18,7 @@ from graphbuild.importer.convert import externals_toml, import_dockerfile, safe_
 from graphbuild.lint import ERROR, lint
 from graphbuild.plan.baseline import plan_for
 from graphbuild.plan.report import findings_json, findings_text
+from graphbuild.state.store import open_store
 
 
 def run_lint(args: argparse.Namespace, root: Path) -> int:
@@ -54,8 +55,9 @@ def run_graph(args: argparse.Namespace, root: Path) -> int:
     """`graphbuild graph [--format dot|mermaid|json] [--plan]`."""
     statuses = None
     if args.plan:
-        analysis = analyze(root)
-        plan = plan_for(analysis)[0]
+        with open_store(root) as store:
+            analysis = analyze(root, store=store)
+            plan = plan_for(analysis, store).plan
         statuses = {e.label: e.status for e in plan.entries}
         graph = analysis.graph
     else:

@@ -1,5 +1,6 @@
-"""SHA-256 digests of input files, with two local caches: one keyed by path, size, mtime and
-inode, one from git object ids to the SHA-256 of the same bytes (for files git vouches for)."""
+"""SHA-256 digests of input files, helped by two caches held in memory (the state store keeps
+them): one keyed by path, size, mtime and inode, one from git object ids to the SHA-256 of the
+same bytes (for files git vouches for)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,8 @@ from typing import Any, BinaryIO, NamedTuple
 import attrs
 
 from graphbuild.core.errors import InputError
-from graphbuild.state.store import read_sealed, write_sealed
 from graphbuild.tree.walk import Entry, Tree
 
-CACHE_FILE = "digests.v3.pickle"
-CACHE_MAGIC = "graphbuild-digests-3"
-BLOBS_FILE = "blobs.v1.pickle"
-BLOBS_MAGIC = "graphbuild-blobs-1"
 RACY_NS = 2_000_000_000  # a file modified this recently may change again within one mtime tick
 MAX_WORKERS = 8
 PARALLEL_BYTES = 64 << 20  # below this, starting processes costs more than it saves
@@ -192,33 +188,26 @@ def balanced_chunks(jobs: list[Job], sizes: list[int], count: int) -> list[list[
     return chunks
 
 
-def load_cache(cache_dir: Path | None, name: str, magic: str) -> dict[str, Any]:
-    """One digest cache, or an empty one when it is missing, stale or corrupt."""
-    if cache_dir is None:
-        return {}
-    entries = read_sealed(cache_dir / name, magic)
-    return entries if isinstance(entries, dict) else {}
-
-
-@attrs.frozen
+@attrs.define
 class Caches:
     """Both digest caches, read once: path -> (size, mtime, inode, sha256), and git object
-    id -> sha256."""
+    id -> sha256; grown in place by digest_files, which marks the one that needs storing."""
 
-    by_stat: dict[str, tuple[int, int, int, str]]
-    by_object: dict[str, str]
-    pruned: int = 0  # stat entries dropped on loading: the file needs writing
+    by_stat: dict[str, tuple[int, int, int, str]] = attrs.field(factory=dict)
+    by_object: dict[str, str] = attrs.field(factory=dict)
+    stat_changed: bool = False
+    object_changed: bool = False
 
 
-def load_caches(cache_dir: Path | None, entries: Mapping[str, Entry]) -> Caches:
-    """The digest caches of `cache_dir` (empty ones without it), the stat cache already rid
-    of files that are gone or that git now vouches for (a walk without git leaves one entry
-    per file; dropping them now, not after hashing, keeps them out of the peak)."""
-    by_stat = load_cache(cache_dir, CACHE_FILE, CACHE_MAGIC)
+def prune_stat_cache(caches: Caches, entries: Mapping[str, Entry]) -> None:
+    """Drop the stat entries of files that are gone or that git now vouches for (a walk
+    without git leaves one entry per file; dropping them before hashing keeps them out of
+    the peak)."""
+    by_stat = caches.by_stat
     gone = [p for p in by_stat if (e := entries.get(p)) is None or e.blob is not None]
     for path in gone:
         del by_stat[path]
-    return Caches(by_stat, load_cache(cache_dir, BLOBS_FILE, BLOBS_MAGIC), len(gone))
+    caches.stat_changed = caches.stat_changed or bool(gone)
 
 
 def start_hashing(root: Path, tree: Tree, paths: Iterable[str], caches: Caches) -> Hashing:
@@ -242,9 +231,8 @@ def digest_files(
     root: Path,
     tree: Tree,
     paths: Iterable[str],
-    cache_dir: Path | None = None,
+    caches: Caches,
     prune: bool = True,
-    caches: Caches | None = None,
     started: Hashing | None = None,
 ) -> dict[str, FileDigest]:
     """Digest every path: a file git vouches for by its object id (known ids come from the
@@ -253,13 +241,6 @@ def digest_files(
     tree's files, unless told not to prune (a tree of edits only)."""
     paths = list(paths)
     entries = tree.entries
-    if caches is None:
-        vouched = any(entries[p].blob is not None for p in paths)
-        stats = any(entries[p].blob is None for p in paths)
-        caches = Caches(
-            load_cache(cache_dir, CACHE_FILE, CACHE_MAGIC) if stats else {},
-            load_cache(cache_dir, BLOBS_FILE, BLOBS_MAGIC) if vouched else {},
-        )
     cache, blobs = caches.by_stat, caches.by_object
     result: dict[str, FileDigest] = {}
     now = time.time_ns()
@@ -306,12 +287,11 @@ def digest_files(
             cache[path] = (size, mtime_ns, inode, digest)  # the cache, grown in place
             added += 1
         result[path] = new_digest(FileDigest, (digest, bool(mode & S_IXUSR), False))
-    if cache_dir is not None and (added or caches.pruned):  # load_caches pruned it
-        write_sealed(cache_dir / CACHE_FILE, CACHE_MAGIC, cache)
-    if cache_dir is not None and learned:
+    caches.stat_changed = caches.stat_changed or bool(added)
+    if learned:
+        caches.object_changed = True
         if prune and len(blobs) > 2 * len(entries):  # ids of other commits: bounded
             live = {e.blob for e in entries.values()}
             for stale in [b for b in blobs if b not in live]:
                 del blobs[stale]
-        write_sealed(cache_dir / BLOBS_FILE, BLOBS_MAGIC, blobs)
     return result

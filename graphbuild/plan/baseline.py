@@ -6,15 +6,19 @@ import hashlib
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from graphbuild.analysis.run import CACHE_DIR, Analysis, analyze
+import attrs
+
+from graphbuild.analysis.run import Analysis, analyze
 from graphbuild.core.errors import BaselineError, GraphbuildError
 from graphbuild.hashing.lockfile import Lock, parse_lock
 from graphbuild.hashing.stages import StageRecord
 from graphbuild.plan.compare import Plan, make_plan
-from graphbuild.state.records import load_records
-from graphbuild.state.store import read_sealed, write_sealed
+from graphbuild.state.kinds import PARSED_LOCK
+from graphbuild.state.records import load_records, save_records
+from graphbuild.state.store import Store
 
 
 def git(root: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
@@ -39,11 +43,7 @@ def head_revision(root: Path) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-LOCK_MEMO_FILE = "lock.v1.pickle"
-LOCK_MEMO_MAGIC = "graphbuild-lock-1"
-
-
-def read_lock(root: Path, lock_path: str) -> Lock:
+def read_lock(root: Path, lock_path: str, store: Store) -> Lock:
     """The lock file on disk; an absent one is an empty baseline (everything is new)."""
     path = root / lock_path
     try:
@@ -52,19 +52,18 @@ def read_lock(root: Path, lock_path: str) -> Lock:
         return Lock()
     except (OSError, UnicodeDecodeError) as err:
         raise BaselineError(f"cannot read the lock file: {err}", file=lock_path) from None
-    return parse_lock_cached(root / CACHE_DIR, text, lock_path)
+    return parse_lock_cached(store, text, lock_path)
 
 
-def parse_lock_cached(cache_dir: Path, text: str, lock_path: str) -> Lock:
+def parse_lock_cached(store: Store, text: str, lock_path: str) -> Lock:
     """parse_lock, remembered by the SHA-256 of the text (TOML parsing of a 500-image lock
     costs a warm plan 0.15 s)."""
     digest = hashlib.sha256(text.encode("utf-8")).digest()
-    cached = read_sealed(cache_dir / LOCK_MEMO_FILE, LOCK_MEMO_MAGIC)
-    if isinstance(cached, tuple) and cached[:2] == (digest, lock_path):
+    cached = store.get(PARSED_LOCK)
+    if cached is not None and cached[:2] == (digest, lock_path):
         return cached[2]  # type: ignore[no-any-return]
     lock = parse_lock(text, lock_path)
-    if cache_dir.is_dir():
-        write_sealed(cache_dir / LOCK_MEMO_FILE, LOCK_MEMO_MAGIC, (digest, lock_path, lock))
+    store.write(PARSED_LOCK, (digest, lock_path, lock))
     return lock
 
 
@@ -106,7 +105,24 @@ def records_at(root: Path, ref: str) -> dict[str, StageRecord]:
     return {r.hash: r for r in analysis.hashes.stages.values()}
 
 
-def baseline_for(analysis: Analysis, since: str | None) -> tuple[Lock, dict[str, StageRecord], str]:
+@attrs.frozen
+class Baseline:
+    """What a plan compares with: a lock, the stage records known for it, and its name."""
+
+    lock: Lock
+    records: Mapping[str, StageRecord]
+    name: str
+
+
+@attrs.frozen
+class PlanResult:
+    """A plan and the baseline it was made against."""
+
+    plan: Plan
+    baseline: Baseline
+
+
+def baseline_for(analysis: Analysis, store: Store, since: str | None) -> Baseline:
     """The lock to compare with, the stage records known for it, and how to name it. Records
     are read only when some stage moved; a fresh clone rebuilds them from git."""
     lock_path = analysis.workspace.settings.lock
@@ -114,17 +130,17 @@ def baseline_for(analysis: Analysis, since: str | None) -> tuple[Lock, dict[str,
     if since is not None:
         lock, name, ref = lock_at(analysis.root, since, lock_path), f"{lock_path} at {since}", since
     else:
-        lock, name, ref = read_lock(analysis.root, lock_path), lock_path, None
+        lock, name, ref = read_lock(analysis.root, lock_path, store), lock_path, None
     moved = set(lock.stages.values()) - current
     if not moved:
-        return lock, {}, name
-    records = load_records(analysis.root / CACHE_DIR, moved)
+        return Baseline(lock, {}, name)
+    records = load_records(store, moved)
     if moved - records.keys():
         if ref is None and committed_lock(analysis.root, lock_path):
             ref = "HEAD"  # the lock is the committed one: its tree tells what it covered
         if ref is not None:
             records |= records_at(analysis.root, ref)
-    return lock, records, name
+    return Baseline(lock, records, name)
 
 
 def committed_lock(root: Path, lock_path: str) -> bool:
@@ -137,9 +153,21 @@ def committed_lock(root: Path, lock_path: str) -> bool:
 
 
 def plan_for(
-    analysis: Analysis, since: str | None = None
-) -> tuple[Plan, Lock, dict[str, StageRecord], str]:
-    """The plan against the baseline (the lock, or the lock at `since`), with that baseline,
-    its stage records and its name."""
-    lock, records, name = baseline_for(analysis, since)
-    return make_plan(analysis.graph, analysis.hashes, lock, records), lock, records, name
+    analysis: Analysis, store: Store, since: str | None = None, remember: bool = False
+) -> PlanResult:
+    """The plan against the baseline (the lock, or the lock at `since`). When anything
+    moved (or when told to), the records of both sides are stored, so the next plan names
+    its reasons without asking git (a clean plan needs none: the lock's are stored already)."""
+    baseline = baseline_for(analysis, store, since)
+    plan = make_plan(analysis.graph, analysis.hashes, baseline.lock, baseline.records)
+    if plan.changed or remember:
+        remember_records(store, analysis, baseline.records.values(), baseline.lock)
+    return PlanResult(plan, baseline)
+
+
+def remember_records(
+    store: Store, analysis: Analysis, extra: Iterable[StageRecord] = (), lock: Lock | None = None
+) -> None:
+    """Store the records of the current stages (and `extra` ones); keep those of the lock."""
+    known = [*analysis.hashes.stages.values(), *extra]
+    save_records(store, known, lock.stages.values() if lock is not None else ())

@@ -1,36 +1,153 @@
-"""Local state in `.graphbuild/`: sealed cache files (checked before they are trusted) and the
-lock that keeps two graphbuild processes from writing one workspace at once."""
+"""The one store of cached state in `.graphbuild/`: the only code that opens, seals, decodes,
+versions or trusts a record, and that takes the workspace lock before writing one."""
 
 from __future__ import annotations
 
 import contextlib
+import enum
 import fcntl
+import functools
 import hashlib
+import json
 import os
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import attrs
+
+import graphbuild
 from graphbuild.core.writes import write_atomic_stream
 
-LOCK_ON = "BUILD.toml"
+STATE_DIR = ".graphbuild"
+LOCK_ON = "BUILD.toml"  # exists already: taking the lock creates no file
+MAGIC = b"graphbuild-state"
+NO_CODE = "-"
 
 
-def write_sealed(path: Path, magic: str, value: Any) -> None:
-    """Pickle `value` behind a header with the magic and the payload's SHA-256, streamed to
-    disk (the digest is filled in last); a cache that cannot be written is only a lost
-    speed-up."""
+class Codec(enum.Enum):
+    """How a record's value is turned into bytes."""
 
-    def write(handle: BinaryIO) -> None:
-        handle.write(f"{magic}\n{'0' * 64}\n".encode())
-        sealing = SealingWriter(handle)
-        pickle.dump(value, sealing, protocol=5)
-        handle.seek(len(magic.encode()) + 1)
-        handle.write(sealing.digest.hexdigest().encode())
+    PICKLE = "pickle"  # graphbuild's own classes: trusted only from the same code
+    JSON = "json"  # plain data, readable by people and other tools
 
-    with contextlib.suppress(OSError):
-        write_atomic_stream(path, write, durable=False)  # the seal catches a torn write
+
+class Miss(enum.Enum):
+    """Why a record was not used (each is a miss: the caller recomputes)."""
+
+    ABSENT = "not stored"
+    UNREADABLE = "cannot be read"
+    FOREIGN = "not a graphbuild record"
+    OTHER_KIND = "a record of another kind"
+    OTHER_VERSION = "written at another record version"
+    OTHER_CODE = "written by other graphbuild code"
+    CORRUPT = "damaged: its checksum does not match"
+    UNDECODABLE = "its payload cannot be decoded"
+    WRONG_SHAPE = "not of the declared shape"
+    DISABLED = "caching is off"
+
+
+@attrs.frozen
+class Kind:
+    """One kind of record, declared once: where it lives, its version and codec, what its value
+    must be, and whether only the graphbuild code that wrote it may read it back."""
+
+    name: str
+    version: int
+    codec: Codec
+    shape: type | tuple[type, ...]
+    code_bound: bool
+    keyed: bool = False  # one file per key, in a folder named after the kind
+    check: Callable[[Any], bool] | None = None  # a deeper test of the decoded value
+
+    @property
+    def file_name(self) -> str:
+        """The file (or, for a keyed kind, the folder) in `.graphbuild/`."""
+        return f"{self.name}.v{self.version}"
+
+
+@attrs.frozen
+class Hit:
+    """A record that passed every check."""
+
+    value: Any
+
+
+@attrs.frozen
+class Missed:
+    """A record that was not used, and why."""
+
+    reason: Miss
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """graphbuild's version and the SHA-256 of its source files: a record bound to the code is
+    trusted only from the same code, wherever it was installed (a CI cache stays useful)."""
+    package = Path(graphbuild.__file__).parent
+    sources = hashlib.sha256(graphbuild.__version__.encode())
+    for file in sorted(package.rglob("*.py")):
+        sources.update(f"{file.relative_to(package).as_posix()}\0".encode())
+        sources.update(hashlib.sha256(file.read_bytes()).digest())
+    return sources.hexdigest()
+
+
+def header(kind: Kind) -> bytes:
+    """The first line of a record: magic, kind, version, codec and (when bound) the code."""
+    code = code_fingerprint() if kind.code_bound else NO_CODE
+    return b"%s %s %d %s %s\n" % (
+        MAGIC,
+        kind.name.encode(),
+        kind.version,
+        kind.codec.value.encode(),
+        code.encode(),
+    )
+
+
+def encode(kind: Kind, value: Any, handle: BinaryIO) -> None:
+    """Write `value` with the kind's codec."""
+    if kind.codec is Codec.PICKLE:
+        pickle.dump(value, handle, protocol=5)
+    else:
+        handle.write(json.dumps(value, sort_keys=True, separators=(",", ":")).encode())
+
+
+def decode(kind: Kind, payload: memoryview) -> Hit | Missed:
+    """The value in a sealed payload, checked against the kind's shape."""
+    try:
+        value = pickle.loads(payload) if kind.codec is Codec.PICKLE else json.loads(bytes(payload))
+    except Exception:
+        return Missed(Miss.UNDECODABLE)
+    if not isinstance(value, kind.shape):
+        return Missed(Miss.WRONG_SHAPE)
+    try:
+        if kind.check is not None and not kind.check(value):
+            return Missed(Miss.WRONG_SHAPE)
+    except Exception:
+        return Missed(Miss.WRONG_SHAPE)
+    return Hit(value)
+
+
+def unseal(kind: Kind, data: bytes) -> Hit | Missed:
+    """Check a record's header and checksum, then decode it."""
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1)
+    if first < 0 or second < 0:
+        return Missed(Miss.FOREIGN)
+    fields = data[:first].split(b" ")
+    if len(fields) != 5 or fields[0] != MAGIC:
+        return Missed(Miss.FOREIGN)
+    if fields[1] != kind.name.encode() or fields[3] != kind.codec.value.encode():
+        return Missed(Miss.OTHER_KIND)
+    if fields[2] != str(kind.version).encode():
+        return Missed(Miss.OTHER_VERSION)
+    if data[: first + 1] != header(kind):
+        return Missed(Miss.OTHER_CODE)
+    payload = memoryview(data)[second + 1 :]  # no copy of a payload of many megabytes
+    if hashlib.sha256(payload).hexdigest().encode() != data[first + 1 : second]:
+        return Missed(Miss.CORRUPT)
+    return decode(kind, payload)
 
 
 class SealingWriter:
@@ -45,31 +162,127 @@ class SealingWriter:
         return self.handle.write(data)
 
 
-def read_sealed(path: Path, magic: str) -> Any | None:
-    """The value written by write_sealed, or None when missing, from another version,
-    truncated or damaged: the checksum is verified before anything is unpickled."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    first = data.find(b"\n")
-    second = data.find(b"\n", first + 1)
-    if first < 0 or second < 0 or data[:first] != magic.encode():
-        return None
-    payload = memoryview(data)[second + 1 :]  # no copy of a payload of many megabytes
-    if hashlib.sha256(payload).hexdigest().encode() != data[first + 1 : second]:
-        return None
-    try:
-        return pickle.loads(payload)
-    except Exception:  # a sealed payload from a bug: treat like damage
-        return None
+@attrs.frozen
+class Lookup:
+    """One read of the store, for `plan -v`: which record, and what became of it."""
+
+    kind: str
+    key: str | None
+    reason: Miss | None  # None: a hit
+
+
+class Store:
+    """The cached state of one workspace (or none at all: every read misses, writes are
+    dropped). Open it with `open_store`, which holds the workspace lock while it is open."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.lookups: list[Lookup] = []
+
+    @property
+    def enabled(self) -> bool:
+        """False for the store of a run told not to cache."""
+        return self.folder is not None
+
+    def path(self, kind: Kind, key: str | None = None) -> Path:
+        """Where a record lives (only for an enabled store)."""
+        assert self.folder is not None
+        if kind.keyed:
+            assert key is not None and "/" not in key and not key.startswith(".")
+            return self.folder / kind.file_name / key
+        return self.folder / kind.file_name
+
+    def read(self, kind: Kind, key: str | None = None) -> Hit | Missed:
+        """The record, or why it cannot be used."""
+        if self.folder is None:
+            outcome: Hit | Missed = Missed(Miss.DISABLED)
+        else:
+            try:
+                data = self.path(kind, key).read_bytes()
+            except FileNotFoundError:
+                outcome = Missed(Miss.ABSENT)
+            except OSError:
+                outcome = Missed(Miss.UNREADABLE)
+            else:
+                outcome = unseal(kind, data)
+        self.lookups.append(
+            Lookup(kind.name, key, outcome.reason if isinstance(outcome, Missed) else None)
+        )
+        return outcome
+
+    def get(self, kind: Kind, key: str | None = None) -> Any | None:
+        """The record's value, or None on any miss."""
+        outcome = self.read(kind, key)
+        return outcome.value if isinstance(outcome, Hit) else None
+
+    def write(self, kind: Kind, value: Any, key: str | None = None) -> None:
+        """Seal and store a record, streamed to disk (the checksum is filled in last); a record
+        that cannot be written is only a lost speed-up."""
+        if self.folder is None:
+            return
+        first = header(kind)
+
+        def write(handle: BinaryIO) -> None:
+            handle.write(first + b"0" * 64 + b"\n")
+            sealing = SealingWriter(handle)
+            encode(kind, value, sealing)  # type: ignore[arg-type]
+            handle.seek(len(first))
+            handle.write(sealing.digest.hexdigest().encode())
+
+        with contextlib.suppress(OSError):
+            write_atomic_stream(self.path(kind, key), write, durable=False)
+
+    def keys(self, kind: Kind) -> set[str]:
+        """The keys stored for a keyed kind."""
+        if self.folder is None:
+            return set()
+        try:
+            names = os.listdir(self.folder / kind.file_name)
+        except OSError:
+            return set()
+        return {name for name in names if not name.startswith(".")}
+
+    def discard(self, kind: Kind, key: str | None = None) -> None:
+        """Remove a record, if stored."""
+        if self.folder is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path(kind, key))
+
+
+def logs_folder(root: Path) -> Path:
+    """Where build logs go (output for people, never read back as state)."""
+    return root / STATE_DIR / "logs"
+
+
+HELD: dict[Path, int] = {}  # workspace roots whose lock this process holds, and how often
+
+
+@contextlib.contextmanager
+def open_store(root: Path, enabled: bool = True) -> Iterator[Store]:
+    """The workspace's store, with the workspace lock held while it is open: another graphbuild
+    waits until this one is done. Opening it again in the same process reuses the lock."""
+    if not enabled:
+        yield Store(None)
+        return
+    root = root.resolve()
+    if root in HELD:
+        HELD[root] += 1
+        try:
+            yield Store(root / STATE_DIR)
+        finally:
+            HELD[root] -= 1
+        return
+    with workspace_lock(root):
+        HELD[root] = 1
+        try:
+            yield Store(root / STATE_DIR)
+        finally:
+            del HELD[root]
 
 
 @contextlib.contextmanager
 def workspace_lock(root: Path) -> Iterator[None]:
-    """Hold an exclusive lock while reading and writing the workspace's state, waiting for
-    another graphbuild to finish. The lock is taken on the root BUILD.toml, which exists
-    already, so taking it creates no file (a failed command leaves the tree as it was)."""
+    """Hold an exclusive lock on the root BUILD.toml, waiting for another graphbuild to finish."""
     try:
         fd = os.open(root / LOCK_ON, os.O_RDONLY)
     except OSError:

@@ -1,0 +1,42 @@
+"""Every kind of record kept in `.graphbuild/` below the analysis, declared once: name,
+version, codec, shape, and whether it is bound to graphbuild's code. (The analysis memos
+declare theirs in `graphbuild.analysis.memo`, beside the classes they hold.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphbuild.hashing.lockfile import Lock
+from graphbuild.state.store import Codec, Kind
+
+
+def is_stat_cache(value: dict[Any, Any]) -> bool:
+    """path -> (size, mtime, inode, sha256)."""
+    return all(
+        isinstance(k, str) and isinstance(v, tuple) and len(v) == 4 and isinstance(v[3], str)
+        for k, v in value.items()
+    )
+
+
+def is_str_map(value: dict[Any, Any]) -> bool:
+    """str -> str."""
+    return all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def is_parsed_lock(value: tuple[Any, ...]) -> bool:
+    """(SHA-256 of the lock text, lock path, Lock)."""
+    return (
+        len(value) == 3
+        and isinstance(value[0], bytes)
+        and isinstance(value[1], str)
+        and isinstance(value[2], Lock)
+    )
+
+
+STAT_DIGESTS = Kind("digests-by-stat", 4, Codec.PICKLE, dict, code_bound=False, check=is_stat_cache)
+OBJECT_DIGESTS = Kind(
+    "digests-by-object", 2, Codec.PICKLE, dict, code_bound=False, check=is_str_map
+)
+PARSED_LOCK = Kind("parsed-lock", 2, Codec.PICKLE, tuple, code_bound=True, check=is_parsed_lock)
+STAGE_RECORDS = Kind("records", 7, Codec.JSON, dict, code_bound=False, keyed=True)
+BUILT_IMAGES = Kind("built", 2, Codec.JSON, dict, code_bound=False, check=is_str_map)
