@@ -33,10 +33,13 @@ def is_parsed_lock(value: tuple[Any, ...]) -> bool:
     )
 
 
+# plain data: valid whatever graphbuild wrote it
 STAT_DIGESTS = Kind("digests-by-stat", 4, Codec.PICKLE, dict, code_bound=False, check=is_stat_cache)
 OBJECT_DIGESTS = Kind(
     "digests-by-object", 2, Codec.PICKLE, dict, code_bound=False, check=is_str_map
 )
-PARSED_LOCK = Kind("parsed-lock", 2, Codec.PICKLE, tuple, code_bound=True, check=is_parsed_lock)
 STAGE_RECORDS = Kind("records", 7, Codec.JSON, dict, code_bound=False, keyed=True)
 BUILT_IMAGES = Kind("built", 2, Codec.JSON, dict, code_bound=False, check=is_str_map)
+# graphbuild's classes: a pickle from other code (an attrs class that has since gained a
+# field) must never load
+PARSED_LOCK = Kind("parsed-lock", 2, Codec.PICKLE, tuple, code_bound=True, check=is_parsed_lock)
