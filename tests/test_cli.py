@@ -146,3 +146,40 @@ def test_runs_without_the_optional_parser(emitted: Path):
         "graphbuild: error: graphbuild import needs the BuildKit parser: "
         "pip install 'graphbuild[import]'\n"
     )
+
+
+SENTINEL_WORKSPACE = """\
+[workspace]
+name = "sentinel"
+
+[[target]]
+name = "bake"
+rule = "stages"
+image = true
+from = "scratch"
+steps = ["ENV A=1"]
+
+[[target]]
+name = "zz"
+rule = "stages"
+image = true
+from = ":bake"
+steps = ["ENV B=1"]
+"""
+
+
+def test_an_image_named_bake_does_not_hide_a_failed_build(tmp_path: Path):
+    """Once, the buildx path was told apart by a job named "bake": an image of that name made
+    a failed image count as built, and `build --rebuild` then found nothing to build."""
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "BUILD.toml").write_text(SENTINEL_WORKSPACE)
+    assert run("emit", cwd=workspace).code == 0
+    docker = fake_docker(tmp_path, fail="zz")
+    result = run("build", "--docker", docker, cwd=workspace)
+    assert result.code == 1
+    assert "zz: failed" in result.err
+    assert load_built(Store(workspace / ".graphbuild")).keys() == {"//:bake"}
+    again = run("build", "--rebuild", "--docker", docker, cwd=workspace)
+    assert again.code == 1
+    assert "[zz] building //:zz" in again.out

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import os
 import re
@@ -25,14 +26,24 @@ class BuildError(GraphbuildError):
     """A build that cannot be started (no docker, a platform list classic builds cannot do)."""
 
 
+class JobKind(enum.Enum):
+    """What one build job runs."""
+
+    IMAGE = "one `docker build` of one image"
+    BAKE = "one `docker buildx bake` of every wanted image"
+
+
 @attrs.frozen
 class Job:
-    """One image build: bake target name, the label it builds, the command, what it waits for."""
+    """One build job: its name (a bake target's), the label it shows, the command, the jobs
+    it waits for, and every image it builds."""
 
+    kind: JobKind
     name: str
     label: Label
     argv: tuple[str, ...]
     needs: tuple[str, ...] = ()
+    builds: tuple[Label, ...] = ()
 
 
 def find_docker(explicit: str | None) -> str:
@@ -116,10 +127,12 @@ def plan_jobs(
         target = document["target"][name]
         jobs.append(
             Job(
+                JobKind.IMAGE,
                 name,
                 label,
                 build_command(docker, target, variables),
                 tuple(names[n] for n in needs[label]),
+                (label,),
             )
         )
     return jobs

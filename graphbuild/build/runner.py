@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import os
 import queue
 import re
@@ -22,12 +23,21 @@ STEP_RE = re.compile(r"^#\d+ (\[.*\] .*|CACHED|DONE [\d.]+s|ERROR.*)$")
 TAIL_LINES = 30
 
 
+class JobStatus(enum.StrEnum):
+    """How a job ended."""
+
+    OK = "ok"
+    FAILED = "failed"
+    CANCELLED = "cancelled"  # never ran, or was stopped
+    PENDING = "pending"  # not ended yet
+
+
 @attrs.frozen
 class Outcome:
     """How one job ended: ok, failed (with its log's tail) or cancelled (never ran or stopped)."""
 
     name: str
-    status: str  # "ok" | "failed" | "cancelled"
+    status: JobStatus
     seconds: float = 0.0
     log: str | None = None
     tail: tuple[str, ...] = ()
@@ -53,13 +63,16 @@ def run_jobs(
             for name, job in list(pending.items()):
                 if len(running) >= limit:
                     break
-                if all(outcomes.get(n, Outcome(n, "")).status == "ok" for n in job.needs):
+                if all(
+                    outcomes.get(n, Outcome(n, JobStatus.PENDING)).status is JobStatus.OK
+                    for n in job.needs
+                ):
                     del pending[name]
                     running[name] = start(job, log_dir, cwd, environ, events)
                     report(f"[{name}] building {job.label}")
         if not running:
             for name in pending:
-                outcomes[name] = Outcome(name, "cancelled")
+                outcomes[name] = Outcome(name, JobStatus.CANCELLED)
             break
         kind, name, payload = events.get()
         if kind == "line":
@@ -72,10 +85,10 @@ def run_jobs(
         seconds = time.monotonic() - started
         log = str(log_dir / f"{name}.log")
         if payload == 0:
-            outcomes[name] = Outcome(name, "ok", seconds, log)
+            outcomes[name] = Outcome(name, JobStatus.OK, seconds, log)
             report(f"[{name}] built in {seconds:.1f}s")
         else:
-            status = "cancelled" if failed else "failed"
+            status = JobStatus.CANCELLED if failed else JobStatus.FAILED
             outcomes[name] = Outcome(name, status, seconds, log, tuple(tail))
             if not failed:
                 failed = True
@@ -83,7 +96,7 @@ def run_jobs(
                 for line in tail:
                     report(f"[{name}] | {line}")
                 cancel(running, report)
-    return [outcomes.get(job.name, Outcome(job.name, "cancelled")) for job in jobs]
+    return [outcomes.get(job.name, Outcome(job.name, JobStatus.CANCELLED)) for job in jobs]
 
 
 def start(

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from graphbuild.analysis.run import Analysis, analyze
-from graphbuild.build.docker import Job, bake_command, find_docker, has_buildx, plan_jobs
+from graphbuild.build.docker import Job, JobKind, bake_command, find_docker, has_buildx, plan_jobs
 from graphbuild.build.record import load_built, record_built
-from graphbuild.build.runner import run_jobs
+from graphbuild.build.runner import JobStatus, run_jobs
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.labels import Label, parse_label
@@ -63,7 +63,7 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     names = {t.label: bake_name(t.image or "") for t in analysis.graph.images}
     if has_buildx(docker):
         argv = bake_command(docker, [settings.bake], [names[label] for label in wanted])
-        jobs = [Job("bake", wanted[0], argv)]
+        jobs = [Job(JobKind.BAKE, "bake", wanted[0], argv, builds=tuple(wanted))]
     else:
         bake_text = (root / settings.bake).read_text(encoding="utf-8")
         jobs = plan_jobs(analysis.graph, bake_text, wanted, docker, environ)
@@ -73,16 +73,15 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
         return EXIT_OK
     outcomes = run_jobs(jobs, args.jobs, logs_folder(root), root, environ, print)
     built = {
-        str(j.label): analysis.hashes.targets[j.label]
-        for j, o in zip(jobs, outcomes, strict=True)
-        if o.status == "ok"
+        str(label): analysis.hashes.targets[label]
+        for job, outcome in zip(jobs, outcomes, strict=True)
+        if outcome.status is JobStatus.OK
+        for label in job.builds
     }
-    if jobs[0].name == "bake" and outcomes[0].status == "ok":
-        built = {str(label): analysis.hashes.targets[label] for label in wanted}
     if built:
         with open_store(root) as store:
             record_built(store, built)
-    failed = [o for o in outcomes if o.status != "ok"]
+    failed = [o for o in outcomes if o.status is not JobStatus.OK]
     for outcome in failed:
         print(f"{outcome.name}: {outcome.status}", file=sys.stderr)
     return EXIT_CHANGES if failed else EXIT_OK

@@ -15,7 +15,7 @@ from graphbuild.core.writes import write_atomic
 from graphbuild.graph import query
 from graphbuild.graph.diagram import render as render_diagram
 from graphbuild.importer.convert import externals_toml, import_dockerfile, safe_name
-from graphbuild.lint import ERROR, lint
+from graphbuild.lint import Severity, lint
 from graphbuild.plan.baseline import plan_for
 from graphbuild.plan.report import findings_json, findings_text
 from graphbuild.state.store import open_store
@@ -26,7 +26,7 @@ def run_lint(args: argparse.Namespace, root: Path) -> int:
     workspace = load_workspace(root)
     findings = lint(build_graph(workspace))
     sys.stdout.write(findings_json(findings) if args.format == "json" else findings_text(findings))
-    return EXIT_CHANGES if any(f.severity == ERROR for f in findings) else EXIT_OK
+    return EXIT_CHANGES if any(f.severity is Severity.ERROR for f in findings) else EXIT_OK
 
 
 def run_query(args: argparse.Namespace, root: Path) -> int:

@@ -7,13 +7,13 @@ judged by the same standard. A finding is data: id, severity, label, key, messag
 from __future__ import annotations
 
 from graphbuild.graph.link import Graph
-from graphbuild.lint.catalog import CHECKS, ERROR, INFO, SEVERITY_ORDER, WARNING, Check, Finding
+from graphbuild.lint.catalog import CHECKS, Check, Finding, Severity
 from graphbuild.lint.checks import PASSES
 
-__all__ = ["CHECKS", "ERROR", "INFO", "WARNING", "Check", "Finding", "lint"]
+__all__ = ["CHECKS", "Check", "Finding", "Severity", "lint"]
 
 
 def lint(graph: Graph) -> list[Finding]:
     """Every finding, errors first, then by label, id and key; each reported once."""
     found = {f: None for run in PASSES for f in run(graph)}
-    return sorted(found, key=lambda f: (SEVERITY_ORDER[f.severity], f.label, f.id, f.key or ""))
+    return sorted(found, key=lambda f: (f.severity.rank, f.label, f.id, f.key or ""))

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import enum
+
 import attrs
 
-ERROR, WARNING, INFO = "error", "warning", "info"
-SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+class Severity(enum.StrEnum):
+    """How bad a finding is; `lint` exits 1 on an error."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Sort order: errors first."""
+        return list(Severity).index(self)
+
+
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO  # the catalog's shorthand
 
 
 @attrs.frozen
@@ -13,7 +28,7 @@ class Check:
     """A lint rule: stable id, severity, what it finds, how to fix it."""
 
     id: str
-    severity: str
+    severity: Severity
     title: str
     hint: str
 
@@ -23,7 +38,7 @@ class Finding:
     """One place a check fails."""
 
     id: str
-    severity: str
+    severity: Severity
     label: str
     key: str | None
     message: str

@@ -8,12 +8,16 @@ from typing import Any
 
 from graphbuild.emit.bake import bake_name
 from graphbuild.graph.link import Graph, image_dependencies
-from graphbuild.plan.compare import NEW, REBUILD, Plan
+from graphbuild.plan.compare import EntryKind, Plan, Status
 
 
 def levels(graph: Graph, plan: Plan) -> list[list[dict[str, str]]]:
     """Rebuilt images by level: level 0 needs no other rebuilt image; level N waits for N-1."""
-    moving = {e.label for e in plan.entries if e.kind == "image" and e.status in (REBUILD, NEW)}
+    moving = {
+        e.label
+        for e in plan.entries
+        if e.kind is EntryKind.IMAGE and e.status in (Status.REBUILD, Status.NEW)
+    }
     images = [t for t in graph.images if str(t.label) in moving]
     below = image_dependencies(graph, [t.label for t in images])
     level: dict[str, int] = {}

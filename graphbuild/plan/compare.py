@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,14 +12,41 @@ from graphbuild.graph.link import Graph
 from graphbuild.hashing.lockfile import Lock
 from graphbuild.hashing.stages import Hashes, StageRecord
 
-UNCHANGED, REBUILD, NEW, REMOVED = "unchanged", "rebuild", "new", "removed"
+
+class Status(enum.StrEnum):
+    """What becomes of an image or stage (the values are the JSON schema's)."""
+
+    UNCHANGED = "unchanged"
+    REBUILD = "rebuild"
+    NEW = "new"
+    REMOVED = "removed"
+
+
+class ReasonKind(enum.StrEnum):
+    """The kinds of rebuild reason (the values are the JSON schema's)."""
+
+    INPUT_CHANGED = "input_changed"
+    INPUT_MODE_CHANGED = "input_mode_changed"
+    INPUT_ADDED = "input_added"
+    INPUT_REMOVED = "input_removed"
+    DEFINITION_CHANGED = "definition_changed"
+    BASE_CHANGED = "base_changed"
+    UPSTREAM = "upstream"
+    UNRECORDED = "unrecorded"
+
+
+class EntryKind(enum.StrEnum):
+    """What a plan entry is."""
+
+    IMAGE = "image"
+    STAGE = "stage"
 
 
 @attrs.frozen
 class Reason:
     """Why something rebuilds: one changed file, key, base image or upstream stage."""
 
-    kind: str
+    kind: ReasonKind
     path: str | None = None
     key: str | None = None
     label: str | None = None
@@ -28,19 +56,21 @@ class Reason:
     @property
     def upstream(self) -> bool:
         """True when the cause lies in another stage."""
-        return self.kind == "upstream"
+        return self.kind is ReasonKind.UPSTREAM
 
     def sentence(self) -> str:
         """The reason in words."""
         texts = {
-            "input_changed": f"input changed: {self.path}",
-            "input_mode_changed": f"input mode changed: {self.path} ({self.old} -> {self.new})",
-            "input_added": f"input added: {self.path}",
-            "input_removed": f"input removed: {self.path}",
-            "definition_changed": f"definition changed: {self.key}",
-            "base_changed": f"base image changed: {self.old} -> {self.new}",
-            "upstream": f"upstream rebuilds: {self.label}",
-            "unrecorded": "changed; the previous state is not in the local cache "
+            ReasonKind.INPUT_CHANGED: f"input changed: {self.path}",
+            ReasonKind.INPUT_MODE_CHANGED: (
+                f"input mode changed: {self.path} ({self.old} -> {self.new})"
+            ),
+            ReasonKind.INPUT_ADDED: f"input added: {self.path}",
+            ReasonKind.INPUT_REMOVED: f"input removed: {self.path}",
+            ReasonKind.DEFINITION_CHANGED: f"definition changed: {self.key}",
+            ReasonKind.BASE_CHANGED: f"base image changed: {self.old} -> {self.new}",
+            ReasonKind.UPSTREAM: f"upstream rebuilds: {self.label}",
+            ReasonKind.UNRECORDED: "changed; the previous state is not in the local cache "
             "(use --since REF to recompute it from git)",
         }
         return texts[self.kind]
@@ -55,10 +85,10 @@ class Entry:
     """One image or stage of the plan."""
 
     label: str
-    kind: str  # "image" | "stage"
+    kind: EntryKind
     hash: str | None
     previous: str | None
-    status: str
+    status: Status
     reasons: tuple[Reason, ...] = ()
     chain: tuple[str, ...] = ()  # from this entry down to the stage with the first own cause
     in_registry: bool = False  # its hash tag is pushed already (plan --registry)
@@ -94,7 +124,7 @@ class Plan:
     @property
     def changed(self) -> bool:
         """True when anything would be built or was removed."""
-        return any(e.status != UNCHANGED for e in self.entries)
+        return any(e.status != Status.UNCHANGED for e in self.entries)
 
     def to_json(self) -> dict[str, Any]:
         """The `plan --format json` document."""
@@ -107,46 +137,51 @@ def compare_records(old: StageRecord, new: StageRecord) -> list[Reason]:
     upstream: list[Reason] = []
     if old.parent != new.parent:
         if old.parent_hash is None and new.parent_hash is None:
-            own.append(Reason("base_changed", old=old.parent, new=new.parent))
+            own.append(Reason(ReasonKind.BASE_CHANGED, old=old.parent, new=new.parent))
         else:
-            own.append(Reason("definition_changed", key="from"))
+            own.append(Reason(ReasonKind.DEFINITION_CHANGED, key="from"))
     elif old.parent_hash != new.parent_hash:
-        upstream.append(Reason("upstream", label=new.parent))
+        upstream.append(Reason(ReasonKind.UPSTREAM, label=new.parent))
     if len(old.steps) != len(new.steps):
         keys = dict.fromkeys(k for k in new.step_keys if k not in old.step_keys) or {"steps": None}
-        own += [Reason("definition_changed", key=key) for key in keys]
+        own += [Reason(ReasonKind.DEFINITION_CHANGED, key=key) for key in keys]
     else:
         changed = [
             new.step_keys[i]
             for i, (a, b) in enumerate(zip(old.steps, new.steps, strict=True))
             if a != b
         ]
-        own += [Reason("definition_changed", key=key) for key in dict.fromkeys(changed)]
+        own += [Reason(ReasonKind.DEFINITION_CHANGED, key=key) for key in dict.fromkeys(changed)]
     upstream += [
-        Reason("upstream", label=label)
+        Reason(ReasonKind.UPSTREAM, label=label)
         for label, digest in new.refs.items()
         if label in old.refs and old.refs[label] != digest and label != new.parent
     ]
     for path in sorted(old.inputs.keys() | new.inputs.keys()):
         before, after = old.inputs.get(path), new.inputs.get(path)
         if before is None:
-            own.append(Reason("input_added", path=path))
+            own.append(Reason(ReasonKind.INPUT_ADDED, path=path))
         elif after is None:
-            own.append(Reason("input_removed", path=path))
+            own.append(Reason(ReasonKind.INPUT_REMOVED, path=path))
         elif before[0] != after[0] or before[2] != after[2]:
-            own.append(Reason("input_changed", path=path))
+            own.append(Reason(ReasonKind.INPUT_CHANGED, path=path))
         elif before[1] != after[1]:
             modes = ("-x", "+x")
             own.append(
-                Reason("input_mode_changed", path=path, old=modes[before[1]], new=modes[after[1]])
+                Reason(
+                    ReasonKind.INPUT_MODE_CHANGED,
+                    path=path,
+                    old=modes[before[1]],
+                    new=modes[after[1]],
+                )
             )
     for name in sorted(old.args.keys() | new.args.keys()):
         if old.args.get(name) != new.args.get(name):
-            own.append(Reason("definition_changed", key=f"args.{name}"))
+            own.append(Reason(ReasonKind.DEFINITION_CHANGED, key=f"args.{name}"))
     if old.platforms != new.platforms:
-        own.append(Reason("definition_changed", key="platforms"))
+        own.append(Reason(ReasonKind.DEFINITION_CHANGED, key="platforms"))
     if not own and not upstream:
-        own.append(Reason("definition_changed", key="schema"))
+        own.append(Reason(ReasonKind.DEFINITION_CHANGED, key="schema"))
     return own + upstream
 
 
@@ -158,7 +193,7 @@ def stage_reasons(
     if old is not None:
         return compare_records(old, record)
     deps = sorted({*record.refs, record.parent} & rebuilt)
-    return [Reason("unrecorded"), *(Reason("upstream", label=d) for d in deps)]
+    return [Reason(ReasonKind.UNRECORDED), *(Reason(ReasonKind.UPSTREAM, label=d) for d in deps)]
 
 
 def make_plan(
@@ -171,18 +206,20 @@ def make_plan(
         record = hashes.stages[label]
         previous = baseline.stages.get(str(label))
         if previous is None:
-            entry = Entry(str(label), "stage", record.hash, None, NEW)
+            entry = Entry(str(label), EntryKind.STAGE, record.hash, None, Status.NEW)
         elif previous == record.hash:
-            entry = Entry(str(label), "stage", record.hash, previous, UNCHANGED)
+            entry = Entry(str(label), EntryKind.STAGE, record.hash, previous, Status.UNCHANGED)
         else:
             reasons = stage_reasons(record, previous, old_records, rebuilt)
-            entry = Entry(str(label), "stage", record.hash, previous, REBUILD, tuple(reasons))
-        if entry.status != UNCHANGED:
+            entry = Entry(
+                str(label), EntryKind.STAGE, record.hash, previous, Status.REBUILD, tuple(reasons)
+            )
+        if entry.status != Status.UNCHANGED:
             rebuilt.add(str(label))
         stage_entries[str(label)] = entry
     for label, previous in baseline.stages.items():
         if label not in stage_entries:
-            stage_entries[label] = Entry(label, "stage", None, previous, REMOVED)
+            stage_entries[label] = Entry(label, EntryKind.STAGE, None, previous, Status.REMOVED)
     stage_entries = {
         k: attrs.evolve(e, chain=first_cause(k, stage_entries)) for k, e in stage_entries.items()
     }
@@ -190,12 +227,12 @@ def make_plan(
     for target in graph.images:
         output = stage_entries[str(graph.outputs[target.label])]
         previous = baseline.images.get(str(target.label))
-        status = output.status if previous is not None else NEW
+        status = output.status if previous is not None else Status.NEW
         if previous is not None and previous == output.hash:
-            status = UNCHANGED
+            status = Status.UNCHANGED
         reasons = output.reasons if str(target.label) == output.label else ()
-        if status == REBUILD and not reasons:
-            reasons = (Reason("upstream", label=output.label),)
+        if status == Status.REBUILD and not reasons:
+            reasons = (Reason(ReasonKind.UPSTREAM, label=output.label),)
         chain = (
             (str(target.label), *output.chain)
             if output.label != str(target.label)
@@ -203,17 +240,17 @@ def make_plan(
         )
         entries[str(target.label)] = Entry(
             str(target.label),
-            "image",
+            EntryKind.IMAGE,
             output.hash,
             previous,
             status,
             tuple(reasons),
-            chain if status == REBUILD else (),
+            chain if status == Status.REBUILD else (),
         )
     current_images = {str(t.label) for t in graph.images}
     for label, previous in baseline.images.items():
         if label not in current_images:
-            entries[label] = Entry(label, "image", None, previous, REMOVED)
+            entries[label] = Entry(label, EntryKind.IMAGE, None, previous, Status.REMOVED)
     return Plan(entries=tuple(e for _, e in sorted(entries.items())))
 
 
@@ -221,7 +258,7 @@ def first_cause(label: str, entries: Mapping[str, Entry]) -> tuple[str, ...]:
     """The chain from a rebuilt entry down its first upstream reasons to one with its own cause."""
     chain = [label]
     entry = entries[label]
-    while entry.status == REBUILD and not entry.own and entry.reasons:
+    while entry.status == Status.REBUILD and not entry.own and entry.reasons:
         nxt = entry.reasons[0].label
         if nxt is None or nxt in chain or nxt not in entries:
             break
@@ -233,8 +270,8 @@ def first_cause(label: str, entries: Mapping[str, Entry]) -> tuple[str, ...]:
 def mark_pushed(plan: Plan, pushed: set[str]) -> Plan:
     """The plan with images whose hash tag is in the registry already marked unchanged."""
     entries = tuple(
-        attrs.evolve(e, status=UNCHANGED, reasons=(), chain=(), in_registry=True)
-        if e.kind == "image" and e.label in pushed
+        attrs.evolve(e, status=Status.UNCHANGED, reasons=(), chain=(), in_registry=True)
+        if e.kind is EntryKind.IMAGE and e.label in pushed
         else e
         for e in plan.entries
     )
@@ -243,4 +280,8 @@ def mark_pushed(plan: Plan, pushed: set[str]) -> Plan:
 
 def to_build(plan: Plan) -> list[Entry]:
     """The image entries that would be built: rebuilt or new."""
-    return [e for e in plan.entries if e.kind == "image" and e.status in (REBUILD, NEW)]
+    return [
+        e
+        for e in plan.entries
+        if e.kind is EntryKind.IMAGE and e.status in (Status.REBUILD, Status.NEW)
+    ]

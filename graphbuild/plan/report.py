@@ -7,7 +7,7 @@ from collections import Counter
 
 from graphbuild.hashing.stages import short_hash
 from graphbuild.lint import Finding
-from graphbuild.plan.compare import REBUILD, UNCHANGED, Entry, Plan
+from graphbuild.plan.compare import Entry, EntryKind, Plan, Status
 
 
 def plan_json(plan: Plan) -> str:
@@ -36,7 +36,7 @@ def entry_lines(entry: Entry, entries: dict[str, Entry], explain: bool) -> list[
     upstream = [r for r in entry.reasons if r.upstream]
     for reason in upstream:
         lines.append(f"{'':<10}   {reason.sentence()}")
-    if explain and entry.status == REBUILD and not entry.own and entry.chain:
+    if explain and entry.status == Status.REBUILD and not entry.own and entry.chain:
         root = entries.get(entry.chain[-1])
         cause = root.own[0].sentence() if root and root.own else "changed"
         lines.append(f"{'':<10}   first cause: {' -> '.join(entry.chain)}: {cause}")
@@ -46,15 +46,15 @@ def entry_lines(entry: Entry, entries: dict[str, Entry], explain: bool) -> list[
 def plan_text(plan: Plan, baseline: str) -> str:
     """Every image with its status, then the stages that change, for people."""
     entries = {e.label: e for e in plan.entries}
-    images = [e for e in plan.entries if e.kind == "image"]
-    stages = [e for e in plan.entries if e.kind == "stage"]
+    images = [e for e in plan.entries if e.kind is EntryKind.IMAGE]
+    stages = [e for e in plan.entries if e.kind is EntryKind.STAGE]
     lines = [f"Plan against {baseline}: images: {counts(images)}; stages: {counts(stages)}.", ""]
     if images:
         lines.append("Images:")
         for entry in images:
             lines += entry_lines(entry, entries, explain=True)
         lines.append("")
-    changed = [e for e in stages if e.status != UNCHANGED]
+    changed = [e for e in stages if e.status != Status.UNCHANGED]
     if changed:
         lines.append("Stages that change:")
         for entry in changed:
