@@ -8,13 +8,13 @@ from pathlib import Path
 from graphbuild.core.model import Workspace
 from graphbuild.definition.load import RootFile, load_packages, read_root, scan_exclusions
 from graphbuild.graph.link import Graph, link
-from graphbuild.rules.registry import RULES, expand
+from graphbuild.rules.registry import expand, installed_rules
 from graphbuild.tree.walk import Scan, Tree, make_tree, scan_workspace
 
 
 def load_scanned(root: Path, root_file: RootFile, scan: Scan) -> tuple[Workspace, Tree]:
     """Every package of a scanned workspace, loaded, and the tree of its files."""
-    workspace = load_packages(root, root_file, scan.build_files, scan.nested, RULES)
+    workspace = load_packages(root, root_file, scan.build_files, scan.nested, installed_rules())
     return workspace, make_tree(scan, (p.path for p in workspace.packages))
 
 

@@ -117,9 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "schema":  # needs no workspace
         from graphbuild.definition.json_schema import build_toml_schema
-        from graphbuild.rules.registry import RULES
+        from graphbuild.rules.registry import installed_rules
 
-        sys.stdout.write(json.dumps(build_toml_schema(RULES), indent=2) + "\n")
+        sys.stdout.write(json.dumps(build_toml_schema(installed_rules()), indent=2) + "\n")
         return EXIT_OK
     try:
         root = find_root(Path(args.directory))

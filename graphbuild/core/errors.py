@@ -70,3 +70,7 @@ class EmitError(GraphbuildError):
 
 class BaselineError(GraphbuildError):
     """The baseline to plan against (the lock, a git ref) cannot be read."""
+
+
+class RuleError(GraphbuildError):
+    """An installed rule that cannot be used (a third-party rule that fails to load)."""

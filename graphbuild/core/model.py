@@ -163,9 +163,20 @@ class Stage:
 
 
 @attrs.frozen
+class LabelUse:
+    """A key of a target that names another target, and the rules that target may have."""
+
+    key: str
+    label: Label
+    rules: tuple[str, ...]
+
+
+@attrs.frozen
 class Expansion:
-    """What a rule makes of one target: its stages and which of them is the target's output."""
+    """What a rule makes of one target: its stages, which of them is the target's output, and
+    the labels its keys name (the graph checks each names a target of the expected rule)."""
 
     target: Target
     stages: tuple[Stage, ...]
     output: Label
+    label_uses: tuple[LabelUse, ...] = ()

@@ -1,13 +1,15 @@
-"""Strict checking of TOML tables against declared keys: types, required keys, "did you mean"."""
+"""The keys of BUILD.toml tables as data: each key's type, default, doc, choices and what it
+names (an input path, a label of a kind of target); strict checking of tables against them;
+and typed config classes whose attributes are declared as such keys."""
 
 from __future__ import annotations
 
-import copyreg
 import difflib
+import enum
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
@@ -15,55 +17,111 @@ from graphbuild.core.errors import LoadError
 
 ARG_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 PLATFORM_RE = re.compile(r"[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_]+)?\Z")
+FIELD = "graphbuild.field"  # the attrs metadata key of a config attribute's Field
 
 
-def check_args(args: dict[str, str], error: Callable[[str, str], LoadError], prefix: str) -> None:
-    """Build args: shell-variable names, one-line values."""
-    for name, value in args.items():
-        if not ARG_NAME_RE.match(name):
-            raise error(f"{prefix}{name}", "build arg names are letters, digits and '_'")
-        if "\n" in value or "\r" in value:
-            raise error(f"{prefix}{name}", "build arg values must be one line")
+def is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def check_platforms(platforms: list[str], error: Callable[[str, str], LoadError], key: str) -> None:
-    """Platforms look like os/arch[/variant]."""
-    for platform in platforms:
-        if not PLATFORM_RE.match(platform):
-            raise error(key, f"invalid platform {platform!r} (expected os/arch, e.g. linux/amd64)")
+def is_str_table(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
 
 
-TYPE_NAMES = {
-    "str": "a string",
-    "bool": "true or false",
-    "int": "an integer",
-    "list[str]": "an array of strings",
-    "table[str]": "a table of strings",
-    "table[list[str]]": "a table of string arrays",
-    "str|bool": "a string or true/false",
-    "list[table]": "an array of tables",
-    "matrix": "a table of value arrays, or a table of named variant tables",
-    "table[table[str]]": "a table of tables of strings",
-    "list[str|int]": "an array of strings or integers",
-}
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+STRINGS = {"type": "array", "items": {"type": "string"}}
+STRING_TABLE = {"type": "object", "additionalProperties": {"type": "string"}}
+
+
+@attrs.frozen(eq=False)
+class TypeSpec:
+    """What a value type accepts, how a message names it, and its JSON Schema."""
+
+    noun: str
+    accepts: Callable[[Any], bool]
+    schema: Mapping[str, Any]
+
+
+class ValueType(enum.Enum):
+    """The TOML value types a key may take (one table: check, message and JSON Schema)."""
+
+    STR = TypeSpec("a string", lambda v: isinstance(v, str), {"type": "string"})
+    BOOL = TypeSpec("true or false", lambda v: isinstance(v, bool), {"type": "boolean"})
+    INT = TypeSpec("an integer", is_int, {"type": "integer"})
+    STR_OR_BOOL = TypeSpec(
+        "a string or true/false",
+        lambda v: isinstance(v, str | bool),
+        {"type": ["string", "boolean"]},
+    )
+    STR_LIST = TypeSpec("an array of strings", is_str_list, STRINGS)
+    STR_OR_INT_LIST = TypeSpec(
+        "an array of strings or integers",
+        lambda v: isinstance(v, list) and all(isinstance(x, str) or is_int(x) for x in v),
+        {"type": "array", "items": {"type": ["string", "integer"]}},
+    )
+    STR_TABLE = TypeSpec("a table of strings", is_str_table, STRING_TABLE)
+    STR_LIST_TABLE = TypeSpec(
+        "a table of string arrays",
+        lambda v: isinstance(v, dict) and all(is_str_list(x) for x in v.values()),
+        {"type": "object", "additionalProperties": STRINGS},
+    )
+    STR_TABLE_TABLE = TypeSpec(
+        "a table of tables of strings",
+        lambda v: isinstance(v, dict) and all(is_str_table(x) for x in v.values()),
+        {"type": "object", "additionalProperties": STRING_TABLE},
+    )
+    MATRIX = TypeSpec(
+        "a table of value arrays, or a table of named variant tables",
+        lambda v: (
+            isinstance(v, dict)
+            and (
+                all(is_str_list(x) for x in v.values()) or all(is_str_table(x) for x in v.values())
+            )
+        ),
+        {"type": "object", "additionalProperties": {"anyOf": [STRINGS, STRING_TABLE]}},
+    )
+    TABLE_LIST = TypeSpec(
+        "an array of tables",
+        lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
+        {"type": "array", "items": {"type": "object"}},
+    )
 
 
 @attrs.frozen
-class Key:
-    """One allowed key of a table: its type, whether it is required, its default."""
+class Field:
+    """One allowed key of a table."""
 
-    type: str
+    type: ValueType
+    doc: str
     required: bool = False
     default: Any = None
-    table: Mapping[str, Key] | None = None  # the schema of each table in a list[table]
+    choices: tuple[str, ...] = ()  # the values allowed (checked once matrix values are in)
+    label_of: tuple[str, ...] = ()  # a label of a target of one of these rules
+    or_image: bool = False  # with label_of: an external image (@name) or scratch will do too
+    input_paths: bool = False  # package-relative paths of input files (the hash covers them)
+    table: Mapping[str, Field] | None = None  # the keys of each table of a TABLE_LIST
+    key: str | None = None  # the TOML key, where it is not the attribute's name
+
+    def names_label(self, value: object) -> bool:
+        """True when `value` of this key is meant as a label (not an image or scratch)."""
+        if not self.label_of or not isinstance(value, str):
+            return False
+        return not (self.or_image and (value.startswith("@") or value == "scratch"))
 
 
-Schema = Mapping[str, "Key"]
+Schema = Mapping[str, Field]
 
 
 class RuleKeys(Protocol):
     """What loading needs of a rule: the keys its targets take (rules declare them)."""
 
+    @property
+    def name(self) -> str: ...
+    @property
+    def doc(self) -> str: ...
     @property
     def schema(self) -> Schema: ...
     @property
@@ -72,56 +130,59 @@ class RuleKeys(Protocol):
     def matrix_sugar(self) -> tuple[str, str, str] | None: ...
 
 
+def option(
+    type: ValueType,
+    doc: str,
+    *,
+    required: bool = False,
+    default: Any = None,
+    choices: tuple[str, ...] = (),
+    label_of: tuple[str, ...] = (),
+    or_image: bool = False,
+    input_paths: bool = False,
+    table: Mapping[str, Field] | None = None,
+    key: str | None = None,
+) -> Any:
+    """An attribute of a config class that is a key of its BUILD.toml table."""
+    spec = Field(type, doc, required, default, choices, label_of, or_image, input_paths, table, key)
+    return attrs.field(default=freeze(default), metadata={FIELD: spec})
+
+
+def config_fields(config: type) -> dict[str, tuple[str, Field]]:
+    """TOML key -> (attribute name, Field) of a config class, in declaration order."""
+    found = {}
+    for attribute in attrs.fields(config):
+        spec = attribute.metadata[FIELD]
+        found[spec.key or attribute.name] = (attribute.name, spec)
+    return found
+
+
+def config_schema(config: type) -> dict[str, Field]:
+    """The keys of a config class."""
+    return {key: spec for key, (_, spec) in config_fields(config).items()}
+
+
+Config = TypeVar("Config")
+
+
 def suggest(word: str, choices: Any) -> str:
     """A ' (did you mean "x"?)' suffix naming the closest choice, or ''."""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _type_ok(value: Any, type_name: str) -> bool:
-    if type_name == "str":
-        return isinstance(value, str)
-    if type_name == "bool":
-        return isinstance(value, bool)
-    if type_name == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if type_name == "str|bool":
-        return isinstance(value, str | bool)
-    if type_name == "list[str]":
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    if type_name == "table[str]":
-        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
-    if type_name == "table[list[str]]":
-        return isinstance(value, dict) and all(
-            isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values()
-        )
-    if type_name == "matrix":
-        return isinstance(value, dict) and (
-            _type_ok(value, "table[list[str]]")
-            or all(_type_ok(v, "table[str]") for v in value.values())
-        )
-    if type_name == "table[table[str]]":
-        return isinstance(value, dict) and all(_type_ok(v, "table[str]") for v in value.values())
-    if type_name == "list[str|int]":
-        return isinstance(value, list) and all(
-            isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)) for v in value
-        )
-    if type_name == "list[table]":
-        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
-    raise ValueError(f"unknown schema type {type_name}")
-
-
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
+    """How a message names the type of a value found in a file."""
     names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string"}
     names |= {list: "an array", dict: "a table"}
     if isinstance(value, list) and value:
         odd = next((v for v in value if not isinstance(v, str)), value[0])
-        return f"an array holding {_describe(odd)}"
+        return f"an array holding {describe(odd)}"
     if isinstance(value, dict) and value:
         odd = next(
             (v for v in value.values() if not isinstance(v, str)), next(iter(value.values()))
         )
-        return f"a table holding {_describe(odd)}"
+        return f"a table holding {describe(odd)}"
     return names.get(type(value), type(value).__name__)
 
 
@@ -147,9 +208,9 @@ def check_table(
             result[key] = spec.default
             continue
         value = table[key]
-        if not _type_ok(value, spec.type):
-            raise error(path, f"expected {TYPE_NAMES[spec.type]}, got {_describe(value)}")
-        if spec.type == "list[table]" and spec.table is not None:
+        if not spec.type.value.accepts(value):
+            raise error(path, f"expected {spec.type.value.noun}, got {describe(value)}")
+        if spec.type is ValueType.TABLE_LIST and spec.table is not None:
             value = [
                 check_table(item, spec.table, error, f"{path}[{i}].")
                 for i, item in enumerate(value)
@@ -158,12 +219,20 @@ def check_table(
     return result
 
 
-def mapping_proxy(items: dict[str, Any]) -> MappingProxyType[str, Any]:
-    """A read-only mapping (how pickle rebuilds one: mappingproxy cannot be pickled itself)."""
-    return MappingProxyType(items)
+def check_args(args: dict[str, str], error: Callable[[str, str], LoadError], prefix: str) -> None:
+    """Build args: shell-variable names, one-line values."""
+    for name, value in args.items():
+        if not ARG_NAME_RE.match(name):
+            raise error(f"{prefix}{name}", "build arg names are letters, digits and '_'")
+        if "\n" in value or "\r" in value:
+            raise error(f"{prefix}{name}", "build arg values must be one line")
 
 
-copyreg.pickle(MappingProxyType, lambda proxy: (mapping_proxy, (dict(proxy),)))
+def check_platforms(platforms: list[str], error: Callable[[str, str], LoadError], key: str) -> None:
+    """Platforms look like os/arch[/variant]."""
+    for platform in platforms:
+        if not PLATFORM_RE.match(platform):
+            raise error(key, f"invalid platform {platform!r} (expected os/arch, e.g. linux/amd64)")
 
 
 def freeze(value: Any) -> Any:

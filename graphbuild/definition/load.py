@@ -14,8 +14,9 @@ from graphbuild.core.errors import LabelError, LoadError
 from graphbuild.core.labels import Label, check_name, check_package
 from graphbuild.core.model import ExternalImage, Package, Settings, Target, Workspace
 from graphbuild.definition.fields import (
-    Key,
+    Field,
     RuleKeys,
+    ValueType,
     check_args,
     check_platforms,
     check_table,
@@ -25,26 +26,41 @@ from graphbuild.definition.fields import (
 from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
 from graphbuild.definition.matrix import expand_matrix
 
+S, L = ValueType.STR, ValueType.STR_LIST
 WORKSPACE_SCHEMA = {
-    "name": Key("str", required=True),
-    "registry": Key("str"),
-    "dockerfile": Key("str", default="build/Dockerfile"),
-    "bake": Key("str", default="build/docker-bake.json"),
-    "lock": Key("str", default="graphbuild.lock"),
-    "dockerfile_syntax": Key("str", default="1.2"),
-    "platforms": Key("list[str]", default=["linux/amd64"]),
-    "args": Key("table[str]", default={}),
-    "cache_from": Key("list[str]", default=[]),
-    "cache_to": Key("list[str]", default=[]),
-    "source": Key("str"),
-    "exclude": Key("list[str]", default=["**/__pycache__", "**/*.pyc"]),
+    "name": Field(S, "The workspace's name (letters, digits, '_', '.', '-').", required=True),
+    "registry": Field(S, "Where images are pushed: tagged {registry}/{image}:{hash12}."),
+    "dockerfile": Field(S, "Where `emit` writes the Dockerfile.", default="build/Dockerfile"),
+    "bake": Field(S, "Where `emit` writes the bake file.", default="build/docker-bake.json"),
+    "lock": Field(S, "The lock file of content hashes.", default="graphbuild.lock"),
+    "dockerfile_syntax": Field(
+        S, "The Dockerfile feature floor the emitted file may use, e.g. '1.2'.", default="1.2"
+    ),
+    "platforms": Field(L, "Platforms every stage builds for.", default=["linux/amd64"]),
+    "args": Field(ValueType.STR_TABLE, "Build args every stage may use.", default={}),
+    "cache_from": Field(L, "Bake cache-from entries of every image.", default=[]),
+    "cache_to": Field(L, "Bake cache-to entries of every image.", default=[]),
+    "source": Field(S, "The source repository URL, for image labels."),
+    "exclude": Field(
+        L, "Globs of files that are never inputs.", default=["**/__pycache__", "**/*.pyc"]
+    ),
 }
-EXTERNAL_SCHEMA = {"image": Key("str", required=True)}
+EXTERNAL_SCHEMA = {
+    "image": Field(S, "The image reference: name:tag@sha256:digest.", required=True),
+}
 COMMON_TARGET_SCHEMA = {
-    "name": Key("str", required=True),
-    "rule": Key("str", required=True),
-    "image": Key("str|bool"),
-    "matrix": Key("matrix", default={}),
+    "name": Field(S, "The target's name, unique in its package.", required=True),
+    "rule": Field(S, "The rule that expands the target into stages.", required=True),
+    "image": Field(
+        ValueType.STR_OR_BOOL,
+        "Whether the target is an image (true, false) or the image's name; rules choose the "
+        "default.",
+    ),
+    "matrix": Field(
+        ValueType.MATRIX,
+        "Parameters with several values: one target per variant, `{{key}}` substituted.",
+        default={},
+    ),
 }
 IMAGE_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
 TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")

@@ -109,6 +109,8 @@ def link(workspace: Workspace, expansions: list[Expansion]) -> Graph:
     for label in targets:
         if label.variant is not None:
             variants.setdefault(Label(label.package, label.name), []).append(label)
+    for expansion in expansions:
+        check_label_kinds(expansion, targets)
     import networkx as nx
 
     edges: set[tuple[Label, Label]] = set()
@@ -121,6 +123,20 @@ def link(workspace: Workspace, expansions: list[Expansion]) -> Graph:
     check_acyclic(dag, stages)
     order = tuple(nx.lexicographical_topological_sort(dag, key=str))
     return Graph(workspace, targets, stages, outputs, tuple(sorted(edges)), order, dag)
+
+
+def check_label_kinds(expansion: Expansion, targets: Mapping[Label, Target]) -> None:
+    """Each key that names a target names one of the rules it expects ("python: //base:os is
+    a distro_base target; expected a python_interpreter"); unknown labels are left to the
+    reference check, which suggests the nearest."""
+    for use in expansion.label_uses:
+        named = targets.get(use.label.target)
+        if named is None or named.rule in use.rules:
+            continue
+        expected = " or ".join(f"a {rule}" for rule in use.rules)
+        raise GraphError.at(
+            expansion.target, use.key, f"{use.label} is a {named.rule} target; expected {expected}"
+        )
 
 
 def check_ref(

@@ -1,21 +1,74 @@
-"""The Rule type every built-in rule module declares."""
+"""The rule API: a rule declares its config as a class of typed keys (each with its type,
+default, doc, choices, and whether it names input paths or a label of a kind of target), and
+an expand function from a target and its typed config to stages. The loader validates from
+the keys, the JSON Schema is generated from them, and the graph checks the labels' kinds."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
 
 import attrs
 
-from graphbuild.core.model import Expansion, Settings, Target
-from graphbuild.definition.fields import Key
+from graphbuild.core.errors import GraphbuildError, LoadError
+from graphbuild.core.labels import parse_label
+from graphbuild.core.model import Expansion, LabelUse, Settings, Target
+from graphbuild.definition.fields import Field, config_fields, config_schema
+
+Config = TypeVar("Config")
+ENTRY_POINT_GROUP = "graphbuild.rules"
 
 
 @attrs.frozen
-class Rule:
-    """A target type: the keys it accepts and how it expands into stages."""
+class Rule(Generic[Config]):
+    """A target type: its doc, its config class and how it expands into stages."""
 
     name: str
-    schema: Mapping[str, Key]
-    expand: Callable[[Target, Settings], Expansion]
+    doc: str
+    config: type[Config]
+    expand: Callable[[Target, Config, Settings], Expansion]
     image_default: bool = False  # whether its targets are images unless `image = false`
     matrix_sugar: tuple[str, str, str] | None = None  # (list key, matrix key, value key)
+
+    @property
+    def schema(self) -> Mapping[str, Field]:
+        """The keys its targets take (besides name, rule, image and matrix)."""
+        return config_schema(self.config)
+
+    def read(self, target: Target) -> Config:
+        """The target's config as the typed class, with choices and label syntax checked (after
+        matrix expansion: a `{{placeholder}}` is only then a value)."""
+        return read_config(self.config, target)
+
+    def label_uses(self, target: Target) -> tuple[LabelUse, ...]:
+        """The labels the target's keys name, with the rules each must name a target of."""
+        uses = []
+        for key, (_, spec) in config_fields(self.config).items():
+            value = target.config.get(key)
+            if spec.names_label(value):
+                label = parse_label(value, target.label.package)
+                uses.append(LabelUse(key, label, spec.label_of))
+        return tuple(uses)
+
+    def run(self, target: Target, settings: Settings) -> Expansion:
+        """Expand a target with this rule; the labels its keys name are part of the result."""
+        expansion = self.expand(target, self.read(target), settings)
+        return attrs.evolve(expansion, label_uses=self.label_uses(target))
+
+
+def read_config(config: type[Config], target: Target) -> Config:
+    """The typed config of a loaded target (its keys were checked by the loader)."""
+    values: dict[str, Any] = {}
+    for key, (name, spec) in config_fields(config).items():
+        value = target.config.get(key, spec.default)
+        if spec.choices and value is not None and value not in spec.choices:
+            raise LoadError.at(
+                target, key, f"unknown {key} {value!r} (one of: {', '.join(spec.choices)})"
+            )
+        if spec.names_label(value):
+            try:
+                parse_label(value, target.label.package)
+            except GraphbuildError as err:
+                raise LoadError.at(target, key, err.message) from None
+        values[name] = value
+    return config(**values)

@@ -4,6 +4,7 @@ versions or trusts a record, and that takes the workspace lock before writing on
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import enum
 import fcntl
 import functools
@@ -13,6 +14,7 @@ import os
 import pickle
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, BinaryIO
 
 import attrs
@@ -24,6 +26,15 @@ STATE_DIR = ".graphbuild"
 LOCK_ON = "BUILD.toml"  # exists already: taking the lock creates no file
 MAGIC = b"graphbuild-state"
 NO_CODE = "-"
+
+
+def mapping_proxy(items: dict[str, Any]) -> MappingProxyType[str, Any]:
+    """A read-only mapping (how pickle rebuilds one: mappingproxy cannot be pickled itself)."""
+    return MappingProxyType(items)
+
+
+# the memos pickle targets' frozen configs (read-only mappings); this is how they round-trip
+copyreg.pickle(MappingProxyType, lambda proxy: (mapping_proxy, (dict(proxy),)))
 
 
 class Codec(enum.Enum):

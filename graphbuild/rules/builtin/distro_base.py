@@ -9,20 +9,38 @@ from __future__ import annotations
 
 import re
 
+import attrs
+
 from graphbuild.core.errors import LoadError
 from graphbuild.core.model import Expansion, Settings, Target
-from graphbuild.definition.fields import Key
+from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Rule
 from graphbuild.rules.builtin.common import APT_CACHE, StageSpec, check_packages
 
-SCHEMA = {
-    "from": Key("str", required=True),
-    "packages": Key("list[str]", default=[]),
-    "refresh": Key("str", required=True),
-    "snapshot": Key("str"),
-    "suite": Key("str"),
-    "snapshot_mirror": Key("str", default="https://snapshot.debian.org/archive"),
-}
+S = ValueType.STR
+
+
+@attrs.frozen
+class DistroBase:
+    """The keys of a distro_base target."""
+
+    from_: str = option(
+        S, "The LTS distro image: @external (pinned by digest), or a label.", required=True,
+        key="from",
+    )  # fmt: skip
+    packages: tuple[str, ...] = option(
+        ValueType.STR_LIST, "Debian packages every image on this base needs.", default=[]
+    )
+    refresh: str = option(
+        S, "The security-update date (YYYY-MM-DD): move it to pull new updates.", required=True
+    )
+    snapshot: str | None = option(S, "A Debian snapshot time (20261123T000000Z) to pin apt to.")
+    suite: str | None = option(S, "The Debian suite of the snapshot, e.g. 'bookworm'.")
+    snapshot_mirror: str = option(
+        S, "The snapshot archive's URL.", default="https://snapshot.debian.org/archive"
+    )
+
+
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 SNAPSHOT_RE = re.compile(r"\d{8}T\d{6}Z\Z")
 SUITE_RE = re.compile(r"[a-z]+\Z")
@@ -49,27 +67,24 @@ def snapshot_sources(mirror: str, snapshot: str, suite: str) -> str:
     )
 
 
-def expand_distro_base(target: Target, settings: Settings) -> Expansion:
+def expand_distro_base(target: Target, config: DistroBase, settings: Settings) -> Expansion:
     """One stage: the pinned image, the apt cache kept for cache mounts, the upgrade, packages."""
-    config = target.config
-    if not DATE_RE.match(config["refresh"]):
-        raise LoadError.at(
-            target, "refresh", f"expected a date YYYY-MM-DD, got {config['refresh']!r}"
-        )
-    packages = check_packages(target, "packages", config["packages"])
-    spec = StageSpec(None, config["from"]).add("from", KEEP_CACHE)
-    if config["snapshot"] is not None:
-        if not SNAPSHOT_RE.match(config["snapshot"]):
+    if not DATE_RE.match(config.refresh):
+        raise LoadError.at(target, "refresh", f"expected a date YYYY-MM-DD, got {config.refresh!r}")
+    packages = check_packages(target, "packages", config.packages)
+    spec = StageSpec(None, config.from_).add("from", KEEP_CACHE)
+    if config.snapshot is not None:
+        if not SNAPSHOT_RE.match(config.snapshot):
             raise LoadError.at(target, "snapshot", "expected a snapshot time like 20261123T000000Z")
-        suite = config["suite"]
+        suite = config.suite
         if suite is None or not SUITE_RE.match(suite):
             raise LoadError.at(
                 target, "suite", "a snapshot needs the Debian suite, e.g. 'bookworm'"
             )
-        mirror = config["snapshot_mirror"].rstrip("/")
-        spec.add("snapshot", snapshot_sources(mirror, config["snapshot"], suite))
+        mirror = config.snapshot_mirror.rstrip("/")
+        spec.add("snapshot", snapshot_sources(mirror, config.snapshot, suite))
     upgrade = (
-        f'RUN {APT_CACHE} echo "security refresh {config["refresh"]}" && apt-get update'
+        f'RUN {APT_CACHE} echo "security refresh {config.refresh}" && apt-get update'
         " && apt-get -y upgrade --no-install-recommends"
     )
     if packages:
@@ -81,4 +96,9 @@ def expand_distro_base(target: Target, settings: Settings) -> Expansion:
     return Expansion(target=target, stages=(stage,), output=stage.label)
 
 
-RULE = Rule(name="distro_base", schema=SCHEMA, expand=expand_distro_base)
+RULE = Rule(
+    name="distro_base",
+    doc="An LTS distro image with this cadence's security updates, shared by every image.",
+    config=DistroBase,
+    expand=expand_distro_base,
+)

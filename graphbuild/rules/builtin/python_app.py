@@ -11,35 +11,50 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+
+import attrs
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.model import Expansion, Settings, Target
-from graphbuild.definition.fields import Key, check_args
+from graphbuild.definition.fields import ValueType, check_args, option
 from graphbuild.rules.api import Rule
-from graphbuild.rules.builtin.common import (
-    VENV,
-    StageSpec,
-    apt_install,
-    check_label,
-    check_packages,
-)
-from graphbuild.rules.builtin.python_wheels import WHEEL_KEYS, wheels_stage
+from graphbuild.rules.builtin.common import VENV, StageSpec, apt_install, check_packages
+from graphbuild.rules.builtin.python_wheels import PythonWheels, wheels_stage
 
-SCHEMA = {
-    **WHEEL_KEYS,
-    "wheels": Key("str"),
-    "runtime_packages": Key("list[str]", default=[]),
-    "src": Key("list[str]", required=True),
-    "workdir": Key("str", default="/app"),
-    "cmd": Key("list[str]"),
-    "entrypoint": Key("list[str]"),
-    "env": Key("table[str]", default={}),
-    "expose": Key("list[str|int]", default=[]),
-    "healthcheck": Key("list[str]"),
-    "healthcheck_interval": Key("str", default="30s"),
-    "user": Key("str", default="app"),
-    "uid": Key("int", default=10001),
-}
+S, L = ValueType.STR, ValueType.STR_LIST
+
+
+@attrs.frozen
+class PythonApp(PythonWheels):
+    """The keys of a python_app target: those of its builder, then the runtime's."""
+
+    wheels: str | None = option(
+        S, "A shared python_wheels builder to take the venv from (instead of requirements).",
+        label_of=("python_wheels",),
+    )  # fmt: skip
+    runtime_packages: tuple[str, ...] = option(
+        L, "Debian packages the app needs at run time (shared libraries).", default=[]
+    )
+    src: tuple[str, ...] = option(
+        L, "The app's own files, package-relative, copied last.", required=True,
+        input_paths=True,
+    )  # fmt: skip
+    workdir: str = option(S, "Where the source goes and the app runs.", default="/app")
+    cmd: tuple[str, ...] | None = option(L, "The command (exec form).")
+    entrypoint: tuple[str, ...] | None = option(L, "The entrypoint (exec form).")
+    env: Mapping[str, str] = option(
+        ValueType.STR_TABLE, "Environment variables of the runtime.", default={}
+    )
+    expose: tuple[str | int, ...] = option(
+        ValueType.STR_OR_INT_LIST, "Ports the app listens on (8000, '53/udp').", default=[]
+    )
+    healthcheck: tuple[str, ...] | None = option(L, "A health check command (exec form).")
+    healthcheck_interval: str = option(S, "How often the health check runs.", default="30s")
+    user: str = option(S, "The name of the dedicated non-root user.", default="app")
+    uid: int = option(ValueType.INT, "The user's fixed numeric uid (1000 or more).", default=10001)
+
+
 USER_RE = re.compile(r"[a-z_][a-z0-9_-]*\Z")
 DURATION_RE = re.compile(r"\d+(ms|s|m|h)\Z")
 PATH_RE = re.compile(r"/[A-Za-z0-9_./-]*\Z")
@@ -50,45 +65,41 @@ def env_value(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def check_app(target: Target) -> None:
+def check_app(target: Target, config: PythonApp) -> None:
     """The keys the rule cannot leave to the Dockerfile parser."""
-    config = target.config
-    if not USER_RE.match(config["user"]):
-        raise LoadError.at(target, "user", f"invalid user name {config['user']!r}")
-    if not 1000 <= config["uid"] < 2**31:
+    if not USER_RE.match(config.user):
+        raise LoadError.at(target, "user", f"invalid user name {config.user!r}")
+    if not 1000 <= config.uid < 2**31:
         raise LoadError.at(target, "uid", "use a fixed uid of 1000 or more (0 is root)")
-    if not PATH_RE.match(config["workdir"]):
-        raise LoadError.at(
-            target, "workdir", f"expected an absolute path, got {config['workdir']!r}"
-        )
-    if not DURATION_RE.match(config["healthcheck_interval"]):
+    if not PATH_RE.match(config.workdir):
+        raise LoadError.at(target, "workdir", f"expected an absolute path, got {config.workdir!r}")
+    if not DURATION_RE.match(config.healthcheck_interval):
         raise LoadError.at(target, "healthcheck_interval", "expected a duration like 30s")
-    if config["cmd"] is None and config["entrypoint"] is None:
+    if config.cmd is None and config.entrypoint is None:
         raise LoadError.at(target, "cmd", "give cmd or entrypoint (an array: the exec form)")
-    if config["wheels"] is not None and config["requirements"]:
+    if config.wheels is not None and config.requirements:
         raise LoadError.at(
             target, "wheels", "give either wheels (a shared builder) or requirements"
         )
-    for i, port in enumerate(config["expose"]):
+    for i, port in enumerate(config.expose):
         if not re.fullmatch(r"\d{1,5}(/(tcp|udp))?", str(port)):
             raise LoadError.at(target, f"expose[{i}]", f"invalid port {port!r}")
-    for i, path in enumerate(config["src"]):
+    for i, path in enumerate(config.src):
         if path.startswith("/") or ".." in path.split("/") or any(c in path for c in " \"'$\\"):
             raise LoadError.at(target, f"src[{i}]", f"invalid source path {path!r}")
-    check_args(dict(config["env"]), lambda key, m: LoadError.at(target, key, m), "env.")
+    check_args(dict(config.env), lambda key, m: LoadError.at(target, key, m), "env.")
 
 
-def app_stages(target: Target, settings: Settings) -> list[StageSpec]:
+def app_stages(target: Target, config: PythonApp) -> list[StageSpec]:
     """#builder, #runtime-base and the runtime image."""
-    check_app(target)
-    config = target.config
-    python = check_label(target, "python", config["python"])
-    uid, user = config["uid"], config["user"]
+    check_app(target, config)
+    python = config.python
+    uid, user = config.uid, config.user
     specs: list[StageSpec] = []
     builder = None
-    if config["wheels"] is not None:
-        builder = check_label(target, "wheels", config["wheels"])
-    elif config["requirements"]:
+    if config.wheels is not None:
+        builder = config.wheels
+    elif config.requirements:
         specs.append(wheels_stage(target, config, "builder"))
         builder = str(target.label.with_stage("builder"))
     base = StageSpec("runtime-base", python)
@@ -99,40 +110,46 @@ def app_stages(target: Target, settings: Settings) -> list[StageSpec]:
     )
     specs.append(base)
     runtime = StageSpec(None, str(target.label.with_stage("runtime-base")))
-    packages = check_packages(target, "runtime_packages", config["runtime_packages"])
+    packages = check_packages(target, "runtime_packages", config.runtime_packages)
     if packages:
         runtime.add("runtime_packages", apt_install(packages))
-    venv = config["venv"] if builder is not None else None
+    venv = config.venv if builder is not None else None
     if builder is not None:
         venv = venv or VENV
         runtime.add("venv", f"COPY --from={builder} {venv} {venv}")
     env = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
     if venv:
         env |= {"VIRTUAL_ENV": venv, "PATH": f"{venv}/bin:$PATH"}
-    env |= dict(config["env"])
+    env |= dict(config.env)
     runtime.add("env", "ENV " + " ".join(f"{k}={env_value(v)}" for k, v in sorted(env.items())))
-    runtime.add("workdir", f"WORKDIR {config['workdir']}")
-    if config["expose"]:
-        runtime.add("expose", "EXPOSE " + " ".join(str(p) for p in config["expose"]))
-    if config["healthcheck"]:
-        interval, command = config["healthcheck_interval"], json.dumps(config["healthcheck"])
+    runtime.add("workdir", f"WORKDIR {config.workdir}")
+    if config.expose:
+        runtime.add("expose", "EXPOSE " + " ".join(str(p) for p in config.expose))
+    if config.healthcheck:
+        interval, command = config.healthcheck_interval, json.dumps(config.healthcheck)
         runtime.add("healthcheck", f"HEALTHCHECK --interval={interval} CMD {command}")
     runtime.add("uid", f"USER {uid}:{uid}")
-    if config["entrypoint"] is not None:
-        runtime.add("entrypoint", f"ENTRYPOINT {json.dumps(list(config['entrypoint']))}")
-    if config["cmd"] is not None:
-        runtime.add("cmd", f"CMD {json.dumps(list(config['cmd']))}")
-    runtime.inputs += list(config["src"])
-    destination = config["workdir"].rstrip("/") + "/"
-    runtime.add("src", f"COPY {' '.join(config['src'])} {destination}")
+    if config.entrypoint is not None:
+        runtime.add("entrypoint", f"ENTRYPOINT {json.dumps(list(config.entrypoint))}")
+    if config.cmd is not None:
+        runtime.add("cmd", f"CMD {json.dumps(list(config.cmd))}")
+    runtime.inputs += list(config.src)
+    destination = config.workdir.rstrip("/") + "/"
+    runtime.add("src", f"COPY {' '.join(config.src)} {destination}")
     specs.append(runtime)
     return specs
 
 
-def expand_python_app(target: Target, settings: Settings) -> Expansion:
+def expand_python_app(target: Target, config: PythonApp, settings: Settings) -> Expansion:
     """The app's stages; the runtime image is the target's output."""
-    stages = tuple(spec.build(target, settings) for spec in app_stages(target, settings))
+    stages = tuple(spec.build(target, settings) for spec in app_stages(target, config))
     return Expansion(target=target, stages=stages, output=target.label)
 
 
-RULE = Rule(name="python_app", schema=SCHEMA, expand=expand_python_app, image_default=True)
+RULE = Rule(
+    name="python_app",
+    doc="A service image: builder apart from runtime, the venv copied whole, source last.",
+    config=PythonApp,
+    expand=expand_python_app,
+    image_default=True,
+)

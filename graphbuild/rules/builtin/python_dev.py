@@ -6,27 +6,42 @@ is switched back to the app's uid afterwards.
 
 from __future__ import annotations
 
+import attrs
+
 from graphbuild.core.model import Expansion, Settings, Target
-from graphbuild.definition.fields import Key
+from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Rule
-from graphbuild.rules.builtin.common import StageSpec, apt_install, check_label, check_packages
-
-SCHEMA = {
-    "app": Key("str", required=True),
-    "tools": Key("list[str]", default=["curl", "less", "procps", "strace"]),
-    "uid": Key("int", default=10001),
-}
+from graphbuild.rules.builtin.common import StageSpec, apt_install, check_packages
 
 
-def expand_python_dev(target: Target, settings: Settings) -> Expansion:
+@attrs.frozen
+class PythonDev:
+    """The keys of a python_dev target."""
+
+    app: str = option(
+        ValueType.STR, "The python_app image to add tools to.", required=True,
+        label_of=("python_app",),
+    )  # fmt: skip
+    tools: tuple[str, ...] = option(
+        ValueType.STR_LIST, "Debian packages of debugging tools.",
+        default=["curl", "less", "procps", "strace"],
+    )  # fmt: skip
+    uid: int = option(ValueType.INT, "The app's uid, switched back to after.", default=10001)
+
+
+def expand_python_dev(target: Target, config: PythonDev, settings: Settings) -> Expansion:
     """One stage: the app image, root for the install, the tools, the app's uid again."""
-    config = target.config
-    app = check_label(target, "app", config["app"])
-    tools = check_packages(target, "tools", config["tools"])
-    spec = StageSpec(None, app).add("tools", "USER root", apt_install(tools))
-    spec.add("uid", f"USER {config['uid']}:{config['uid']}")
+    tools = check_packages(target, "tools", config.tools)
+    spec = StageSpec(None, config.app).add("tools", "USER root", apt_install(tools))
+    spec.add("uid", f"USER {config.uid}:{config.uid}")
     stage = spec.build(target, settings)
     return Expansion(target=target, stages=(stage,), output=stage.label)
 
 
-RULE = Rule(name="python_dev", schema=SCHEMA, expand=expand_python_dev, image_default=True)
+RULE = Rule(
+    name="python_dev",
+    doc="An app's runtime plus debugging tools, for running it locally under a debugger.",
+    config=PythonDev,
+    expand=expand_python_dev,
+    image_default=True,
+)

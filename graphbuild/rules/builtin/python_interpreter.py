@@ -12,29 +12,52 @@ Every method puts `python` on PATH, so the rules built on it need not know which
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+
+import attrs
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.model import Expansion, Settings, Target
-from graphbuild.definition.fields import Key
+from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Rule
 from graphbuild.rules.builtin.common import APT_CACHE, StageSpec, apt_install, check_packages
 
 METHODS = ("distro", "deadsnakes", "source", "python-build", "pyenv")
-SCHEMA = {
-    "base": Key("str", required=True),
-    "version": Key("str"),
-    "versions": Key("list[str]", default=[]),
-    "method": Key("str", default="distro"),
-    "release": Key("str"),
-    "url": Key("str"),
-    "sha256": Key("str"),
-    "releases": Key("table[table[str]]", default={}),
-    "prefix": Key("str", default="/opt/python"),
-    "pyenv_ref": Key("str"),
-    "configure_flags": Key("list[str]", default=[]),
-    "build_packages": Key("list[str]"),
-    "runtime_packages": Key("list[str]"),
-}
+S, L = ValueType.STR, ValueType.STR_LIST
+
+
+@attrs.frozen
+class PythonInterpreter:
+    """The keys of a python_interpreter target."""
+
+    base: str = option(
+        S, "The base to install on: a distro_base target (or raw stages, or @external).",
+        required=True, label_of=("distro_base", "stages"), or_image=True,
+    )  # fmt: skip
+    version: str | None = option(S, "The CPython version, e.g. '3.12'.")
+    versions: tuple[str, ...] = option(
+        L, "Several versions: a matrix over `python` (labels end in @3.X).", default=[]
+    )
+    method: str = option(S, "How CPython is installed.", default="distro", choices=METHODS)
+    release: str | None = option(S, "The full release to build, e.g. '3.12.7'.")
+    url: str | None = option(S, "The source tarball's https:// URL (method source).")
+    sha256: str | None = option(S, "The source tarball's SHA-256 (method source).")
+    releases: Mapping[str, Mapping[str, str]] = option(
+        ValueType.STR_TABLE_TABLE, "release, url and sha256 per version.", default={}
+    )
+    prefix: str = option(S, "Where a built CPython is installed.", default="/opt/python")
+    pyenv_ref: str | None = option(S, "The pyenv release tag (methods pyenv, python-build).")
+    configure_flags: tuple[str, ...] = option(
+        L, "Extra ./configure flags of a built CPython.", default=[]
+    )
+    build_packages: tuple[str, ...] | None = option(
+        L, "Debian packages to build CPython with (default: its usual build dependencies)."
+    )
+    runtime_packages: tuple[str, ...] | None = option(
+        L, "Debian packages a built CPython links to (default: bookworm's names)."
+    )
+
+
 RELEASE_KEYS = ("release", "url", "sha256")
 VERSION_RE = re.compile(r"3\.\d+\Z")
 RELEASE_RE = re.compile(r"3\.\d+\.\d+\Z")
@@ -55,22 +78,21 @@ RUNTIME_PACKAGES = (
 DEV_PACKAGES = ("build-essential", "pkg-config")
 
 
-def release_config(target: Target) -> dict[str, str | None]:
+def release_config(target: Target, config: PythonInterpreter) -> dict[str, str | None]:
     """release/url/sha256 for this version: the target's own keys, else `releases[version]`."""
-    config = target.config
-    per_version = config["releases"].get(config["version"], {})
+    per_version = config.releases.get(config.version or "", {})
     for key in per_version:
         if key not in RELEASE_KEYS:
-            raise LoadError.at(target, f"releases.{config['version']}.{key}", "unknown key")
-    return {k: config[k] if config[k] is not None else per_version.get(k) for k in RELEASE_KEYS}
+            raise LoadError.at(target, f"releases.{config.version}.{key}", "unknown key")
+    own = {"release": config.release, "url": config.url, "sha256": config.sha256}
+    return {k: own[k] if own[k] is not None else per_version.get(k) for k in RELEASE_KEYS}
 
 
-def distro_stages(target: Target, settings: Settings, method: str) -> list[StageSpec]:
+def distro_stages(target: Target, config: PythonInterpreter, method: str) -> list[StageSpec]:
     """python3.X from apt (deadsnakes: after adding the PPA, whose tooling is removed again)."""
-    config = target.config
-    version = config["version"]
+    version = config.version
     packages = [f"python{version}", f"python{version}-venv"]
-    runtime = StageSpec(None, config["base"])
+    runtime = StageSpec(None, config.base)
     if method == "distro":
         runtime.add("method", apt_install(packages))
     else:
@@ -89,11 +111,10 @@ def distro_stages(target: Target, settings: Settings, method: str) -> list[Stage
     return [runtime, dev]
 
 
-def built_stages(target: Target, settings: Settings, method: str) -> list[StageSpec]:
+def built_stages(target: Target, config: PythonInterpreter, method: str) -> list[StageSpec]:
     """#build compiles into the prefix, #prep trims it, the runtime copies it in one layer."""
-    config = target.config
-    version, release = config["version"], release_config(target)
-    prefix = config["prefix"] if method != "pyenv" else f"/opt/pyenv/versions/{release['release']}"
+    version, release = config.version, release_config(target, config)
+    prefix = config.prefix if method != "pyenv" else f"/opt/pyenv/versions/{release['release']}"
     full = release["release"]
     if method != "source" and (
         full is None or not RELEASE_RE.match(full) or not full.startswith(version + ".")
@@ -102,12 +123,12 @@ def built_stages(target: Target, settings: Settings, method: str) -> list[StageS
             target, "release", f"{method} needs the full {version} release, e.g. '{version}.0'"
         )
     build_packages = check_packages(
-        target, "build_packages", config["build_packages"] or BUILD_PACKAGES
+        target, "build_packages", config.build_packages or BUILD_PACKAGES
     )
     if method != "source":
         build_packages = [*build_packages, "git"]
-    build = StageSpec("build", config["base"]).add("build_packages", apt_install(build_packages))
-    flags = " ".join(config["configure_flags"])
+    build = StageSpec("build", config.base).add("build_packages", apt_install(build_packages))
+    flags = " ".join(config.configure_flags)
     if method == "source":
         url, sha256 = release["url"], release["sha256"]
         if not url or not url.startswith("https://"):
@@ -125,7 +146,7 @@ def built_stages(target: Target, settings: Settings, method: str) -> list[StageS
             " && rm -rf /tmp/src /tmp/python.tar",
         )
     else:
-        ref = config["pyenv_ref"]
+        ref = config.pyenv_ref
         if not ref or not GIT_REF_RE.match(ref):
             raise LoadError.at(
                 target, "pyenv_ref", f"{method} needs the pyenv release tag to use, e.g. 'v2.4.0'"
@@ -151,9 +172,9 @@ def built_stages(target: Target, settings: Settings, method: str) -> list[StageS
         f" && ln -sf python{version} {prefix}/bin/python",
     )
     runtime_packages = check_packages(
-        target, "runtime_packages", config["runtime_packages"] or RUNTIME_PACKAGES
+        target, "runtime_packages", config.runtime_packages or RUNTIME_PACKAGES
     )
-    runtime = StageSpec(None, config["base"])
+    runtime = StageSpec(None, config.base)
     runtime.add("runtime_packages", apt_install(runtime_packages))
     runtime.add("prefix", f"COPY --from={target.label.with_stage('prep')} {prefix} {prefix}")
     runtime.add("prefix", f"ENV PATH={prefix}/bin:$PATH")
@@ -161,31 +182,29 @@ def built_stages(target: Target, settings: Settings, method: str) -> list[StageS
     return [build, prep, runtime, dev]
 
 
-def expand_python_interpreter(target: Target, settings: Settings) -> Expansion:
+def expand_python_interpreter(
+    target: Target, config: PythonInterpreter, settings: Settings
+) -> Expansion:
     """The stages of one interpreter version; the runtime stage is the target's output."""
-    config = target.config
-    version, method = config["version"], config["method"]
+    version, method = config.version, config.method
     if version is None:
         raise LoadError.at(target, "version", 'missing: give version = "3.X" or versions = [...]')
     if not VERSION_RE.match(version):
         raise LoadError.at(
             target, "version", f"expected a CPython version like '3.12', got {version!r}"
         )
-    if method not in METHODS:
-        raise LoadError.at(
-            target, "method", f"unknown method {method!r} (one of: {', '.join(METHODS)})"
-        )
     if method in ("distro", "deadsnakes"):
-        specs = distro_stages(target, settings, method)
+        specs = distro_stages(target, config, method)
     else:
-        specs = built_stages(target, settings, method)
+        specs = built_stages(target, config, method)
     stages = tuple(spec.build(target, settings) for spec in specs)
     return Expansion(target=target, stages=stages, output=target.label)
 
 
 RULE = Rule(
     name="python_interpreter",
-    schema=SCHEMA,
+    doc="CPython X.Y on a base, by one of five methods: a runtime stage and a #dev stage.",
+    config=PythonInterpreter,
     expand=expand_python_interpreter,
     matrix_sugar=("versions", "python", "version"),
 )

