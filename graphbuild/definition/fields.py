@@ -219,6 +219,18 @@ def check_table(
     return result
 
 
+def input_pattern_problem(pattern: str) -> str | None:
+    """What is wrong with an input path or glob (package-relative, never outside the package
+    folder), or None."""
+    if not pattern:
+        return "empty input pattern"
+    if pattern.startswith("/") or "\\" in pattern:
+        return f"input {pattern!r} must be relative to the package folder"
+    if ".." in pattern.split("/"):
+        return f"input {pattern!r} escapes the package folder ('..' is not allowed)"
+    return None
+
+
 def check_args(args: dict[str, str], error: Callable[[str, str], LoadError], prefix: str) -> None:
     """Build args: shell-variable names, one-line values."""
     for name, value in args.items():

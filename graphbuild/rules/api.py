@@ -13,7 +13,12 @@ import attrs
 from graphbuild.core.errors import GraphbuildError, LoadError
 from graphbuild.core.labels import parse_label
 from graphbuild.core.model import Expansion, LabelUse, Settings, Target
-from graphbuild.definition.fields import Field, config_fields, config_schema
+from graphbuild.definition.fields import (
+    Field,
+    config_fields,
+    config_schema,
+    input_pattern_problem,
+)
 
 Config = TypeVar("Config")
 ENTRY_POINT_GROUP = "graphbuild.rules"
@@ -65,6 +70,9 @@ def read_config(config: type[Config], target: Target) -> Config:
             raise LoadError.at(
                 target, key, f"unknown {key} {value!r} (one of: {', '.join(spec.choices)})"
             )
+        for i, path in enumerate(value if spec.input_paths and value is not None else ()):
+            if (problem := input_pattern_problem(path)) is not None:
+                raise LoadError.at(target, f"{key}[{i}]", problem)
         if spec.names_label(value):
             try:
                 parse_label(value, target.label.package)

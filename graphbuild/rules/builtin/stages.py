@@ -17,6 +17,7 @@ from graphbuild.definition.fields import (
     check_args,
     check_platforms,
     config_schema,
+    input_pattern_problem,
     option,
 )
 from graphbuild.rules.api import Rule
@@ -94,7 +95,8 @@ def make_stage(
     check_args(dict(table.get("args") or {}), error, "args.")
     check_platforms(list(table.get("platforms") or ()), error, "platforms")
     for i, pattern in enumerate(table.get("inputs") or ()):
-        check_pattern(pattern, lambda m, i=i: error(f"inputs[{i}]", m))
+        if (problem := input_pattern_problem(pattern)) is not None:
+            raise error(f"inputs[{i}]", problem)
     return Stage(
         label=label,
         file=target.file,
@@ -118,16 +120,6 @@ def parse_parent(value: str, package: str, error) -> Ref:
             "in [external] (@name) nor 'scratch'"
         )
     return parse_ref(value, package, error)
-
-
-def check_pattern(pattern: str, error) -> None:
-    """Input patterns are package-relative; nothing may point outside the package folder."""
-    if not pattern:
-        raise error("empty input pattern")
-    if pattern.startswith("/") or "\\" in pattern:
-        raise error(f"input {pattern!r} must be relative to the package folder")
-    if ".." in pattern.split("/"):
-        raise error(f"input {pattern!r} escapes the package folder ('..' is not allowed)")
 
 
 def expand_stages(target: Target, config: Stages, settings: Settings) -> Expansion:
