@@ -120,7 +120,8 @@ def edited_paths(old: ViewState, view: GitView) -> Edits | Reshaped:
         vouched_now = indexed is not None and path not in view.skip and not excluded
         before = old.entries.get(path) is not None or vouched_before
         if vouched_now:
-            mode, blob = indexed  # type: ignore[misc]
+            assert indexed is not None  # vouched for: in the index
+            mode, blob = indexed
             if mode != MODES[b"100644"] and mode != MODES[b"100755"]:
                 return Reshaped(Reshape.SYMLINK)  # its target shapes the inputs
             now: Entry | None = new_entry((-1, 0, 0, mode, None, blob))

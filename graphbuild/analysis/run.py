@@ -10,6 +10,7 @@ import gc
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -17,6 +18,7 @@ from graphbuild.analysis.delta import (
     Edits,
     Reshape,
     Reshaped,
+    ViewState,
     edited_paths,
     rehash_edits,
     view_state,
@@ -84,11 +86,11 @@ class Analysis:
         return f"analysis: {self.source.value}" + (f" ({self.why})" if self.why else "")
 
 
-def settled(entries: Iterable[tuple[object, ...]]) -> bool:
+def settled(entries: Iterable[tuple[Any, ...]]) -> bool:
     """False when a file changed so recently that it may change again within one mtime tick
     (files git vouched for carry mtime 0: git keeps its own watch on them)."""
     cutoff = time.time_ns() - RACY_NS
-    return all(entry[1] < cutoff for entry in entries)  # type: ignore[operator]
+    return all(entry[1] < cutoff for entry in entries)
 
 
 @contextlib.contextmanager
@@ -173,7 +175,9 @@ def analyze_view(
         )
     state = view_state(view)
     if settled(state.entries.values()):
-        shape_stamp = new_shape.stamp if new_shape is not None else memo[1].stamp  # type: ignore[index]
+        used = new_shape or (memo[1] if memo is not None else None)
+        assert used is not None  # rehashed edits came from a memo's shape
+        shape_stamp = used.stamp
         save_git_memo(store, GitMemo(view.stamp, state, shape_stamp, analysis.hashes), new_shape)
     return analysis
 
@@ -184,11 +188,11 @@ def view_delta(
     """What moved since the memo's view; None without a memo."""
     if memo is None:
         return None
-    old_view = memo[0].state
-    if old_view.index_digest != view.index_digest:
+    old_view: ViewState | None = memo[0].state
+    if old_view is not None and old_view.index_digest != view.index_digest:
         old_view = with_index(store, old_view)
-        if old_view is None:
-            return Reshaped(Reshape.INDEX_LOST)
+    if old_view is None:
+        return Reshaped(Reshape.INDEX_LOST)
     return edited_paths(old_view, view)
 
 

@@ -10,20 +10,17 @@ import re
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
 
-from graphbuild.core.errors import GraphbuildError
+from graphbuild.core.errors import BuildError
 from graphbuild.core.labels import Label
 from graphbuild.emit.bake import bake_name
 from graphbuild.graph.link import Graph, image_dependencies
 
 DOCKER_ENV = "GRAPHBUILD_DOCKER"
 VARIABLE_RE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-class BuildError(GraphbuildError):
-    """A build that cannot be started (no docker, a platform list classic builds cannot do)."""
 
 
 class JobKind(enum.Enum):
@@ -81,7 +78,7 @@ def bake_variables(document: Mapping[str, object], environ: Mapping[str, str]) -
 
 
 def build_command(
-    docker: str, target: Mapping[str, object], variables: Mapping[str, str]
+    docker: str, target: Mapping[str, Any], variables: Mapping[str, str]
 ) -> tuple[str, ...]:
     """`docker build` arguments equivalent to one bake target."""
 
@@ -89,20 +86,20 @@ def build_command(
         return interpolate(str(value), variables)
 
     argv = [docker, "build", "--progress=plain", "--target", text(target["target"])]
-    for tag in target.get("tags", []):  # type: ignore[union-attr]
+    for tag in target.get("tags", []):
         argv += ["--tag", text(tag)]
-    for key, value in sorted(dict(target.get("labels", {})).items()):  # type: ignore[arg-type]
+    for key, value in sorted(dict(target.get("labels", {})).items()):
         argv += ["--label", f"{key}={text(value)}"]
-    for key, value in sorted(dict(target.get("args", {})).items()):  # type: ignore[arg-type]
+    for key, value in sorted(dict(target.get("args", {})).items()):
         argv += ["--build-arg", f"{key}={text(value)}"]
-    platforms = list(target.get("platforms", []))  # type: ignore[arg-type]
+    platforms = list(target.get("platforms", []))
     if len(platforms) > 1:
         raise BuildError(
             f"bake target {target['target']} builds {len(platforms)} platforms: that needs buildx"
         )
     if platforms:
         argv += ["--platform", text(platforms[0])]
-    for source in target.get("cache-from", []):  # type: ignore[union-attr]
+    for source in target.get("cache-from", []):
         argv += ["--cache-from", text(source)]
     context = text(target.get("context", "."))
     argv += ["--file", os.path.join(context, text(target["dockerfile"])), context]

@@ -109,7 +109,7 @@ def command(name: str) -> Callable[..., int]:
     """The function that runs a subcommand (only its own modules are imported: start-up time
     is felt on every warm plan)."""
     module, function = COMMANDS[name]
-    return getattr(importlib.import_module(f"graphbuild.cli.{module}"), function)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(f"graphbuild.cli.{module}"), function)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

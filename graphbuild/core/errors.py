@@ -74,3 +74,11 @@ class BaselineError(GraphbuildError):
 
 class RuleError(GraphbuildError):
     """An installed rule that cannot be used (a third-party rule that fails to load)."""
+
+
+class BuildError(GraphbuildError):
+    """A build that cannot be started (no docker, a platform list classic builds cannot do)."""
+
+
+class RegistryError(GraphbuildError):
+    """The registry could not be asked (unreachable, refused, an unexpected answer)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -201,7 +202,7 @@ def load_root_tables(data: dict[str, Any], file: str) -> tuple[Settings, dict[st
             f"expected a version like '1.2', got {raw['dockerfile_syntax']!r}",
         )
     for key in ("dockerfile", "bake", "lock"):
-        check_output_path(raw[key], lambda m, k=key: error(f"workspace.{k}", m))
+        check_output_path(raw[key], functools.partial(error, f"workspace.{key}"))
     settings = Settings(
         name=raw["name"],
         registry=raw["registry"],

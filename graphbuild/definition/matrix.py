@@ -41,8 +41,8 @@ def variants(matrix: dict[str, Any], error: ErrorFn) -> list[tuple[str, dict[str
                 if not NAME_RE.match(key):
                     raise error(f"matrix.{name}.{key}", "matrix keys are lowercase names")
             named.append((name, dict(sorted(values.items()))))
-        keys = {frozenset(v) for _, v in named}
-        if len(keys) > 1:
+        key_sets = {frozenset(v) for _, v in named}
+        if len(key_sets) > 1:
             raise error("matrix", "every variant must set the same keys")
         return named
     for key, values in matrix.items():

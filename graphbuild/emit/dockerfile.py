@@ -37,6 +37,7 @@ def render_dockerfile(graph: Graph, stages: list[EmittedStage], names: Mapping[L
         label = graph.resolve(ref)
         if label is not None:
             return names[label]
+        assert ref.external is not None  # a reference names a stage or an external image
         return "scratch" if ref.external == "scratch" else externals[ref.external].image
 
     out = []

@@ -35,7 +35,7 @@ class Graph:
         """The networkx DAG of the stages, built on first use."""
         if self._dag is None:
             object.__setattr__(self, "_dag", make_dag(self.stages, self.edges))
-        return self._dag  # type: ignore[no-any-return]
+        return self._dag
 
     def __getstate__(self) -> tuple[object, ...]:
         return (self.workspace, self.targets, self.stages, self.outputs, self.edges, self.order)

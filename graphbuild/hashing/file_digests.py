@@ -5,30 +5,24 @@ same bytes (for files git vouches for)."""
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import stat
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from stat import S_IXUSR
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any
 
 import attrs
 
 from graphbuild.core.errors import InputError
+from graphbuild.hashing.packed import FileDigest
 from graphbuild.tree.walk import Entry, Tree
 
 RACY_NS = 2_000_000_000  # a file modified this recently may change again within one mtime tick
 MAX_WORKERS = 8
 PARALLEL_BYTES = 64 << 20  # below this, starting processes costs more than it saves
-
-
-class FileDigest(NamedTuple):
-    """What the hash records of one input: its content digest and the bits Docker preserves."""
-
-    sha256: str
-    executable: bool
-    symlink: bool = False
 
 
 WHOLE_READ = 1 << 20  # files up to this size are read in one call, larger ones in chunks
@@ -44,11 +38,11 @@ def git_object_id(data: bytes, algorithm: str = "sha1") -> str:
     return hashlib.new(algorithm, b"blob %d\0%s" % (len(data), data)).hexdigest()
 
 
-def chunks_into(handle: BinaryIO, buffer: bytearray) -> Iterator[memoryview]:
+def chunks_into(handle: io.FileIO, buffer: bytearray) -> Iterator[memoryview]:
     """A large file's bytes, read into one reused buffer (memory stays bounded by the buffer,
     whatever the allocator does with a fresh 1 MB object per read)."""
     view = memoryview(buffer)
-    while count := handle.readinto(buffer):  # type: ignore[attr-defined]
+    while count := handle.readinto(buffer):
         yield view[:count]
 
 

@@ -7,9 +7,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
+from typing import NamedTuple
 
-InputDigest = tuple[str, bool, bool]  # sha256, executable, symlink
+
+class FileDigest(NamedTuple):
+    """What the hash records of one input: its content digest and the bits Docker preserves."""
+
+    sha256: str
+    executable: bool
+    symlink: bool = False
+
+
+InputDigest = FileDigest  # the name a stage record's inputs use
 TRUE_FALSE = ("false", "true")
 
 
@@ -48,7 +58,7 @@ class PackedInputs(Mapping[str, InputDigest]):
     def _items(self) -> dict[str, InputDigest]:
         if self._unpacked is None:
             self._unpacked = {
-                item["path"]: (item["sha256"], item["executable"], item["symlink"])
+                item["path"]: FileDigest(item["sha256"], item["executable"], item["symlink"])
                 for item in json.loads(self._packed)
             }
         return self._unpacked

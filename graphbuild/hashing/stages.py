@@ -108,7 +108,7 @@ def hash_graph(
     records: dict[Label, StageRecord] = {}
     for label in graph.order:
         files = {p: digests[p] for p in inputs.get(label, ())}
-        records[label] = hash_stage(graph, label, files, records)  # type: ignore[arg-type]
+        records[label] = hash_stage(graph, label, files, records)
     return Hashes(stages=records, targets=target_hashes(graph, records))
 
 
@@ -134,8 +134,8 @@ def rehash_graph(
             continue
         files = before.inputs  # unchanged: its packed JSON is reused as it is
         if reads:
-            files = dict(before.inputs) | {p: tuple(edited[p]) for p in reads}
-        records[label] = hash_stage(graph, label, files, records)  # type: ignore[arg-type]
+            files = dict(before.inputs) | {p: edited[p] for p in reads}
+        records[label] = hash_stage(graph, label, files, records)
         if records[label].hash != before.hash:
             moved.add(label)
     return Hashes(stages=records, targets=target_hashes(graph, records))
@@ -160,6 +160,7 @@ def hash_stage(
         resolved = graph.resolve(ref)
         if resolved is not None:
             return records[resolved].hash
+        assert ref.external is not None  # a reference names a stage or an external image
         return "scratch" if ref.external == "scratch" else externals[ref.external].image
 
     def ref_name(ref: Ref) -> str:

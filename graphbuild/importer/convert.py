@@ -69,19 +69,18 @@ def import_dockerfile(text: str, file: str, target: str, existing: dict[str, str
     stages: list[dict[str, Any]] = []
     for command in commands:
         instruction = command.cmd.upper()
-        where = f"{file}:{command.start_line}"
+        where = {"file": file, "line": command.start_line}
         if command.heredocs:
-            raise LoadError(
-                f"{where}: heredocs are not supported; write the step as one RUN", file=file
-            )
+            raise LoadError("heredocs are not supported; write the step as one RUN", **where)
         if instruction == "FROM":
             stages.append(
                 from_stage(command, stage_names, externals, by_image, target, len(commands), where)
             )
             continue
         if not stages:
-            raise LoadError(f"{where}: {instruction} before the first FROM is not supported; "
-                            "inline the value", file=file)  # fmt: skip
+            raise LoadError(
+                f"{instruction} before the first FROM is not supported; inline the value", **where
+            )
         stage = stages[-1]
         step = one_line("\n".join(source_lines[command.start_line - 1 : command.end_line]))
         step = step[: len(command.cmd)].upper() + step[len(command.cmd) :]
@@ -111,16 +110,24 @@ def import_dockerfile(text: str, file: str, target: str, existing: dict[str, str
     return Imported(header + tomli_w.dumps(document), new)
 
 
-def from_stage(command, stage_names, externals, by_image, target, count, where) -> dict[str, Any]:
+def from_stage(
+    command: Any,
+    stage_names: dict[str, str],
+    externals: dict[str, str],
+    by_image: dict[str, str],
+    target: str,
+    count: int,
+    where: dict[str, Any],
+) -> dict[str, Any]:
     """A stage table for one FROM (its name kept, lowercased; the parent as a label)."""
     words = [w for w in command.value if not w.startswith("--")]
     if any(f.startswith("--platform") for f in command.flags) or any(
         w.startswith("--") for w in command.value
     ):
-        raise LoadError(f"{where}: FROM --platform is not supported; set platforms instead")
+        raise LoadError("FROM --platform is not supported; set platforms instead", **where)
     image = words[0]
     if "$" in image:
-        raise LoadError(f"{where}: FROM with a variable ({image}) is not supported; inline it")
+        raise LoadError(f"FROM with a variable ({image}) is not supported; inline it", **where)
     original = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
     name = (
         safe_name(original) if original else f"stage-{sum(1 for k in stage_names if k.isdigit())}"

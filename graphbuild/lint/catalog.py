@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Protocol
 
 import attrs
 
@@ -90,16 +91,21 @@ _TABLE = [
 CHECKS = {row[0]: Check(*row) for row in _TABLE}
 
 
-def finding(check_id: str, place: object, key: str | None, message: str) -> Finding:
+class Place(Protocol):
+    """Where a finding is: a stage or a target."""
+
+    @property
+    def label(self) -> object: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int | None: ...
+
+
+def finding(check_id: str, place: Place, key: str | None, message: str) -> Finding:
     """A Finding of check `check_id` at a stage or target (anything with file, line, label)."""
     check = CHECKS[check_id]
     return Finding(
-        check.id,
-        check.severity,
-        str(place.label),  # type: ignore[attr-defined]
-        key,
-        message,
-        check.hint,
-        place.file,  # type: ignore[attr-defined]
-        place.line,  # type: ignore[attr-defined]
-    )
+        check.id, check.severity, str(place.label), key, message, check.hint, place.file,
+        place.line,
+    )  # fmt: skip

@@ -132,6 +132,7 @@ def check_images(graph: Graph) -> Iterator[Finding]:
             key = user_at[1].key if user_at else None
             yield finding("GB201", where, key, f"{target.label} runs as {user or 'root (no USER)'}")
         elif not re.fullmatch(r"\d+(:\d+)?", user):
+            assert user_at is not None  # a user other than root was set by a USER step
             yield finding("GB202", user_at[0], user_at[1].key, f"{target.label} runs as {user!r}")
         yield from check_source_last(graph.stages[output])
 

@@ -61,7 +61,8 @@ def parse_lock_cached(store: Store, text: str, lock_path: str) -> Lock:
     digest = hashlib.sha256(text.encode("utf-8")).digest()
     cached = store.get(PARSED_LOCK)
     if cached is not None and cached[:2] == (digest, lock_path):
-        return cached[2]  # type: ignore[no-any-return]
+        lock: Lock = cached[2]  # the kind's check says so
+        return lock
     lock = parse_lock(text, lock_path)
     store.write(PARSED_LOCK, (digest, lock_path, lock))
     return lock

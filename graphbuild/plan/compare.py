@@ -210,16 +210,14 @@ def make_plan(
         elif previous == record.hash:
             entry = Entry(str(label), EntryKind.STAGE, record.hash, previous, Status.UNCHANGED)
         else:
-            reasons = stage_reasons(record, previous, old_records, rebuilt)
-            entry = Entry(
-                str(label), EntryKind.STAGE, record.hash, previous, Status.REBUILD, tuple(reasons)
-            )
+            why = tuple(stage_reasons(record, previous, old_records, rebuilt))
+            entry = Entry(str(label), EntryKind.STAGE, record.hash, previous, Status.REBUILD, why)
         if entry.status != Status.UNCHANGED:
             rebuilt.add(str(label))
         stage_entries[str(label)] = entry
-    for label, previous in baseline.stages.items():
-        if label not in stage_entries:
-            stage_entries[label] = Entry(label, EntryKind.STAGE, None, previous, Status.REMOVED)
+    for name, previous in baseline.stages.items():
+        if name not in stage_entries:
+            stage_entries[name] = Entry(name, EntryKind.STAGE, None, previous, Status.REMOVED)
     stage_entries = {
         k: attrs.evolve(e, chain=first_cause(k, stage_entries)) for k, e in stage_entries.items()
     }
@@ -230,7 +228,7 @@ def make_plan(
         status = output.status if previous is not None else Status.NEW
         if previous is not None and previous == output.hash:
             status = Status.UNCHANGED
-        reasons = output.reasons if str(target.label) == output.label else ()
+        reasons: tuple[Reason, ...] = output.reasons if str(target.label) == output.label else ()
         if status == Status.REBUILD and not reasons:
             reasons = (Reason(ReasonKind.UPSTREAM, label=output.label),)
         chain = (
@@ -244,13 +242,13 @@ def make_plan(
             output.hash,
             previous,
             status,
-            tuple(reasons),
+            reasons,
             chain if status == Status.REBUILD else (),
         )
     current_images = {str(t.label) for t in graph.images}
-    for label, previous in baseline.images.items():
-        if label not in current_images:
-            entries[label] = Entry(label, EntryKind.IMAGE, None, previous, Status.REMOVED)
+    for name, previous in baseline.images.items():
+        if name not in current_images:
+            entries[name] = Entry(name, EntryKind.IMAGE, None, previous, Status.REMOVED)
     return Plan(entries=tuple(e for _, e in sorted(entries.items())))
 
 

@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from graphbuild.core.errors import GraphbuildError
+from graphbuild.core.errors import RegistryError
 
 MANIFEST_TYPES = ", ".join(
     [
@@ -29,10 +29,6 @@ MANIFEST_TYPES = ", ".join(
 LOOPBACK = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$")
 CHALLENGE_RE = re.compile(r'(\w+)="([^"]*)"')
 TIMEOUT = 15
-
-
-class RegistryError(GraphbuildError):
-    """The registry could not be asked (unreachable, refused, an unexpected answer)."""
 
 
 def split_reference(registry: str, image: str) -> tuple[str, str]:

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 
 from graphbuild.hashing.stages import short_hash
-from graphbuild.lint import Finding
+from graphbuild.lint import Finding, Severity
 from graphbuild.plan.compare import Entry, EntryKind, Plan, Status
 
 
@@ -73,9 +73,7 @@ def findings_text(findings: list[Finding]) -> str:
         lines.append(f"{where}: {f.severity} {f.id} {f.label}{key}: {f.message}")
         lines.append(f"    fix: {f.hint}")
     tally = Counter(f.severity for f in findings)
-    summary = ", ".join(
-        f"{tally[s]} {s}{'s' if tally[s] != 1 else ''}" for s in ("error", "warning", "info")
-    )
+    summary = ", ".join(f"{tally[s]} {s}{'s' if tally[s] != 1 else ''}" for s in Severity)
     lines.append(f"lint: {summary}" if findings else "lint: clean")
     return "\n".join(lines) + "\n"
 
@@ -85,6 +83,6 @@ def findings_json(findings: list[Finding]) -> str:
     tally = Counter(f.severity for f in findings)
     document = {
         "findings": [f.to_json() for f in findings],
-        "summary": {s: tally[s] for s in ("error", "warning", "info")},
+        "summary": {str(s): tally[s] for s in Severity},
     }
     return json.dumps(document, indent=2) + "\n"

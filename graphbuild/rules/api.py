@@ -51,6 +51,7 @@ class Rule(Generic[Config]):
         for key, (_, spec) in config_fields(self.config).items():
             value = target.config.get(key)
             if spec.names_label(value):
+                assert isinstance(value, str)  # names_label says so
                 label = parse_label(value, target.label.package)
                 uses.append(LabelUse(key, label, spec.label_of))
         return tuple(uses)

@@ -160,7 +160,7 @@ def header(kind: Kind) -> bytes:
     )
 
 
-def encode(kind: Kind, value: Any, handle: BinaryIO) -> None:
+def encode(kind: Kind, value: Any, handle: SealingWriter) -> None:
     """Write `value` with the kind's codec."""
     if kind.codec is Codec.PICKLE:
         pickle.dump(value, handle, protocol=5)
@@ -280,7 +280,7 @@ class Store:
         def write(handle: BinaryIO) -> None:
             handle.write(first + b"0" * 64 + b"\n")
             sealing = SealingWriter(handle)
-            encode(kind, value, sealing)  # type: ignore[arg-type]
+            encode(kind, value, sealing)
             handle.seek(len(first))
             handle.write(sealing.digest.hexdigest().encode())
 

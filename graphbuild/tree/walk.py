@@ -179,7 +179,9 @@ def exclusion_test(exclude: Iterable[str]) -> Callable[[str, str], bool]:
     on the way down, so what is below an excluded folder is never asked about. Patterns of the
     form `**/NAME-GLOB` are decided on the name alone, once per distinct name; a pattern with
     no wildcard (graphbuild's own outputs) by a set lookup."""
-    by_name, by_path, literal = [], [], set()
+    by_name: list[str] = []
+    by_path: list[str] = []
+    literal: set[str] = set()
     for pattern in exclude:
         rest = pattern.removeprefix("**/")
         fixed = "/".join(s for s in pattern.strip("/").split("/") if s not in ("", "."))

@@ -113,7 +113,7 @@ def distro_stages(target: Target, config: PythonInterpreter, method: str) -> lis
 
 def built_stages(target: Target, config: PythonInterpreter, method: str) -> list[StageSpec]:
     """#build compiles into the prefix, #prep trims it, the runtime copies it in one layer."""
-    version, release = config.version, release_config(target, config)
+    version, release = config.version or "", release_config(target, config)
     prefix = config.prefix if method != "pyenv" else f"/opt/pyenv/versions/{release['release']}"
     full = release["release"]
     if method != "source" and (

@@ -136,6 +136,7 @@ def expand_stages(target: Target, config: Stages, settings: Settings) -> Expansi
             label=str(target.label),
             key=sorted(own)[0],
         )
+    stages: tuple[Stage, ...]
     if not tables:
         stages = (make_stage(target, settings, None, own, ""),)
     else:
