@@ -17,7 +17,7 @@ from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import Caches, FileDigest, digest_files
 from graphbuild.hashing.stages import Hashes, rehash_graph
 from graphbuild.tree.git_view import MODES, GitView, folder_state, index_entry
-from graphbuild.tree.walk import Entry, Tree, new_entry
+from graphbuild.tree.walk import Entry, Tree, vouched_entry
 
 MAX_EDITS = 256  # beyond this many changed paths, the full analysis is as quick
 
@@ -124,7 +124,7 @@ def edited_paths(old: ViewState, view: GitView) -> Edits | Reshaped:
             mode, blob = indexed
             if mode != MODES[b"100644"] and mode != MODES[b"100755"]:
                 return Reshaped(Reshape.SYMLINK)  # its target shapes the inputs
-            now: Entry | None = new_entry((-1, 0, 0, mode, None, blob))
+            now: Entry | None = vouched_entry(mode, blob)
         else:
             now = new.get(path)
         if before != (now is not None):

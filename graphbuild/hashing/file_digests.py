@@ -73,7 +73,18 @@ def digest_and_object_id(path: str | Path, algorithm: str | None) -> tuple[str, 
 
 
 Job = tuple[str, str | None]  # path, and git's object id for it when git vouched for it
-Result = tuple[str, str | None] | tuple[str, str, str]  # digest, verified id; or an error
+
+
+@attrs.frozen
+class Unreadable:
+    """A file a worker could not read, and why."""
+
+    error: str
+
+
+Hashed = tuple[str, str | None]  # its SHA-256, and git's object id when the bytes matched it
+Result = Hashed | Unreadable
+VERIFIED, UNVERIFIED = ord("1"), ord("0")  # a worker's per-file flag: the bytes have git's id
 
 
 def _hash_chunk(root: str, paths: str, blobs: str) -> tuple[str, bytes, dict[str, str]]:
@@ -96,20 +107,20 @@ def _hash_chunk(root: str, paths: str, blobs: str) -> tuple[str, bytes, dict[str
             errors[path] = err.strerror or str(err)
             digest, gits = "0" * 64, ""
         digests.append(digest)
-        verified.append(49 if blob and gits == blob else 48)
+        verified.append(VERIFIED if blob and gits == blob else UNVERIFIED)
     return "".join(digests), bytes(verified), errors
 
 
 def unpack_chunk(jobs: list[Job], packed: tuple[str, bytes, dict[str, str]]) -> dict[str, Result]:
-    """path -> (digest, verified object id or None), or (path, error, "") from a worker."""
+    """path -> (digest, verified object id or None), or Unreadable, from a worker's strings."""
     digests, verified, errors = packed
     out: dict[str, Result] = {}
     for i, (path, blob) in enumerate(jobs):
         error = errors.get(path) if errors else None
         if error is not None:
-            out[path] = (path, error, "")
+            out[path] = Unreadable(error)
         else:
-            out[path] = (digests[64 * i : 64 * i + 64], blob if verified[i] == 49 else None)
+            out[path] = (digests[64 * i : 64 * i + 64], blob if verified[i] == VERIFIED else None)
     return out
 
 
@@ -147,7 +158,7 @@ class Hashing:
             self.parts.append((chunk, self.pool.submit(_hash_chunk, str(root), paths, blobs)))
 
     def results(self) -> dict[str, Result]:
-        """path -> its digest and verified object id, or (path, error, "") (waits for them)."""
+        """path -> its digest and verified object id, or Unreadable (waits for them)."""
         if self.done is None:
             self.done = {}
             for chunk, future in self.parts:
@@ -270,9 +281,9 @@ def digest_files(
     new_digest = tuple.__new__  # FileDigest(...) built in C: this loop runs once per file
     for path, _ in missing:
         outcome = ahead.pop(path)  # freed as it is used: a cold plan holds 200,000
-        if len(outcome) == 3:
-            raise InputError(f"cannot read input {path}: {outcome[1]}", file=path)
-        digest, verified = outcome[0], outcome[1]
+        if isinstance(outcome, Unreadable):
+            raise InputError(f"cannot read input {path}: {outcome.error}", file=path)
+        digest, verified = outcome
         size, mtime_ns, inode, mode, _, blob = entries[path]
         if verified is not None:
             blobs[verified] = digest  # the cache, grown in place
