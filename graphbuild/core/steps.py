@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 from graphbuild.core.errors import GraphbuildError, LoadError
 from graphbuild.core.labels import join, parse_label
@@ -39,6 +40,7 @@ KNOWN_FLAGS = {
     "ADD": ("chown", "chmod", "link", "checksum", "keep-git-dir", "exclude"),
 }
 URL_RE = re.compile(r"(https?://|git@|git://)")
+ErrorFn = Callable[[str], LoadError]
 FLAG_RE = re.compile(r"--([a-z-]+)(?:=(\S*))?\Z")
 
 
@@ -103,7 +105,7 @@ def split_flags(rest: str) -> tuple[list[tuple[str, str | None]], str]:
     return flags, rest
 
 
-def parse_ref(value: str | None, package: str, error) -> Ref:
+def parse_ref(value: str | None, package: str, error: ErrorFn) -> Ref:
     """A `--from=` value: a label (`//pkg:name`, `:name`) or an external image (`@name`)."""
     if not value:
         raise error("--from needs a value")
@@ -120,7 +122,19 @@ def parse_ref(value: str | None, package: str, error) -> Ref:
     )
 
 
-def mount_parts(value: str, package: str, error) -> list[Part]:
+def parse_parent(value: str, package: str, error: ErrorFn) -> Ref:
+    """A stage's `from`: a label, `@external`, or `scratch`."""
+    if value == "scratch":
+        return Ref(external="scratch")
+    if not value.startswith(("@", "//", ":")):
+        raise error(
+            f"{value!r} is neither a label (//package:name, :name), an external image declared "
+            "in [external] (@name) nor 'scratch'"
+        )
+    return parse_ref(value, package, error)
+
+
+def mount_parts(value: str, package: str, error: ErrorFn) -> list[Part]:
     """A RUN --mount=… flag, with `from=` as a reference and a context bind `source=` as a Src."""
     fields = [f.partition("=") for f in value.split(",")] if value else []
     options = {k: v for k, _, v in fields}
@@ -140,7 +154,7 @@ def mount_parts(value: str, package: str, error) -> list[Part]:
     return parts
 
 
-def copy_args(instruction: str, body: str, from_stage: bool, error) -> list[Part]:
+def copy_args(instruction: str, body: str, from_stage: bool, error: ErrorFn) -> list[Part]:
     """Sources and destination of COPY/ADD; context sources become Src parts."""
     quoted = body.startswith("[")
     if quoted:
@@ -168,7 +182,7 @@ def copy_args(instruction: str, body: str, from_stage: bool, error) -> list[Part
     return parts
 
 
-def context_path(path: str, error) -> str:
+def context_path(path: str, error: ErrorFn) -> str:
     """Normalise a package-relative context path; reject ones that escape the package."""
     if not path:
         raise error("empty source path")

@@ -15,7 +15,8 @@ from graphbuild.core.errors import LoadError
 from graphbuild.core.model import Expansion, Settings, Target
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Rule
-from graphbuild.rules.builtin.common import APT_CACHE, StageSpec, check_packages
+from graphbuild.rules.builder import StageBuilder
+from graphbuild.rules.builtin.common import APT_CACHE, check_packages
 
 S = ValueType.STR
 
@@ -45,13 +46,13 @@ DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 SNAPSHOT_RE = re.compile(r"\d{8}T\d{6}Z\Z")
 SUITE_RE = re.compile(r"[a-z]+\Z")
 KEEP_CACHE = (
-    "RUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-"
+    "rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-"
     'Packages "true";\' > /etc/apt/apt.conf.d/keep-cache'
 )
 
 
 def snapshot_sources(mirror: str, snapshot: str, suite: str) -> str:
-    """A step pointing apt at one Debian snapshot (deb822 sources, validity check off)."""
+    """A command pointing apt at one Debian snapshot (deb822 sources, validity check off)."""
     keyring = "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
     lines = [
         "Types: deb", f"URIs: {mirror}/debian/{snapshot}", f"Suites: {suite} {suite}-updates",
@@ -61,7 +62,7 @@ def snapshot_sources(mirror: str, snapshot: str, suite: str) -> str:
     ]  # fmt: skip
     quoted = " ".join(f"'{line}'" for line in lines)
     return (
-        f"RUN printf '%s\\n' {quoted} > /etc/apt/sources.list.d/debian.sources"
+        f"printf '%s\\n' {quoted} > /etc/apt/sources.list.d/debian.sources"
         " && rm -f /etc/apt/sources.list"
         " && echo 'Acquire::Check-Valid-Until \"false\";' > /etc/apt/apt.conf.d/snapshot"
     )
@@ -72,7 +73,7 @@ def expand_distro_base(target: Target, config: DistroBase, settings: Settings) -
     if not DATE_RE.match(config.refresh):
         raise LoadError.at(target, "refresh", f"expected a date YYYY-MM-DD, got {config.refresh!r}")
     packages = check_packages(target, "packages", config.packages)
-    spec = StageSpec(None, config.from_).add("from", KEEP_CACHE)
+    spec = StageBuilder(target, None, config.from_).run("from", KEEP_CACHE)
     if config.snapshot is not None:
         if not SNAPSHOT_RE.match(config.snapshot):
             raise LoadError.at(target, "snapshot", "expected a snapshot time like 20261123T000000Z")
@@ -82,17 +83,17 @@ def expand_distro_base(target: Target, config: DistroBase, settings: Settings) -
                 target, "suite", "a snapshot needs the Debian suite, e.g. 'bookworm'"
             )
         mirror = config.snapshot_mirror.rstrip("/")
-        spec.add("snapshot", snapshot_sources(mirror, config.snapshot, suite))
+        spec.run("snapshot", snapshot_sources(mirror, config.snapshot, suite))
     upgrade = (
-        f'RUN {APT_CACHE} echo "security refresh {config.refresh}" && apt-get update'
+        f'echo "security refresh {config.refresh}" && apt-get update'
         " && apt-get -y upgrade --no-install-recommends"
     )
     if packages:
         upgrade += " && apt-get install -y --no-install-recommends " + " ".join(
             sorted(set(packages))
         )
-    spec.add("refresh", upgrade)
-    stage = spec.build(target, settings)
+    spec.run("refresh", upgrade, APT_CACHE)
+    stage = spec.build(settings)
     return Expansion(target=target, stages=(stage,), output=stage.label)
 
 

@@ -19,7 +19,8 @@ from graphbuild.core.errors import LoadError
 from graphbuild.core.model import Expansion, Settings, Target
 from graphbuild.definition.fields import ValueType, check_args, option
 from graphbuild.rules.api import Rule
-from graphbuild.rules.builtin.common import VENV, StageSpec, apt_install, check_packages
+from graphbuild.rules.builder import StageBuilder
+from graphbuild.rules.builtin.common import VENV, apt_install, check_packages
 from graphbuild.rules.builtin.python_wheels import PythonWheels, wheels_stage
 
 S, L = ValueType.STR, ValueType.STR_LIST
@@ -60,11 +61,6 @@ DURATION_RE = re.compile(r"\d+(ms|s|m|h)\Z")
 PATH_RE = re.compile(r"/[A-Za-z0-9_./-]*\Z")
 
 
-def env_value(value: str) -> str:
-    """An ENV value as a double-quoted Dockerfile word."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def check_app(target: Target, config: PythonApp) -> None:
     """The keys the rule cannot leave to the Dockerfile parser."""
     if not USER_RE.match(config.user):
@@ -90,59 +86,58 @@ def check_app(target: Target, config: PythonApp) -> None:
     check_args(dict(config.env), lambda key, m: LoadError.at(target, key, m), "env.")
 
 
-def app_stages(target: Target, config: PythonApp) -> list[StageSpec]:
+def app_stages(target: Target, config: PythonApp) -> list[StageBuilder]:
     """#builder, #runtime-base and the runtime image."""
     check_app(target, config)
     python = config.python
     uid, user = config.uid, config.user
-    specs: list[StageSpec] = []
+    specs: list[StageBuilder] = []
     builder = None
     if config.wheels is not None:
         builder = config.wheels
     elif config.requirements:
         specs.append(wheels_stage(target, config, "builder"))
         builder = str(target.label.with_stage("builder"))
-    base = StageSpec("runtime-base", python)
-    base.add(
+    base = StageBuilder(target, "runtime-base", python)
+    base.run(
         "user",
-        f"RUN groupadd --system --gid {uid} {user} && useradd --system --uid {uid} --gid {uid}"
+        f"groupadd --system --gid {uid} {user} && useradd --system --uid {uid} --gid {uid}"
         f" --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin {user}",
     )
     specs.append(base)
-    runtime = StageSpec(None, str(target.label.with_stage("runtime-base")))
+    runtime = StageBuilder(target, None, str(target.label.with_stage("runtime-base")))
     packages = check_packages(target, "runtime_packages", config.runtime_packages)
     if packages:
-        runtime.add("runtime_packages", apt_install(packages))
+        apt_install(runtime, "runtime_packages", packages)
     venv = config.venv if builder is not None else None
     if builder is not None:
         venv = venv or VENV
-        runtime.add("venv", f"COPY --from={builder} {venv} {venv}")
+        runtime.copy_from("venv", builder, venv, venv)
     env = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
     if venv:
         env |= {"VIRTUAL_ENV": venv, "PATH": f"{venv}/bin:$PATH"}
     env |= dict(config.env)
-    runtime.add("env", "ENV " + " ".join(f"{k}={env_value(v)}" for k, v in sorted(env.items())))
-    runtime.add("workdir", f"WORKDIR {config.workdir}")
+    runtime.env("env", env)
+    runtime.instruction("workdir", "WORKDIR", config.workdir)
     if config.expose:
-        runtime.add("expose", "EXPOSE " + " ".join(str(p) for p in config.expose))
+        runtime.instruction("expose", "EXPOSE", " ".join(str(p) for p in config.expose))
     if config.healthcheck:
         interval, command = config.healthcheck_interval, json.dumps(config.healthcheck)
-        runtime.add("healthcheck", f"HEALTHCHECK --interval={interval} CMD {command}")
-    runtime.add("uid", f"USER {uid}:{uid}")
+        runtime.instruction("healthcheck", "HEALTHCHECK", f"--interval={interval} CMD {command}")
+    runtime.instruction("uid", "USER", f"{uid}:{uid}")
     if config.entrypoint is not None:
-        runtime.add("entrypoint", f"ENTRYPOINT {json.dumps(list(config.entrypoint))}")
+        runtime.instruction("entrypoint", "ENTRYPOINT", json.dumps(list(config.entrypoint)))
     if config.cmd is not None:
-        runtime.add("cmd", f"CMD {json.dumps(list(config.cmd))}")
+        runtime.instruction("cmd", "CMD", json.dumps(list(config.cmd)))
     runtime.inputs += list(config.src)
-    destination = config.workdir.rstrip("/") + "/"
-    runtime.add("src", f"COPY {' '.join(config.src)} {destination}")
+    runtime.copy("src", config.src, config.workdir.rstrip("/") + "/")
     specs.append(runtime)
     return specs
 
 
 def expand_python_app(target: Target, config: PythonApp, settings: Settings) -> Expansion:
     """The app's stages; the runtime image is the target's output."""
-    stages = tuple(spec.build(target, settings) for spec in app_stages(target, config))
+    stages = tuple(spec.build(settings) for spec in app_stages(target, config))
     return Expansion(target=target, stages=stages, output=target.label)
 
 

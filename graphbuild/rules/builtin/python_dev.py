@@ -11,7 +11,8 @@ import attrs
 from graphbuild.core.model import Expansion, Settings, Target
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Rule
-from graphbuild.rules.builtin.common import StageSpec, apt_install, check_packages
+from graphbuild.rules.builder import StageBuilder
+from graphbuild.rules.builtin.common import apt_install, check_packages
 
 
 @attrs.frozen
@@ -32,9 +33,10 @@ class PythonDev:
 def expand_python_dev(target: Target, config: PythonDev, settings: Settings) -> Expansion:
     """One stage: the app image, root for the install, the tools, the app's uid again."""
     tools = check_packages(target, "tools", config.tools)
-    spec = StageSpec(None, config.app).add("tools", "USER root", apt_install(tools))
-    spec.add("uid", f"USER {config.uid}:{config.uid}")
-    stage = spec.build(target, settings)
+    spec = StageBuilder(target, None, config.app).instruction("tools", "USER", "root")
+    apt_install(spec, "tools", tools)
+    spec.instruction("uid", "USER", f"{config.uid}:{config.uid}")
+    stage = spec.build(settings)
     return Expansion(target=target, stages=(stage,), output=stage.label)
 
 

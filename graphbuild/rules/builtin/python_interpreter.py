@@ -20,7 +20,8 @@ from graphbuild.core.errors import LoadError
 from graphbuild.core.model import Expansion, Settings, Target
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Rule
-from graphbuild.rules.builtin.common import APT_CACHE, StageSpec, apt_install, check_packages
+from graphbuild.rules.builder import StageBuilder
+from graphbuild.rules.builtin.common import APT_CACHE, apt_install, check_packages
 
 METHODS = ("distro", "deadsnakes", "source", "python-build", "pyenv")
 S, L = ValueType.STR, ValueType.STR_LIST
@@ -88,30 +89,30 @@ def release_config(target: Target, config: PythonInterpreter) -> dict[str, str |
     return {k: own[k] if own[k] is not None else per_version.get(k) for k in RELEASE_KEYS}
 
 
-def distro_stages(target: Target, config: PythonInterpreter, method: str) -> list[StageSpec]:
+def distro_stages(target: Target, config: PythonInterpreter, method: str) -> list[StageBuilder]:
     """python3.X from apt (deadsnakes: after adding the PPA, whose tooling is removed again)."""
     version = config.version
     packages = [f"python{version}", f"python{version}-venv"]
-    runtime = StageSpec(None, config.base)
+    runtime = StageBuilder(target, None, config.base)
     if method == "distro":
-        runtime.add("method", apt_install(packages))
+        apt_install(runtime, "method", packages)
     else:
         tools = "software-properties-common gpg-agent"
-        runtime.add(
+        runtime.run(
             "method",
-            f"RUN {APT_CACHE} apt-get update && apt-get install -y --no-install-recommends {tools}"
+            f"apt-get update && apt-get install -y --no-install-recommends {tools}"
             f" && add-apt-repository -y ppa:deadsnakes/ppa && apt-get install -y"
             f" --no-install-recommends {' '.join(packages)}"
             f" && apt-get purge -y --auto-remove {tools}",
+            APT_CACHE,
         )
-    runtime.add("version", f"RUN ln -sf /usr/bin/python{version} /usr/local/bin/python")
-    dev = StageSpec("dev", str(target.label)).add(
-        "method", apt_install([*DEV_PACKAGES, f"python{version}-dev"])
-    )
+    runtime.run("version", f"ln -sf /usr/bin/python{version} /usr/local/bin/python")
+    dev = StageBuilder(target, "dev", str(target.label))
+    apt_install(dev, "method", [*DEV_PACKAGES, f"python{version}-dev"])
     return [runtime, dev]
 
 
-def built_stages(target: Target, config: PythonInterpreter, method: str) -> list[StageSpec]:
+def built_stages(target: Target, config: PythonInterpreter, method: str) -> list[StageBuilder]:
     """#build compiles into the prefix, #prep trims it, the runtime copies it in one layer."""
     version, release = config.version or "", release_config(target, config)
     prefix = config.prefix if method != "pyenv" else f"/opt/pyenv/versions/{release['release']}"
@@ -127,7 +128,9 @@ def built_stages(target: Target, config: PythonInterpreter, method: str) -> list
     )
     if method != "source":
         build_packages = [*build_packages, "git"]
-    build = StageSpec("build", config.base).add("build_packages", apt_install(build_packages))
+    build = apt_install(
+        StageBuilder(target, "build", config.base), "build_packages", build_packages
+    )
     flags = " ".join(config.configure_flags)
     if method == "source":
         url, sha256 = release["url"], release["sha256"]
@@ -137,9 +140,9 @@ def built_stages(target: Target, config: PythonInterpreter, method: str) -> list
             raise LoadError.at(
                 target, "sha256", "the source method needs the tarball's SHA-256 (64 hex)"
             )
-        build.add(
+        build.run(
             "url",
-            f'RUN curl -fsSL {url} -o /tmp/python.tar && echo "{sha256}  /tmp/python.tar"'
+            f'curl -fsSL {url} -o /tmp/python.tar && echo "{sha256}  /tmp/python.tar"'
             " | sha256sum -c - && mkdir /tmp/src && tar -xf /tmp/python.tar -C /tmp/src"
             f" --strip-components=1 && cd /tmp/src && ./configure --prefix={prefix}"
             f'{" " + flags if flags else ""} && make -j"$(nproc)" && make install'
@@ -162,11 +165,11 @@ def built_stages(target: Target, config: PythonInterpreter, method: str) -> list
         else:
             pyenv = "PYENV_ROOT=/opt/pyenv /opt/pyenv/bin/pyenv"
             command = f"{clone} /opt/pyenv && {env}{pyenv} install {full}"
-        build.add("pyenv_ref", f"RUN {command}")
+        build.run("pyenv_ref", command)
     stdlib = f"{prefix}/lib/python{version}"
-    prep = StageSpec("prep", str(target.label.with_stage("build"))).add(
+    prep = StageBuilder(target, "prep", str(target.label.with_stage("build"))).run(
         "prefix",
-        f"RUN find {prefix} -name 'libpython*.a' -delete"
+        f"find {prefix} -name 'libpython*.a' -delete"
         f" && rm -rf {stdlib}/test {stdlib}/idlelib/idle_test {stdlib}/tkinter/test {prefix}/share"
         f" && find {prefix} -name '*.opt-[12].pyc' -delete"
         f" && ln -sf python{version} {prefix}/bin/python",
@@ -174,11 +177,11 @@ def built_stages(target: Target, config: PythonInterpreter, method: str) -> list
     runtime_packages = check_packages(
         target, "runtime_packages", config.runtime_packages or RUNTIME_PACKAGES
     )
-    runtime = StageSpec(None, config.base)
-    runtime.add("runtime_packages", apt_install(runtime_packages))
-    runtime.add("prefix", f"COPY --from={target.label.with_stage('prep')} {prefix} {prefix}")
-    runtime.add("prefix", f"ENV PATH={prefix}/bin:$PATH")
-    dev = StageSpec("dev", str(target.label)).add("method", apt_install(DEV_PACKAGES))
+    runtime = StageBuilder(target, None, config.base)
+    apt_install(runtime, "runtime_packages", runtime_packages)
+    runtime.copy_from("prefix", str(target.label.with_stage("prep")), prefix, prefix)
+    runtime.instruction("prefix", "ENV", f"PATH={prefix}/bin:$PATH")
+    dev = apt_install(StageBuilder(target, "dev", str(target.label)), "method", DEV_PACKAGES)
     return [build, prep, runtime, dev]
 
 
@@ -197,7 +200,7 @@ def expand_python_interpreter(
         specs = distro_stages(target, config, method)
     else:
         specs = built_stages(target, config, method)
-    stages = tuple(spec.build(target, settings) for spec in specs)
+    stages = tuple(spec.build(settings) for spec in specs)
     return Expansion(target=target, stages=stages, output=target.label)
 
 

