@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import gc
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -40,11 +39,11 @@ from graphbuild.core.model import Workspace
 from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.definition.load import RootFile, read_root, scan_exclusions
 from graphbuild.graph.link import Graph
-from graphbuild.hashing.file_digests import RACY_NS, Caches, digest_files, start_hashing
+from graphbuild.hashing.file_digests import Caches, digest_files, racy_cutoff, start_hashing
 from graphbuild.hashing.stages import Hashes, hash_graph
 from graphbuild.state.digests import load_caches_for, load_digest_caches, save_digest_caches
 from graphbuild.state.store import STATE_DIR, Store, open_store
-from graphbuild.tree.git_view import GitView, finish_git, start_git
+from graphbuild.tree.git_view import GitView, finish_git, start_view
 from graphbuild.tree.inputs import all_input_files, resolve_inputs
 from graphbuild.tree.walk import Scan, make_tree, scan_workspace
 
@@ -89,7 +88,7 @@ class Analysis:
 def settled(entries: Iterable[tuple[Any, ...]]) -> bool:
     """False when a file changed so recently that it may change again within one mtime tick
     (files git vouched for carry mtime 0: git keeps its own watch on them)."""
-    cutoff = time.time_ns() - RACY_NS
+    cutoff = racy_cutoff()
     return all(entry[1] < cutoff for entry in entries)
 
 
@@ -121,7 +120,7 @@ def analyze(
 
 def analyze_collected(root: Path, store: Store, use_git: bool) -> Analysis:
     """analyze, with the collector paused."""
-    run = start_git(root) if use_git else None  # git works while the memo is read
+    run = start_view(root) if use_git else None  # git works while the memo is read
     try:
         root_file = read_root(root)
         memo = load_git_memo(store) if run is not None else None

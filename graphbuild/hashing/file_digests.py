@@ -21,6 +21,13 @@ from graphbuild.hashing.packed import FileDigest
 from graphbuild.tree.walk import Entry, Tree
 
 RACY_NS = 2_000_000_000  # a file modified this recently may change again within one mtime tick
+
+
+def racy_cutoff() -> int:
+    """Files modified at or after this time (ns) are too recent to cache by their stat data."""
+    return time.time_ns() - RACY_NS
+
+
 MAX_WORKERS = 8
 PARALLEL_BYTES = 64 << 20  # below this, starting processes costs more than it saves
 
@@ -248,7 +255,7 @@ def digest_files(
     entries = tree.entries
     cache, blobs = caches.by_stat, caches.by_object
     result: dict[str, FileDigest] = {}
-    now = time.time_ns()
+    cutoff = racy_cutoff()
     missing: list[Job] = []
     for path in paths:  # the hot loop of a warm plan: one pass, no allocation on a cache hit
         size, mtime_ns, inode, mode, link, blob = entries[path]
@@ -288,7 +295,7 @@ def digest_files(
         if verified is not None:
             blobs[verified] = digest  # the cache, grown in place
             learned += 1
-        elif blob is None and now - mtime_ns > RACY_NS:
+        elif blob is None and mtime_ns < cutoff:
             cache[path] = (size, mtime_ns, inode, digest)  # the cache, grown in place
             added += 1
         result[path] = new_digest(FileDigest, (digest, bool(mode & S_IXUSR), False))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -19,27 +18,18 @@ from graphbuild.plan.compare import Plan, make_plan
 from graphbuild.state.kinds import PARSED_LOCK
 from graphbuild.state.records import load_records, save_records
 from graphbuild.state.store import Store
-
-
-def git(root: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
-    """Run git in `root`; never raises for git's own failures."""
-    try:
-        return subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=not binary, check=False
-        )
-    except OSError as err:
-        raise BaselineError(f"cannot run git: {err.strerror}") from None
+from graphbuild.tree.git import run_git, run_git_binary
 
 
 def repo_prefix(root: Path) -> str | None:
     """The workspace's path inside its git repository ('' at the top), or None outside git."""
-    result = git(root, "rev-parse", "--show-prefix")
+    result = run_git(root, "rev-parse", "--show-prefix")
     return result.stdout.strip() if result.returncode == 0 else None
 
 
 def head_revision(root: Path) -> str | None:
     """The commit checked out, when the workspace is in git."""
-    result = git(root, "rev-parse", "--verify", "--quiet", "HEAD")
+    result = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD")
     return result.stdout.strip() if result.returncode == 0 else None
 
 
@@ -73,9 +63,9 @@ def lock_text_at(root: Path, ref: str, lock_path: str) -> str | None:
     prefix = repo_prefix(root)
     if prefix is None:
         raise BaselineError(f"--since {ref}: the workspace is not in a git repository")
-    if git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+    if run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
         raise BaselineError(f"--since {ref}: unknown git revision")
-    result = git(root, "show", f"{ref}:{prefix}{lock_path}")
+    result = run_git(root, "show", f"{ref}:{prefix}{lock_path}")
     return result.stdout if result.returncode == 0 else None
 
 
@@ -91,7 +81,7 @@ def records_at(root: Path, ref: str) -> dict[str, StageRecord]:
     prefix = repo_prefix(root)
     if prefix is None:
         return {}
-    archive = git(root, "archive", "--format=tar", ref, "--", prefix or ".", binary=True)
+    archive = run_git_binary(root, "archive", "--format=tar", ref, "--", prefix or ".")
     if archive.returncode != 0:
         return {}
     with tempfile.TemporaryDirectory(prefix="graphbuild-baseline-") as temp:

@@ -5,7 +5,6 @@ or ignored is stat-ed (or walked, for a whole untracked or ignored folder)."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import subprocess
 from collections.abc import Callable, Iterable
@@ -14,12 +13,13 @@ from pathlib import Path
 import attrs
 
 from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
+from graphbuild.tree.git import start_git
 from graphbuild.tree.walk import (
-    NOT_PACKAGES,
     SKIP_DIRS,
     Scan,
     Walk,
     exclusion_test,
+    hides_packages,
     new_entry,
 )
 
@@ -31,22 +31,6 @@ INDEX_LINE = re.compile(rb"(.) (\d{6}) ([0-9a-f]{40,64}) (\d)\t([^\0]*)\0")
 VOUCHED_STARTS = (b"\0H 100644 ", b"\0H 100755 ", b"\0H 120000 ")
 GIT_TIMEOUT = 120
 MODES = {b"100644": 0o100644, b"100755": 0o100755, b"120000": 0o120000}
-
-
-def git(root: Path, *args: str) -> subprocess.Popen[bytes]:
-    """Start a git command in `root` that never prompts (status may refresh the index's stat
-    data, as a `git status` by hand does)."""
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-        env.pop(name, None)  # the workspace's own repository, whatever the caller's shell says
-    return subprocess.Popen(
-        ["git", *args],
-        cwd=root,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def output(process: subprocess.Popen[bytes]) -> bytes | None:
@@ -117,7 +101,7 @@ def folder_state(
         parent, _, name = path.rpartition("/")
         excluded, hidden = folder_state(state, parent, is_excluded)
         excluded = excluded or name in SKIP_DIRS or is_excluded(name, path)
-        hidden = hidden or name.startswith(".") or name in NOT_PACKAGES
+        hidden = hidden or hides_packages(name)
         known = state[path] = (excluded, hidden)
     return known
 
@@ -125,15 +109,15 @@ def folder_state(
 GitRun = tuple[subprocess.Popen[bytes], ...]
 
 
-def start_git(root: Path) -> GitRun | None:
+def start_view(root: Path) -> GitRun | None:
     """Start the git commands a view needs (they run while the caller does other work); None
     when there is no git on this machine."""
     try:
         return (
-            git(root, "rev-parse", "--show-prefix"),
-            git(root, "config", "-z", "--get-regexp", r"^core\.(filemode|symlinks)$"),
-            git(root, "ls-files", "-s", "-v", "-z", "--", "."),
-            git(
+            start_git(root, "rev-parse", "--show-prefix"),
+            start_git(root, "config", "-z", "--get-regexp", r"^core\.(filemode|symlinks)$"),
+            start_git(root, "ls-files", "-s", "-v", "-z", "--", "."),
+            start_git(
                 root,
                 "status",
                 "--porcelain=v1",
@@ -168,7 +152,7 @@ def finish_git(root: Path, run: GitRun | None, exclude: Iterable[str] = ()) -> G
 
 def git_view(root: Path, exclude: Iterable[str] = ()) -> GitView | None:
     """What git says of `root` (see finish_git)."""
-    return finish_git(root, start_git(root), exclude)
+    return finish_git(root, start_view(root), exclude)
 
 
 def view_from_git(

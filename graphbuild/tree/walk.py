@@ -118,9 +118,15 @@ def scan_workspace(root: Path, exclude: Iterable[str] = ()) -> Scan:
     return walk.scan()
 
 
+def hides_packages(name: str) -> bool:
+    """True for a folder name below which BUILD.toml files are not packages (a dot folder,
+    node_modules, __pycache__)."""
+    return name.startswith(".") or name in NOT_PACKAGES
+
+
 def is_hidden(path: str) -> bool:
-    """True for a folder whose BUILD.toml files are not packages (a dot folder, node_modules)."""
-    return any(part.startswith(".") or part in NOT_PACKAGES for part in path.split("/"))
+    """True for a path inside a folder that hides packages."""
+    return any(hides_packages(part) for part in path.split("/"))
 
 
 class Walk:
@@ -171,7 +177,7 @@ class Walk:
                     if name == BUILD_FILE and not hidden:
                         self.build_files.append(path)  # a folder where a file belongs
                     if name not in SKIP_DIRS:
-                        stack.append((path, hidden or name.startswith(".") or name in NOT_PACKAGES))
+                        stack.append((path, hidden or hides_packages(name)))
                     continue
                 self.file(path, name, hidden, item)
 
