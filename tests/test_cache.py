@@ -153,11 +153,11 @@ def test_the_analysis_memo_is_reused_only_for_an_unchanged_tree(example: Path):
 
 def test_a_memo_from_other_code_is_not_used(example: Path, monkeypatch):
     from graphbuild.analysis import run as pipeline
-    from graphbuild.state import store
+    from graphbuild.state import fingerprint
 
     age(example)
     first = analyze(example)
-    monkeypatch.setattr(store, "code_fingerprint", lambda: "another-graphbuild")
+    monkeypatch.setattr(fingerprint, "code_fingerprint", lambda: "another-graphbuild")
     calls = []
     real = pipeline.build_graph
     monkeypatch.setattr(pipeline, "build_graph", lambda ws: calls.append(1) or real(ws))

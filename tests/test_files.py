@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild.tree.walk import glob_regex, make_tree, match_context, match_inputs, scan_workspace
+from graphbuild.tree.globs import match_context, match_inputs
+from graphbuild.tree.patterns import glob_regex
+from graphbuild.tree.walk import make_tree, scan_workspace
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pytest
 
 from graphbuild.analysis.run import CACHE_DIR, analyze
 from graphbuild.definition.load import read_root, scan_exclusions
-from graphbuild.hashing.file_digests import git_object_id
+from graphbuild.hashing.reading import git_object_id
 from graphbuild.state.kinds import OBJECT_DIGESTS
 from graphbuild.state.store import Store
 from graphbuild.tree.git_view import git_view
@@ -273,7 +273,7 @@ def test_files_hashed_ahead_fail_only_when_they_are_inputs(
 ):
     """Package files are hashed before the inputs are known: one that cannot be read is an
     error only if a stage reads it."""
-    import graphbuild.hashing.file_digests as digests
+    import graphbuild.hashing.reading as digests
 
     (example / "images/api/notes.txt").write_text("in the package, read by no stage\n")
     real = digests.digest_and_object_id

@@ -165,7 +165,7 @@ def test_a_broken_entry_point_is_one_clear_error(tmp_path: Path, monkeypatch):
 
 def test_memos_are_bound_to_the_installed_rules_code_too(team_rule: Path):
     """A memo holds the graph a rule expanded: a new version of a team's rule must not reuse it."""
-    from graphbuild.state import store
+    from graphbuild.state import fingerprint as store
 
     store.code_fingerprint.cache_clear()
     try:

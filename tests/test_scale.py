@@ -40,7 +40,7 @@ def test_a_2gb_input_is_hashed_in_bounded_memory(tmp_path: Path):
 
 
 def test_zero_digest_of_a_sparse_file_matches(tmp_path: Path):
-    from graphbuild.hashing.file_digests import sha256_file
+    from graphbuild.hashing.reading import sha256_file
 
     path = tmp_path / "zeros"
     with open(path, "wb") as handle:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from graphbuild.hashing.lockfile import Lock
-from graphbuild.state import store as store_module
+from graphbuild.state import fingerprint
 from graphbuild.state.kinds import PARSED_LOCK
 from graphbuild.state.store import STATE_DIR, Miss, Missed, Store
 from tests.conftest import git, run
@@ -84,7 +84,7 @@ def test_a_pickle_written_by_other_code_is_never_loaded(example: Path, monkeypat
     digest = hashlib.sha256(lock_text.encode()).digest()
     store = Store(example / STATE_DIR)
     with monkeypatch.context() as patch:
-        patch.setattr(store_module, "code_fingerprint", lambda: "an-older-graphbuild")
+        patch.setattr(fingerprint, "code_fingerprint", lambda: "an-older-graphbuild")
         store.write(PARSED_LOCK, (digest, "graphbuild.lock", OlderLock()))
     assert store.read(PARSED_LOCK) == Missed(Miss.OTHER_CODE)
     again = run("plan", cwd=example)  # before the store, this raised AttributeError

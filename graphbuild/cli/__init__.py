@@ -25,6 +25,7 @@ class Parser(argparse.ArgumentParser):
 
 def make_parser() -> Parser:
     """The argument parser of every subcommand."""
+    # One piece on purpose: every subcommand's flags side by side, as `--help` lists them.
     parser = Parser(prog="graphbuild", description=DESCRIPTION)
     parser.add_argument(
         "-C",

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphbuild.definition.fields import Field, RuleKeys, ValueType
-from graphbuild.definition.load import COMMON_TARGET_SCHEMA, EXTERNAL_SCHEMA, WORKSPACE_SCHEMA
+from graphbuild.definition.tables import COMMON_TARGET_SCHEMA, EXTERNAL_SCHEMA, WORKSPACE_SCHEMA
 
 
 def key_schema(key: Field) -> dict[str, Any]:

@@ -15,9 +15,7 @@ from graphbuild.core.errors import LabelError, LoadError
 from graphbuild.core.labels import Label, check_name, check_package
 from graphbuild.core.model import ExternalImage, Package, Settings, Target, Workspace
 from graphbuild.definition.fields import (
-    Field,
     RuleKeys,
-    ValueType,
     check_args,
     check_platforms,
     check_table,
@@ -26,43 +24,8 @@ from graphbuild.definition.fields import (
 )
 from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
 from graphbuild.definition.matrix import expand_matrix
+from graphbuild.definition.tables import COMMON_TARGET_SCHEMA, EXTERNAL_SCHEMA, WORKSPACE_SCHEMA
 
-S, L = ValueType.STR, ValueType.STR_LIST
-WORKSPACE_SCHEMA = {
-    "name": Field(S, "The workspace's name (letters, digits, '_', '.', '-').", required=True),
-    "registry": Field(S, "Where images are pushed: tagged {registry}/{image}:{hash12}."),
-    "dockerfile": Field(S, "Where `emit` writes the Dockerfile.", default="build/Dockerfile"),
-    "bake": Field(S, "Where `emit` writes the bake file.", default="build/docker-bake.json"),
-    "lock": Field(S, "The lock file of content hashes.", default="graphbuild.lock"),
-    "dockerfile_syntax": Field(
-        S, "The Dockerfile feature floor the emitted file may use, e.g. '1.2'.", default="1.2"
-    ),
-    "platforms": Field(L, "Platforms every stage builds for.", default=["linux/amd64"]),
-    "args": Field(ValueType.STR_TABLE, "Build args every stage may use.", default={}),
-    "cache_from": Field(L, "Bake cache-from entries of every image.", default=[]),
-    "cache_to": Field(L, "Bake cache-to entries of every image.", default=[]),
-    "source": Field(S, "The source repository URL, for image labels."),
-    "exclude": Field(
-        L, "Globs of files that are never inputs.", default=["**/__pycache__", "**/*.pyc"]
-    ),
-}
-EXTERNAL_SCHEMA = {
-    "image": Field(S, "The image reference: name:tag@sha256:digest.", required=True),
-}
-COMMON_TARGET_SCHEMA = {
-    "name": Field(S, "The target's name, unique in its package.", required=True),
-    "rule": Field(S, "The rule that expands the target into stages.", required=True),
-    "image": Field(
-        ValueType.STR_OR_BOOL,
-        "Whether the target is an image (true, false) or the image's name; rules choose the "
-        "default.",
-    ),
-    "matrix": Field(
-        ValueType.MATRIX,
-        "Parameters with several values: one target per variant, `{{key}}` substituted.",
-        default={},
-    ),
-}
 IMAGE_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
 TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 SYNTAX_RE = re.compile(r"1\.\d+\Z")
@@ -283,6 +246,19 @@ def load_package(
     return Package(path=package, file=file, targets=tuple(targets))
 
 
+def apply_matrix_sugar(
+    raw: dict[str, Any], sugar: tuple[str, str, str], error: Callable[[str, str], LoadError]
+) -> None:
+    """A rule's list key as a matrix (`versions = [...]` is `matrix.python` with
+    `version = "{{python}}"`)."""
+    list_key, matrix_key, value_key = sugar
+    if raw["matrix"]:
+        raise error(list_key, f"give either {list_key} or matrix, not both")
+    raw["matrix"] = {matrix_key: raw[list_key]}
+    if raw.get(value_key) is None:
+        raw[value_key] = "{{" + matrix_key + "}}"
+
+
 def load_target(
     table: dict[str, Any],
     text: str,
@@ -317,12 +293,7 @@ def load_target(
     if raw["image"] is None:
         raw["image"] = rule.image_default
     if rule.matrix_sugar and raw.get(rule.matrix_sugar[0]):
-        list_key, matrix_key, value_key = rule.matrix_sugar
-        if raw["matrix"]:
-            raise error(list_key, f"give either {list_key} or matrix, not both")
-        raw["matrix"] = {matrix_key: raw[list_key]}
-        if raw.get(value_key) is None:
-            raw[value_key] = "{{" + matrix_key + "}}"
+        apply_matrix_sugar(raw, rule.matrix_sugar, error)
     targets = []
     for variant, values, config in expand_matrix(raw, error):
         label = Label(package, name, variant)

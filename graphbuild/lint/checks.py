@@ -165,6 +165,8 @@ def check_source_last(stage: Stage) -> Iterator[Finding]:
 
 def check_steps(graph: Graph) -> Iterator[Finding]:
     """GB302, GB402-GB405, GB601-GB603: every step of every stage."""
+    # One piece on purpose: the checks share one pass over the steps and its state (whether
+    # source was copied yet), like a reader going down the Dockerfile.
     for label in graph.order:
         stage = graph.stages[label]
         source_copied = None

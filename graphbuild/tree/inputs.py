@@ -10,7 +10,8 @@ from graphbuild.core.errors import InputError
 from graphbuild.core.labels import Label, join
 from graphbuild.core.model import Stage
 from graphbuild.graph.link import Graph
-from graphbuild.tree.walk import Tree, match_context, match_inputs
+from graphbuild.tree.globs import match_context, match_inputs
+from graphbuild.tree.walk import Tree
 
 
 def resolve_inputs(graph: Graph, tree: Tree) -> dict[Label, tuple[str, ...]]:

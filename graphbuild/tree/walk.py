@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import enum
 import functools
 import os
@@ -15,8 +14,8 @@ from typing import NamedTuple
 
 import attrs
 
-from graphbuild.core.labels import join
 from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
+from graphbuild.tree.patterns import glob_regex
 
 SKIP_DIRS = frozenset({".git", ".graphbuild"})
 NOT_PACKAGES = frozenset({"node_modules", "__pycache__"})  # a BUILD.toml below is not a package
@@ -243,86 +242,3 @@ def exclusion_test(exclude: Iterable[str]) -> Callable[[str, str], bool]:
 def make_tree(scan: Scan, packages: Iterable[str]) -> Tree:
     """The scanned files, with the packages that own them."""
     return Tree(entries=scan.entries, packages=frozenset(packages), problems=scan.problems)
-
-
-@functools.lru_cache(maxsize=4096)
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A regex for a glob: `*`, `?`, `[…]` within one path segment, `**` across segments; a
-    pattern naming a folder also matches everything below it."""
-    segments = [s for s in pattern.strip("/").split("/") if s not in ("", ".")]
-    out = ""
-    for i, segment in enumerate(segments):
-        last = i == len(segments) - 1
-        if segment == "**":
-            out += ".*" if last else "(?:[^/]+/)*"
-            continue
-        out += segment_regex(segment) + ("" if last else "/")
-    return re.compile(out + "(?:/.*)?\\Z" if out else ".*\\Z")
-
-
-def segment_regex(segment: str) -> str:
-    """Translate one glob segment (no '/') to a regex fragment."""
-    out, i = "", 0
-    while i < len(segment):
-        c = segment[i]
-        if c == "*":
-            out += "[^/]*"
-        elif c == "?":
-            out += "[^/]"
-        elif c == "[" and (end := class_end(segment, i)) > 0:
-            body = segment[i + 1 : end]
-            if body.startswith(("!", "^")):
-                body = "^" + body[1:]
-            out += "[" + body.replace("\\", "\\\\") + "]"
-            i = end
-        else:
-            out += re.escape(c)
-        i += 1
-    return out
-
-
-def class_end(segment: str, start: int) -> int:
-    """The index of the `]` closing the character class opened at `start`, or -1."""
-    j = start + 1
-    if segment[j : j + 1] in ("!", "^"):
-        j += 1
-    if segment[j : j + 1] == "]":
-        j += 1
-    return segment.find("]", j)
-
-
-def match_inputs(tree: Tree, package: str, pattern: str) -> list[str]:
-    """The files of `package` that an input pattern selects (package boundaries respected)."""
-    regex = glob_regex(pattern)
-    prefix = f"{package}/" if package else ""
-    cut = len(prefix)
-    files = tree.by_package.get(package, ())
-    literal = literal_prefix(pattern)
-    if literal:  # only the sorted run of files below the pattern's fixed folders can match
-        start = bisect.bisect_left(files, prefix + literal)
-        end = bisect.bisect_right(files, prefix + literal + "\U0010ffff", start)
-        files = files[start:end]
-    return [p for p in files if regex.match(p[cut:])]
-
-
-def literal_prefix(pattern: str) -> str:
-    """The leading path segments of a glob that hold no wildcard ('src/**/*.py' -> 'src')."""
-    literal = []
-    for segment in pattern.strip("/").split("/"):
-        if any(c in segment for c in "*?[") or segment in ("", "."):
-            break
-        literal.append(segment)
-    return "/".join(literal)
-
-
-def match_context(tree: Tree, package: str, source: str) -> list[str]:
-    """The files Docker would send for a COPY source (any file below it, package or not)."""
-    full = join(package, source)
-    if full == ".":
-        return list(tree.paths)
-    regex = glob_regex(full)
-    prefix = literal_prefix(full)
-    paths = tree.paths
-    start = bisect.bisect_left(paths, prefix)
-    end = bisect.bisect_right(paths, prefix + "\U0010ffff", start)
-    return [path for path in paths[start:end] if regex.match(path)]

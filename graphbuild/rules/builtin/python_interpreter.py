@@ -112,6 +112,46 @@ def distro_stages(target: Target, config: PythonInterpreter, method: str) -> lis
     return [runtime, dev]
 
 
+def source_build(
+    target: Target, config: PythonInterpreter, release: dict[str, str | None], prefix: str
+) -> str:
+    """Download the tarball, check its SHA-256, configure, make, install."""
+    url, sha256 = release["url"], release["sha256"]
+    if not url or not url.startswith("https://"):
+        raise LoadError.at(target, "url", "the source method needs the tarball's https:// URL")
+    if not sha256 or not SHA256_RE.match(sha256):
+        raise LoadError.at(
+            target, "sha256", "the source method needs the tarball's SHA-256 (64 hex)"
+        )
+    flags = " ".join(config.configure_flags)
+    return (
+        f'curl -fsSL {url} -o /tmp/python.tar && echo "{sha256}  /tmp/python.tar"'
+        " | sha256sum -c - && mkdir /tmp/src && tar -xf /tmp/python.tar -C /tmp/src"
+        f" --strip-components=1 && cd /tmp/src && ./configure --prefix={prefix}"
+        f'{" " + flags if flags else ""} && make -j"$(nproc)" && make install'
+        " && rm -rf /tmp/src /tmp/python.tar"
+    )
+
+
+def pyenv_build(
+    target: Target, config: PythonInterpreter, method: str, full: str | None, prefix: str
+) -> str:
+    """Clone pyenv at its release tag, then python-build (or pyenv install) the release."""
+    ref = config.pyenv_ref
+    if not ref or not GIT_REF_RE.match(ref):
+        raise LoadError.at(
+            target, "pyenv_ref", f"{method} needs the pyenv release tag to use, e.g. 'v2.4.0'"
+        )
+    clone = f"git clone --depth 1 --branch {ref} {PYENV_REPO}"
+    flags = " ".join(config.configure_flags)
+    env = f"PYTHON_CONFIGURE_OPTS='{flags}' " if flags else ""
+    if method == "python-build":
+        python_build = "/tmp/pyenv/plugins/python-build/bin/python-build"
+        return f"{clone} /tmp/pyenv && {env}{python_build} {full} {prefix} && rm -rf /tmp/pyenv"
+    pyenv = "PYENV_ROOT=/opt/pyenv /opt/pyenv/bin/pyenv"
+    return f"{clone} /opt/pyenv && {env}{pyenv} install {full}"
+
+
 def built_stages(target: Target, config: PythonInterpreter, method: str) -> list[StageBuilder]:
     """#build compiles into the prefix, #prep trims it, the runtime copies it in one layer."""
     version, release = config.version or "", release_config(target, config)
@@ -131,41 +171,10 @@ def built_stages(target: Target, config: PythonInterpreter, method: str) -> list
     build = apt_install(
         StageBuilder(target, "build", config.base), "build_packages", build_packages
     )
-    flags = " ".join(config.configure_flags)
     if method == "source":
-        url, sha256 = release["url"], release["sha256"]
-        if not url or not url.startswith("https://"):
-            raise LoadError.at(target, "url", "the source method needs the tarball's https:// URL")
-        if not sha256 or not SHA256_RE.match(sha256):
-            raise LoadError.at(
-                target, "sha256", "the source method needs the tarball's SHA-256 (64 hex)"
-            )
-        build.run(
-            "url",
-            f'curl -fsSL {url} -o /tmp/python.tar && echo "{sha256}  /tmp/python.tar"'
-            " | sha256sum -c - && mkdir /tmp/src && tar -xf /tmp/python.tar -C /tmp/src"
-            f" --strip-components=1 && cd /tmp/src && ./configure --prefix={prefix}"
-            f'{" " + flags if flags else ""} && make -j"$(nproc)" && make install'
-            " && rm -rf /tmp/src /tmp/python.tar",
-        )
+        build.run("url", source_build(target, config, release, prefix))
     else:
-        ref = config.pyenv_ref
-        if not ref or not GIT_REF_RE.match(ref):
-            raise LoadError.at(
-                target, "pyenv_ref", f"{method} needs the pyenv release tag to use, e.g. 'v2.4.0'"
-            )
-        clone = f"git clone --depth 1 --branch {ref} {PYENV_REPO}"
-        env = f"PYTHON_CONFIGURE_OPTS='{flags}' " if flags else ""
-        full = release["release"]
-        if method == "python-build":
-            python_build = "/tmp/pyenv/plugins/python-build/bin/python-build"
-            command = (
-                f"{clone} /tmp/pyenv && {env}{python_build} {full} {prefix} && rm -rf /tmp/pyenv"
-            )
-        else:
-            pyenv = "PYENV_ROOT=/opt/pyenv /opt/pyenv/bin/pyenv"
-            command = f"{clone} /opt/pyenv && {env}{pyenv} install {full}"
-        build.run("pyenv_ref", command)
+        build.run("pyenv_ref", pyenv_build(target, config, method, release["release"], prefix))
     stdlib = f"{prefix}/lib/python{version}"
     prep = StageBuilder(target, "prep", str(target.label.with_stage("build"))).run(
         "prefix",

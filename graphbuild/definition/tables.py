@@ -1,0 +1,43 @@
+"""The keys of the tables every BUILD.toml may hold, apart from a rule's own: [workspace],
+[external.NAME], and the keys every [[target]] has."""
+
+from __future__ import annotations
+
+from graphbuild.definition.fields import Field, ValueType
+
+S, L = ValueType.STR, ValueType.STR_LIST
+WORKSPACE_SCHEMA = {
+    "name": Field(S, "The workspace's name (letters, digits, '_', '.', '-').", required=True),
+    "registry": Field(S, "Where images are pushed: tagged {registry}/{image}:{hash12}."),
+    "dockerfile": Field(S, "Where `emit` writes the Dockerfile.", default="build/Dockerfile"),
+    "bake": Field(S, "Where `emit` writes the bake file.", default="build/docker-bake.json"),
+    "lock": Field(S, "The lock file of content hashes.", default="graphbuild.lock"),
+    "dockerfile_syntax": Field(
+        S, "The Dockerfile feature floor the emitted file may use, e.g. '1.2'.", default="1.2"
+    ),
+    "platforms": Field(L, "Platforms every stage builds for.", default=["linux/amd64"]),
+    "args": Field(ValueType.STR_TABLE, "Build args every stage may use.", default={}),
+    "cache_from": Field(L, "Bake cache-from entries of every image.", default=[]),
+    "cache_to": Field(L, "Bake cache-to entries of every image.", default=[]),
+    "source": Field(S, "The source repository URL, for image labels."),
+    "exclude": Field(
+        L, "Globs of files that are never inputs.", default=["**/__pycache__", "**/*.pyc"]
+    ),
+}
+EXTERNAL_SCHEMA = {
+    "image": Field(S, "The image reference: name:tag@sha256:digest.", required=True),
+}
+COMMON_TARGET_SCHEMA = {
+    "name": Field(S, "The target's name, unique in its package.", required=True),
+    "rule": Field(S, "The rule that expands the target into stages.", required=True),
+    "image": Field(
+        ValueType.STR_OR_BOOL,
+        "Whether the target is an image (true, false) or the image's name; rules choose the "
+        "default.",
+    ),
+    "matrix": Field(
+        ValueType.MATRIX,
+        "Parameters with several values: one target per variant, `{{key}}` substituted.",
+        default={},
+    ),
+}
