@@ -1,1 +1,2 @@
-"""core."""
+"""The vocabulary every phase shares: labels, the frozen model, steps, the error hierarchy, atomic
+writes."""

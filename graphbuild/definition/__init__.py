@@ -1,1 +1,2 @@
-"""definition."""
+"""Phase: BUILD.toml files read strictly into the model; the keys tables take, and the JSON Schema
+made from them."""

@@ -21,14 +21,17 @@ FIELD = "graphbuild.field"  # the attrs metadata key of a config attribute's Fie
 
 
 def is_str_list(value: Any) -> bool:
+    """An array of strings."""
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def is_str_table(value: Any) -> bool:
+    """A table of strings."""
     return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
 
 
 def is_int(value: Any) -> bool:
+    """An integer (TOML has no bool-as-int)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -1,1 +1,1 @@
-"""graph."""
+"""Phase: the stages of every target linked into a checked DAG; queries and diagrams of it."""

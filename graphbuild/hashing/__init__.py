@@ -1,1 +1,1 @@
-"""hashing."""
+"""Phase: file digests, canonical JSON and the Merkle hash of every stage; the lock file of hashes."""

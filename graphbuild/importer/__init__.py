@@ -1,1 +1,1 @@
-"""importer."""
+"""A Dockerfile turned into a BUILD.toml of raw stages (`graphbuild import`)."""

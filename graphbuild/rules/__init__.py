@@ -1,1 +1,2 @@
-"""rules."""
+"""Phase: the rules that expand targets into stages: the rule API, the StageBuilder, the built-in
+rules, the registry."""
