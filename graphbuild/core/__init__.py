@@ -1,2 +1,2 @@
-"""The vocabulary every phase shares: labels, the frozen model, steps, the error hierarchy, atomic
-writes."""
+"""The vocabulary every phase shares: labels, the frozen model, steps, the error hierarchy,
+atomic writes."""

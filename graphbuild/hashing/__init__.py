@@ -1,1 +1,2 @@
-"""Phase: file digests, canonical JSON and the Merkle hash of every stage; the lock file of hashes."""
+"""Phase: file digests, canonical JSON and the Merkle hash of every stage; the lock file of
+hashes."""

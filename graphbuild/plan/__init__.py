@@ -1,2 +1,2 @@
-"""Phase: what rebuilds and why, against a baseline (the lock, or the lock at a git ref); its text
-and JSON forms."""
+"""Phase: what rebuilds and why, against a baseline (the lock, or the lock at a git ref); its
+text and JSON forms."""

@@ -1,2 +1,2 @@
-"""Phase: the rules that expand targets into stages: the rule API, the StageBuilder, the built-in
-rules, the registry."""
+"""Phase: the rules that expand targets into stages: the rule API, the StageBuilder, the built-
+in rules, the registry."""

@@ -1,1 +1,2 @@
-"""The one typed, versioned store of cached state in .graphbuild/: the only code that trusts it."""
+"""The one typed, versioned store of cached state in .graphbuild/: the only code that trusts
+it."""

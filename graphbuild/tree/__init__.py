@@ -1,1 +1,2 @@
-"""Phase: the workspace's files as data: the walk, git's view of them, glob matching, stage inputs."""
+"""Phase: the workspace's files as data: the walk, git's view of them, glob matching, stage
+inputs."""
