@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild.analysis.run import CACHE_DIR, analyze
+from graphbuild.analysis.delta import Reshape
+from graphbuild.analysis.run import CACHE_DIR, Source, analyze
 from graphbuild.definition.load import read_root, scan_exclusions
 from graphbuild.hashing.reading import git_object_id
 from graphbuild.state.kinds import OBJECT_DIGESTS
@@ -194,58 +195,43 @@ def settle(root: Path) -> None:
             os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
 
 
-def test_a_few_edits_rehash_only_their_stages_and_agree_with_a_full_analysis(
-    repo: Path, monkeypatch: pytest.MonkeyPatch
-):
-    import graphbuild.analysis.run as pipeline
+def test_a_few_edits_rehash_only_their_stages_and_agree_with_a_full_analysis(repo: Path):
+    def few_edits() -> dict[str, str]:
+        """The hashes of an analysis that must have taken the few-edits path."""
+        analysis = analyze(repo)
+        assert analysis.source is Source.FEW_EDITS, analysis.describe()
+        return {str(label): record.hash for label, record in analysis.hashes.stages.items()}
 
     analyze(repo)  # the memo of the clean tree
-    full = pipeline.analyze_tree
-    calls: list[str] = []
-    monkeypatch.setattr(pipeline, "analyze_tree", lambda *a: calls.append("full") or full(*a))
     worker = "images/worker/src/worker/__main__.py"
     for n, path in enumerate([API_SOURCE, worker, API_SOURCE]):
         with open(repo / path, "a") as handle:
             handle.write(f"# edit {n}\n")
         settle(repo)
-        truth = all_hashes(repo, use_cache=False, use_git=False)
-        calls.clear()
-        assert all_hashes(repo, use_cache=True, use_git=True) == truth
-        assert calls == []  # the re-plan took the edits path
+        assert few_edits() == all_hashes(repo, use_cache=False, use_git=False)
     os.chmod(repo / API_SOURCE, 0o755)
     settle(repo)
     truth = all_hashes(repo, use_cache=False, use_git=False)
-    calls.clear()
-    assert all_hashes(repo, use_cache=True, use_git=True) == truth
-    assert calls == []
+    assert few_edits() == truth
     for step in (["add", "-A"], ["commit", "-qm", "edits"]):  # git's index moves, not the files
         git(repo, *step)
-        calls.clear()
-        assert all_hashes(repo, use_cache=True, use_git=True) == truth
-        assert calls == []
+        assert few_edits() == truth
     git(repo, "checkout", "-q", "HEAD~1")  # back: the edited files change bytes again
     settle(repo)
-    truth = all_hashes(repo, use_cache=False, use_git=False)
-    calls.clear()
-    assert all_hashes(repo, use_cache=True, use_git=True) == truth
-    assert calls == []
+    assert few_edits() == all_hashes(repo, use_cache=False, use_git=False)
 
 
 @pytest.mark.parametrize(
-    "change",
+    ("change", "reason"),
     [
-        "add a file a glob matches",
-        "remove a file",
-        "edit a BUILD.toml",
-        "add a symlink",
-        "commit a new file",
+        ("add a file a glob matches", Reshape.ADDED_OR_REMOVED),
+        ("remove a file", Reshape.ADDED_OR_REMOVED),
+        ("edit a BUILD.toml", Reshape.FOLDERS),  # git reports it, so it is stat-ed and listed
+        ("add a symlink", Reshape.ADDED_OR_REMOVED),
+        ("commit a new file", Reshape.INDEX_MEMBERSHIP),
     ],
 )
-def test_a_change_of_shape_takes_the_full_analysis(
-    repo: Path, monkeypatch: pytest.MonkeyPatch, change: str
-):
-    import graphbuild.analysis.run as pipeline
-
+def test_a_change_of_shape_takes_the_full_analysis(repo: Path, change: str, reason: Reshape):
     analyze(repo)
     if change == "add a file a glob matches":
         (repo / "images/api/src/api/extra.py").write_text("x = 2\n")
@@ -261,11 +247,9 @@ def test_a_change_of_shape_takes_the_full_analysis(
         git(repo, "add", "-A")
         git(repo, "commit", "-qm", "extra")
     settle(repo)
-    full = pipeline.analyze_tree
-    calls: list[str] = []
-    monkeypatch.setattr(pipeline, "analyze_tree", lambda *a: calls.append("full") or full(*a))
-    assert all_hashes(repo, use_cache=True, use_git=True) == all_hashes(repo, False, False)
-    assert calls == ["full", "full"]  # the memo's shape was not trusted; then the walk's
+    analysis = analyze(repo)
+    assert (analysis.source, analysis.why) == (Source.FULL, reason.value)  # the shape moved
+    assert analysis.hashes == analyze(repo, use_cache=False, use_git=False).hashes
 
 
 def test_files_hashed_ahead_fail_only_when_they_are_inputs(
