@@ -8,12 +8,13 @@ from pathlib import Path
 from graphbuild.core.model import Workspace
 from graphbuild.definition.load import RootFile, load_packages, read_root, scan_exclusions
 from graphbuild.graph.link import Graph, link
-from graphbuild.rules.registry import expand, installed_rules
 from graphbuild.tree.walk import Scan, Tree, make_tree, scan_workspace
 
 
 def load_scanned(root: Path, root_file: RootFile, scan: Scan) -> tuple[Workspace, Tree]:
     """Every package of a scanned workspace, loaded, and the tree of its files."""
+    from graphbuild.rules.registry import installed_rules  # a memo hit needs no rule
+
     workspace = load_packages(root, root_file, scan.build_files, scan.nested, installed_rules())
     return workspace, make_tree(scan, (p.path for p in workspace.packages))
 
@@ -26,4 +27,6 @@ def load_workspace(root: Path) -> Workspace:
 
 def build_graph(workspace: Workspace) -> Graph:
     """Expand every target with its rule and link the stages into a checked DAG."""
+    from graphbuild.rules.registry import expand
+
     return link(workspace, [expand(target, workspace.settings) for target in workspace.targets])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from importlib import metadata
 from typing import Any
 
 from graphbuild.core.errors import RuleError
@@ -34,6 +33,8 @@ BUILTIN: tuple[Rule[Any], ...] = (
 def installed_rules() -> Mapping[str, Rule[Any]]:
     """Rule name -> rule: the built-in ones, then each entry point of the group (its name is
     the rule's; it loads to a Rule)."""
+    from importlib import metadata  # 30 ms to import: only when a graph is built
+
     rules: dict[str, Rule[Any]] = {rule.name: rule for rule in BUILTIN}
     for entry in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         where = f"entry point {entry.name} = {entry.value!r} ({ENTRY_POINT_GROUP})"
