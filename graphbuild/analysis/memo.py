@@ -28,10 +28,35 @@ class Parts:
 
 
 @attrs.frozen
+class WalkKey:
+    """Everything the analysis of a walked tree read: every file's path, size, mtime, inode,
+    mode and link (BUILD.toml files included), and what the scan left out. Stored whole and
+    compared with ==, which is far cheaper than hashing 200,000 entries."""
+
+    entries: Mapping[str, tuple[object, ...]]  # plain tuples: they pickle fast
+    build_files: tuple[str, ...]
+    nested: tuple[str, ...]
+    problems: Mapping[str, str]
+
+
+@attrs.frozen
+class WalkSummary:
+    """A cheap digest of a scan, checked before the memo itself is read: any edit moves an
+    mtime, so a changed tree almost always fails here without loading anything large."""
+
+    files: int
+    total_size: int
+    total_mtime: int
+    total_inode: int
+    build_files: tuple[str, ...]
+    nested: tuple[str, ...]
+
+
+@attrs.frozen
 class WalkMemo:
     """The analysis of a walked tree, and the scan it was made from."""
 
-    key: tuple[object, ...]
+    key: WalkKey
     parts: Parts
 
 
@@ -75,7 +100,7 @@ def code_bound(name: str, version: int, shape: type) -> Kind:
     return Kind(name, version, Codec.PICKLE, shape, code_bound=True)
 
 
-WALK_SUMMARY = code_bound("analysis-walk-summary", 7, tuple)
+WALK_SUMMARY = code_bound("analysis-walk-summary", 7, WalkSummary)
 WALK_MEMO = code_bound("analysis-walk", 7, WalkMemo)
 GIT_MEMO = code_bound("analysis-git", 7, GitMemo)
 GIT_SHAPE = code_bound("analysis-git-shape", 7, GitShape)
@@ -83,19 +108,16 @@ GIT_INDEX = code_bound("analysis-git-index", 7, IndexListing)
 GIT_INDEX_DIGEST = code_bound("analysis-git-index-digest", 7, bytes)
 
 
-def walk_key(scan: Scan) -> tuple[object, ...]:
-    """Everything the analysis reads: every file's path, size, mtime, inode, mode and link
-    (BUILD.toml files included) and what the scan left out. Stored whole and compared with ==,
-    which is far cheaper than hashing 200,000 entries."""
-    entries = {path: tuple(entry) for path, entry in scan.entries.items()}  # plain: fast pickle
-    return (entries, scan.build_files, scan.nested, dict(scan.problems))
+def walk_key(scan: Scan) -> WalkKey:
+    """The key of a scan's memo."""
+    entries = {path: tuple(entry) for path, entry in scan.entries.items()}
+    return WalkKey(entries, scan.build_files, scan.nested, dict(scan.problems))
 
 
-def walk_summary(scan: Scan) -> tuple[object, ...]:
-    """A cheap digest of the scan, checked before the memo itself is read: any edit moves an
-    mtime, so a changed tree almost always fails here without loading anything large."""
+def walk_summary(scan: Scan) -> WalkSummary:
+    """The summary of a scan."""
     entries = scan.entries.values()
-    return (
+    return WalkSummary(
         len(scan.entries),
         sum(e[0] for e in entries),
         sum(e[1] for e in entries),

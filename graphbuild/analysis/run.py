@@ -14,9 +14,11 @@ from typing import Any
 import attrs
 
 from graphbuild.analysis.delta import (
+    Delta,
     Edits,
     Reshape,
     Reshaped,
+    Unchanged,
     ViewState,
     edited_paths,
     rehash_edits,
@@ -154,10 +156,10 @@ def analyze_view(
 ) -> Analysis:
     """The analysis of a tree git describes: from the memo when git's view is the same, by
     rehashing only what was edited when the shape is the same, else in full."""
-    if memo is not None and memo[0].stamp == view.stamp:
+    delta = view_delta(store, memo, view)
+    if memo is not None and isinstance(delta, Unchanged):
         last, shape = memo
         return Analysis(root, shape.workspace, shape.graph, shape.inputs, last.hashes, Source.MEMO)
-    delta = view_delta(store, memo, view)
     if memo is not None and isinstance(delta, Edits):
         last, shape = memo
         inputs = shape.inputs
@@ -181,12 +183,12 @@ def analyze_view(
     return analysis
 
 
-def view_delta(
-    store: Store, memo: tuple[GitMemo, GitShape] | None, view: GitView
-) -> Edits | Reshaped | None:
+def view_delta(store: Store, memo: tuple[GitMemo, GitShape] | None, view: GitView) -> Delta | None:
     """What moved since the memo's view; None without a memo."""
     if memo is None:
         return None
+    if memo[0].stamp == view.stamp:
+        return Unchanged()
     old_view: ViewState | None = memo[0].state
     if old_view is not None and old_view.index_digest != view.index_digest:
         old_view = with_index(store, old_view)
