@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -25,9 +24,9 @@ from graphbuild.definition.fields import (
 from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
 from graphbuild.definition.matrix import expand_matrix
 from graphbuild.definition.tables import COMMON_TARGET_SCHEMA, EXTERNAL_SCHEMA, WORKSPACE_SCHEMA
+from graphbuild.definition.toml import key_line, read_build_file, target_lines
 
 IMAGE_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
-TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 SYNTAX_RE = re.compile(r"1\.\d+\Z")
 WORKSPACE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 
@@ -40,57 +39,6 @@ def find_root(start: Path) -> Path:
         if build.is_file() and is_workspace_root(str(build)):
             return folder
     raise LoadError(f"no {BUILD_FILE} with a [workspace] table in this folder or any above it")
-
-
-def parse_toml(text: str, file: str) -> dict[str, Any]:
-    """tomllib.loads with errors turned into LoadError at file:line:column."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        message = str(err)
-        match = TOML_POSITION_RE.search(message)
-        line = column = None
-        if match:
-            line, column = int(match.group(1)), int(match.group(2))
-            message = message[: match.start()]
-        raise LoadError(
-            f"TOML syntax error: {message}", file=file, line=line, column=column
-        ) from None
-
-
-def target_lines(text: str) -> list[int]:
-    """1-based line numbers of the `[[target]]` headers, in order."""
-    return [i for i, line in enumerate(text.splitlines(), 1) if line.strip() == "[[target]]"]
-
-
-def key_line(text: str, start: int | None, key: str) -> int | None:
-    """The line of `key = …` in the table starting at line `start` (best effort, for messages)."""
-    if start is None:
-        return None
-    first = key.split(".")[0].split("[")[0]
-    lines = text.splitlines()
-    for number in range(start + 1, len(lines) + 1):
-        stripped = lines[number - 1].strip()
-        if stripped == "[[target]]":
-            break
-        if re.match(rf"{re.escape(first)}\s*=", stripped):
-            return number
-    return start
-
-
-def read_build_file(root: Path, file: str) -> tuple[str, dict[str, Any]]:
-    """The text and the parsed tables of one BUILD.toml."""
-    try:
-        text = (root / file).read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise LoadError(f"not valid UTF-8 (byte {err.start})", file=file) from None
-    except IsADirectoryError:
-        raise LoadError(f"{BUILD_FILE} is not a regular file", file=file) from None
-    except FileNotFoundError:
-        raise LoadError(f"no {BUILD_FILE} at the workspace root", file=file) from None
-    except OSError as err:
-        raise LoadError(f"cannot read: {err.strerror}", file=file) from None
-    return text, parse_toml(text, file)
 
 
 @attrs.frozen

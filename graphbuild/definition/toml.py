@@ -1,0 +1,65 @@
+"""Reading one BUILD.toml: its text and tables, TOML errors at file:line:column, and the lines
+of its targets and keys (for messages)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from graphbuild.core.errors import LoadError
+from graphbuild.definition.layout import BUILD_FILE
+
+TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+def parse_toml(text: str, file: str) -> dict[str, Any]:
+    """tomllib.loads with errors turned into LoadError at file:line:column."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        message = str(err)
+        match = TOML_POSITION_RE.search(message)
+        line = column = None
+        if match:
+            line, column = int(match.group(1)), int(match.group(2))
+            message = message[: match.start()]
+        raise LoadError(
+            f"TOML syntax error: {message}", file=file, line=line, column=column
+        ) from None
+
+
+def target_lines(text: str) -> list[int]:
+    """1-based line numbers of the `[[target]]` headers, in order."""
+    return [i for i, line in enumerate(text.splitlines(), 1) if line.strip() == "[[target]]"]
+
+
+def key_line(text: str, start: int | None, key: str) -> int | None:
+    """The line of `key = …` in the table starting at line `start` (best effort, for messages)."""
+    if start is None:
+        return None
+    first = key.split(".")[0].split("[")[0]
+    lines = text.splitlines()
+    for number in range(start + 1, len(lines) + 1):
+        stripped = lines[number - 1].strip()
+        if stripped == "[[target]]":
+            break
+        if re.match(rf"{re.escape(first)}\s*=", stripped):
+            return number
+    return start
+
+
+def read_build_file(root: Path, file: str) -> tuple[str, dict[str, Any]]:
+    """The text and the parsed tables of one BUILD.toml."""
+    try:
+        text = (root / file).read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise LoadError(f"not valid UTF-8 (byte {err.start})", file=file) from None
+    except IsADirectoryError:
+        raise LoadError(f"{BUILD_FILE} is not a regular file", file=file) from None
+    except FileNotFoundError:
+        raise LoadError(f"no {BUILD_FILE} at the workspace root", file=file) from None
+    except OSError as err:
+        raise LoadError(f"cannot read: {err.strerror}", file=file) from None
+    return text, parse_toml(text, file)
