@@ -4,7 +4,6 @@ full read."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -14,9 +13,6 @@ import pytest
 from graphbuild.analysis.delta import Reshape
 from graphbuild.analysis.run import CACHE_DIR, Source, analyze
 from graphbuild.definition.load import read_root, scan_exclusions
-from graphbuild.hashing.reading import git_object_id
-from graphbuild.state.kinds import OBJECT_DIGESTS
-from graphbuild.state.store import Store
 from graphbuild.tree.git_view import git_view
 from graphbuild.tree.walk import scan_workspace
 from tests.conftest import git, run
@@ -106,27 +102,89 @@ def test_hashes_identical_from_git_index_stat_cache_and_full_read(repo: Path):
     assert assert_same_hashes(repo) == truth
 
 
-def test_object_id_cache_learns_only_what_it_verified(repo: Path):
-    analyze(repo)
-    blobs = Store(repo / CACHE_DIR).get(OBJECT_DIGESTS)
-    data = (repo / API_SOURCE).read_bytes()
-    assert blobs[git_object_id(data)] == hashlib.sha256(data).hexdigest()
-    assert len(blobs) == len(set(blobs))
+def hash_object(repo: Path, path: str) -> str:
+    """git's own blob id of a working-tree file's bytes, as they are (no filters)."""
+    return git(repo, "hash-object", "--no-filters", "--", path).strip()
 
 
-def test_a_filter_that_changes_bytes_is_never_cached_under_git_s_id(repo: Path):
-    (repo / ".gitattributes").write_text("*.py text eol=crlf\n")
+def input_digest(repo: Path, path: str, **how: bool) -> str:
+    """The blob id the analysis recorded for `path` (in the api image's stages)."""
+    analysis = analyze(repo, **how)
+    found = {
+        record.inputs[path].blob
+        for record in analysis.hashes.stages.values()
+        if path in record.inputs
+    }
+    assert len(found) == 1, found
+    return found.pop()
+
+
+def test_file_digests_are_git_blob_ids_by_every_path(repo: Path):
+    """The digest of a clean file is the id in git's index, and the same id computed from the
+    bytes without git; `git hash-object` agrees."""
+    expected = hash_object(repo, API_SOURCE)
+    assert expected == git(repo, "rev-parse", f"HEAD:{API_SOURCE}").strip()
+    assert input_digest(repo, API_SOURCE) == expected  # from the index
+    assert input_digest(repo, API_SOURCE, use_git=False, use_cache=False) == expected
+    with open(repo / API_SOURCE, "a") as handle:
+        handle.write("# edit\n")  # not clean any more: read and hashed here
+    edited = hash_object(repo, API_SOURCE)
+    assert input_digest(repo, API_SOURCE) == edited != expected
+
+
+CONVERSIONS = {
+    "eol": ("*.py text eol=crlf\n", {}),
+    "autocrlf": ("", {"core.autocrlf": "true"}),
+    "filter": (
+        "*.py filter=shout\n",
+        {"filter.shout.smudge": "tr a-z A-Z", "filter.shout.clean": "tr A-Z a-z"},
+    ),
+    "working-tree-encoding": ("*.py working-tree-encoding=UTF-16LE\n", {}),
+    "lfs-like filter": (
+        "*.py filter=lfs\n",
+        {"filter.lfs.smudge": "rev", "filter.lfs.clean": "rev"},
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CONVERSIONS))
+def test_a_checkout_that_rewrites_bytes_is_hashed_from_the_bytes_docker_sends(
+    repo: Path, kind: str
+):
+    """eol conversion, a smudge filter (LFS is one), working-tree-encoding: the file git
+    vouches for is not the file in the build context, so its digest comes from its bytes."""
+    attributes, config = CONVERSIONS[kind]
+    for key, value in config.items():
+        git(repo, "config", key, value)
+    if attributes:
+        (repo / ".gitattributes").write_text(attributes)
+    git(repo, "add", "--renormalize", ".")
     git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "crlf")
+    git(repo, "commit", "-qm", kind, "--allow-empty")
     for path in repo.rglob("*.py"):
         path.unlink()
     git(repo, "checkout", "-q", "--", ".")
-    assert b"\r\n" in (repo / API_SOURCE).read_bytes()
-    truth = assert_same_hashes(repo)
-    blobs = Store(repo / CACHE_DIR).get(OBJECT_DIGESTS)
-    crlf = (repo / API_SOURCE).read_bytes()
-    assert hashlib.sha256(crlf).hexdigest() not in blobs.values()
-    assert all_hashes(repo, use_cache=True, use_git=True) == truth
+    assert git(repo, "status", "--porcelain").strip() == ""  # clean: git vouches for it
+    sent = hash_object(repo, API_SOURCE)  # the bytes in the working tree, as Docker reads them
+    assert sent != git(repo, "rev-parse", f"HEAD:{API_SOURCE}").strip()  # not the blob's
+    assert input_digest(repo, API_SOURCE) == sent
+    assert input_digest(repo, API_SOURCE, use_git=False, use_cache=False) == sent
+    assert input_digest(repo, API_SOURCE) == sent  # the memo and stat cache agree
+
+
+def test_attributes_that_rewrite_nothing_leave_files_vouched_for(repo: Path, monkeypatch):
+    """`* text=auto` (common) converts nothing on Linux: no file is read."""
+    import graphbuild.hashing.reading as reading
+
+    (repo / ".gitattributes").write_text("* text=auto\n*.png binary\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "attributes")
+    shutil.rmtree(repo / CACHE_DIR, ignore_errors=True)
+    read: list[str] = []
+    real = reading.file_blob_id
+    monkeypatch.setattr(reading, "file_blob_id", lambda path: read.append(str(path)) or real(path))
+    analyze(repo)
+    assert read == []
 
 
 def test_assume_unchanged_and_skip_worktree_files_are_stat_ed(repo: Path):
@@ -260,14 +318,14 @@ def test_files_hashed_ahead_fail_only_when_they_are_inputs(
     import graphbuild.hashing.reading as digests
 
     (example / "images/api/notes.txt").write_text("in the package, read by no stage\n")
-    real = digests.digest_and_object_id
+    real = digests.file_blob_id
 
-    def unreadable(path, algorithm):
+    def unreadable(path):
         if str(path).endswith(("notes.txt", "api/__main__.py")):
             raise PermissionError(13, "Permission denied")
-        return real(path, algorithm)
+        return real(path)
 
-    monkeypatch.setattr(digests, "digest_and_object_id", unreadable)
+    monkeypatch.setattr(digests, "file_blob_id", unreadable)
     (example / API_SOURCE).unlink()
     (example / API_SOURCE).write_text("print('api')\n")  # no longer the locked bytes
     result = run("plan", cwd=example)
@@ -277,11 +335,11 @@ def test_files_hashed_ahead_fail_only_when_they_are_inputs(
     )
     monkeypatch.setattr(
         digests,
-        "digest_and_object_id",
-        lambda path, algorithm: (
+        "file_blob_id",
+        lambda path: (
             (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
             if str(path).endswith("notes.txt")
-            else real(path, algorithm)
+            else real(path)
         ),
     )
     assert run("plan", "--check", cwd=example).code == 1  # changed; notes.txt never needed

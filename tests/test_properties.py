@@ -143,7 +143,7 @@ def test_stage_json_written_by_hand_is_canonical_json(document, inputs):
     from graphbuild.hashing.stages import canonical_json, canonical_stage_json
 
     ordered = sorted(inputs.items())
-    listed = [{"path": p, "sha256": d[0], "executable": d[1], "symlink": d[2]} for p, d in ordered]
+    listed = [{"path": p, "blob": d[0], "executable": d[1], "symlink": d[2]} for p, d in ordered]
     expected = canonical_json({**document, "inputs": listed})
     assert canonical_stage_json(document, inputs_json(ordered)) == expected
     assert dict(PackedInputs(packed=inputs_json(ordered))) == dict(ordered)  # and back

@@ -157,5 +157,5 @@ def rehash_edits(
     """The hashes after `edited` changed: their digests, and the stages that read them."""
     read = {p for files in inputs.values() for p in files if p in edited}
     tree = Tree(entries={p: edited[p] for p in read}, packages=frozenset())
-    digests: dict[str, FileDigest] = digest_files(root, tree, sorted(read), caches, prune=False)
+    digests: dict[str, FileDigest] = digest_files(root, tree, sorted(read), caches)
     return rehash_graph(graph, inputs, hashes, digests)

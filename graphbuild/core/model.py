@@ -9,7 +9,7 @@ import attrs
 
 from graphbuild.core.labels import Label
 
-SCHEMA_VERSION = "graphbuild/1"
+SCHEMA_VERSION = "graphbuild/2"  # 2: file digests are git blob ids (DESIGN §5)
 
 
 @attrs.frozen

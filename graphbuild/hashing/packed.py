@@ -12,9 +12,10 @@ from typing import NamedTuple
 
 
 class FileDigest(NamedTuple):
-    """What the hash records of one input: its content digest and the bits Docker preserves."""
+    """What the hash records of one input: its git blob id (of the bytes Docker sends) and the
+    bits Docker preserves."""
 
-    sha256: str
+    blob: str
     executable: bool
     symlink: bool = False
 
@@ -24,14 +25,14 @@ TRUE_FALSE = ("false", "true")
 
 
 def inputs_json(ordered: Iterable[tuple[str, InputDigest]]) -> str:
-    """The canonical JSON (sorted keys, no whitespace) of the list of {"executable", "path",
-    "sha256", "symlink"} objects for (path, digest) pairs in path order; written by hand with
+    """The canonical JSON (sorted keys, no whitespace) of the list of {"blob", "executable",
+    "path", "symlink"} objects for (path, digest) pairs in path order; written by hand with
     json's own string encoder, without a dict per input."""
     return (
         "["
         + ",".join(
-            f'{{"executable":{TRUE_FALSE[d[1]]},"path":{encode_basestring(path)},'
-            f'"sha256":{encode_basestring(d[0])},"symlink":{TRUE_FALSE[d[2]]}}}'
+            f'{{"blob":{encode_basestring(d[0])},"executable":{TRUE_FALSE[d[1]]},'
+            f'"path":{encode_basestring(path)},"symlink":{TRUE_FALSE[d[2]]}}}'
             for path, d in ordered
         )
         + "]"
@@ -39,7 +40,7 @@ def inputs_json(ordered: Iterable[tuple[str, InputDigest]]) -> str:
 
 
 class PackedInputs(Mapping[str, InputDigest]):
-    """path -> (sha256, executable, symlink), read-only, kept as its canonical JSON and
+    """path -> (blob id, executable, symlink), read-only, kept as its canonical JSON and
     unpacked on first access."""
 
     __slots__ = ("_packed", "_unpacked")
@@ -58,7 +59,7 @@ class PackedInputs(Mapping[str, InputDigest]):
     def _items(self) -> dict[str, InputDigest]:
         if self._unpacked is None:
             self._unpacked = {
-                item["path"]: FileDigest(item["sha256"], item["executable"], item["symlink"])
+                item["path"]: FileDigest(item["blob"], item["executable"], item["symlink"])
                 for item in json.loads(self._packed)
             }
         return self._unpacked

@@ -1,5 +1,5 @@
-"""Reading files for their digests: SHA-256 of the bytes and, where git vouched for a file,
-git's object id of the same bytes in the same read; in worker processes for large batches."""
+"""Reading files for their digests: the git blob id of the bytes (SHA-1 of `blob <size>\\0` and
+the bytes, DESIGN §5), in worker processes for large batches."""
 
 from __future__ import annotations
 
@@ -14,19 +14,18 @@ import attrs
 
 MAX_WORKERS = 8
 PARALLEL_BYTES = 64 << 20  # below this, starting processes costs more than it saves
-
-
 WHOLE_READ = 1 << 20  # files up to this size are read in one call, larger ones in chunks
+BLOB_HEX = 40  # a SHA-1 blob id in hex
 
 
-def sha256_file(path: str | Path) -> str:
-    """SHA-256 of a file's bytes (any size, bounded memory)."""
-    return digest_and_object_id(path, None)[0]
+def blob_id(data: bytes) -> str:
+    """The id git gives a blob of these bytes (SHA-1 object format)."""
+    return hashlib.sha1(b"blob %d\0%s" % (len(data), data)).hexdigest()
 
 
-def git_object_id(data: bytes, algorithm: str = "sha1") -> str:
-    """The id git gives a blob of these bytes (in a SHA-1 or SHA-256 repository)."""
-    return hashlib.new(algorithm, b"blob %d\0%s" % (len(data), data)).hexdigest()
+def link_blob_id(target: str) -> str:
+    """A symlink's digest: the blob id of its target string, as git stores it."""
+    return blob_id(target.encode("utf-8", "surrogateescape"))
 
 
 def chunks_into(handle: io.FileIO, buffer: bytearray) -> Iterator[memoryview]:
@@ -37,33 +36,24 @@ def chunks_into(handle: io.FileIO, buffer: bytearray) -> Iterator[memoryview]:
         yield view[:count]
 
 
-def digest_and_object_id(path: str | Path, algorithm: str | None) -> tuple[str, str]:
-    """SHA-256 of a file's bytes and, given git's hash algorithm, git's object id of the same
-    bytes, in one read. A small file is read in one call: a fresh 1 MB buffer per file cost
-    more than the hashing."""
+def file_blob_id(path: str | Path) -> str:
+    """The blob id of a file's bytes, in one read for a small file (a fresh 1 MB buffer per
+    file cost more than the hashing)."""
     with open(path, "rb", buffering=0) as handle:
         size = os.fstat(handle.fileno()).st_size
-        ours = hashlib.sha256()
-        header = b"blob %d\0" % size
-        gits = (
-            (hashlib.sha1 if algorithm == "sha1" else hashlib.sha256)(header) if algorithm else None
-        )
+        digest = hashlib.sha1(b"blob %d\0" % size)
         read = 0
         if size <= WHOLE_READ:
             chunks: Iterable[bytes | memoryview] = (handle.readall(),)
         else:
             chunks = chunks_into(handle, bytearray(WHOLE_READ))
         for chunk in chunks:
-            ours.update(chunk)
-            if gits is not None:
-                gits.update(chunk)
+            digest.update(chunk)
             read += len(chunk)
-    if gits is None:
-        return ours.hexdigest(), ""
-    return ours.hexdigest(), gits.hexdigest() if read == size else ""
-
-
-Job = tuple[str, str | None]  # path, and git's object id for it when git vouched for it
+    if read != size:  # it changed size while being read: the header was wrong; read it whole
+        with open(path, "rb") as handle:
+            return blob_id(handle.read())
+    return digest.hexdigest()
 
 
 @attrs.frozen
@@ -73,83 +63,64 @@ class Unreadable:
     error: str
 
 
-Hashed = tuple[str, str | None]  # its SHA-256, and git's object id when the bytes matched it
-Result = Hashed | Unreadable
-VERIFIED, UNVERIFIED = ord("1"), ord("0")  # a worker's per-file flag: the bytes have git's id
+Result = str | Unreadable  # a blob id
 
 
-def _hash_chunk(root: str, paths: str, blobs: str) -> tuple[str, bytes, dict[str, str]]:
-    """Worker: the files named in `paths` (NUL-separated; `blobs` gives git's object id for
-    each, or nothing): their SHA-256 hex digests end to end, a 1 for each file whose bytes have
-    exactly git's id (only then may the pair be remembered), and path -> error for any that
-    could not be read. Strings, not 12,000 tuples: pickling results back cost more than the
-    hashing."""
+def _hash_chunk(root: str, paths: str) -> tuple[str, dict[str, str]]:
+    """Worker: the files named in `paths` (NUL-separated): their blob ids end to end, and path
+    -> error for any that could not be read. Strings, not 12,000 tuples: pickling results back
+    cost more than the hashing."""
     digests: list[str] = []
-    verified = bytearray()
     errors: dict[str, str] = {}
-    for path, blob in zip(paths.split("\0"), blobs.split("\0"), strict=True):
+    for path in paths.split("\0"):
         try:
-            if not blob:
-                digest, gits = digest_and_object_id(f"{root}/{path}", None)
-            else:
-                algorithm = "sha1" if len(blob) == 40 else "sha256"
-                digest, gits = digest_and_object_id(f"{root}/{path}", algorithm)
+            digests.append(file_blob_id(f"{root}/{path}"))
         except OSError as err:
             errors[path] = err.strerror or str(err)
-            digest, gits = "0" * 64, ""
-        digests.append(digest)
-        verified.append(VERIFIED if blob and gits == blob else UNVERIFIED)
-    return "".join(digests), bytes(verified), errors
+            digests.append("0" * BLOB_HEX)
+    return "".join(digests), errors
 
 
-def unpack_chunk(jobs: list[Job], packed: tuple[str, bytes, dict[str, str]]) -> dict[str, Result]:
-    """path -> (digest, verified object id or None), or Unreadable, from a worker's strings."""
-    digests, verified, errors = packed
+def unpack_chunk(paths: list[str], packed: tuple[str, dict[str, str]]) -> dict[str, Result]:
+    """path -> blob id, or Unreadable, from a worker's strings."""
+    digests, errors = packed
     out: dict[str, Result] = {}
-    for i, (path, blob) in enumerate(jobs):
+    for i, path in enumerate(paths):
         error = errors.get(path) if errors else None
-        if error is not None:
-            out[path] = Unreadable(error)
-        else:
-            out[path] = (digests[64 * i : 64 * i + 64], blob if verified[i] == VERIFIED else None)
+        out[path] = Unreadable(error) if error is not None else digests[40 * i : 40 * i + 40]
     return out
 
 
-def run_chunk(root: str, jobs: list[Job]) -> dict[str, Result]:
-    """Hash one chunk of jobs in this process."""
-    paths = "\0".join(p for p, _ in jobs)
-    blobs = "\0".join(b or "" for _, b in jobs)
-    return unpack_chunk(jobs, _hash_chunk(root, paths, blobs)) if jobs else {}
+def run_chunk(root: str, paths: list[str]) -> dict[str, Result]:
+    """Hash one chunk of paths in this process."""
+    return unpack_chunk(paths, _hash_chunk(root, "\0".join(paths))) if paths else {}
 
 
 class Hashing:
     """Files being hashed: in worker processes while the caller goes on (large batches), or
     at once in this process (small ones)."""
 
-    def __init__(self, root: Path, jobs: list[Job], sizes: list[int]) -> None:
+    def __init__(self, root: Path, paths: list[str], sizes: list[int]) -> None:
         known = [s for s in sizes if s >= 0]
         average = sum(known) // len(known) if known else 16 << 10
         sizes = [s if s >= 0 else average for s in sizes]
         workers = min(os.cpu_count() or 1, MAX_WORKERS)
-        self.jobs = jobs
         self.pool: Any = None
         self.parts: list[Any] = []
         self.done: dict[str, Result] | None = None
-        if workers < 2 or sum(sizes) < PARALLEL_BYTES or len(jobs) < 2 * workers:
-            self.done = run_chunk(str(root), jobs)
+        if workers < 2 or sum(sizes) < PARALLEL_BYTES or len(paths) < 2 * workers:
+            self.done = run_chunk(str(root), paths)
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("fork")
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-        for chunk in balanced_chunks(jobs, sizes, workers * 8):
-            paths = "\0".join(p for p, _ in chunk)
-            blobs = "\0".join(b or "" for _, b in chunk)
-            self.parts.append((chunk, self.pool.submit(_hash_chunk, str(root), paths, blobs)))
+        for chunk in balanced_chunks(paths, sizes, workers * 8):
+            self.parts.append((chunk, self.pool.submit(_hash_chunk, str(root), "\0".join(chunk))))
 
     def results(self) -> dict[str, Result]:
-        """path -> its digest and verified object id, or Unreadable (waits for them)."""
+        """path -> its blob id, or Unreadable (waits for them)."""
         if self.done is None:
             self.done = {}
             for chunk, future in self.parts:
@@ -170,12 +141,12 @@ class Hashing:
         self.close()
 
 
-def balanced_chunks(jobs: list[Job], sizes: list[int], count: int) -> list[list[Job]]:
-    """Consecutive runs of jobs of about equal total size (order kept)."""
+def balanced_chunks(paths: list[str], sizes: list[int], count: int) -> list[list[str]]:
+    """Consecutive runs of paths of about equal total size (order kept)."""
     target = max(1, sum(sizes) // count)
-    chunks: list[list[Job]] = [[]]
+    chunks: list[list[str]] = [[]]
     filled = 0
-    for path, size in zip(jobs, sizes, strict=True):
+    for path, size in zip(paths, sizes, strict=True):
         if filled >= target and chunks[-1]:
             chunks.append([])
             filled = 0

@@ -28,7 +28,7 @@ class StageRecord:
     steps: tuple[str, ...]  # rendered with labels, so a definition change reads as one
     step_keys: tuple[str, ...]  # the BUILD.toml key each step came from, for reasons
     refs: Mapping[str, str]  # label -> hash of every stage the steps read from
-    inputs: Mapping[str, InputDigest]  # path -> (sha256, executable, symlink)
+    inputs: Mapping[str, InputDigest]  # path -> (blob id, executable, symlink)
     args: Mapping[str, str]
     platforms: tuple[str, ...]
 

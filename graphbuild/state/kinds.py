@@ -11,7 +11,7 @@ from graphbuild.state.store import Codec, Kind
 
 
 def is_stat_cache(value: dict[Any, Any]) -> bool:
-    """path -> (size, mtime, inode, sha256)."""
+    """path -> (size, mtime, inode, blob id)."""
     return all(
         isinstance(k, str) and isinstance(v, tuple) and len(v) == 4 and isinstance(v[3], str)
         for k, v in value.items()
@@ -34,11 +34,10 @@ def is_parsed_lock(value: tuple[Any, ...]) -> bool:
 
 
 # plain data: valid whatever graphbuild wrote it
-STAT_DIGESTS = Kind("digests-by-stat", 4, Codec.PICKLE, dict, code_bound=False, check=is_stat_cache)
-OBJECT_DIGESTS = Kind(
-    "digests-by-object", 2, Codec.PICKLE, dict, code_bound=False, check=is_str_map
-)
-STAGE_RECORDS = Kind("records", 7, Codec.JSON, dict, code_bound=False, keyed=True)
+# 5: blob ids instead of SHA-256 of the bytes
+STAT_DIGESTS = Kind("digests-by-stat", 5, Codec.PICKLE, dict, code_bound=False, check=is_stat_cache)
+# 8: inputs carry blob ids
+STAGE_RECORDS = Kind("records", 8, Codec.JSON, dict, code_bound=False, keyed=True)
 BUILT_IMAGES = Kind("built", 2, Codec.JSON, dict, code_bound=False, check=is_str_map)
 # graphbuild's classes: a pickle from other code (an attrs class that has since gained a
 # field) must never load

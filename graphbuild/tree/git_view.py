@@ -7,13 +7,14 @@ from __future__ import annotations
 import hashlib
 import re
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from pathlib import Path
 
 import attrs
 
 from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
 from graphbuild.tree.git import start_git
+from graphbuild.tree.git_attributes import attributes_may_apply, converted_paths, parse_config
 from graphbuild.tree.walk import (
     SKIP_DIRS,
     Scan,
@@ -31,6 +32,9 @@ INDEX_LINE = re.compile(rb"(.) (\d{6}) ([0-9a-f]{40,64}) (\d)\t([^\0]*)\0")
 VOUCHED_STARTS = (b"\0H 100644 ", b"\0H 100755 ", b"\0H 120000 ")
 GIT_TIMEOUT = 120
 MODES = {b"100644": 0o100644, b"100755": 0o100755, b"120000": 0o120000}
+CONFIG_KEYS = r"^core\.(filemode|symlinks|autocrlf|eol|attributesfile)$"
+FALSE = ("false", "no", "off", "0")
+BLOB_HEX = 40  # a SHA-1 object id in hex
 
 
 def output(process: subprocess.Popen[bytes]) -> bytes | None:
@@ -114,8 +118,8 @@ def start_view(root: Path) -> GitRun | None:
     when there is no git on this machine."""
     try:
         return (
-            start_git(root, "rev-parse", "--show-prefix"),
-            start_git(root, "config", "-z", "--get-regexp", r"^core\.(filemode|symlinks)$"),
+            start_git(root, "rev-parse", "--show-prefix", "--git-path", "info/attributes"),
+            start_git(root, "config", "-z", "--get-regexp", CONFIG_KEYS),
             start_git(root, "ls-files", "-s", "-v", "-z", "--", "."),
             start_git(
                 root,
@@ -142,12 +146,20 @@ def finish_git(root: Path, run: GitRun | None, exclude: Iterable[str] = ()) -> G
     setup_out, config_out, index_out, status_out = (output(p) for p in run)
     if setup_out is None or index_out is None or status_out is None:
         return None
-    if config_out and re.search(rb"\n(false|no|off|0)\0", config_out.lower()):
+    config = parse_config(config_out)
+    if any(config.get(key, "").lower() in FALSE for key in ("core.filemode", "core.symlinks")):
         return None  # git ignores exec bits or symlinks here: its "clean" is not ours
     if b" 160000 " in index_out and any(e[2:9] == b"160000 " for e in index_out.split(b"\0")):
         return None  # a submodule: its files are in another index
-    prefix = setup_out.decode("utf-8", "surrogateescape").strip()
-    return view_from_git(root, exclude, prefix, index_out, status_out)
+    first = INDEX_LINE.match(index_out)
+    if first is not None and len(first.group(3)) != BLOB_HEX:
+        return None  # a SHA-256 repository: its ids are not the SHA-1 blob ids we hash by
+    prefix, _, info = setup_out.decode("utf-8", "surrogateescape").partition("\n")
+    prefix, info = prefix.strip(), info.strip()
+    converted: set[str] = set()
+    if attributes_may_apply(root, prefix.count("/"), (index_out, status_out), config, info):
+        converted = converted_paths(root, vouched_files(index_out), config)
+    return view_from_git(root, exclude, prefix, index_out, status_out, converted)
 
 
 def git_view(root: Path, exclude: Iterable[str] = ()) -> GitView | None:
@@ -156,9 +168,15 @@ def git_view(root: Path, exclude: Iterable[str] = ()) -> GitView | None:
 
 
 def view_from_git(
-    root: Path, exclude: Iterable[str], prefix: str, index_out: bytes, status_out: bytes
+    root: Path,
+    exclude: Iterable[str],
+    prefix: str,
+    index_out: bytes,
+    status_out: bytes,
+    converted: Set[str] = frozenset(),
 ) -> GitView:
-    """The view that git's index listing and status describe (paths relative to `root`)."""
+    """The view that git's index listing and status describe (paths relative to `root`); the
+    `converted` files are stat-ed and read like changed ones."""
     walk = Walk(str(root), exclusion_test(exclude))
     cut = len(prefix.encode("utf-8", "surrogateescape"))
     changed = {
@@ -166,7 +184,7 @@ def view_from_git(
         for record in status_out.split(b"\0")
         if len(record) > 3
     }
-    changed |= not_vouched(index_out)
+    changed |= not_vouched(index_out) | converted
     state: dict[str, tuple[bool, bool]] = {"": (False, False)}
     listed = sorted(changed)  # a deleted file is listed by git and found by no stat
     for path in listed:
@@ -188,6 +206,15 @@ def view_from_git(
     ):
         stamp.update(repr(part).encode("utf-8", "surrogateescape"))
     return GitView(index_out, walk, frozenset(changed), stamp.digest(), index_digest)
+
+
+def vouched_files(index_out: bytes) -> list[str]:
+    """The regular files of an index listing git vouches for (tag H, stage 0)."""
+    return [
+        line.partition(b"\t")[2].decode("utf-8", "surrogateescape")
+        for line in index_out.split(b"\0")
+        if line.startswith((b"H 100644 ", b"H 100755 "))
+    ]
 
 
 def not_vouched(index_out: bytes) -> set[str]:
