@@ -343,3 +343,27 @@ def test_files_hashed_ahead_fail_only_when_they_are_inputs(
         ),
     )
     assert run("plan", "--check", cwd=example).code == 1  # changed; notes.txt never needed
+
+
+def test_a_fresh_clone_reads_only_its_build_files(repo: Path, tmp_path: Path, monkeypatch):
+    """A CI job on a fresh clone (no .graphbuild/) knows every clean file from git's index: the
+    only workspace files graphbuild opens are the BUILD.toml files."""
+    import builtins
+
+    clone = tmp_path / "clone"
+    git(repo, "clone", "-q", str(repo), str(clone))
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def spy(file, *args, **kwargs):
+        path = Path(file) if isinstance(file, str | Path) else None
+        if path is not None and path.is_relative_to(clone) and ".git" not in path.parts:
+            opened.append(path.relative_to(clone).as_posix())
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spy)
+    analysis = analyze(clone)
+    monkeypatch.undo()
+    assert analysis.source is Source.FULL
+    assert opened and all(path.endswith("BUILD.toml") for path in opened), opened
+    assert analysis.hashes == analyze(clone, use_cache=False, use_git=False).hashes
