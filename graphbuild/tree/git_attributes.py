@@ -6,7 +6,6 @@ attributes, asked only when some attributes file or setting could make a differe
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -16,7 +15,7 @@ from graphbuild.tree.git import git_env
 ATTRIBUTES = ("text", "eol", "crlf", "filter", "working-tree-encoding", "ident")
 NOT_SET = ("unspecified", "unset")
 TRUE = ("true", "yes", "on", "1")
-ATTRIBUTES_FILE_RE = re.compile(rb"(?:\t|/)\.gitattributes\0")
+ATTRIBUTES_FILE = b".gitattributes\0"
 
 
 def parse_config(out: bytes | None) -> dict[str, str]:
@@ -29,6 +28,17 @@ def parse_config(out: bytes | None) -> dict[str, str]:
     return found
 
 
+def lists_attributes_file(listing: bytes) -> bool:
+    """True when git's index listing or status names a `.gitattributes` file (bytes.find, not a
+    regular expression: the listing of 200,000 files is searched on every plan)."""
+    at = listing.find(ATTRIBUTES_FILE)
+    while at >= 0:
+        if at == 0 or listing[at - 1 : at] in (b"\t", b"/", b" "):
+            return True
+        at = listing.find(ATTRIBUTES_FILE, at + 1)
+    return False
+
+
 def attributes_may_apply(
     root: Path, depth: int, listings: Iterable[bytes], config: Mapping[str, str], info: str
 ) -> bool:
@@ -36,7 +46,7 @@ def attributes_may_apply(
     .gitattributes in it or in a folder above it up to the repository's top (`depth` levels),
     the repository's info/attributes, core.attributesFile, the user's or the system's file,
     or core.autocrlf."""
-    if any(ATTRIBUTES_FILE_RE.search(b"\t" + listing) for listing in listings):
+    if any(lists_attributes_file(listing) for listing in listings):
         return True
     folders = [root, *list(root.parents)[:depth]]
     xdg = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
