@@ -23,6 +23,7 @@ from graphbuild.definition.fields import (
 )
 from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
 from graphbuild.definition.matrix import expand_matrix
+from graphbuild.definition.references import reference_problem, registry_problem
 from graphbuild.definition.tables import COMMON_TARGET_SCHEMA, EXTERNAL_SCHEMA, WORKSPACE_SCHEMA
 from graphbuild.definition.toml import key_line, read_build_file, target_lines
 
@@ -107,6 +108,8 @@ def load_root_tables(data: dict[str, Any], file: str) -> tuple[Settings, dict[st
         value = raw[key]
         if value is not None and (not value.strip() or any(c.isspace() for c in value)):
             raise error(f"workspace.{key}", f"must be non-empty with no white space, got {value!r}")
+    if raw["registry"] is not None and (problem := registry_problem(raw["registry"])):
+        raise error("workspace.registry", f"invalid registry {raw['registry']!r}: {problem}")
     if not SYNTAX_RE.match(raw["dockerfile_syntax"]):
         raise error(
             "workspace.dockerfile_syntax",
@@ -142,6 +145,8 @@ def load_root_tables(data: dict[str, Any], file: str) -> tuple[Settings, dict[st
         image = check_table(ext, EXTERNAL_SCHEMA, error, f"external.{name}.")["image"]
         if not image or any(c.isspace() for c in image):
             raise error(f"external.{name}.image", f"invalid image reference {image!r}")
+        if (problem := reference_problem(image)) is not None:
+            raise error(f"external.{name}.image", f"invalid image reference {image!r}: {problem}")
         externals[name] = ExternalImage(name, image)
     return settings, externals
 

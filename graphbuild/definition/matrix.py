@@ -8,6 +8,7 @@ is the values joined with ',') or a table of named variants (`[target.matrix."3.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ from graphbuild.core.labels import NAME_RE
 PLACEHOLDER_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 VALUE_RE = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*\Z")
 UNSUBSTITUTED = ("name", "rule", "matrix")
+MAX_VARIANTS = 256  # per target: a typo (two keys of 300 values) must fail, not run for minutes
 
 Variant = tuple[str | None, tuple[tuple[str, str], ...], dict[str, Any]]
 ErrorFn = Callable[[str, str], LoadError]
@@ -41,6 +43,8 @@ def variants(matrix: dict[str, Any], error: ErrorFn) -> list[tuple[str, dict[str
                 if not NAME_RE.match(key):
                     raise error(f"matrix.{name}.{key}", "matrix keys are lowercase names")
             named.append((name, dict(sorted(values.items()))))
+        if len(named) > MAX_VARIANTS:
+            raise error("matrix", f"{len(named)} variants is more than the limit of {MAX_VARIANTS}")
         key_sets = {frozenset(v) for _, v in named}
         if len(key_sets) > 1:
             raise error("matrix", "every variant must set the same keys")
@@ -58,6 +62,12 @@ def variants(matrix: dict[str, Any], error: ErrorFn) -> list[tuple[str, dict[str
         if len(set(values)) != len(values):
             raise error(f"matrix.{key}", "values repeat")
     keys = sorted(matrix)
+    count = math.prod(len(matrix[k]) for k in keys)
+    if count > MAX_VARIANTS:
+        sizes = " x ".join(f"{len(matrix[k])} {k}" for k in keys)
+        raise error(
+            "matrix", f"{count} variants ({sizes}) is more than the limit of {MAX_VARIANTS}"
+        )
     return [
         (",".join(combo), dict(zip(keys, combo, strict=True)))
         for combo in itertools.product(*(matrix[k] for k in keys))
