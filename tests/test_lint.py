@@ -49,3 +49,18 @@ def test_json_summary(tmp_path: Path, json_snapshot):
     document = json.loads(result.out)
     assert document["summary"] == {"error": 3, "warning": 0, "info": 0}
     assert result.out == json_snapshot
+
+
+CLEAN_CASES = sorted(p.name for p in (FIXTURES / "lint-clean").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", CLEAN_CASES)
+def test_check_does_not_fire_where_it_must_not(case: str, tmp_path: Path):
+    """A fixture the check once fired on wrongly (GB602 on cache-mounted apt lists, GB603 with
+    PIP_NO_CACHE_DIR set): its id must not be among the findings."""
+    workspace = tmp_path / case
+    shutil.copytree(FIXTURES / "lint-clean" / case, workspace)
+    result = run("lint", "--format", "json", cwd=workspace)
+    assert result.code in (0, 1), result.err
+    fired = {f["id"] for f in json.loads(result.out)["findings"]}
+    assert case.split("-")[0] not in fired, fired

@@ -27,6 +27,9 @@ REQUIREMENT_FILE_RE = re.compile(
     r"(^|/)(requirements/.*\.(txt|in)|requirements[^/]*\.(txt|in)|constraints[^/]*\.txt"
     r"|pyproject\.toml|setup\.(cfg|py)|poetry\.lock|uv\.lock|Pipfile(\.lock)?)$"
 )
+APT_LISTS = "/var/lib/apt/lists"
+PIP_NO_CACHE_RE = re.compile(r"\bPIP_NO_CACHE_DIR=(\S*)")
+OFF_VALUES = ("", "0", "false", "no", "off")
 SECRET_NAME_RE = re.compile(r"(?i)(passw(or)?d|secret|token|api_?key|private_?key|credential|auth)")
 URL_CREDENTIALS_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")
 PYTHON_TARBALL_RE = re.compile(
@@ -227,11 +230,37 @@ def check_steps(graph: Graph) -> Iterator[Finding]:
                     "a URL carries credentials, which end up in the image history",
                 )
             if step.instruction == "RUN":
-                yield from check_apt_pip(stage, step, line)
+                no_pip_cache = any(pip_cache_off(text(s, e)) for s, e in env_steps(graph, label))
+                yield from check_apt_pip(stage, step, line, no_pip_cache)
 
 
-def check_apt_pip(stage: Stage, step: Step, line: str) -> Iterator[Finding]:
-    """GB601-GB603 for one RUN."""
+def env_steps(graph: Graph, label: Label) -> Iterator[tuple[Stage, Step]]:
+    """The ENV steps of a stage and of every stage it is built FROM (they are in effect)."""
+    for stage in from_chain(graph, label):
+        for step in stage.steps:
+            if step.instruction == "ENV":
+                yield stage, step
+
+
+def pip_cache_off(line: str) -> bool:
+    """True when a step sets PIP_NO_CACHE_DIR to a value that turns pip's cache off."""
+    match = PIP_NO_CACHE_RE.search(line)
+    return match is not None and match.group(1).strip("\"'").lower() not in OFF_VALUES
+
+
+def cache_mount_targets(line: str) -> list[str]:
+    """The targets of a RUN's cache mounts, trailing slashes cut."""
+    return [
+        match.group(1).rstrip("/") or "/"
+        for mount in re.findall(r"--mount=(\S+)", line)
+        if "type=cache" in mount.split(",")
+        for match in [re.search(r"(?:^|,)(?:target|dst|destination)=([^,]+)", mount)]
+        if match is not None
+    ]
+
+
+def check_apt_pip(stage: Stage, step: Step, line: str, no_pip_cache: bool) -> Iterator[Finding]:
+    """GB601-GB603 for one RUN (`no_pip_cache`: PIP_NO_CACHE_DIR is set where it runs)."""
     if (
         APT_INSTALL_RE.search(line)
         and "--no-install-recommends" not in line
@@ -239,11 +268,13 @@ def check_apt_pip(stage: Stage, step: Step, line: str) -> Iterator[Finding]:
     ):
         yield finding("GB601", stage, step.key, "apt installs recommended packages too")
     if re.search(r"\bapt(-get)?\s+update\b", line):
-        cached = "target=/var/lib/apt/lists" in line
+        mounts = cache_mount_targets(line)  # a cache of /var/lib/apt (or above) holds the lists
+        cached = any(m == APT_LISTS or APT_LISTS.startswith(m + "/") for m in mounts)
         if not cached and "rm -rf /var/lib/apt/lists" not in line:
             yield finding("GB602", stage, step.key, "apt-get update leaves its lists in the layer")
     pip = re.search(r"\bpip3?\s+(install|wheel)\b", line) and "--no-index" not in line
-    if pip and "type=cache" not in line and "--no-cache-dir" not in line:
+    quiet = no_pip_cache or pip_cache_off(line) or "--no-cache-dir" in line
+    if pip and "type=cache" not in line and not quiet:
         yield finding("GB603", stage, step.key, "pip downloads again on every rebuild")
 
 
