@@ -66,6 +66,14 @@ class Target:
     config: Mapping[str, Any]
     image: str | None = None
     matrix: tuple[tuple[str, str], ...] = ()
+    key_lines: Mapping[str, int] = attrs.field(factory=dict, eq=False)  # key -> its line
+
+    def line_of(self, key: str | None) -> int | None:
+        """The line of a key path (`steps[2]`, `stage[0].from`: its first key's), else the
+        target's own."""
+        if key is None:
+            return self.line
+        return self.key_lines.get(key.split(".")[0].split("[")[0], self.line)
 
 
 @attrs.frozen

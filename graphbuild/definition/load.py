@@ -25,7 +25,7 @@ from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
 from graphbuild.definition.matrix import expand_matrix
 from graphbuild.definition.references import reference_problem, registry_problem
 from graphbuild.definition.tables import COMMON_TARGET_SCHEMA, EXTERNAL_SCHEMA, WORKSPACE_SCHEMA
-from graphbuild.definition.toml import key_line, read_build_file, target_lines
+from graphbuild.definition.toml import key_line, key_lines, read_build_file, target_lines
 
 IMAGE_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
 SYNTAX_RE = re.compile(r"1\.\d+\Z")
@@ -247,6 +247,7 @@ def load_target(
         raw["image"] = rule.image_default
     if rule.matrix_sugar and raw.get(rule.matrix_sugar[0]):
         apply_matrix_sugar(raw, rule.matrix_sugar, error)
+    lines = freeze(key_lines(text, start))
     targets = []
     for variant, values, config in expand_matrix(raw, error):
         label = Label(package, name, variant)
@@ -265,6 +266,7 @@ def load_target(
                 config=freeze(config),
                 image=image or None,
                 matrix=values,
+                key_lines=lines,
             )
         )
     return targets

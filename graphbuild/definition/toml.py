@@ -35,6 +35,26 @@ def target_lines(text: str) -> list[int]:
     return [i for i, line in enumerate(text.splitlines(), 1) if line.strip() == "[[target]]"]
 
 
+KEY_RE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=")
+
+
+def key_lines(text: str, start: int | None) -> dict[str, int]:
+    """The first line of each `key = …` in the target table starting at line `start` (its
+    sub-tables included; best effort, for messages)."""
+    found: dict[str, int] = {}
+    if start is None:
+        return found
+    lines = text.splitlines()
+    for number in range(start + 1, len(lines) + 1):
+        line = lines[number - 1]
+        if line.strip() == "[[target]]":
+            break
+        match = KEY_RE.match(line)
+        if match is not None:
+            found.setdefault(match.group(1), number)
+    return found
+
+
 def key_line(text: str, start: int | None, key: str) -> int | None:
     """The line of `key = …` in the table starting at line `start` (best effort, for messages)."""
     if start is None:

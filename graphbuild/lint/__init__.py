@@ -6,6 +6,9 @@ judged by the same standard. A finding is data: id, severity, label, key, messag
 
 from __future__ import annotations
 
+import attrs
+
+from graphbuild.core.labels import parse_label
 from graphbuild.graph.link import Graph
 from graphbuild.lint.catalog import CHECKS, Check, Finding, Severity
 from graphbuild.lint.checks import PASSES
@@ -14,6 +17,17 @@ __all__ = ["CHECKS", "Check", "Finding", "Severity", "lint"]
 
 
 def lint(graph: Graph) -> list[Finding]:
-    """Every finding, errors first, then by label, id and key; each reported once."""
-    found = {f: None for run in PASSES for f in run(graph)}
+    """Every finding, errors first, then by label, id and key; each reported once; each at the
+    line of the key it concerns."""
+    found = {at_key_line(graph, f): None for run in PASSES for f in run(graph)}
     return sorted(found, key=lambda f: (f.severity.rank, f.label, f.id, f.key or ""))
+
+
+def at_key_line(graph: Graph, finding: Finding) -> Finding:
+    """The finding at the line of its key in its target's table (where it has one)."""
+    if not finding.label.startswith("//"):
+        return finding
+    target = graph.targets.get(parse_label(finding.label).target)
+    if target is None or target.file != finding.file:
+        return finding
+    return attrs.evolve(finding, line=target.line_of(finding.key))
