@@ -81,6 +81,8 @@ _TABLE = [
      "drop user:password@ from the URL and use the pip-netrc build secret"),
     ("GB501", WARNING, "more than three Python versions",
      "keep two or three: each version is an image family to maintain"),
+    ("GB502", ERROR, "venv copied between different interpreters",
+     "build the venv on the same python_interpreter as the runtime (its #dev stage)"),
     ("GB601", WARNING, "apt install without --no-install-recommends",
      "add --no-install-recommends: recommends bloat the image"),
     ("GB602", INFO, "apt lists left in the layer",

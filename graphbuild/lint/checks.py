@@ -295,6 +295,35 @@ def check_python_versions(graph: Graph) -> Iterator[Finding]:
         yield finding("GB501", first, None, f"{len(versions)} Python versions: {shown}")
 
 
+def interpreter_of(graph: Graph, label: Label) -> Target | None:
+    """The python_interpreter target a stage is built on, if any (the nearest in its chain)."""
+    for stage in reversed(from_chain(graph, label)):
+        target = graph.targets[stage.label.target]
+        if target.rule == "python_interpreter":
+            return target
+    return None
+
+
+def check_venv_interpreters(graph: Graph) -> Iterator[Finding]:
+    """GB502: a venv copied from a builder on another interpreter than the runtime's (its
+    compiled extensions and its `python` link point at a Python the runtime lacks)."""
+    for label in graph.order:
+        stage = graph.stages[label]
+        for step in stage.steps:
+            source = next((r for r in step.refs if r.label is not None), None)
+            if step.instruction != "COPY" or source is None or "venv" not in text(stage, step):
+                continue
+            builder = graph.resolve(source)
+            if builder is None:
+                continue
+            built_on, runs_on = interpreter_of(graph, builder), interpreter_of(graph, label)
+            if built_on is not None and runs_on is not None and built_on.label != runs_on.label:
+                yield finding(
+                    "GB502", stage, step.key,
+                    f"copies a venv built on {built_on.label} into a runtime on {runs_on.label}",
+                )  # fmt: skip
+
+
 def check_workspace_args(graph: Graph) -> Iterator[Finding]:
     """GB402 for `[workspace.args]`."""
     for name, _ in graph.workspace.settings.args:
@@ -306,5 +335,6 @@ def check_workspace_args(graph: Graph) -> Iterator[Finding]:
 
 
 PASSES: tuple[Callable[[Graph], Iterator[Finding]], ...] = (
-    check_externals, check_images, check_steps, check_python_versions, check_workspace_args,
+    check_externals, check_images, check_steps, check_python_versions, check_venv_interpreters,
+    check_workspace_args,
 )  # fmt: skip
