@@ -181,11 +181,13 @@ def load_package(
     if not isinstance(raw_targets, list) or not all(isinstance(t, dict) for t in raw_targets):
         raise LoadError("expected [[target]] tables", file=file, key="target")
     lines = target_lines(text)
+    keys = key_lines(text)
     targets: list[Target] = []
     first_seen: dict[Label, int | None] = {}
     for index, table in enumerate(raw_targets):
         start = lines[index] if index < len(lines) else None
-        for target in load_target(table, text, file, package, start, rules):
+        at = keys[index] if index < len(keys) else {}
+        for target in load_target(table, text, file, package, start, rules, at):
             if target.label in first_seen:
                 raise LoadError(
                     f"duplicate target (first declared at {file}:{first_seen[target.label]})",
@@ -219,6 +221,7 @@ def load_target(
     package: str,
     start: int | None,
     rules: Mapping[str, RuleKeys],
+    key_at: Mapping[str, int] | None = None,
 ) -> list[Target]:
     """One [[target]] table, validated against its rule's keys, expanded over its matrix."""
     name = table.get("name")
@@ -247,7 +250,7 @@ def load_target(
         raw["image"] = rule.image_default
     if rule.matrix_sugar and raw.get(rule.matrix_sugar[0]):
         apply_matrix_sugar(raw, rule.matrix_sugar, error)
-    lines = freeze(key_lines(text, start))
+    lines = freeze(dict(key_at or {}))
     targets = []
     for variant, values, config in expand_matrix(raw, error):
         label = Label(package, name, variant)

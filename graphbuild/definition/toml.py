@@ -38,21 +38,17 @@ def target_lines(text: str) -> list[int]:
 KEY_RE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=")
 
 
-def key_lines(text: str, start: int | None) -> dict[str, int]:
-    """The first line of each `key = …` in the target table starting at line `start` (its
-    sub-tables included; best effort, for messages)."""
-    found: dict[str, int] = {}
-    if start is None:
-        return found
-    lines = text.splitlines()
-    for number in range(start + 1, len(lines) + 1):
-        line = lines[number - 1]
+def key_lines(text: str) -> list[dict[str, int]]:
+    """For each `[[target]]` table in order, the first line of each `key = …` in it (its
+    sub-tables included; best effort, for messages). One pass over the file: a file of 20,000
+    targets must not be split 20,000 times."""
+    tables: list[dict[str, int]] = []
+    for number, line in enumerate(text.splitlines(), 1):
         if line.strip() == "[[target]]":
-            break
-        match = KEY_RE.match(line)
-        if match is not None:
-            found.setdefault(match.group(1), number)
-    return found
+            tables.append({})
+        elif tables and (match := KEY_RE.match(line)) is not None:
+            tables[-1].setdefault(match.group(1), number)
+    return tables
 
 
 def key_line(text: str, start: int | None, key: str) -> int | None:
