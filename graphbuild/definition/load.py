@@ -131,6 +131,13 @@ def load_root_tables(data: dict[str, Any], file: str) -> tuple[Settings, dict[st
         source=raw["source"],
         exclude=tuple(raw["exclude"]),
     )
+    return settings, load_externals(data, error)
+
+
+def load_externals(
+    data: dict[str, Any], error: Callable[[str, str], LoadError]
+) -> dict[str, ExternalImage]:
+    """The [external.NAME] images of the root BUILD.toml, each reference checked."""
     externals = {}
     tables = data.get("external", {})
     if not isinstance(tables, dict):
@@ -148,7 +155,7 @@ def load_root_tables(data: dict[str, Any], file: str) -> tuple[Settings, dict[st
         if (problem := reference_problem(image)) is not None:
             raise error(f"external.{name}.image", f"invalid image reference {image!r}: {problem}")
         externals[name] = ExternalImage(name, image)
-    return settings, externals
+    return externals
 
 
 def check_output_path(path: str, error: Callable[[str], LoadError]) -> None:

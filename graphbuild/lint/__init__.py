@@ -6,12 +6,25 @@ judged by the same standard. A finding is data: id, severity, label, key, messag
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import attrs
 
 from graphbuild.core.labels import parse_label
 from graphbuild.graph.link import Graph
 from graphbuild.lint.catalog import CHECKS, Check, Finding, Severity
-from graphbuild.lint.checks import PASSES
+from graphbuild.lint.checks import (
+    check_externals,
+    check_images,
+    check_steps,
+    check_workspace_args,
+)
+from graphbuild.lint.interpreters import check_python_versions, check_venv_interpreters
+
+PASSES: tuple[Callable[[Graph], Iterator[Finding]], ...] = (
+    check_externals, check_images, check_steps, check_python_versions, check_venv_interpreters,
+    check_workspace_args,
+)  # fmt: skip
 
 __all__ = ["CHECKS", "Check", "Finding", "Severity", "lint"]
 

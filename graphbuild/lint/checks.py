@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from graphbuild.core.labels import Label
-from graphbuild.core.model import Stage, Step, Target
+from graphbuild.core.model import Stage, Step
 from graphbuild.core.steps import render_step
 from graphbuild.graph.link import Graph
 from graphbuild.lint.catalog import CHECKS, Finding, finding
@@ -278,52 +278,6 @@ def check_apt_pip(stage: Stage, step: Step, line: str, no_pip_cache: bool) -> It
         yield finding("GB603", stage, step.key, "pip downloads again on every rebuild")
 
 
-def check_python_versions(graph: Graph) -> Iterator[Finding]:
-    """GB501: at most three Python versions across the workspace."""
-    versions: dict[str, Target] = {}
-    for target in sorted(graph.targets.values(), key=lambda t: str(t.label)):
-        if target.rule == "python_interpreter" and target.config.get("version"):
-            versions.setdefault(target.config["version"], target)
-    for stage in graph.stages.values():
-        for step in stage.steps:
-            for match in APT_INSTALL_RE.finditer(text(stage, step)):
-                for version in re.findall(r"\bpython(3\.\d+)\b", match.group(1)):
-                    versions.setdefault(version, graph.targets[stage.label.target])
-    if len(versions) > 3:
-        first = versions[sorted(versions)[0]]
-        shown = ", ".join(sorted(versions, key=lambda v: tuple(int(x) for x in v.split("."))))
-        yield finding("GB501", first, None, f"{len(versions)} Python versions: {shown}")
-
-
-def interpreter_of(graph: Graph, label: Label) -> Target | None:
-    """The python_interpreter target a stage is built on, if any (the nearest in its chain)."""
-    for stage in reversed(from_chain(graph, label)):
-        target = graph.targets[stage.label.target]
-        if target.rule == "python_interpreter":
-            return target
-    return None
-
-
-def check_venv_interpreters(graph: Graph) -> Iterator[Finding]:
-    """GB502: a venv copied from a builder on another interpreter than the runtime's (its
-    compiled extensions and its `python` link point at a Python the runtime lacks)."""
-    for label in graph.order:
-        stage = graph.stages[label]
-        for step in stage.steps:
-            source = next((r for r in step.refs if r.label is not None), None)
-            if step.instruction != "COPY" or source is None or "venv" not in text(stage, step):
-                continue
-            builder = graph.resolve(source)
-            if builder is None:
-                continue
-            built_on, runs_on = interpreter_of(graph, builder), interpreter_of(graph, label)
-            if built_on is not None and runs_on is not None and built_on.label != runs_on.label:
-                yield finding(
-                    "GB502", stage, step.key,
-                    f"copies a venv built on {built_on.label} into a runtime on {runs_on.label}",
-                )  # fmt: skip
-
-
 def check_workspace_args(graph: Graph) -> Iterator[Finding]:
     """GB402 for `[workspace.args]`."""
     for name, _ in graph.workspace.settings.args:
@@ -332,9 +286,3 @@ def check_workspace_args(graph: Graph) -> Iterator[Finding]:
             message = f"workspace build arg {name} looks like a secret"
             key = f"workspace.args.{name}"
             yield Finding(check.id, check.severity, "//", key, message, check.hint, "BUILD.toml")
-
-
-PASSES: tuple[Callable[[Graph], Iterator[Finding]], ...] = (
-    check_externals, check_images, check_steps, check_python_versions, check_venv_interpreters,
-    check_workspace_args,
-)  # fmt: skip
