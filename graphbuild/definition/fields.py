@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import difflib
 import enum
+import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 
@@ -151,18 +152,33 @@ def option(
     return attrs.field(default=freeze(default), metadata={FIELD: spec})
 
 
-def config_fields(config: type) -> dict[str, tuple[str, Field]]:
-    """TOML key -> (attribute name, Field) of a config class, in declaration order."""
+def config_fields(config: type) -> Mapping[str, tuple[str, Field]]:
+    """TOML key -> (attribute name, Field) of a config class, in declaration order (computed
+    once per class: it is asked for every target of a rule)."""
+    return fields_of_class(config)
+
+
+@functools.cache
+def fields_of_class(config: Hashable) -> Mapping[str, tuple[str, Field]]:
+    """config_fields, cached (read-only: every caller shares it)."""
+    assert isinstance(config, type)
     found = {}
     for attribute in attrs.fields(config):
         spec = attribute.metadata[FIELD]
         found[spec.key or attribute.name] = (attribute.name, spec)
-    return found
+    return MappingProxyType(found)
 
 
-def config_schema(config: type) -> dict[str, Field]:
+def config_schema(config: type) -> Mapping[str, Field]:
     """The keys of a config class."""
-    return {key: spec for key, (_, spec) in config_fields(config).items()}
+    return schema_of_class(config)
+
+
+@functools.cache
+def schema_of_class(config: Hashable) -> Mapping[str, Field]:
+    """config_schema, cached (read-only: every caller shares it)."""
+    assert isinstance(config, type)
+    return MappingProxyType({key: spec for key, (_, spec) in config_fields(config).items()})
 
 
 Config = TypeVar("Config")
