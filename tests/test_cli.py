@@ -15,10 +15,16 @@ from graphbuild.state.store import Store
 from tests.conftest import run
 
 FAKE_DOCKER = """#!/bin/sh
-# A stand-in for the docker CLI: no buildx; `build` prints BuildKit-style progress.
+# A stand-in for the docker CLI: no buildx; `build` prints BuildKit-style progress and
+# writes an image id to --iidfile.
 if [ "$1" = buildx ]; then exit 1; fi
 target=""
-while [ $# -gt 0 ]; do [ "$1" = --target ] && target=$2; shift; done
+iidfile=""
+while [ $# -gt 0 ]; do
+  [ "$1" = --target ] && target=$2
+  [ "$1" = --iidfile ] && iidfile=$2
+  shift
+done
 echo "#1 [internal] load build definition from Dockerfile"
 echo "#1 DONE 0.0s"
 echo "#2 [$target 1/2] RUN true"
@@ -29,6 +35,7 @@ esac
 sleep {delay}
 echo "#3 [$target 2/2] COPY x /x"
 echo "#3 DONE 0.1s"
+printf 'sha256:%064d' 7 > "$iidfile"
 """
 
 
@@ -98,7 +105,8 @@ def test_build_runs_in_dependency_order_and_records(emitted: Path, tmp_path: Pat
     built = load_built(Store(emitted / ".graphbuild"))
     lock = json.loads(run("plan", "--format", "json", cwd=emitted).out)
     hashes = {t["label"]: t["hash"] for t in lock["targets"] if t["kind"] == "image"}
-    assert built == hashes
+    assert {label: b.hash for label, b in built.items()} == hashes
+    assert {b.image for b in built.values()} == {"sha256:" + "7".zfill(64)}  # from --iidfile
     again = run("build", "--rebuild", "--docker", fake_docker(tmp_path), cwd=emitted)
     assert again.out == "nothing to build: every image is built here at its current hash\n"
 

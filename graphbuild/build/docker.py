@@ -1,5 +1,6 @@
-"""Turn the bake file into builds: `docker buildx bake` where buildx exists, else one
-`docker build` per bake target, in dependency order (the plan half; running is in `runner`)."""
+"""Turn the bake file into build jobs: one `docker buildx bake` (the `bake` driver), or one
+`docker build` per bake target in dependency order (the `docker-build` driver, for engines
+without buildx). The plan half; running is in `runner` and `bake_run`."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import enum
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -28,12 +31,21 @@ class JobKind(enum.Enum):
 
     IMAGE = "one `docker build` of one image"
     BAKE = "one `docker buildx bake` of every wanted image"
+    PUSH = "one `docker push` of an image's tags"
+
+
+class Driver(enum.StrEnum):
+    """How `graphbuild build` drives the engine."""
+
+    BAKE = "bake"  # docker buildx bake: one invocation, BuildKit schedules and shares steps
+    DOCKER_BUILD = "docker-build"  # one docker build per image: engines without buildx
 
 
 @attrs.frozen
 class Job:
     """One build job: its name (a bake target's), the label it shows, the command, the jobs
-    it waits for, and every image it builds."""
+    it waits for, every image it builds (with their bake target names, for a bake job), and
+    the file (relative to the workspace root) the engine writes the built image's digest to."""
 
     kind: JobKind
     name: str
@@ -41,6 +53,8 @@ class Job:
     argv: tuple[str, ...]
     needs: tuple[str, ...] = ()
     builds: tuple[Label, ...] = ()
+    targets: tuple[str, ...] = ()
+    metadata: Path | None = None
 
 
 def find_docker(explicit: str | None) -> str:
@@ -78,14 +92,20 @@ def bake_variables(document: Mapping[str, object], environ: Mapping[str, str]) -
 
 
 def build_command(
-    docker: str, target: Mapping[str, Any], variables: Mapping[str, str]
+    docker: str,
+    target: Mapping[str, Any],
+    variables: Mapping[str, str],
+    iidfile: Path,
+    buildx: bool,
 ) -> tuple[str, ...]:
-    """`docker build` arguments equivalent to one bake target."""
+    """`docker build` arguments equivalent to one bake target (`--cache-to` only where
+    `docker build` is buildx's: the 20.10 builder has none)."""
 
     def text(value: object) -> str:
         return interpolate(str(value), variables)
 
     argv = [docker, "build", "--progress=plain", "--target", text(target["target"])]
+    argv += ["--iidfile", str(iidfile)]
     for tag in target.get("tags", []):
         argv += ["--tag", text(tag)]
     for key, value in sorted(dict(target.get("labels", {})).items()):
@@ -101,19 +121,35 @@ def build_command(
         argv += ["--platform", text(platforms[0])]
     for source in target.get("cache-from", []):
         argv += ["--cache-from", text(source)]
+    if buildx:
+        for destination in target.get("cache-to", []):
+            argv += ["--cache-to", text(destination)]
     context = text(target.get("context", "."))
     argv += ["--file", os.path.join(context, text(target["dockerfile"])), context]
     return tuple(argv)
 
 
-def plan_jobs(
+@attrs.frozen
+class Request:
+    """What a build asks of the engine, whatever the driver; `outputs` is the folder, relative
+    to the workspace root the engine runs in, where it writes what it built."""
+
+    docker: str
+    buildx: bool
+    push: bool
+    load: bool
+    outputs: Path
+
+
+def docker_build_jobs(
     graph: Graph,
     bake_text: str,
     wanted: Sequence[Label],
-    docker: str,
+    request: Request,
     environ: Mapping[str, str],
 ) -> list[Job]:
-    """One Job per wanted image, each waiting for the wanted images it is built on."""
+    """One Job per wanted image, each waiting for the wanted images it is built on, and with
+    --push one push job per image after its build."""
     document = json.loads(bake_text)
     variables = bake_variables(document, environ)
     names = {t.label: bake_name(t.image or "") for t in graph.images}
@@ -122,22 +158,45 @@ def plan_jobs(
     for label in wanted:
         name = names[label]
         target = document["target"][name]
-        jobs.append(
-            Job(
-                JobKind.IMAGE,
-                name,
-                label,
-                build_command(docker, target, variables),
-                tuple(names[n] for n in needs[label]),
-                (label,),
-            )
-        )
+        iidfile = request.outputs / f"{name}.iid"
+        argv = build_command(request.docker, target, variables, iidfile, request.buildx)
+        depends = tuple(names[n] for n in needs[label])
+        jobs.append(Job(JobKind.IMAGE, name, label, argv, depends, (label,), (name,), iidfile))
+        if request.push:
+            tags = [interpolate(str(t), variables) for t in target.get("tags", [])]
+            script = " && ".join(f'"$0" push {shlex.quote(t)}' for t in tags) or "true"
+            push = ("sh", "-c", script, request.docker)
+            jobs.append(Job(JobKind.PUSH, f"{name}.push", label, push, (name,)))
     return jobs
 
 
-def bake_command(docker: str, bake_files: Sequence[str], names: Sequence[str]) -> tuple[str, ...]:
-    """`docker buildx bake` for the wanted targets."""
-    argv = [docker, "buildx", "bake", "--progress=plain"]
+def bake_job(bake_files: Sequence[str], names: Mapping[Label, str], request: Request,
+             wanted: Sequence[Label]) -> Job:  # fmt: skip
+    """The one `docker buildx bake` job that builds every wanted image."""
+    argv = [request.docker, "buildx", "bake", "--progress=plain"]
     for path in bake_files:
         argv += ["--file", path]
-    return (*argv, "--load", *names)
+    metadata = request.outputs / "bake-metadata.json"
+    argv += ["--metadata-file", str(metadata)]
+    if request.load:
+        argv.append("--load")
+    if request.push:
+        argv.append("--push")
+    targets = tuple(names[label] for label in wanted)
+    return Job(JobKind.BAKE, "bake", wanted[0], (*argv, *targets), (), tuple(wanted), targets,
+               metadata)  # fmt: skip
+
+
+def stage_users(
+    graph: Graph, stage_names: Mapping[Label, str], images: Mapping[Label, str]
+) -> dict[str, frozenset[str]]:
+    """Emitted stage name -> the bake targets (of `images`: label -> target) built on it."""
+    import networkx as nx
+
+    users: dict[str, set[str]] = {}
+    for label, target in images.items():
+        output = graph.outputs[label]
+        for stage in {output, *nx.ancestors(graph.dag, output)}:
+            if stage in stage_names:
+                users.setdefault(stage_names[stage], set()).add(target)
+    return {name: frozenset(targets) for name, targets in users.items()}

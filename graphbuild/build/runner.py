@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import attrs
@@ -21,6 +21,8 @@ from graphbuild.build.docker import Job
 
 STEP_RE = re.compile(r"^#\d+ (\[.*\] .*|CACHED|DONE [\d.]+s|ERROR.*)$")
 TAIL_LINES = 30
+Report = Callable[[str], None]
+Events = queue.Queue[tuple[str, str, object]]  # ("line", job, text) | ("exit", job, code)
 
 
 class JobStatus(enum.StrEnum):
@@ -34,13 +36,34 @@ class JobStatus(enum.StrEnum):
 
 @attrs.frozen
 class Outcome:
-    """How one job ended: ok, failed (with its log's tail) or cancelled (never ran or stopped)."""
+    """How one job ended: ok (with the built image's digest, where the engine wrote one),
+    failed (with its log's tail) or cancelled (never ran or stopped)."""
 
     name: str
     status: JobStatus
     seconds: float = 0.0
     log: str | None = None
     tail: tuple[str, ...] = ()
+    image: str | None = None
+
+
+@attrs.frozen
+class Running:
+    """A started job: its process, when it started, its last lines."""
+
+    job: Job
+    process: subprocess.Popen[bytes]
+    started: float
+    tail: deque[str]
+
+
+def read_image_id(path: Path) -> str | None:
+    """The digest `docker build --iidfile` wrote, if any."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if text.startswith("sha256:") else None
 
 
 def run_jobs(
@@ -49,63 +72,72 @@ def run_jobs(
     log_dir: Path,
     cwd: Path,
     environ: Mapping[str, str],
-    report: Callable[[str], None],
+    report: Report,
 ) -> list[Outcome]:
-    """Run each job whose needs succeeded, `limit` at a time; the first failure cancels the rest."""
+    """Run each job whose needs succeeded, `limit` at a time; the first failure cancels the
+    rest, and so does Ctrl-C (the builds run in process groups of their own)."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    events: queue.Queue[tuple[str, str, object]] = queue.Queue()
+    events: Events = queue.Queue()
     pending = {job.name: job for job in jobs}
-    running: dict[str, tuple[subprocess.Popen[bytes], float, deque[str]]] = {}
+    running: dict[str, Running] = {}
     outcomes: dict[str, Outcome] = {}
+
+    def ready(job: Job) -> bool:
+        return all(outcomes.get(n, Outcome(n, JobStatus.PENDING)).status is JobStatus.OK
+                   for n in job.needs)  # fmt: skip
+
     failed = False
-    while pending or running:
-        if not failed:
+    try:
+        while pending or running:
             for name, job in list(pending.items()):
-                if len(running) >= limit:
+                if failed or len(running) >= limit:
                     break
-                if all(
-                    outcomes.get(n, Outcome(n, JobStatus.PENDING)).status is JobStatus.OK
-                    for n in job.needs
-                ):
+                if ready(job):
                     del pending[name]
                     running[name] = start(job, log_dir, cwd, environ, events)
                     report(f"[{name}] building {job.label}")
-        if not running:
-            for name in pending:
-                outcomes[name] = Outcome(name, JobStatus.CANCELLED)
-            break
-        kind, name, payload = events.get()
-        if kind == "line":
-            assert isinstance(payload, str)
-            running[name][2].append(payload)
-            if STEP_RE.match(payload):
-                report(f"[{name}] {payload}")
-            continue
-        _process, started, tail = running.pop(name)
-        seconds = time.monotonic() - started
-        log = str(log_dir / f"{name}.log")
-        if payload == 0:
-            outcomes[name] = Outcome(name, JobStatus.OK, seconds, log)
-            report(f"[{name}] built in {seconds:.1f}s")
-        else:
-            status = JobStatus.CANCELLED if failed else JobStatus.FAILED
-            outcomes[name] = Outcome(name, status, seconds, log, tuple(tail))
-            if not failed:
+            if not running:
+                break
+            kind, name, payload = events.get()
+            if kind == "line":
+                assert isinstance(payload, str)
+                running[name].tail.append(payload)
+                if STEP_RE.match(payload):
+                    report(f"[{name}] {payload}")
+                continue
+            assert isinstance(payload, int)
+            ended = running.pop(name)
+            outcomes[name] = finish(ended, payload, failed, cwd, log_dir, report)
+            if outcomes[name].status is JobStatus.FAILED:
                 failed = True
-                report(f"[{name}] FAILED after {seconds:.1f}s (exit {payload}); log: {log}")
-                for line in tail:
-                    report(f"[{name}] | {line}")
-                cancel(running, report)
+                cancel(running.values(), report)
+    except KeyboardInterrupt:
+        cancel(running.values(), report)
+        raise
     return [outcomes.get(job.name, Outcome(job.name, JobStatus.CANCELLED)) for job in jobs]
 
 
-def start(
-    job: Job,
-    log_dir: Path,
-    cwd: Path,
-    environ: Mapping[str, str],
-    events: queue.Queue[tuple[str, str, object]],
-) -> tuple[subprocess.Popen[bytes], float, deque[str]]:
+def finish(ended: Running, code: int, cancelling: bool, cwd: Path, log_dir: Path,
+           report: Report) -> Outcome:  # fmt: skip
+    """The outcome of a job that exited with `code`; a failure reports its tail."""
+    name = ended.job.name
+    seconds = time.monotonic() - ended.started
+    log = str(log_dir / f"{name}.log")
+    if code == 0:
+        metadata = ended.job.metadata
+        image = read_image_id(cwd / metadata) if metadata is not None else None
+        report(f"[{name}] {'built' if image else 'done'} in {seconds:.1f}s")
+        return Outcome(name, JobStatus.OK, seconds, log, image=image)
+    if cancelling:
+        return Outcome(name, JobStatus.CANCELLED, seconds, log, tuple(ended.tail))
+    report(f"[{name}] FAILED after {seconds:.1f}s (exit {code}); log: {log}")
+    for line in ended.tail:
+        report(f"[{name}] | {line}")
+    return Outcome(name, JobStatus.FAILED, seconds, log, tuple(ended.tail))
+
+
+def start(job: Job, log_dir: Path, cwd: Path, environ: Mapping[str, str],
+          events: Events) -> Running:  # fmt: skip
     """Start one job in its own process group; a thread copies its output to the log and queue."""
     env = {**os.environ, **environ, "DOCKER_BUILDKIT": "1"}
     process = subprocess.Popen(
@@ -123,14 +155,12 @@ def start(
         events.put(("exit", job.name, process.wait()))
 
     threading.Thread(target=pump, daemon=True).start()
-    return process, time.monotonic(), deque(maxlen=TAIL_LINES)
+    return Running(job, process, time.monotonic(), deque(maxlen=TAIL_LINES))
 
 
-def cancel(
-    running: Mapping[str, tuple[subprocess.Popen[bytes], float, deque[str]]], report
-) -> None:
+def cancel(running: Iterable[Running], report: Report) -> None:
     """Stop every running build (its whole process group), politely first."""
-    for name, (process, _, _) in running.items():
-        report(f"[{name}] cancelling")
+    for entry in running:
+        report(f"[{entry.job.name}] cancelling")
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
+            os.killpg(entry.process.pid, signal.SIGTERM)

@@ -71,7 +71,23 @@ def make_parser() -> Parser:
     which = build.add_mutually_exclusive_group()
     which.add_argument("--all", action="store_true", help="every image (the default)")
     which.add_argument("--rebuild", action="store_true", help="images not yet built here")
-    build.add_argument("--jobs", type=int, default=2, help="builds at once without buildx")
+    build.add_argument(
+        "--registry",
+        action="store_true",
+        help="with --rebuild: images whose hash tag is not in the workspace registry",
+    )
+    build.add_argument(
+        "--driver",
+        choices=("bake", "docker-build"),
+        help="docker buildx bake (the default where buildx answers) or one docker build per image",
+    )
+    build.add_argument("--push", action="store_true", help="push the images' tags")
+    build.add_argument(
+        "--load",
+        action="store_true",
+        help="load the images into the engine's image store (the default without --push)",
+    )
+    build.add_argument("--jobs", type=int, default=2, help="builds at once (docker-build driver)")
     build.add_argument("--dry-run", action="store_true", help="print the commands only")
     build.add_argument("--docker", metavar="PATH", help="the docker CLI (or $GRAPHBUILD_DOCKER)")
     query = commands.add_parser("query", help="dependencies, reverse dependencies, a path")

@@ -9,14 +9,27 @@ import sys
 from pathlib import Path
 
 from graphbuild.analysis.run import Analysis, analyze
-from graphbuild.build.docker import Job, JobKind, bake_command, find_docker, has_buildx, plan_jobs
-from graphbuild.build.record import load_built, record_built
-from graphbuild.build.runner import JobStatus, run_jobs
+from graphbuild.build.bake_run import run_bake
+from graphbuild.build.docker import (
+    Driver,
+    Job,
+    JobKind,
+    Request,
+    bake_job,
+    docker_build_jobs,
+    find_docker,
+    has_buildx,
+    stage_users,
+)
+from graphbuild.build.record import BuiltImage, load_built, record_built
+from graphbuild.build.runner import JobStatus, Outcome, run_jobs
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.labels import Label, parse_label
 from graphbuild.emit.bake import REVISION_VARIABLE, bake_name
+from graphbuild.emit.names import emitted_stages
 from graphbuild.emit.outputs import render_outputs
+from graphbuild.hashing.stages import short_hash
 from graphbuild.plan.baseline import head_revision, repo_prefix
 from graphbuild.state.store import Store, logs_folder, open_store
 
@@ -25,6 +38,8 @@ def wanted_images(args: argparse.Namespace, analysis: Analysis, store: Store) ->
     """The image targets a build asks for."""
     graph = analysis.graph
     images = {t.label for t in graph.images}
+    if args.registry and not args.rebuild:
+        raise GraphbuildError("--registry goes with --rebuild")
     if args.labels:
         wanted = []
         for text in args.labels:
@@ -34,10 +49,36 @@ def wanted_images(args: argparse.Namespace, analysis: Analysis, store: Store) ->
                                       f"{', '.join(str(i) for i in sorted(images))})")  # fmt: skip
             wanted.append(label)
         return wanted
+    if args.rebuild and args.registry:
+        return [i for i in sorted(images) if not in_registry(analysis, i)]
     if args.rebuild:
         built = load_built(store)
-        return [i for i in sorted(images) if built.get(str(i)) != analysis.hashes.targets[i]]
+        hashes = analysis.hashes.targets
+        return [i for i in sorted(images)
+                if (b := built.get(str(i))) is None or b.hash != hashes[i]]  # fmt: skip
     return sorted(images)
+
+
+def in_registry(analysis: Analysis, label: Label) -> bool:
+    """True when the image's hash tag is in the workspace registry."""
+    from graphbuild.plan.image_registry import tag_exists
+
+    registry = analysis.workspace.settings.registry
+    if not registry:
+        raise GraphbuildError("--registry needs [workspace] registry", file="BUILD.toml")
+    image = analysis.graph.targets[label].image or ""
+    return tag_exists(registry, image, short_hash(analysis.hashes.targets[label]))
+
+
+def choose_driver(args: argparse.Namespace, docker: str) -> tuple[Driver, bool]:
+    """The driver asked for (or bake where buildx answers), and whether buildx answers."""
+    buildx = has_buildx(docker)
+    if args.driver is None:
+        return (Driver.BAKE if buildx else Driver.DOCKER_BUILD), buildx
+    driver = Driver(args.driver)
+    if driver is Driver.BAKE and not buildx:
+        raise GraphbuildError(f"--driver bake needs buildx: `{docker} buildx version` failed")
+    return driver, buildx
 
 
 def run_build(args: argparse.Namespace, root: Path) -> int:
@@ -46,37 +87,47 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     with open_store(root) as store:
         analysis = analyze(root, store=store)
         wanted = wanted_images(args, analysis, store)
-    settings = analysis.workspace.settings
-    outputs = render_outputs(analysis.graph, analysis.hashes, repo_prefix(root) is not None)
+    graph, settings = analysis.graph, analysis.workspace.settings
+    outputs = render_outputs(graph, analysis.hashes, repo_prefix(root) is not None)
     stale = [p for p, text in outputs.files.items() if read_text(root / p) != text]
     if stale:
         raise GraphbuildError(f"{stale[0]} is out of date: run `graphbuild emit` first")
     if not wanted:
-        print("nothing to build: every image is built here at its current hash")
+        where = "in the registry" if args.registry else "here"
+        print(f"nothing to build: every image is built {where} at its current hash")
         return EXIT_OK
     if args.jobs < 1:
         raise GraphbuildError("--jobs must be at least 1")
     docker = find_docker(args.docker)
+    driver, buildx = choose_driver(args, docker)
     environ = dict(os.environ)
     if REVISION_VARIABLE not in environ and (revision := head_revision(root)):
         environ[REVISION_VARIABLE] = revision
-    names = {t.label: bake_name(t.image or "") for t in analysis.graph.images}
-    if has_buildx(docker):
-        argv = bake_command(docker, [settings.bake], [names[label] for label in wanted])
-        jobs = [Job(JobKind.BAKE, "bake", wanted[0], argv, builds=tuple(wanted))]
+    names = {t.label: bake_name(t.image or "") for t in graph.images}
+    log_dir = logs_folder(root)
+    load = args.load or not args.push
+    request = Request(docker, buildx, args.push, load, log_dir.relative_to(root))
+    if driver is Driver.BAKE:
+        jobs = [bake_job([settings.bake], names, request, wanted)]
     else:
         bake_text = (root / settings.bake).read_text(encoding="utf-8")
-        jobs = plan_jobs(analysis.graph, bake_text, wanted, docker, environ)
+        jobs = docker_build_jobs(graph, bake_text, wanted, request, environ)
     if args.dry_run:
         for job in jobs:
             print(shlex.join(job.argv))
         return EXIT_OK
-    outcomes = run_jobs(jobs, args.jobs, logs_folder(root), root, environ, print)
+    if driver is Driver.BAKE:
+        _stages, stage_names = emitted_stages(graph, analysis.hashes)
+        users = stage_users(graph, stage_names, {label: names[label] for label in wanted})
+        outcomes = run_bake(jobs[0], users, log_dir, root, environ, print)
+        builds = list(zip(wanted, outcomes, strict=True))
+    else:
+        outcomes = run_jobs(jobs, args.jobs, log_dir, root, environ, print)
+        builds = image_outcomes(jobs, outcomes)
     built = {
-        str(label): analysis.hashes.targets[label]
-        for job, outcome in zip(jobs, outcomes, strict=True)
+        str(label): BuiltImage(analysis.hashes.targets[label], outcome.image)
+        for label, outcome in builds
         if outcome.status is JobStatus.OK
-        for label in job.builds
     }
     if built:
         with open_store(root) as store:
@@ -85,3 +136,18 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     for outcome in failed:
         print(f"{outcome.name}: {outcome.status}", file=sys.stderr)
     return EXIT_CHANGES if failed else EXIT_OK
+
+
+def image_outcomes(jobs: list[Job], outcomes: list[Outcome]) -> list[tuple[Label, Outcome]]:
+    """Each image built by a docker-build job with its outcome; with --push, an image counts as
+    built only when its push succeeded too."""
+    by_name = {o.name: o for o in outcomes}
+    result = []
+    for job, outcome in zip(jobs, outcomes, strict=True):
+        if job.kind is not JobKind.IMAGE:
+            continue
+        push = by_name.get(f"{job.name}.push")
+        if push is not None and push.status is not JobStatus.OK:
+            outcome = Outcome(outcome.name, push.status, outcome.seconds, outcome.log)
+        result.append((job.label, outcome))
+    return result

@@ -18,9 +18,16 @@ def is_stat_cache(value: dict[Any, Any]) -> bool:
     )
 
 
-def is_str_map(value: dict[Any, Any]) -> bool:
-    """str -> str."""
-    return all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+def is_built_map(value: dict[Any, Any]) -> bool:
+    """label -> {"hash": str, "image": str or null}."""
+    return all(
+        isinstance(k, str)
+        and isinstance(v, dict)
+        and v.keys() == {"hash", "image"}
+        and isinstance(v["hash"], str)
+        and (v["image"] is None or isinstance(v["image"], str))
+        for k, v in value.items()
+    )
 
 
 def is_parsed_lock(value: tuple[Any, ...]) -> bool:
@@ -38,7 +45,8 @@ def is_parsed_lock(value: tuple[Any, ...]) -> bool:
 STAT_DIGESTS = Kind("digests-by-stat", 5, Codec.PICKLE, dict, code_bound=False, check=is_stat_cache)
 # 8: inputs carry blob ids
 STAGE_RECORDS = Kind("records", 8, Codec.JSON, dict, code_bound=False, keyed=True)
-BUILT_IMAGES = Kind("built", 2, Codec.JSON, dict, code_bound=False, check=is_str_map)
+# 3: each image's record holds the digest the engine reported beside the content hash
+BUILT_IMAGES = Kind("built", 3, Codec.JSON, dict, code_bound=False, check=is_built_map)
 # graphbuild's classes: a pickle from other code (an attrs class that has since gained a
 # field) must never load
 PARSED_LOCK = Kind("parsed-lock", 2, Codec.PICKLE, tuple, code_bound=True, check=is_parsed_lock)
