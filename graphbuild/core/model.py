@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +26,14 @@ class ExternalImage:
         return "@sha256:" in self.image
 
 
+class CacheBackend(enum.StrEnum):
+    """Where `[workspace] cache` shares BuildKit's cache between machines."""
+
+    NONE = "none"
+    REGISTRY = "registry"  # {registry}/cache:{target}, mode=max
+    GHA = "gha"  # GitHub Actions' cache service, a scope per bake target
+
+
 @attrs.frozen
 class Settings:
     """The `[workspace]` table."""
@@ -37,6 +46,7 @@ class Settings:
     dockerfile_syntax: str = "1.2"
     platforms: tuple[str, ...] = ("linux/amd64",)
     args: tuple[tuple[str, str], ...] = ()
+    cache: CacheBackend = CacheBackend.NONE
     cache_from: tuple[str, ...] = ()
     cache_to: tuple[str, ...] = ()
     source: str | None = None

@@ -12,7 +12,14 @@ import attrs
 
 from graphbuild.core.errors import LabelError, LoadError
 from graphbuild.core.labels import Label, check_name, check_package
-from graphbuild.core.model import ExternalImage, Package, Settings, Target, Workspace
+from graphbuild.core.model import (
+    CacheBackend,
+    ExternalImage,
+    Package,
+    Settings,
+    Target,
+    Workspace,
+)
 from graphbuild.definition.fields import (
     RuleKeys,
     check_args,
@@ -25,7 +32,13 @@ from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
 from graphbuild.definition.matrix import expand_matrix
 from graphbuild.definition.references import reference_problem, registry_problem
 from graphbuild.definition.tables import COMMON_TARGET_SCHEMA, EXTERNAL_SCHEMA, WORKSPACE_SCHEMA
-from graphbuild.definition.toml import key_line, key_lines, read_build_file, target_lines
+from graphbuild.definition.toml import (
+    key_line,
+    key_lines,
+    read_build_file,
+    table_key_line,
+    target_lines,
+)
 
 IMAGE_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
 SYNTAX_RE = re.compile(r"1\.\d+\Z")
@@ -55,7 +68,7 @@ class RootFile:
 def read_root(root: Path) -> RootFile:
     """Read and check the root BUILD.toml (the settings tell how to scan the rest)."""
     text, data = read_build_file(root, BUILD_FILE)
-    settings, externals = load_root_tables(data, BUILD_FILE)
+    settings, externals = load_root_tables(data, text, BUILD_FILE)
     return RootFile(text, data, settings, externals)
 
 
@@ -86,13 +99,15 @@ def load_packages(
     )
 
 
-def load_root_tables(data: dict[str, Any], file: str) -> tuple[Settings, dict[str, ExternalImage]]:
+def load_root_tables(
+    data: dict[str, Any], text: str, file: str
+) -> tuple[Settings, dict[str, ExternalImage]]:
     """The [workspace] settings and the [external.NAME] images of the root BUILD.toml."""
     if "workspace" not in data:
         raise LoadError("the root BUILD.toml needs a [workspace] table", file=file, key="workspace")
 
     def error(key: str, message: str) -> LoadError:
-        return LoadError(message, file=file, key=key)
+        return LoadError(message, file=file, line=table_key_line(text, key), key=key)
 
     table = data["workspace"]
     if not isinstance(table, dict):
@@ -117,6 +132,11 @@ def load_root_tables(data: dict[str, Any], file: str) -> tuple[Settings, dict[st
         )
     for key in ("dockerfile", "bake", "lock"):
         check_output_path(raw[key], functools.partial(error, f"workspace.{key}"))
+    if raw["cache"] not in {c.value for c in CacheBackend}:
+        choices = ", ".join(repr(c.value) for c in CacheBackend)
+        raise error("workspace.cache", f"unknown cache {raw['cache']!r}: use one of {choices}")
+    if raw["cache"] == CacheBackend.REGISTRY and raw["registry"] is None:
+        raise error("workspace.cache", "cache = 'registry' needs [workspace] registry")
     settings = Settings(
         name=raw["name"],
         registry=raw["registry"],
@@ -126,6 +146,7 @@ def load_root_tables(data: dict[str, Any], file: str) -> tuple[Settings, dict[st
         dockerfile_syntax=raw["dockerfile_syntax"],
         platforms=tuple(raw["platforms"]),
         args=tuple(sorted(raw["args"].items())),
+        cache=CacheBackend(raw["cache"]),
         cache_from=tuple(raw["cache_from"]),
         cache_to=tuple(raw["cache_to"]),
         source=raw["source"],

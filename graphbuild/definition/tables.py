@@ -17,8 +17,24 @@ WORKSPACE_SCHEMA = {
     ),
     "platforms": Field(L, "Platforms every stage builds for.", default=["linux/amd64"]),
     "args": Field(ValueType.STR_TABLE, "Build args every stage may use.", default={}),
-    "cache_from": Field(L, "Bake cache-from entries of every image.", default=[]),
-    "cache_to": Field(L, "Bake cache-to entries of every image.", default=[]),
+    "cache": Field(
+        S,
+        "The build cache shared between machines: 'registry' (each image's cache at "
+        "{registry}/cache:{target}, mode=max), 'gha' (GitHub Actions' cache, a scope per "
+        "image) or 'none'.",
+        default="none",
+        choices=("none", "registry", "gha"),
+    ),
+    "cache_from": Field(
+        L,
+        "More bake cache-from entries of every image ({registry}, {image}, {target}).",
+        default=[],
+    ),
+    "cache_to": Field(
+        L,
+        "More bake cache-to entries of every image ({registry}, {image}, {target}).",
+        default=[],
+    ),
     "source": Field(S, "The source repository URL, for image labels."),
     "exclude": Field(
         L, "Globs of files that are never inputs.", default=["**/__pycache__", "**/*.pyc"]

@@ -66,6 +66,30 @@ def key_line(text: str, start: int | None, key: str) -> int | None:
     return start
 
 
+TABLE_HEADER_RE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+
+
+def table_key_line(text: str, path: str) -> int | None:
+    """The line of a dotted key path of a plain table (`workspace.cache` is `cache = …` under
+    `[workspace]`; `external.x.image` is `image = …` under `[external.x]`), else the table's
+    header line, else None (best effort, for messages)."""
+    header_line = None
+    parts = path.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        table, key = ".".join(parts[:cut]), parts[cut]
+        current = None
+        for number, line in enumerate(text.splitlines(), 1):
+            if match := TABLE_HEADER_RE.match(line):
+                current = match.group(1).replace(" ", "")
+                if current == table and header_line is None:
+                    header_line = number
+            elif current == table and re.match(rf"\s*{re.escape(key)}\s*=", line):
+                return number
+        if header_line is not None:
+            return header_line
+    return header_line
+
+
 def read_build_file(root: Path, file: str) -> tuple[str, dict[str, Any]]:
     """The text and the parsed tables of one BUILD.toml."""
     try:

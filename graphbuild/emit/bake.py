@@ -3,7 +3,8 @@
 Written attributes, as the buildx bake file reference defines them (JSON form, the same
 names as HCL): `variable.NAME.default`; `group.NAME.targets`; per target `context` (relative
 to where bake runs: the workspace root), `dockerfile` (relative to the context), `target`
-(the stage), `tags`, `labels`, `args`, `platforms`, `cache-from`, `cache-to`. Every value we
+(the stage), `tags`, `labels`, `args`, `platforms`, `cache-from`, `cache-to` (from
+`[workspace] cache`, then `cache_from`/`cache_to`). Every value we
 did not write ourselves has `${` escaped as `$${`, since bake interpolates `${…}` in JSON too.
 
 The `rebuild` group depends on a baseline (the lock before this emit, or a git ref), not on
@@ -20,7 +21,7 @@ from typing import Any
 
 from graphbuild.core.errors import EmitError
 from graphbuild.core.labels import Label
-from graphbuild.core.model import Target
+from graphbuild.core.model import CacheBackend, Target
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.stages import Hashes, short_hash, stage_args
 
@@ -88,7 +89,12 @@ def bake_targets(
             labels["org.opencontainers.image.source"] = escape(settings.source)
         if in_git:
             labels["org.opencontainers.image.revision"] = "${" + REVISION_VARIABLE + "}"
-        substitutions = {"{registry}": settings.registry or "", "{image}": target.image}
+        substitutions = {
+            "{registry}": settings.registry or "",
+            "{image}": target.image,
+            "{target}": name,
+        }
+        cache_from, cache_to = shared_cache(settings.cache, settings.registry, name)
         targets[name] = {
             "context": ".",
             "dockerfile": escape(settings.dockerfile),
@@ -97,14 +103,29 @@ def bake_targets(
             "labels": dict(sorted(labels.items())),
             "args": image_args(graph, target),
             "platforms": [escape(p) for p in hashes.stages[graph.outputs[target.label]].platforms],
-            "cache-from": [escape(fill(c, substitutions)) for c in settings.cache_from],
-            "cache-to": [escape(fill(c, substitutions)) for c in settings.cache_to],
+            "cache-from": cache_from
+            + [escape(fill(c, substitutions)) for c in settings.cache_from],
+            "cache-to": cache_to + [escape(fill(c, substitutions)) for c in settings.cache_to],
         }
     return targets
 
 
+def shared_cache(
+    backend: CacheBackend, registry: str | None, name: str
+) -> tuple[list[str], list[str]]:
+    """The cache-from and cache-to entries of bake target `name` for `[workspace] cache`: every
+    machine imports what any other exported (mode=max: the builder stages' layers too)."""
+    if backend is CacheBackend.REGISTRY:
+        assert registry is not None  # the loader checked
+        ref = f"type=registry,ref={escape(registry.rstrip('/'))}/cache:{name}"
+        return [ref], [f"{ref},mode=max"]
+    if backend is CacheBackend.GHA:
+        return [f"type=gha,scope={name}"], [f"type=gha,scope={name},mode=max"]
+    return [], []
+
+
 def fill(template: str, values: Mapping[str, str]) -> str:
-    """Replace `{registry}` and `{image}` in a cache reference."""
+    """Replace `{registry}`, `{image}` and `{target}` in a cache reference."""
     for key, value in values.items():
         template = template.replace(key, value)
     return template
