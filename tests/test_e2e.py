@@ -5,79 +5,18 @@ buildx bake`, and one `docker build` per image). Needs `tools/engine` (CI runs i
 from __future__ import annotations
 
 import json
-import re
 import shlex
-import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 
-from graphbuild.build.docker import find_docker, has_buildx
 from graphbuild.build.record import load_built
 from graphbuild.state.store import Store
-from tests.conftest import REPO, copy_example, run
+from tests.conftest import copy_example, run
+from tests.e2e_support import DRIVERS, docker, on_local_bases, steps_in
 
 pytestmark = pytest.mark.e2e
-BASES = {"bookworm": "graphbuild-e2e/debian:bookworm", "trixie": "graphbuild-e2e/debian:trixie"}
-# `#7 [stage 2/4] COPY …`, or `#7 [target stage 2/4] COPY …` where bake builds several targets
-STEP_RE = re.compile(r"^#(\d+) \[(?:[a-zA-Z0-9_-]+ )?([a-z0-9._-]+) +\d+/\d+\] (.*)$")
-STATUS_RE = re.compile(r"^#(\d+) (CACHED|DONE [\d.]+s|ERROR.*)$")
-
-
-def engine() -> str | None:
-    """Why the engine cannot be used, or None when it can."""
-    try:
-        docker = find_docker(None)
-    except Exception as err:
-        return str(err)
-    check = subprocess.run(["bash", str(REPO / "tools/engine"), "--check"], capture_output=True)
-    return None if check.returncode == 0 and docker else "no engine: run tools/engine first"
-
-
-REASON = engine()
-if REASON is not None:
-    pytest.skip(f"end-to-end tests skipped: {REASON}", allow_module_level=True)
-DOCKER = find_docker(None)
-# CI's engine has buildx, so both drivers run there; GRAPHBUILD_ENGINE=legacy has only one.
-DRIVERS = ["bake", "docker-build"] if has_buildx(DOCKER) else ["docker-build"]
-
-
-def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([DOCKER, *args], capture_output=True, text=True, check=check)
-
-
-def steps_in(log: str) -> dict[str, tuple[str, str]]:
-    """BuildKit plain progress: step text -> (stage, status) for every Dockerfile step. Bake
-    reports a step once per target's solve: it ran if any of its vertices did not hit the cache."""
-    headers: dict[str, tuple[str, str]] = {}
-    statuses: dict[str, str] = {}
-    for line in log.splitlines():
-        if match := STEP_RE.match(line):
-            headers[match.group(1)] = (match.group(2), match.group(3))
-        elif match := STATUS_RE.match(line):
-            statuses[match.group(1)] = match.group(2).split()[0]
-    steps: dict[str, tuple[str, str]] = {}
-    for n, (stage, text) in headers.items():
-        if text.startswith("FROM "):  # it only resolves the base: DONE, never CACHED
-            continue
-        status = statuses.get(n, "?")
-        if steps.get(text, (stage, "CACHED"))[1] == "CACHED":
-            steps[text] = (stage, status)
-    return steps
-
-
-def on_local_bases(root: Path) -> None:
-    """Point the workspace's distro bases at the images tools/engine imported."""
-    build_toml = root / "BUILD.toml"
-    text = build_toml.read_text()
-    text = re.sub(
-        r'image = "debian:bookworm-slim@sha256:[0-9a-f]+"', f'image = "{BASES["bookworm"]}"', text
-    )
-    text = re.sub(
-        r'image = "debian:trixie-slim@sha256:[0-9a-f]+"', f'image = "{BASES["trixie"]}"', text
-    )
-    build_toml.write_text(text)
 
 
 @pytest.fixture(scope="module", params=DRIVERS)

@@ -1,0 +1,69 @@
+"""The build cache shared through a registry, on the real engine: one machine builds and pushes
+the example with `cache = "registry"`; the whole build cache is pruned (a second machine, as
+far as BuildKit can tell); building again takes every step from the registry, and the plan
+and `build --rebuild --registry` knew nothing would rebuild. Needs `tools/engine`'s loopback
+registry on 127.0.0.1:5000. It prunes the engine's build cache: it runs after test_e2e.py."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import copy_example, run
+from tests.e2e_support import DRIVERS, docker, on_local_bases, steps_in
+
+pytestmark = pytest.mark.e2e
+REGISTRY = "127.0.0.1:5000"
+if "bake" not in DRIVERS:
+    pytest.skip("registry caches need buildx (GRAPHBUILD_ENGINE=legacy)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def pushed(tmp_path_factory) -> Path:
+    """The example, pushed with its cache to a repository of its own in the loopback registry."""
+    root = copy_example(tmp_path_factory.mktemp("e2e-cache") / "ws")
+    on_local_bases(root)
+    text = (root / "BUILD.toml").read_text()
+    repository = f"{REGISTRY}/gb-{uuid.uuid4().hex[:12]}"  # nothing pushed there yet
+    text = text.replace('registry = "registry.example.com/acme"',
+                        f'registry = "{repository}"\ncache = "registry"')  # fmt: skip
+    (root / "BUILD.toml").write_text(text)
+    assert run("emit", cwd=root).code == 0
+    result = run("build", "--driver", "bake", "--push", "--all", cwd=root)
+    assert result.code == 0, result.out[-4000:] + result.err
+    return root
+
+
+def test_pushed_images_and_caches_are_in_the_registry(pushed: Path):
+    bake = json.loads((pushed / "build/docker-bake.json").read_text())
+    for name, target in bake["target"].items():
+        manifest = docker("buildx", "imagetools", "inspect", target["tags"][0], check=False)
+        assert manifest.returncode == 0, manifest.stderr
+        cache_ref = target["cache-to"][0].removeprefix("type=registry,ref=").split(",")[0]
+        assert cache_ref.endswith(f"/cache:{name}")
+        cache = docker("buildx", "imagetools", "inspect", "--raw", cache_ref, check=False)
+        assert cache.returncode == 0, cache.stderr
+
+
+def test_a_pruned_machine_takes_every_step_from_the_registry(pushed: Path):
+    dry = run("build", "--rebuild", "--registry", "--dry-run", cwd=pushed)
+    assert dry.out == "nothing to build: every image is built in the registry at its current hash\n"
+    (pushed / "graphbuild.lock").unlink()  # no baseline here: the registry is the only one
+    plan = json.loads(run("plan", "--registry", "--format", "json", cwd=pushed).out)
+    images = [t for t in plan["targets"] if t["kind"] == "image"]
+    assert len(images) == 4
+    assert {(t["status"], t["in_registry"]) for t in images} == {("unchanged", True)}
+    assert run("emit", cwd=pushed).code == 0
+    docker("builder", "prune", "-af")
+    assert "0B" in docker("system", "df").stdout.split("Build Cache")[1].splitlines()[0]
+    result = run("build", "--driver", "bake", "--all", cwd=pushed)
+    assert result.code == 0, result.out[-4000:] + result.err
+    log = (pushed / ".graphbuild/logs/bake.log").read_text()
+    steps = steps_in(log)
+    assert len(steps) > 20
+    ran = sorted(text for text, (_, status) in steps.items() if status != "CACHED")
+    assert ran == []
+    assert "importing cache manifest from " in log
