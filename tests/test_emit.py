@@ -91,6 +91,25 @@ def test_syntax_line_only_above_the_floor(tmp_path: Path):
     assert "# syntax" not in (REPO / "build/Dockerfile").read_text()
 
 
+def test_builtin_frontend_has_no_syntax_line_and_keeps_the_floor(tmp_path: Path):
+    """A `# syntax=` line makes BuildKit pull a frontend image; `builtin` trusts the engine's."""
+    workspace = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "workspaces" / "syntax_floor", workspace)
+    text = (workspace / "BUILD.toml").read_text()
+    (workspace / "BUILD.toml").write_text(
+        text.replace("[workspace]\n", '[workspace]\ndockerfile_frontend = "builtin"\n', 1)
+    )
+    assert run("emit", cwd=workspace).code == 0
+    dockerfile = (workspace / "Dockerfile").read_text()
+    assert "# syntax" not in dockerfile and "--exclude=*.map" in dockerfile
+    lowered = text.replace('dockerfile_syntax = "1.19"', 'dockerfile_syntax = "1.7"')
+    (workspace / "BUILD.toml").write_text(
+        lowered.replace("[workspace]\n", '[workspace]\ndockerfile_frontend = "builtin"\n', 1)
+    )
+    result = run("emit", cwd=workspace)  # the floor still holds: --exclude is 1.19
+    assert result.code == 2 and "needs Dockerfile syntax 1.19" in result.err
+
+
 @pytest.mark.parametrize(
     ("step", "floor"),
     [
@@ -99,8 +118,9 @@ def test_syntax_line_only_above_the_floor(tmp_path: Path):
         ("RUN --network=none true", "1.2"),
         ("COPY --parents public/ /srv/", "1.19"),
         ('HEALTHCHECK --start-interval=1s CMD ["true"]', "1.5"),
+        ("RUN <<EOF\necho hi\nEOF", "1.3"),
     ],
-    ids=["link", "exclude", "network", "parents", "start-interval"],
+    ids=["link", "exclude", "network", "parents", "start-interval", "heredoc"],
 )
 def test_feature_above_the_floor_is_an_error(step: str, floor: str, tmp_path: Path, text_snapshot):
     workspace = tmp_path / "ws"

@@ -34,6 +34,13 @@ class CacheBackend(enum.StrEnum):
     GHA = "gha"  # GitHub Actions' cache service, a scope per bake target
 
 
+class DockerfileFrontend(enum.StrEnum):
+    """Which Dockerfile frontend parses the emitted file."""
+
+    IMAGE = "image"  # `# syntax=docker/dockerfile:<floor>` above 1.2: pulled from a registry
+    BUILTIN = "builtin"  # the engine's built-in frontend: no pull, no `# syntax=` line
+
+
 @attrs.frozen
 class Settings:
     """The `[workspace]` table."""
@@ -44,6 +51,7 @@ class Settings:
     bake: str = "build/docker-bake.json"
     lock: str = "graphbuild.lock"
     dockerfile_syntax: str = "1.2"
+    dockerfile_frontend: DockerfileFrontend = DockerfileFrontend.IMAGE
     platforms: tuple[str, ...] = ("linux/amd64",)
     args: tuple[tuple[str, str], ...] = ()
     cache: CacheBackend = CacheBackend.NONE

@@ -42,6 +42,41 @@ KNOWN_FLAGS = {
 URL_RE = re.compile(r"(https?://|git@|git://)")
 ErrorFn = Callable[[str], LoadError]
 FLAG_RE = re.compile(r"--([a-z-]+)(?:=(\S*))?\Z")
+# `RUN [flags] <<EOF`, `<<-EOF`, `<<"EOF"` or `<<'EOF'` (then the script, then the delimiter)
+HEREDOC_RE = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
+HEREDOC = "heredoc"  # the pseudo-flag a RUN heredoc step carries, for the syntax floor
+
+
+def heredoc_problem(text: str) -> str | None:
+    """What keeps a multi-line step from being one RUN heredoc, or None: one `<<WORD` on the
+    first line, WORD alone on the last line and on no line between, so nothing after the
+    script can become an instruction of its own."""
+    lines = text.split("\n")
+    first = lines[0]
+    if "\r" in text:
+        return "a step must not hold carriage returns"
+    instruction = first.split(None, 1)[0].upper() if first.strip() else ""
+    if instruction != "RUN" and HEREDOC_RE.search(first):
+        return (
+            f"only RUN takes a heredoc in a step ({instruction} <<… is not supported): "
+            "put the file in the package and COPY it"
+        )
+    if instruction != "RUN":
+        return "a step is one line: line breaks would start a new Dockerfile instruction"
+    markers = HEREDOC_RE.findall(first)
+    if len(markers) != 1:
+        return (
+            "a step is one line, or one RUN heredoc (RUN <<EOF, the script, EOF): "
+            f"{'several heredocs' if markers else 'no <<WORD'} on its first line"
+        )
+    strip_tabs, _, word = markers[0]
+    body = [line.lstrip("\t") if strip_tabs else line for line in lines[1:]]
+    if body[-1] != word or word in body[:-1]:
+        return (
+            f"a RUN heredoc ends with its delimiter {word!r} alone on its last line, and only "
+            "there: nothing after it may become an instruction"
+        )
+    return None
 
 
 def parse_step(
@@ -54,9 +89,10 @@ def parse_step(
 
     if not isinstance(text, str) or not text.strip():
         raise error("empty step")
-    if "\n" in text or "\r" in text:
-        raise error("a step is one line: line breaks would start a new Dockerfile instruction")
-    if text.rstrip().endswith("\\"):
+    heredoc = "\n" in text or "\r" in text
+    if heredoc and (problem := heredoc_problem(text.strip())) is not None:
+        raise error(problem)
+    if not heredoc and text.rstrip().endswith("\\"):
         raise error("a step must not end with '\\': it would join the next Dockerfile line")
     words = text.strip().split(None, 1)
     instruction = words[0].upper()
@@ -72,7 +108,7 @@ def parse_step(
         if name not in KNOWN_FLAGS[instruction]:
             known = ", ".join(f"--{f}" for f in KNOWN_FLAGS[instruction])
             raise error(f"unknown {instruction} flag --{name} (known: {known})")
-    names = tuple(name for name, _ in flags)
+    names = tuple(name for name, _ in flags) + ((HEREDOC,) if heredoc else ())
     parts: list[Part] = [instruction]
     copy_from = None
     for name, value in flags:

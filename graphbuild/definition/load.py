@@ -14,6 +14,7 @@ from graphbuild.core.errors import LabelError, LoadError
 from graphbuild.core.labels import Label, check_name, check_package
 from graphbuild.core.model import (
     CacheBackend,
+    DockerfileFrontend,
     ExternalImage,
     Package,
     Settings,
@@ -132,9 +133,10 @@ def load_root_tables(
         )
     for key in ("dockerfile", "bake", "lock"):
         check_output_path(raw[key], functools.partial(error, f"workspace.{key}"))
-    if raw["cache"] not in {c.value for c in CacheBackend}:
-        choices = ", ".join(repr(c.value) for c in CacheBackend)
-        raise error("workspace.cache", f"unknown cache {raw['cache']!r}: use one of {choices}")
+    for key, kind in (("cache", CacheBackend), ("dockerfile_frontend", DockerfileFrontend)):
+        if raw[key] not in {c.value for c in kind}:
+            choices = ", ".join(repr(c.value) for c in kind)
+            raise error(f"workspace.{key}", f"unknown value {raw[key]!r}: use one of {choices}")
     if raw["cache"] == CacheBackend.REGISTRY and raw["registry"] is None:
         raise error("workspace.cache", "cache = 'registry' needs [workspace] registry")
     settings = Settings(
@@ -144,6 +146,7 @@ def load_root_tables(
         bake=raw["bake"],
         lock=raw["lock"],
         dockerfile_syntax=raw["dockerfile_syntax"],
+        dockerfile_frontend=DockerfileFrontend(raw["dockerfile_frontend"]),
         platforms=tuple(raw["platforms"]),
         args=tuple(sorted(raw["args"].items())),
         cache=CacheBackend(raw["cache"]),

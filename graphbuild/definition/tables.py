@@ -15,6 +15,14 @@ WORKSPACE_SCHEMA = {
     "dockerfile_syntax": Field(
         S, "The Dockerfile feature floor the emitted file may use, e.g. '1.2'.", default="1.2"
     ),
+    "dockerfile_frontend": Field(
+        S,
+        "Who parses the emitted Dockerfile: 'image' (a `# syntax=` line above 1.2 makes BuildKit "
+        "pull docker/dockerfile:<floor>) or 'builtin' (no `# syntax=` line: the engine's own "
+        "frontend, 1.7 in Docker 26, must have the floor's features).",
+        default="image",
+        choices=("image", "builtin"),
+    ),
     "platforms": Field(L, "Platforms every stage builds for.", default=["linux/amd64"]),
     "args": Field(ValueType.STR_TABLE, "Build args every stage may use.", default={}),
     "cache": Field(

@@ -41,7 +41,7 @@ def render_dockerfile(graph: Graph, stages: list[EmittedStage], names: Mapping[L
         return "scratch" if ref.external == "scratch" else externals[ref.external].image
 
     out = []
-    directive = syntax_line(settings.dockerfile_syntax)
+    directive = syntax_line(settings.dockerfile_syntax, settings.dockerfile_frontend)
     if directive:
         out.append(directive + "\n")
     out.append(HEADER.format(name=settings.name))

@@ -1,7 +1,8 @@
 """The Dockerfile feature floor: which frontend version each instruction flag needs.
 
 Versions follow the Dockerfile frontend release notes: RUN --mount and COPY --chmod/--chown/--from
-are in 1.2 (the frontend built into older engines); RUN --network 1.3; COPY --link 1.4; ADD
+are in 1.2 (the frontend built into older engines); RUN --network 1.3; COPY --link and heredocs
+1.4; ADD
 --checksum and --keep-git-dir, HEALTHCHECK --start-interval 1.6; COPY/ADD --exclude 1.19.
 COPY --parents and RUN --security exist only in the labs channel, which graphbuild never emits.
 """
@@ -11,12 +12,13 @@ from __future__ import annotations
 import re
 
 from graphbuild.core.errors import EmitError
-from graphbuild.core.model import Stage, Step
+from graphbuild.core.model import DockerfileFrontend, Stage, Step
 
 BASE_FLOOR = "1.2"
 FLAG_VERSIONS: dict[tuple[str, str], str] = {
     ("RUN", "mount"): "1.2",
     ("RUN", "network"): "1.3",
+    ("RUN", "heredoc"): "1.4",  # not a flag: a RUN <<EOF step (graphbuild.core.steps.HEREDOC)
     ("COPY", "from"): "1.2",
     ("COPY", "chown"): "1.2",
     ("COPY", "chmod"): "1.2",
@@ -44,7 +46,8 @@ def needs(step: Step) -> list[tuple[str, str]]:
     for flag in dict.fromkeys(step.flags):
         key = (step.instruction, flag)
         if key in FLAG_VERSIONS:
-            found.append((f"{step.instruction} --{flag}", FLAG_VERSIONS[key]))
+            feature = "a RUN heredoc" if flag == "heredoc" else f"{step.instruction} --{flag}"
+            found.append((feature, FLAG_VERSIONS[key]))
     text = "".join(p for p in step.parts if isinstance(p, str))
     if step.instruction == "HEALTHCHECK" and HEALTHCHECK_START_INTERVAL.search(text):
         found.append(("HEALTHCHECK --start-interval", "1.6"))
@@ -73,8 +76,9 @@ def check_floor(stages: list[Stage], floor: str) -> None:
                     )
 
 
-def syntax_line(floor: str) -> str | None:
-    """The `# syntax=` directive for a floor above the built-in frontend; None at 1.2."""
-    if version_key(floor) <= version_key(BASE_FLOOR):
+def syntax_line(floor: str, frontend: DockerfileFrontend) -> str | None:
+    """The `# syntax=` directive for a floor above 1.2 (the frontend every BuildKit engine has
+    built in); None at 1.2, or when the workspace relies on its engine's built-in frontend."""
+    if frontend is DockerfileFrontend.BUILTIN or version_key(floor) <= version_key(BASE_FLOOR):
         return None
     return f"# syntax=docker/dockerfile:{floor}"

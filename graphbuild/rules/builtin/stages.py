@@ -75,22 +75,22 @@ def make_stage(
 
     def error(sub: str, message: str) -> LoadError:
         return LoadError(
-            message, file=target.file, line=target.line, label=str(label), key=prefix + sub
+            message,
+            file=target.file,
+            line=target.line_of(prefix + sub),
+            label=str(label),
+            key=prefix + sub,
         )
 
     if table.get("from") is None:
         raise error("from", "missing required key (a label, @external or 'scratch')")
     parent = parse_parent(table["from"], target.label.package, lambda m: error("from", m))
+    texts = table.get("steps") or ()
+    keys = list(step_keys) if step_keys else [f"{prefix}steps[{i}]" for i in range(len(texts))]
+    package, file = target.label.package, target.file
     steps = tuple(
-        parse_step(
-            text,
-            target.label.package,
-            file=target.file,
-            label=str(label),
-            key=step_keys[i] if step_keys else f"{prefix}steps[{i}]",
-            line=target.line,
-        )
-        for i, text in enumerate(table.get("steps") or ())
+        parse_step(text, package, file=file, label=str(label), key=k, line=target.line_of(k))
+        for k, text in zip(keys, texts, strict=True)
     )
     check_args(dict(table.get("args") or {}), error, "args.")
     check_platforms(list(table.get("platforms") or ()), error, "platforms")
