@@ -98,8 +98,8 @@ def build_command(
     iidfile: Path,
     buildx: bool,
 ) -> tuple[str, ...]:
-    """`docker build` arguments equivalent to one bake target (`--cache-to` only where
-    `docker build` is buildx's: the 20.10 builder has none)."""
+    """`docker build` arguments equivalent to one bake target (`--cache-to`, `--annotation`
+    and `--attest` only where `docker build` is buildx's)."""
 
     def text(value: object) -> str:
         return interpolate(str(value), variables)
@@ -121,9 +121,13 @@ def build_command(
         argv += ["--platform", text(platforms[0])]
     for source in target.get("cache-from", []):
         argv += ["--cache-from", text(source)]
-    if buildx:
+    if buildx:  # the 20.10 builder has none of these
         for destination in target.get("cache-to", []):
             argv += ["--cache-to", text(destination)]
+        for annotation in target.get("annotations", []):
+            argv += ["--annotation", text(annotation)]
+        for attestation in target.get("attest", []):
+            argv += ["--attest", text(attestation)]
     context = text(target.get("context", "."))
     argv += ["--file", os.path.join(context, text(target["dockerfile"])), context]
     return tuple(argv)

@@ -41,6 +41,14 @@ class DockerfileFrontend(enum.StrEnum):
     BUILTIN = "builtin"  # the engine's built-in frontend: no pull, no `# syntax=` line
 
 
+class Provenance(enum.StrEnum):
+    """How much of the build a provenance attestation records (BuildKit's modes)."""
+
+    MAX = "max"
+    MIN = "min"
+    NONE = "none"
+
+
 @attrs.frozen
 class Settings:
     """The `[workspace]` table."""
@@ -57,6 +65,7 @@ class Settings:
     cache: CacheBackend = CacheBackend.NONE
     cache_from: tuple[str, ...] = ()
     cache_to: tuple[str, ...] = ()
+    provenance: Provenance = Provenance.MAX
     source: str | None = None
     exclude: tuple[str, ...] = ()
 

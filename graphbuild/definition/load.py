@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import functools
 import re
 from collections.abc import Callable, Mapping
@@ -17,6 +18,7 @@ from graphbuild.core.model import (
     DockerfileFrontend,
     ExternalImage,
     Package,
+    Provenance,
     Settings,
     Target,
     Workspace,
@@ -133,10 +135,15 @@ def load_root_tables(
         )
     for key in ("dockerfile", "bake", "lock"):
         check_output_path(raw[key], functools.partial(error, f"workspace.{key}"))
-    for key, kind in (("cache", CacheBackend), ("dockerfile_frontend", DockerfileFrontend)):
+    choices: tuple[tuple[str, type[enum.StrEnum]], ...] = (
+        ("cache", CacheBackend),
+        ("dockerfile_frontend", DockerfileFrontend),
+        ("provenance", Provenance),
+    )
+    for key, kind in choices:
         if raw[key] not in {c.value for c in kind}:
-            choices = ", ".join(repr(c.value) for c in kind)
-            raise error(f"workspace.{key}", f"unknown value {raw[key]!r}: use one of {choices}")
+            allowed = ", ".join(repr(c.value) for c in kind)
+            raise error(f"workspace.{key}", f"unknown value {raw[key]!r}: use one of {allowed}")
     if raw["cache"] == CacheBackend.REGISTRY and raw["registry"] is None:
         raise error("workspace.cache", "cache = 'registry' needs [workspace] registry")
     settings = Settings(
@@ -152,6 +159,7 @@ def load_root_tables(
         cache=CacheBackend(raw["cache"]),
         cache_from=tuple(raw["cache_from"]),
         cache_to=tuple(raw["cache_to"]),
+        provenance=Provenance(raw["provenance"]),
         source=raw["source"],
         exclude=tuple(raw["exclude"]),
     )

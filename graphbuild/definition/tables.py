@@ -43,6 +43,13 @@ WORKSPACE_SCHEMA = {
         "More bake cache-to entries of every image ({registry}, {image}, {target}).",
         default=[],
     ),
+    "provenance": Field(
+        S,
+        "The SLSA provenance attestation bake attaches to each image: 'max' (the build's full "
+        "record), 'min' or 'none'.",
+        default="max",
+        choices=("max", "min", "none"),
+    ),
     "source": Field(S, "The source repository URL, for image labels."),
     "exclude": Field(
         L, "Globs of files that are never inputs.", default=["**/__pycache__", "**/*.pyc"]

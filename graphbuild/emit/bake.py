@@ -4,7 +4,8 @@ Written attributes, as the buildx bake file reference defines them (JSON form, t
 names as HCL): `variable.NAME.default`; `group.NAME.targets`; per target `context` (relative
 to where bake runs: the workspace root), `dockerfile` (relative to the context), `target`
 (the stage), `tags`, `labels`, `args`, `platforms`, `cache-from`, `cache-to` (from
-`[workspace] cache`, then `cache_from`/`cache_to`). Every value we
+`[workspace] cache`, then `cache_from`/`cache_to`), `annotations` (the OCI labels again, on
+the image manifest), `attest` (the provenance attestation). Every value we
 did not write ourselves has `${` escaped as `$${`, since bake interpolates `${…}` in JSON too.
 
 The `rebuild` group depends on a baseline (the lock before this emit, or a git ref), not on
@@ -21,11 +22,12 @@ from typing import Any
 
 from graphbuild.core.errors import EmitError
 from graphbuild.core.labels import Label
-from graphbuild.core.model import CacheBackend, Target
+from graphbuild.core.model import CacheBackend, Provenance, Target
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.stages import Hashes, short_hash, stage_args
 
 REVISION_VARIABLE = "GRAPHBUILD_REVISION"
+OCI = "org.opencontainers."  # the labels that are annotations too
 BAKE_NAME_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]+")
 
 
@@ -96,6 +98,8 @@ def bake_targets(
         }
         cache_from, cache_to = shared_cache(settings.cache, settings.registry, name)
         targets[name] = {
+            "annotations": [f"{k}={v}" for k, v in sorted(labels.items()) if k.startswith(OCI)],
+            "attest": attestations(settings.provenance),
             "context": ".",
             "dockerfile": escape(settings.dockerfile),
             "target": names[graph.outputs[target.label]],
@@ -108,6 +112,13 @@ def bake_targets(
             "cache-to": cache_to + [escape(fill(c, substitutions)) for c in settings.cache_to],
         }
     return targets
+
+
+def attestations(provenance: Provenance) -> list[str]:
+    """The bake `attest` entries for `[workspace] provenance`."""
+    if provenance is Provenance.NONE:
+        return []
+    return [f"type=provenance,mode={provenance.value}"]
 
 
 def shared_cache(
