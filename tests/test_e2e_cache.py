@@ -22,10 +22,9 @@ if "bake" not in DRIVERS:
     pytest.skip("registry caches need buildx (GRAPHBUILD_ENGINE=legacy)", allow_module_level=True)
 
 
-@pytest.fixture(scope="module")
-def pushed(tmp_path_factory) -> Iterator[Path]:
-    """The example, pushed with its cache to a repository of its own in the loopback registry."""
-    root = copy_example(tmp_path_factory.mktemp("e2e-cache") / "ws")
+def cached_example(root: Path) -> Path:
+    """The example on the local bases, with cache = "registry" in a repository of its own."""
+    copy_example(root)
     on_local_bases(root)
     text = (root / "BUILD.toml").read_text()
     repository = f"{REGISTRY}/gb-{uuid.uuid4().hex[:12]}"  # nothing pushed there yet
@@ -33,6 +32,13 @@ def pushed(tmp_path_factory) -> Iterator[Path]:
                         f'registry = "{repository}"\ncache = "registry"')  # fmt: skip
     (root / "BUILD.toml").write_text(text)
     assert run("emit", cwd=root).code == 0
+    return root
+
+
+@pytest.fixture(scope="module")
+def pushed(tmp_path_factory) -> Iterator[Path]:
+    """The example, pushed with its cache to a repository of its own in the loopback registry."""
+    root = cached_example(tmp_path_factory.mktemp("e2e-cache") / "ws")
     result = run("build", "--driver", "bake", "--push", "--all", cwd=root)
     assert result.code == 0, result.out[-4000:] + result.err
     yield root
@@ -86,3 +92,18 @@ def test_a_pruned_machine_takes_every_step_from_the_registry(pushed: Path):
     ran = sorted(text for text, (_, status) in steps.items() if status != "CACHED")
     assert ran == []
     assert "importing cache manifest from " in log
+
+
+def test_a_level_1_job_starts_from_the_layers_level_0_exported(tmp_path: Path):
+    """CI builds api (level 0) on one machine and api-dev (built on api) on another: api-dev
+    has no cache of its own yet, and imports api's, so only its own stage runs."""
+    root = cached_example(tmp_path / "ws")
+    result = run("build", "--driver", "bake", "--push", "//images/api:api", cwd=root)
+    assert result.code == 0, result.out[-4000:] + result.err
+    docker("builder", "prune", "-af")
+    result = run("build", "--driver", "bake", "//images/api:api-dev", cwd=root)
+    assert result.code == 0, result.out[-4000:] + result.err
+    steps = steps_in((root / ".graphbuild/logs/api-dev.log").read_text())
+    ran = {stage for _, (stage, status) in steps.items() if status != "CACHED"}
+    assert ran == {"images-api-api-dev"}
+    assert len(steps) > 10

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from graphbuild.core.errors import EmitError
 from graphbuild.core.labels import Label
 from graphbuild.core.model import CacheBackend, Provenance, Target
-from graphbuild.graph.link import Graph
+from graphbuild.graph.link import Graph, image_dependencies
 from graphbuild.hashing.stages import Hashes, short_hash, stage_args
 
 REVISION_VARIABLE = "GRAPHBUILD_REVISION"
@@ -67,6 +67,7 @@ def bake_targets(
     graph: Graph, hashes: Hashes, names: Mapping[Label, str], in_git: bool
 ) -> dict[str, dict[str, Any]]:
     """Bake target name -> attributes, one per image target."""
+    built_on = image_dependencies(graph, [t.label for t in graph.images])
     settings = graph.workspace.settings
     targets: dict[str, dict[str, Any]] = {}
     owners: dict[str, Target] = {}
@@ -96,7 +97,8 @@ def bake_targets(
             "{image}": target.image,
             "{target}": name,
         }
-        cache_from, cache_to = shared_cache(settings.cache, settings.registry, name)
+        bases = [bake_name(graph.targets[b].image or "") for b in built_on[target.label]]
+        cache_from, cache_to = shared_cache(settings.cache, settings.registry, name, bases)
         targets[name] = {
             "annotations": [f"{k}={v}" for k, v in sorted(labels.items()) if k.startswith(OCI)],
             "attest": attestations(settings.provenance),
@@ -122,16 +124,21 @@ def attestations(provenance: Provenance) -> list[str]:
 
 
 def shared_cache(
-    backend: CacheBackend, registry: str | None, name: str
+    backend: CacheBackend, registry: str | None, name: str, bases: Sequence[str]
 ) -> tuple[list[str], list[str]]:
     """The cache-from and cache-to entries of bake target `name` for `[workspace] cache`: every
-    machine imports what any other exported (mode=max: the builder stages' layers too)."""
+    machine imports what any other exported (mode=max: the builder stages' layers too), and an
+    image imports the caches of the images it is built on (`bases`), so a CI job that builds it
+    on a fresh machine starts from the layers the job before it exported."""
     if backend is CacheBackend.REGISTRY:
         assert registry is not None  # the loader checked
-        ref = f"type=registry,ref={escape(registry.rstrip('/'))}/cache:{name}"
-        return [ref], [f"{ref},mode=max"]
+        refs = [
+            f"type=registry,ref={escape(registry.rstrip('/'))}/cache:{n}" for n in (name, *bases)
+        ]
+        return refs, [f"{refs[0]},mode=max"]
     if backend is CacheBackend.GHA:
-        return [f"type=gha,scope={name}"], [f"type=gha,scope={name},mode=max"]
+        scopes = [f"type=gha,scope={n}" for n in (name, *bases)]
+        return scopes, [f"{scopes[0]},mode=max"]
     return [], []
 
 

@@ -10,6 +10,10 @@ ENV BASE=1
 FROM base AS api
 ENV API=1
 
+# //:api-debug
+FROM api AS api-debug
+ENV DEBUG=1
+
 # //:worker
 FROM base AS worker
 ENV WORKER=1
