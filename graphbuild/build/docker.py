@@ -143,6 +143,12 @@ class Request:
     push: bool
     load: bool
     outputs: Path
+    oci: Path | None = None  # export each image to oci/<target>.tar instead (reproducible)
+
+    def oci_output(self, name: str) -> str:
+        """The --output of bake target `name` exported as an OCI layout tarball."""
+        assert self.oci is not None
+        return f"type=oci,dest={self.oci / name}.tar,rewrite-timestamp=true"
 
 
 def docker_build_jobs(
@@ -164,6 +170,8 @@ def docker_build_jobs(
         target = document["target"][name]
         iidfile = request.outputs / f"{name}.iid"
         argv = build_command(request.docker, target, variables, iidfile, request.buildx)
+        if request.oci is not None:
+            argv = (*argv[:-1], "--output", request.oci_output(name), argv[-1])
         depends = tuple(names[n] for n in needs[label])
         jobs.append(Job(JobKind.IMAGE, name, label, argv, depends, (label,), (name,), iidfile))
         if request.push:
@@ -182,11 +190,14 @@ def bake_job(bake_files: Sequence[str], names: Mapping[Label, str], request: Req
         argv += ["--file", path]
     metadata = request.outputs / "bake-metadata.json"
     argv += ["--metadata-file", str(metadata)]
+    targets = tuple(names[label] for label in wanted)
+    if request.oci is not None:
+        for name in targets:
+            argv += ["--set", f"{name}.output={request.oci_output(name)}"]
     if request.load:
         argv.append("--load")
     if request.push:
         argv.append("--push")
-    targets = tuple(names[label] for label in wanted)
     return Job(JobKind.BAKE, "bake", wanted[0], (*argv, *targets), (), tuple(wanted), targets,
                metadata)  # fmt: skip
 

@@ -87,6 +87,12 @@ def make_parser() -> Parser:
         action="store_true",
         help="load the images into the engine's image store (the default without --push)",
     )
+    build.add_argument(
+        "--oci",
+        metavar="DIR",
+        help="write each image to DIR/<target>.tar (an OCI layout, file times set to "
+        "SOURCE_DATE_EPOCH) instead of loading it: the reproducible export",
+    )
     build.add_argument("--jobs", type=int, default=2, help="builds at once (docker-build driver)")
     build.add_argument("--dry-run", action="store_true", help="print the commands only")
     build.add_argument("--docker", metavar="PATH", help="the docker CLI (or $GRAPHBUILD_DOCKER)")

@@ -105,8 +105,16 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
         environ[REVISION_VARIABLE] = revision
     names = {t.label: bake_name(t.image or "") for t in graph.images}
     log_dir = logs_folder(root)
-    load = args.load or not args.push
-    request = Request(docker, buildx, args.push, load, log_dir.relative_to(root))
+    oci = None
+    if args.oci is not None:
+        if args.push or args.load:
+            raise GraphbuildError("--oci writes tarballs: it goes without --push and --load")
+        if not buildx:
+            raise GraphbuildError("--oci needs buildx (the 20.10 builder cannot export OCI)")
+        oci = Path(os.path.relpath(Path(args.oci).resolve(), root))
+        (root / oci).mkdir(parents=True, exist_ok=True)
+    load = args.load or (not args.push and oci is None)
+    request = Request(docker, buildx, args.push, load, log_dir.relative_to(root), oci)
     if driver is Driver.BAKE:
         jobs = [bake_job([settings.bake], names, request, wanted)]
     else:

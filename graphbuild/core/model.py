@@ -26,6 +26,9 @@ class ExternalImage:
         return "@sha256:" in self.image
 
 
+EPOCH_ARG = "SOURCE_DATE_EPOCH"  # the build arg of reproducible builds: every stage uses it
+
+
 class CacheBackend(enum.StrEnum):
     """Where `[workspace] cache` shares BuildKit's cache between machines."""
 
@@ -66,6 +69,8 @@ class Settings:
     cache_from: tuple[str, ...] = ()
     cache_to: tuple[str, ...] = ()
     provenance: Provenance = Provenance.MAX
+    reproducible: bool = False
+    source_date_epoch: int | None = None
     source: str | None = None
     exclude: tuple[str, ...] = ()
 

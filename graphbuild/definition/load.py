@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import enum
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import attrs
 from graphbuild.core.errors import LabelError, LoadError
 from graphbuild.core.labels import Label, check_name, check_package
 from graphbuild.core.model import (
+    EPOCH_ARG,
     CacheBackend,
     DockerfileFrontend,
     ExternalImage,
@@ -45,6 +48,7 @@ from graphbuild.definition.toml import (
 
 IMAGE_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
 SYNTAX_RE = re.compile(r"1\.\d+\Z")
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 WORKSPACE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 
 
@@ -94,12 +98,39 @@ def load_packages(
         if file != BUILD_FILE:
             text, data = read_build_file(root, file)
             packages.append(load_package(data, text, file, file.rpartition("/")[0], rules))
+    settings = root_file.settings
+    if settings.reproducible:
+        epoch = source_date_epoch(settings, packages, root_file.text)
+        settings = attrs.evolve(settings, args=(*settings.args, (EPOCH_ARG, str(epoch))))
     return Workspace(
-        settings=root_file.settings,
+        settings=settings,
         externals=freeze(root_file.externals),
         packages=tuple(packages),
         skipped=nested,
     )
+
+
+def source_date_epoch(settings: Settings, packages: Sequence[Package], root_text: str) -> int:
+    """The SOURCE_DATE_EPOCH of a reproducible workspace: its own setting, else midnight UTC of
+    the newest `refresh` date of its distro_base targets (the security cadence's pin)."""
+    if settings.source_date_epoch is not None:
+        return settings.source_date_epoch
+    refreshes = [
+        str(t.config["refresh"])
+        for p in packages
+        for t in p.targets
+        if t.rule == "distro_base" and DATE_RE.match(str(t.config.get("refresh", "")))
+    ]
+    if not refreshes:
+        raise LoadError(
+            "reproducible = true needs a SOURCE_DATE_EPOCH: set source_date_epoch, or build on a "
+            "distro_base whose refresh date it is derived from",
+            file=BUILD_FILE,
+            line=table_key_line(root_text, "workspace.reproducible"),
+            key="workspace.reproducible",
+        )
+    newest = datetime.date.fromisoformat(max(refreshes))
+    return calendar.timegm(newest.timetuple())
 
 
 def load_root_tables(
@@ -144,6 +175,13 @@ def load_root_tables(
         if raw[key] not in {c.value for c in kind}:
             allowed = ", ".join(repr(c.value) for c in kind)
             raise error(f"workspace.{key}", f"unknown value {raw[key]!r}: use one of {allowed}")
+    if raw["source_date_epoch"] is not None and raw["source_date_epoch"] < 0:
+        raise error("workspace.source_date_epoch", "must be 0 or more (seconds since 1970)")
+    if "SOURCE_DATE_EPOCH" in raw["args"] and raw["reproducible"]:
+        raise error(
+            "workspace.args.SOURCE_DATE_EPOCH",
+            "reproducible = true sets SOURCE_DATE_EPOCH itself: use source_date_epoch instead",
+        )
     if raw["cache"] == CacheBackend.REGISTRY and raw["registry"] is None:
         raise error("workspace.cache", "cache = 'registry' needs [workspace] registry")
     settings = Settings(
@@ -160,6 +198,8 @@ def load_root_tables(
         cache_from=tuple(raw["cache_from"]),
         cache_to=tuple(raw["cache_to"]),
         provenance=Provenance(raw["provenance"]),
+        reproducible=raw["reproducible"],
+        source_date_epoch=raw["source_date_epoch"],
         source=raw["source"],
         exclude=tuple(raw["exclude"]),
     )

@@ -43,6 +43,16 @@ WORKSPACE_SCHEMA = {
         "More bake cache-to entries of every image ({registry}, {image}, {target}).",
         default=[],
     ),
+    "reproducible": Field(
+        ValueType.BOOL,
+        "Bit-for-bit reproducible images: every stage gets ARG SOURCE_DATE_EPOCH (from "
+        "source_date_epoch, else the newest distro_base refresh date), so .pyc are hash-based "
+        "and image times fixed; export with `graphbuild build --oci DIR`.",
+        default=False,
+    ),
+    "source_date_epoch": Field(
+        ValueType.INT, "The SOURCE_DATE_EPOCH of reproducible builds (seconds since 1970)."
+    ),
     "provenance": Field(
         S,
         "The SLSA provenance attestation bake attaches to each image: 'max' (the build's full "

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from graphbuild.core.labels import Label
-from graphbuild.core.model import SCHEMA_VERSION, Ref, Stage
+from graphbuild.core.model import EPOCH_ARG, SCHEMA_VERSION, Ref, Stage
 from graphbuild.core.steps import render_step, used_args
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import FileDigest
@@ -92,10 +92,13 @@ def short_hash(digest: str | None) -> str:
 
 
 def stage_args(stage: Stage, workspace_args: Mapping[str, str]) -> dict[str, str]:
-    """The build args a stage uses: its own, and the workspace's that its steps mention."""
+    """The build args a stage uses: its own, and the workspace's that its steps mention (and
+    SOURCE_DATE_EPOCH, which BuildKit and the build's tools read without being told)."""
     used = (
         set().union(*(used_args(s, workspace_args) for s in stage.steps)) if stage.steps else set()
     )
+    if EPOCH_ARG in workspace_args:
+        used.add(EPOCH_ARG)
     return {**{n: workspace_args[n] for n in sorted(used)}, **dict(stage.args)}
 
 

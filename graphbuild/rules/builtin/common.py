@@ -13,15 +13,25 @@ APT_CACHE = (
     "type=cache,target=/var/cache/apt,sharing=locked",
     "type=cache,target=/var/lib/apt/lists,sharing=locked",
 )
+# What apt and dpkg leave in a layer besides the packages: logs with the build's timestamps,
+# ldconfig's cache of file times, the previous copies of their databases. None of it is read
+# at run time; all of it differs between two builds of the same packages.
+APT_TRACES = (
+    "rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt"
+    " /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old"
+)
 PIP_CACHE = ("type=cache,target=/root/.cache/pip",)
 PIP_NETRC_SECRET = ("type=secret,id=pip-netrc,target=/root/.netrc",)
 VENV = "/opt/venv"
 
 
 def apt_install(stage: StageBuilder, key: str, packages: Iterable[str]) -> StageBuilder:
-    """One apt-get install with no recommends and the apt caches mounted (nothing left behind)."""
+    """One apt-get install with no recommends, the apt caches mounted and apt's traces removed
+    (nothing left behind that differs between two builds)."""
     names = " ".join(sorted(set(packages)))
-    command = f"apt-get update && apt-get install -y --no-install-recommends {names}"
+    command = (
+        f"apt-get update && apt-get install -y --no-install-recommends {names} && {APT_TRACES}"
+    )
     return stage.run(key, command, APT_CACHE)
 
 

@@ -16,7 +16,7 @@ from graphbuild.core.model import Expansion, Settings, Target
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Rule
 from graphbuild.rules.builder import StageBuilder
-from graphbuild.rules.builtin.common import APT_CACHE, check_packages
+from graphbuild.rules.builtin.common import APT_CACHE, APT_TRACES, check_packages
 
 S = ValueType.STR
 
@@ -92,7 +92,7 @@ def expand_distro_base(target: Target, config: DistroBase, settings: Settings) -
         upgrade += " && apt-get install -y --no-install-recommends " + " ".join(
             sorted(set(packages))
         )
-    spec.run("refresh", upgrade, APT_CACHE)
+    spec.run("refresh", f"{upgrade} && {APT_TRACES}", APT_CACHE)
     stage = spec.build(settings)
     return Expansion(target=target, stages=(stage,), output=stage.label)
 
