@@ -20,10 +20,11 @@ from graphbuild.lint.checks import (
     check_workspace_args,
 )
 from graphbuild.lint.interpreters import check_python_versions, check_venv_interpreters
+from graphbuild.lint.reproducible import check_reproducible
 
 PASSES: tuple[Callable[[Graph], Iterator[Finding]], ...] = (
     check_externals, check_images, check_steps, check_python_versions, check_venv_interpreters,
-    check_workspace_args,
+    check_workspace_args, check_reproducible,
 )  # fmt: skip
 
 __all__ = ["CHECKS", "Check", "Finding", "Severity", "lint"]

@@ -89,6 +89,9 @@ _TABLE = [
      "mount /var/lib/apt/lists as a cache or rm -rf it in the same RUN"),
     ("GB603", INFO, "pip cache not mounted",
      "add --mount=type=cache,target=/root/.cache/pip (or --no-cache-dir)"),
+    ("GB701", WARNING, "a reproducible workspace's step reads the network unpinned",
+     "pin what it reads (a Debian snapshot, hashed requirements, a checked digest), or accept "
+     "that this image differs from build to build"),
 ]  # fmt: skip
 CHECKS = {row[0]: Check(*row) for row in _TABLE}
 
