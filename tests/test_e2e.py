@@ -89,6 +89,31 @@ def test_runtime_image_is_safe_and_works(workspace: Path, name: str, imports: st
     assert "venv-readonly" in lines and "venv-writable" not in lines
 
 
+# what an expert leaves out of a runtime image: installers and venv tooling; the docs, man
+# pages and translations of every package installed on the distro_base (dpkg path excludes)
+SITE = "/opt/venv/lib/python3.*/site-packages"
+NOT_SHIPPED = [
+    "/opt/venv/bin/pip", f"{SITE}/pip", f"{SITE}/setuptools", f"{SITE}/wheel",
+    "/usr/lib/python3.*/ensurepip", "/usr/share/doc/python3.*/NEWS.gz",
+    "/usr/share/man/man1/python3.*.1.gz", "/usr/share/locale/*/LC_MESSAGES/libpq5*.mo",
+    "/var/lib/apt/lists/*debian*", "/var/log/dpkg.log",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["api", "worker-3-11", "worker-3-13"])
+def test_runtime_image_ships_only_what_runs(workspace: Path, name: str):
+    """Read from the image's own file list: what is there, what is not."""
+    script = (
+        "for p in " + " ".join(NOT_SHIPPED) + '; do [ -e "$p" ] && echo "shipped $p"; done; '
+        "find /opt/venv -name '*.pyc' | head -1 | grep -q . && echo compiled; "
+        "ls /usr/share/doc | head -1 | grep -q . && echo copyrights-kept; true"
+    )
+    out = docker("run", "--rm", "--entrypoint", "sh", tag(workspace, name), "-c", script).stdout
+    assert [line for line in out.splitlines() if line.startswith("shipped")] == []
+    assert "compiled" in out  # .pyc written at build time: nothing to write at run time
+    assert "copyrights-kept" in out  # the base's own docs: excludes apply to later installs
+
+
 def test_shared_base_is_built_once(workspace: Path):
     def layers(name: str) -> list[str]:
         out = docker(

@@ -84,7 +84,9 @@ def test_requirements_installed_before_source_and_source_copied_last(emitted):
         builder = next(f.split("=", 1)[1] for f in venv.flags if f.startswith("--from="))
         built = stages[builder][1]
         copy_requirements = next(i for i, c in enumerate(built) if "requirements.txt" in c.original)
-        install = next(i for i, c in enumerate(built) if "pip install" in c.original)
+        install = next(
+            i for i, c in enumerate(built) if re.search(r"pip (--python \S+ )?install", c.original)
+        )
         assert copy_requirements < install
         assert all(c.cmd.upper() != "COPY" or "requirements" in c.original for c in built)
 

@@ -40,6 +40,12 @@ class DistroBase:
     snapshot_mirror: str = option(
         S, "The snapshot archive's URL.", default="https://snapshot.debian.org/archive"
     )
+    keep_docs: bool = option(
+        ValueType.BOOL,
+        "Keep what dpkg installs under /usr/share/doc, man, info, locale and lintian (by "
+        "default path excludes keep them out of every image on this base; copyrights stay).",
+        default=False,
+    )
 
 
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
@@ -49,6 +55,17 @@ KEEP_CACHE = (
     "rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-"
     'Packages "true";\' > /etc/apt/apt.conf.d/keep-cache'
 )
+
+
+# dpkg leaves these paths out of every package it installs from here on (copyright files and
+# locale.alias stay: licences travel with the binaries, and glibc reads the alias file)
+DOCS_EXCLUDES = (
+    "path-exclude=/usr/share/doc/*", "path-include=/usr/share/doc/*/copyright",
+    "path-exclude=/usr/share/man/*", "path-exclude=/usr/share/info/*",
+    "path-exclude=/usr/share/locale/*", "path-include=/usr/share/locale/locale.alias",
+    "path-exclude=/usr/share/lintian/*",
+)  # fmt: skip
+DOCS_EXCLUDE_FILE = "/etc/dpkg/dpkg.cfg.d/graphbuild-no-docs"
 
 
 def snapshot_sources(mirror: str, snapshot: str, suite: str) -> str:
@@ -69,11 +86,15 @@ def snapshot_sources(mirror: str, snapshot: str, suite: str) -> str:
 
 
 def expand_distro_base(target: Target, config: DistroBase, settings: Settings) -> Expansion:
-    """One stage: the pinned image, the apt cache kept for cache mounts, the upgrade, packages."""
+    """One stage: the pinned image, the apt cache kept for cache mounts, docs kept out, the
+    upgrade, packages."""
     if not DATE_RE.match(config.refresh):
         raise LoadError.at(target, "refresh", f"expected a date YYYY-MM-DD, got {config.refresh!r}")
     packages = check_packages(target, "packages", config.packages)
     spec = StageBuilder(target, None, config.from_).run("from", KEEP_CACHE)
+    if not config.keep_docs:
+        lines = " ".join(f"'{line}'" for line in DOCS_EXCLUDES)
+        spec.run("keep_docs", f"printf '%s\\n' {lines} > {DOCS_EXCLUDE_FILE}")
     if config.snapshot is not None:
         if not SNAPSHOT_RE.match(config.snapshot):
             raise LoadError.at(target, "snapshot", "expected a snapshot time like 20261123T000000Z")

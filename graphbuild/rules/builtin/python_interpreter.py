@@ -90,9 +90,10 @@ def release_config(target: Target, config: PythonInterpreter) -> dict[str, str |
 
 
 def distro_stages(target: Target, config: PythonInterpreter, method: str) -> list[StageBuilder]:
-    """python3.X from apt (deadsnakes: after adding the PPA, whose tooling is removed again)."""
+    """python3.X from apt (deadsnakes: after adding the PPA, whose tooling is removed again);
+    the runtime gets the interpreter only, the dev stage what creates and builds venvs."""
     version = config.version
-    packages = [f"python{version}", f"python{version}-venv"]
+    packages = [f"python{version}"]
     runtime = StageBuilder(target, None, config.base)
     if method == "distro":
         apt_install(runtime, "method", packages)
@@ -108,7 +109,7 @@ def distro_stages(target: Target, config: PythonInterpreter, method: str) -> lis
         )
     runtime.run("version", f"ln -sf /usr/bin/python{version} /usr/local/bin/python")
     dev = StageBuilder(target, "dev", str(target.label))
-    apt_install(dev, "method", [*DEV_PACKAGES, f"python{version}-dev"])
+    apt_install(dev, "method", [*DEV_PACKAGES, f"python{version}-dev", f"python{version}-venv"])
     return [runtime, dev]
 
 

