@@ -30,7 +30,13 @@ REQUIREMENT_FILE_RE = re.compile(
 APT_LISTS = "/var/lib/apt/lists"
 PIP_NO_CACHE_RE = re.compile(r"\bPIP_NO_CACHE_DIR=(\S*)")
 OFF_VALUES = ("", "0", "false", "no", "off")
-SECRET_NAME_RE = re.compile(r"(?i)(passw(or)?d|secret|token|api_?key|private_?key|credential|auth)")
+# a secret-like name, unless it names where the secret is (POSTGRES_PASSWORD_FILE, the
+# convention of the official images: the value is a path, the secret stays in a mount) or is
+# an author (AUTHOR, AUTHORS_FILE)
+SECRET_NAME_RE = re.compile(
+    r"(?i)(passw(or)?d|secret|token|api_?key|private_?key|credential|auth(?!ors?(?:_|$)))"
+    r"(?!.*_(FILE|PATH|DIR)$)"
+)
 URL_CREDENTIALS_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")
 PYTHON_TARBALL_RE = re.compile(
     r"(Python-3[\d.]+\.t\w+|python3[\d.]*_[\d.]+\.orig\.tar|/ftp/python/)"
