@@ -30,7 +30,7 @@ FAILURE_USERS = {
 def example_users(root: Path, targets: list[str]) -> dict[str, frozenset[str]]:
     analysis = analyze(root, use_cache=False)
     names = {t.label: bake_name(t.image or "") for t in analysis.graph.images}
-    wanted = {label: name for label, name in names.items() if name in targets}
+    wanted = {analysis.graph.outputs[lb]: name for lb, name in names.items() if name in targets}
     _, stage_names = emitted_stages(analysis.graph, analysis.hashes)
     return stage_users(analysis.graph, stage_names, wanted)
 

@@ -116,18 +116,18 @@ def test_a_rule_from_an_installed_distribution_builds_like_a_built_in(
         (
             'files = ["index.html"]',
             'files = ["index.html"]\nport = "80"',
-            "BUILD.toml:15: //:site: port: unknown port '80' (one of: 8080, 9090)",
+            "BUILD.toml:20: //:site: port: unknown port '80' (one of: 8080, 9090)",
         ),
         (
             'files = ["index.html"]',
             'files = ["../etc/passwd"]',
-            "BUILD.toml:15: //:site: files[0]: input '../etc/passwd' escapes the package folder "
+            "BUILD.toml:19: //:site: files[0]: input '../etc/passwd' escapes the package folder "
             "('..' is not allowed)",
         ),
         (
             'base = ":os"',
             'base = ":raw"',
-            "BUILD.toml:15: //:site: base: //:raw is a stages target; expected a distro_base",
+            "BUILD.toml:18: //:site: base: //:raw is a stages target; expected a distro_base",
         ),
     ],
 )

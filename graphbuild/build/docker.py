@@ -128,6 +128,8 @@ def build_command(
             argv += ["--annotation", text(annotation)]
         for attestation in target.get("attest", []):
             argv += ["--attest", text(attestation)]
+        for output in target.get("output", []):  # a test target's type=cacheonly
+            argv += ["--output", text(output)]
     context = text(target.get("context", "."))
     argv += ["--file", os.path.join(context, text(target["dockerfile"])), context]
     return tuple(argv)
@@ -202,15 +204,30 @@ def bake_job(bake_files: Sequence[str], names: Mapping[Label, str], request: Req
                metadata)  # fmt: skip
 
 
+def docker_build_test_jobs(
+    bake_text: str, tests: Mapping[Label, str], request: Request, environ: Mapping[str, str]
+) -> list[Job]:
+    """One `docker build` per test target (they make no image and wait for nothing)."""
+    document = json.loads(bake_text)
+    variables = bake_variables(document, environ)
+    jobs = []
+    for label, name in tests.items():
+        iidfile = request.outputs / f"{name}.iid"
+        argv = build_command(request.docker, document["target"][name], variables, iidfile,
+                             request.buildx)  # fmt: skip
+        jobs.append(Job(JobKind.IMAGE, name, label, argv, (), (), (name,)))
+    return jobs
+
+
 def stage_users(
-    graph: Graph, stage_names: Mapping[Label, str], images: Mapping[Label, str]
+    graph: Graph, stage_names: Mapping[Label, str], built: Mapping[Label, str]
 ) -> dict[str, frozenset[str]]:
-    """Emitted stage name -> the bake targets (of `images`: label -> target) built on it."""
+    """Emitted stage name -> the bake targets built on it (`built`: the stage each bake target
+    builds -> the target's name)."""
     import networkx as nx
 
     users: dict[str, set[str]] = {}
-    for label, target in images.items():
-        output = graph.outputs[label]
+    for output, target in built.items():
         for stage in {output, *nx.ancestors(graph.dag, output)}:
             if stage in stage_names:
                 users.setdefault(stage_names[stage], set()).add(target)

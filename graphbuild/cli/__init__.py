@@ -81,6 +81,11 @@ def make_parser() -> Parser:
         choices=("bake", "docker-build"),
         help="docker buildx bake (the default where buildx answers) or one docker build per image",
     )
+    build.add_argument(
+        "--test",
+        action="store_true",
+        help="run the images' test stages (the bake file's test group) instead of building images",
+    )
     build.add_argument("--push", action="store_true", help="push the images' tags")
     build.add_argument(
         "--load",

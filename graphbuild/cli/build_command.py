@@ -8,6 +8,8 @@ import shlex
 import sys
 from pathlib import Path
 
+import attrs
+
 from graphbuild.analysis.run import Analysis, analyze
 from graphbuild.build.bake_run import run_bake
 from graphbuild.build.docker import (
@@ -17,6 +19,7 @@ from graphbuild.build.docker import (
     Request,
     bake_job,
     docker_build_jobs,
+    docker_build_test_jobs,
     find_docker,
     has_buildx,
     stage_users,
@@ -26,7 +29,7 @@ from graphbuild.build.runner import JobStatus, Outcome, run_jobs
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.labels import Label, parse_label
-from graphbuild.emit.bake import REVISION_VARIABLE, bake_name
+from graphbuild.emit.bake import REVISION_VARIABLE, bake_name, test_name
 from graphbuild.emit.names import emitted_stages
 from graphbuild.emit.outputs import render_outputs
 from graphbuild.hashing.stages import short_hash
@@ -115,6 +118,8 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
         (root / oci).mkdir(parents=True, exist_ok=True)
     load = args.load or (not args.push and oci is None)
     request = Request(docker, buildx, args.push, load, log_dir.relative_to(root), oci)
+    if args.test:
+        return run_tests(args, analysis, wanted, names, request, root, environ)
     if driver is Driver.BAKE:
         jobs = [bake_job([settings.bake], names, request, wanted)]
     else:
@@ -126,7 +131,7 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
         return EXIT_OK
     if driver is Driver.BAKE:
         _stages, stage_names = emitted_stages(graph, analysis.hashes)
-        users = stage_users(graph, stage_names, {label: names[label] for label in wanted})
+        users = stage_users(graph, stage_names, {graph.outputs[lb]: names[lb] for lb in wanted})
         outcomes = run_bake(jobs[0], users, log_dir, root, environ, print)
         builds = list(zip(wanted, outcomes, strict=True))
     else:
@@ -140,6 +145,47 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     if built:
         with open_store(root) as store:
             record_built(store, built)
+    failed = [o for o in outcomes if o.status is not JobStatus.OK]
+    for outcome in failed:
+        print(f"{outcome.name}: {outcome.status}", file=sys.stderr)
+    return EXIT_CHANGES if failed else EXIT_OK
+
+
+def run_tests(
+    args: argparse.Namespace,
+    analysis: Analysis,
+    wanted: list[Label],
+    names: dict[Label, str],
+    request: Request,
+    root: Path,
+    environ: dict[str, str],
+) -> int:
+    """`build --test`: build the test stage of each wanted image that has one; nothing is
+    recorded as built (a test stage makes no image)."""
+    graph = analysis.graph
+    tested = [label for label in wanted if label in graph.tests]
+    if not tested:
+        raise GraphbuildError("no wanted image has tests (python_app's `tests` key)")
+    if args.push or args.oci:
+        raise GraphbuildError("--test builds no image: it goes without --push and --oci")
+    tests = {label: test_name(names[label]) for label in tested}
+    test_request = attrs.evolve(request, load=False, push=False)
+    if has_buildx(request.docker) and args.driver != "docker-build":
+        job = bake_job([analysis.workspace.settings.bake], tests, test_request, tested)
+        if args.dry_run:
+            print(shlex.join(job.argv))
+            return EXIT_OK
+        _stages, stage_names = emitted_stages(graph, analysis.hashes)
+        users = stage_users(graph, stage_names, {graph.tests[lb]: tests[lb] for lb in tested})
+        outcomes = run_bake(job, users, logs_folder(root), root, environ, print, makes_images=False)
+    else:
+        bake_text = (root / analysis.workspace.settings.bake).read_text(encoding="utf-8")
+        jobs = docker_build_test_jobs(bake_text, tests, test_request, environ)
+        if args.dry_run:
+            for job in jobs:
+                print(shlex.join(job.argv))
+            return EXIT_OK
+        outcomes = run_jobs(jobs, args.jobs, logs_folder(root), root, environ, print)
     failed = [o for o in outcomes if o.status is not JobStatus.OK]
     for outcome in failed:
         print(f"{outcome.name}: {outcome.status}", file=sys.stderr)

@@ -28,8 +28,11 @@ class GraphbuildError(Exception):
 
     @classmethod
     def at(cls, place: Any, key: str | None, message: str) -> Self:
-        """An error about `place` (a Stage or Target: anything with file, line and label)."""
-        return cls(message, file=place.file, line=place.line, label=str(place.label), key=key)
+        """An error about `place` (a Stage or Target: anything with file, line and label), at
+        the line of `key` where the place knows it (a Target does)."""
+        line_of = getattr(place, "line_of", None)
+        line = line_of(key) if line_of is not None else place.line
+        return cls(message, file=place.file, line=line, label=str(place.label), key=key)
 
     def where(self) -> str:
         """The location prefix: `file:line:column`, as far as it is known."""

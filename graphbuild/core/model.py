@@ -220,3 +220,4 @@ class Expansion:
     stages: tuple[Stage, ...]
     output: Label
     label_uses: tuple[LabelUse, ...] = ()
+    test: Label | None = None  # the stage that runs the target's tests (never in its image)

@@ -159,21 +159,52 @@ def matrix_groups(graph: Graph, names_by_label: Mapping[Label, str]) -> dict[str
 
 
 def render_bake(graph: Graph, hashes: Hashes, names: Mapping[Label, str], in_git: bool) -> str:
-    """The bake file: every image target, the `default` group and one group per matrix value."""
+    """The bake file: every image target, the `default` group, one group per matrix value, and
+    the `test` group of the images' test stages."""
     targets = bake_targets(graph, hashes, names, in_git)
     by_label = {t.label: bake_name(t.image or "") for t in graph.images}
     groups = {"default": sorted(targets), **matrix_groups(graph, by_label)}
-    clash = sorted(set(groups) & set(targets))
+    tests = test_targets(graph, hashes, names, by_label)
+    if tests:
+        groups["test"] = sorted(tests)
+    clash = sorted((set(groups) & set(targets)) | (set(tests) & set(targets)))
     if clash:
         raise EmitError(
-            f"bake group {clash[0]!r} has the name of an image target", file="BUILD.toml"
+            f"bake group or test target {clash[0]!r} has the name of an image target",
+            file="BUILD.toml",
         )
+    targets |= tests
     document: dict[str, Any] = {}
     if in_git:
         document["variable"] = {REVISION_VARIABLE: {"default": ""}}
     document["group"] = {g: {"targets": members} for g, members in groups.items()}
     document["target"] = targets
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def test_name(image_target: str) -> str:
+    """The bake target that runs an image's tests."""
+    return f"{image_target}-test"
+
+
+def test_targets(
+    graph: Graph, hashes: Hashes, names: Mapping[Label, str], by_label: Mapping[Label, str]
+) -> dict[str, dict[str, Any]]:
+    """One bake target per image with tests: its #test stage, built for its result only
+    (`type=cacheonly`: no image, no tag; a failing test fails the build)."""
+    settings = graph.workspace.settings
+    found = {}
+    for label, stage in sorted(graph.tests.items()):
+        if label not in by_label:
+            continue
+        found[test_name(by_label[label])] = {
+            "context": ".",
+            "dockerfile": escape(settings.dockerfile),
+            "target": names[stage],
+            "output": ["type=cacheonly"],
+            "platforms": [escape(p) for p in hashes.stages[stage].platforms],
+        }
+    return found
 
 
 def render_rebuild_group(graph: Graph, rebuilt: Iterable[Label]) -> str:

@@ -28,6 +28,7 @@ class Graph:
     outputs: Mapping[Label, Label]
     edges: tuple[tuple[Label, Label], ...]  # (dependency, dependent), sorted
     order: tuple[Label, ...]
+    tests: Mapping[Label, Label] = attrs.field(factory=dict)  # target -> its test stage
     _dag: Any = attrs.field(default=None, eq=False, repr=False, alias="_dag")
 
     @property
@@ -38,7 +39,8 @@ class Graph:
         return self._dag
 
     def __getstate__(self) -> tuple[object, ...]:
-        return (self.workspace, self.targets, self.stages, self.outputs, self.edges, self.order)
+        return (self.workspace, self.targets, self.stages, self.outputs, self.edges, self.order,
+                self.tests)  # fmt: skip
 
     def __setstate__(self, state: tuple[object, ...]) -> None:
         for name, value in zip(PICKLED_FIELDS, state, strict=True):
@@ -65,7 +67,7 @@ class Graph:
         return tuple(t for _, t in sorted(self.targets.items()) if t.image is not None)
 
 
-PICKLED_FIELDS = ("workspace", "targets", "stages", "outputs", "edges", "order")
+PICKLED_FIELDS = ("workspace", "targets", "stages", "outputs", "edges", "order", "tests")
 
 
 def make_dag(stages: Iterable[Label], edges: Iterable[tuple[Label, Label]]) -> nx.DiGraph:
@@ -122,7 +124,8 @@ def link(workspace: Workspace, expansions: list[Expansion]) -> Graph:
     dag = make_dag(stages, sorted(edges))
     check_acyclic(dag, stages)
     order = tuple(nx.lexicographical_topological_sort(dag, key=str))
-    return Graph(workspace, targets, stages, outputs, tuple(sorted(edges)), order, dag)
+    tests = {e.target.label: e.test for e in expansions if e.test is not None}
+    return Graph(workspace, targets, stages, outputs, tuple(sorted(edges)), order, tests, dag)
 
 
 def check_label_kinds(expansion: Expansion, targets: Mapping[Label, Target]) -> None:

@@ -10,7 +10,9 @@ source copied LAST so a source edit invalidates that one layer only.
 from __future__ import annotations
 
 import json
+import posixpath
 import re
+import shlex
 from collections.abc import Mapping
 
 import attrs
@@ -20,8 +22,14 @@ from graphbuild.core.model import Expansion, Settings, Target
 from graphbuild.definition.fields import ValueType, check_args, option
 from graphbuild.rules.api import Rule
 from graphbuild.rules.builder import StageBuilder
-from graphbuild.rules.builtin.common import VENV, apt_install, check_packages
-from graphbuild.rules.builtin.python_wheels import PythonWheels, wheels_stage
+from graphbuild.rules.builtin.common import (
+    VENV,
+    apt_install,
+    check_packages,
+    pip_flags,
+    pip_mounts,
+)
+from graphbuild.rules.builtin.python_wheels import BUILD_VENV, PythonWheels, wheels_stage
 
 S, L = ValueType.STR, ValueType.STR_LIST
 
@@ -52,6 +60,19 @@ class PythonApp(PythonWheels):
     )
     healthcheck: tuple[str, ...] | None = option(L, "A health check command (exec form).")
     healthcheck_interval: str = option(S, "How often the health check runs.", default="30s")
+    tests: tuple[str, ...] = option(
+        L, "The app's tests, package-relative: run in a #test stage, never in the image.",
+        default=[], input_paths=True,
+    )  # fmt: skip
+    test_requirements: tuple[str, ...] = option(
+        L, "Requirements files of the test tools (pytest…), installed in the #test stage only.",
+        default=[], input_paths=True,
+    )  # fmt: skip
+    test_command: tuple[str, ...] = option(
+        L,
+        "How the #test stage runs the tests (exec form), in the workdir.",
+        default=["python", "-m", "pytest", "-q"],
+    )
     user: str = option(S, "The name of the dedicated non-root user.", default="app")
     uid: int = option(ValueType.INT, "The user's fixed numeric uid (1000 or more).", default=10001)
 
@@ -80,9 +101,14 @@ def check_app(target: Target, config: PythonApp) -> None:
     for i, port in enumerate(config.expose):
         if not re.fullmatch(r"\d{1,5}(/(tcp|udp))?", str(port)):
             raise LoadError.at(target, f"expose[{i}]", f"invalid port {port!r}")
-    for i, path in enumerate(config.src):  # inside the package: checked as input paths already
-        if any(c in path for c in " \"'$\\"):  # written into the COPY step as they are
-            raise LoadError.at(target, f"src[{i}]", f"invalid source path {path!r}")
+    for key in ("src", "tests", "test_requirements"):
+        for i, path in enumerate(getattr(config, key)):  # inside the package: input paths
+            if any(c in path for c in " \"'$\\"):  # written into the COPY step as they are
+                raise LoadError.at(target, f"{key}[{i}]", f"invalid path {path!r}")
+    if config.tests and config.wheels is None and not config.requirements:
+        raise LoadError.at(target, "tests", "tests run on the builder's venv: give requirements")
+    if config.tests and not config.test_command:
+        raise LoadError.at(target, "test_command", "give the command that runs the tests")
     check_args(dict(config.env), lambda key, m: LoadError.at(target, key, m), "env.")
 
 
@@ -132,13 +158,41 @@ def app_stages(target: Target, config: PythonApp) -> list[StageBuilder]:
     runtime.inputs += list(config.src)
     runtime.copy("src", config.src, config.workdir.rstrip("/") + "/")
     specs.append(runtime)
+    if config.tests and builder is not None:
+        specs.append(test_stage(target, config, builder, venv or VENV))
     return specs
+
+
+def test_stage(target: Target, config: PythonApp, builder: str, venv: str) -> StageBuilder:
+    """#test: the builder's venv plus the test tools, the source and the tests, then the test
+    command; a failing test fails the stage. Nothing is copied from it into the image."""
+    workdir = config.workdir.rstrip("/")
+    spec = StageBuilder(target, "test", builder)
+    spec.inputs += [*config.test_requirements, *config.src, *config.tests]
+    for path in config.test_requirements:
+        spec.copy("test_requirements", [path], posixpath.join("/build/test", path))
+    if config.test_requirements:
+        files = " ".join(f"-r {posixpath.join('/build/test', p)}" for p in config.test_requirements)
+        spec.run(
+            "test_requirements",
+            f"{BUILD_VENV}/bin/pip --python {venv}/bin/python install{pip_flags(config.index_url)}"
+            f" {files}",
+            pip_mounts(config.index_url),
+        )
+    spec.copy("src", config.src, workdir + "/")
+    for path in config.tests:
+        spec.copy("tests", [path], posixpath.join(workdir, path))
+    spec.env("test_command", {"VIRTUAL_ENV": venv, "PATH": f"{venv}/bin:$PATH"})
+    spec.instruction("test_command", "WORKDIR", config.workdir)
+    spec.run("test_command", shlex.join(config.test_command))
+    return spec
 
 
 def expand_python_app(target: Target, config: PythonApp, settings: Settings) -> Expansion:
     """The app's stages; the runtime image is the target's output."""
     stages = tuple(spec.build(settings) for spec in app_stages(target, config))
-    return Expansion(target=target, stages=stages, output=target.label)
+    test = target.label.with_stage("test") if any(s.label.stage == "test" for s in stages) else None
+    return Expansion(target=target, stages=stages, output=target.label, test=test)
 
 
 RULE = Rule(
