@@ -128,7 +128,7 @@ def build_command(
             argv += ["--annotation", text(annotation)]
         for attestation in target.get("attest", []):
             argv += ["--attest", text(attestation)]
-        for output in target.get("output", []):  # a test target's type=cacheonly
+        for output in target.get("output", []):  # a test target's cacheonly, or --oci
             argv += ["--output", text(output)]
     context = text(target.get("context", "."))
     argv += ["--file", os.path.join(context, text(target["dockerfile"])), context]
@@ -153,6 +153,23 @@ class Request:
         return f"type=oci,dest={self.oci / name}.tar,rewrite-timestamp=true"
 
 
+def image_job(
+    document: Mapping[str, Any],
+    variables: Mapping[str, str],
+    name: str,
+    label: Label,
+    request: Request,
+    needs: tuple[str, ...] = (),
+) -> Job:
+    """The `docker build` job of bake target `name` (with --oci, its output an OCI layout)."""
+    target = document["target"][name]
+    if request.oci is not None:
+        target = {**target, "output": [request.oci_output(name)]}
+    iidfile = request.outputs / f"{name}.iid"
+    argv = build_command(request.docker, target, variables, iidfile, request.buildx)
+    return Job(JobKind.IMAGE, name, label, argv, needs, (label,), (name,), iidfile)
+
+
 def docker_build_jobs(
     graph: Graph,
     bake_text: str,
@@ -169,15 +186,12 @@ def docker_build_jobs(
     jobs = []
     for label in wanted:
         name = names[label]
-        target = document["target"][name]
-        iidfile = request.outputs / f"{name}.iid"
-        argv = build_command(request.docker, target, variables, iidfile, request.buildx)
-        if request.oci is not None:
-            argv = (*argv[:-1], "--output", request.oci_output(name), argv[-1])
         depends = tuple(names[n] for n in needs[label])
-        jobs.append(Job(JobKind.IMAGE, name, label, argv, depends, (label,), (name,), iidfile))
+        jobs.append(image_job(document, variables, name, label, request, depends))
         if request.push:
-            tags = [interpolate(str(t), variables) for t in target.get("tags", [])]
+            tags = [
+                interpolate(str(t), variables) for t in document["target"][name].get("tags", [])
+            ]
             script = " && ".join(f'"$0" push {shlex.quote(t)}' for t in tags) or "true"
             push = ("sh", "-c", script, request.docker)
             jobs.append(Job(JobKind.PUSH, f"{name}.push", label, push, (name,)))
@@ -210,13 +224,7 @@ def docker_build_test_jobs(
     """One `docker build` per test target (they make no image and wait for nothing)."""
     document = json.loads(bake_text)
     variables = bake_variables(document, environ)
-    jobs = []
-    for label, name in tests.items():
-        iidfile = request.outputs / f"{name}.iid"
-        argv = build_command(request.docker, document["target"][name], variables, iidfile,
-                             request.buildx)  # fmt: skip
-        jobs.append(Job(JobKind.IMAGE, name, label, argv, (), (), (name,)))
-    return jobs
+    return [image_job(document, variables, name, label, request) for label, name in tests.items()]
 
 
 def stage_users(

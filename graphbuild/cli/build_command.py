@@ -119,16 +119,14 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     load = args.load or (not args.push and oci is None)
     request = Request(docker, buildx, args.push, load, log_dir.relative_to(root), oci)
     if args.test:
-        return run_tests(args, analysis, wanted, names, request, root, environ)
+        return run_tests(args, analysis, driver, wanted, names, request, root, environ)
     if driver is Driver.BAKE:
         jobs = [bake_job([settings.bake], names, request, wanted)]
     else:
         bake_text = (root / settings.bake).read_text(encoding="utf-8")
         jobs = docker_build_jobs(graph, bake_text, wanted, request, environ)
     if args.dry_run:
-        for job in jobs:
-            print(shlex.join(job.argv))
-        return EXIT_OK
+        return print_commands(jobs)
     if driver is Driver.BAKE:
         _stages, stage_names = emitted_stages(graph, analysis.hashes)
         users = stage_users(graph, stage_names, {graph.outputs[lb]: names[lb] for lb in wanted})
@@ -145,6 +143,18 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     if built:
         with open_store(root) as store:
             record_built(store, built)
+    return exit_code(outcomes)
+
+
+def print_commands(jobs: list[Job]) -> int:
+    """`--dry-run`: each job's command line."""
+    for job in jobs:
+        print(shlex.join(job.argv))
+    return EXIT_OK
+
+
+def exit_code(outcomes: list[Outcome]) -> int:
+    """Name every job that did not end ok on stderr; exit 1 if there is one."""
     failed = [o for o in outcomes if o.status is not JobStatus.OK]
     for outcome in failed:
         print(f"{outcome.name}: {outcome.status}", file=sys.stderr)
@@ -154,6 +164,7 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
 def run_tests(
     args: argparse.Namespace,
     analysis: Analysis,
+    driver: Driver,
     wanted: list[Label],
     names: dict[Label, str],
     request: Request,
@@ -170,26 +181,22 @@ def run_tests(
         raise GraphbuildError("--test builds no image: it goes without --push and --oci")
     tests = {label: test_name(names[label]) for label in tested}
     test_request = attrs.evolve(request, load=False, push=False)
-    if has_buildx(request.docker) and args.driver != "docker-build":
-        job = bake_job([analysis.workspace.settings.bake], tests, test_request, tested)
-        if args.dry_run:
-            print(shlex.join(job.argv))
-            return EXIT_OK
+    bake_file = analysis.workspace.settings.bake
+    if driver is Driver.BAKE:
+        jobs = [bake_job([bake_file], tests, test_request, tested)]
+    else:
+        bake_text = (root / bake_file).read_text(encoding="utf-8")
+        jobs = docker_build_test_jobs(bake_text, tests, test_request, environ)
+    if args.dry_run:
+        return print_commands(jobs)
+    if driver is Driver.BAKE:
         _stages, stage_names = emitted_stages(graph, analysis.hashes)
         users = stage_users(graph, stage_names, {graph.tests[lb]: tests[lb] for lb in tested})
-        outcomes = run_bake(job, users, logs_folder(root), root, environ, print, makes_images=False)
+        outcomes = run_bake(jobs[0], users, logs_folder(root), root, environ, print,
+                            makes_images=False)  # fmt: skip
     else:
-        bake_text = (root / analysis.workspace.settings.bake).read_text(encoding="utf-8")
-        jobs = docker_build_test_jobs(bake_text, tests, test_request, environ)
-        if args.dry_run:
-            for job in jobs:
-                print(shlex.join(job.argv))
-            return EXIT_OK
         outcomes = run_jobs(jobs, args.jobs, logs_folder(root), root, environ, print)
-    failed = [o for o in outcomes if o.status is not JobStatus.OK]
-    for outcome in failed:
-        print(f"{outcome.name}: {outcome.status}", file=sys.stderr)
-    return EXIT_CHANGES if failed else EXIT_OK
+    return exit_code(outcomes)
 
 
 def image_outcomes(jobs: list[Job], outcomes: list[Outcome]) -> list[tuple[Label, Outcome]]:

@@ -141,7 +141,7 @@ def app_stages(target: Target, config: PythonApp) -> list[StageBuilder]:
         runtime.copy_from("venv", builder, venv, venv)
     env = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
     if venv:
-        env |= {"VIRTUAL_ENV": venv, "PATH": f"{venv}/bin:$PATH"}
+        env |= venv_env(venv)
     env |= dict(config.env)
     runtime.env("env", env)
     runtime.instruction("workdir", "WORKDIR", config.workdir)
@@ -163,6 +163,11 @@ def app_stages(target: Target, config: PythonApp) -> list[StageBuilder]:
     return specs
 
 
+def venv_env(venv: str) -> dict[str, str]:
+    """The environment that makes `venv` the Python of every command."""
+    return {"VIRTUAL_ENV": venv, "PATH": f"{venv}/bin:$PATH"}
+
+
 def test_stage(target: Target, config: PythonApp, builder: str, venv: str) -> StageBuilder:
     """#test: the builder's venv plus the test tools, the source and the tests, then the test
     command; a failing test fails the stage. Nothing is copied from it into the image."""
@@ -182,7 +187,7 @@ def test_stage(target: Target, config: PythonApp, builder: str, venv: str) -> St
     spec.copy("src", config.src, workdir + "/")
     for path in config.tests:
         spec.copy("tests", [path], posixpath.join(workdir, path))
-    spec.env("test_command", {"VIRTUAL_ENV": venv, "PATH": f"{venv}/bin:$PATH"})
+    spec.env("test_command", venv_env(venv))
     spec.instruction("test_command", "WORKDIR", config.workdir)
     spec.run("test_command", shlex.join(config.test_command))
     return spec
