@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from graphbuild.build.docker import find_docker, has_buildx
 from tests.conftest import REPO
+from tests.debian import LOCAL_BASES, on_local_bases
 
-BASES = {"bookworm": "graphbuild-e2e/debian:bookworm", "trixie": "graphbuild-e2e/debian:trixie"}
+BASES = LOCAL_BASES
+__all__ = ["BASES", "DOCKER", "DRIVERS", "docker", "on_local_bases", "steps_in"]
 # `#7 [stage 2/4] COPY …`, or `#7 [target stage 2/4] COPY …` where bake builds several targets
 STEP_RE = re.compile(r"^#(\d+) \[(?:[a-zA-Z0-9_-]+ )?([a-z0-9._-]+) +\d+/\d+\] (.*)$")
 STATUS_RE = re.compile(r"^#(\d+) (CACHED|DONE [\d.]+s|ERROR.*)$")
@@ -59,16 +60,3 @@ def steps_in(log: str) -> dict[str, tuple[str, str]]:
         if steps.get(text, (stage, "CACHED"))[1] == "CACHED":
             steps[text] = (stage, status)
     return steps
-
-
-def on_local_bases(root: Path) -> None:
-    """Point the workspace's distro bases at the images tools/engine imported."""
-    build_toml = root / "BUILD.toml"
-    text = build_toml.read_text()
-    text = re.sub(
-        r'image = "debian:bookworm-slim@sha256:[0-9a-f]+"', f'image = "{BASES["bookworm"]}"', text
-    )
-    text = re.sub(
-        r'image = "debian:trixie-slim@sha256:[0-9a-f]+"', f'image = "{BASES["trixie"]}"', text
-    )
-    build_toml.write_text(text)

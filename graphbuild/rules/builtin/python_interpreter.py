@@ -3,9 +3,11 @@
 
 - `distro`, `deadsnakes`: the distro's (or the deadsnakes PPA's) python3.X packages.
 - `source`, `python-build`, `pyenv`: built in `#build` (compilers and -dev packages), trimmed in
-  `#prep` (static library, test suites, optimised bytecode variants removed; the stdlib's
-  ordinary .pyc files kept, imports are much slower without them), and copied into the runtime
-  in ONE layer next to only the shared libraries it needs.
+  `#prep` as an expert would (binaries and shared objects stripped; no static library, headers,
+  test trees, IDLE, installers or ensurepip bundle; orphaned and optimised .pyc removed, the
+  stdlib's ordinary .pyc kept: imports are much slower without them), and copied into the
+  runtime in ONE layer next to only the shared libraries it needs. `#dev` gets the headers and
+  ensurepip back from `#build`, to make build venvs and compile extensions.
 Every method puts `python` on PATH, so the rules built on it need not know which was used.
 """
 
@@ -47,6 +49,14 @@ class PythonInterpreter:
         ValueType.STR_TABLE_TABLE, "release, url and sha256 per version.", default={}
     )
     prefix: str = option(S, "Where a built CPython is installed.", default="/opt/python")
+    ensurepip: bool = option(
+        ValueType.BOOL, "Keep pip in a built CPython's runtime (and its ensurepip bundle).",
+        default=False,
+    )  # fmt: skip
+    optimize: bool = option(
+        ValueType.BOOL, "Build CPython with --enable-optimizations --with-lto (PGO + LTO: "
+        "faster, but the build takes several times longer).", default=False,
+    )  # fmt: skip
     pyenv_ref: str | None = option(S, "The pyenv release tag (methods pyenv, python-build).")
     configure_flags: tuple[str, ...] = option(
         L, "Extra ./configure flags of a built CPython.", default=[]
@@ -113,6 +123,41 @@ def distro_stages(target: Target, config: PythonInterpreter, method: str) -> lis
     return [runtime, dev]
 
 
+def configure_flags(config: PythonInterpreter) -> list[str]:
+    """./configure flags: ensurepip only when asked, PGO + LTO when asked, then the user's."""
+    flags = [] if config.ensurepip else ["--without-ensurepip"]
+    if config.optimize:
+        flags += ["--enable-optimizations", "--with-lto"]
+    return [*flags, *config.configure_flags]
+
+
+def trim(prefix: str, version: str, ensurepip: bool) -> str:
+    """The #prep step: strip, and remove what no program imports at run time."""
+    stdlib, dynload = f"{prefix}/lib/python{version}", f"{prefix}/lib/python{version}/lib-dynload"
+    removed = [f"{prefix}/share", f"{prefix}/include", f"{stdlib}/idlelib", f"{stdlib}/turtledemo"]
+    removed += [f"{prefix}/bin/idle3*", f"{stdlib}/config-{version}*/python.o"]
+    removed += [f"{dynload}/_test*", f"{dynload}/_ctypes_test*"]
+    removed += [f"{dynload}/_xxtestfuzz*", f"{dynload}/xxlimited*"]
+    if not ensurepip:
+        removed += [f"{stdlib}/ensurepip", f"{prefix}/bin/pip*"]
+        removed += [f"{stdlib}/site-packages/[!R]*"]  # all but its README.txt
+    return (
+        f"find {prefix} -name 'libpython*.a' -delete && rm -rf {' '.join(removed)}"
+        f" && find {stdlib} -type d \\( -name test -o -name tests -o -name idle_test \\)"
+        " -prune -exec rm -rf {} +"
+        f" && if ! ls {dynload}/_tkinter.* >/dev/null 2>&1;"
+        f" then rm -rf {stdlib}/tkinter {stdlib}/turtle.py; fi"
+        f" && find {prefix} -name '*.opt-[12].pyc' -delete"
+        f" && find {stdlib} -path '*/__pycache__/*.pyc' | while read -r pyc;"
+        ' do name="${pyc##*/}"; [ -e "${pyc%/__pycache__/*}/${name%%.*}.py" ] || rm -f "$pyc"; done'
+        f" && find {stdlib} -type d -name __pycache__ -empty -delete"
+        f" && strip --strip-unneeded {prefix}/bin/python{version}"
+        f" && find {prefix} -type f \\( -name '*.so' -o -name '*.so.[0-9]*' \\) ! -name '*.py'"
+        " -exec strip --strip-unneeded {} +"
+        f" && ln -sf python{version} {prefix}/bin/python"
+    )
+
+
 def source_build(
     target: Target, config: PythonInterpreter, release: dict[str, str | None], prefix: str
 ) -> str:
@@ -124,7 +169,7 @@ def source_build(
         raise LoadError.at(
             target, "sha256", "the source method needs the tarball's SHA-256 (64 hex)"
         )
-    flags = " ".join(config.configure_flags)
+    flags = " ".join(configure_flags(config))
     return (
         f'curl -fsSL {url} -o /tmp/python.tar && echo "{sha256}  /tmp/python.tar"'
         " | sha256sum -c - && mkdir /tmp/src && tar -xf /tmp/python.tar -C /tmp/src"
@@ -144,7 +189,7 @@ def pyenv_build(
             target, "pyenv_ref", f"{method} needs the pyenv release tag to use, e.g. 'v2.4.0'"
         )
     clone = f"git clone --depth 1 --branch {ref} {PYENV_REPO}"
-    flags = " ".join(config.configure_flags)
+    flags = " ".join(configure_flags(config))
     env = f"PYTHON_CONFIGURE_OPTS='{flags}' " if flags else ""
     if method == "python-build":
         python_build = "/tmp/pyenv/plugins/python-build/bin/python-build"
@@ -177,12 +222,9 @@ def built_stages(target: Target, config: PythonInterpreter, method: str) -> list
     else:
         build.run("pyenv_ref", pyenv_build(target, config, method, release["release"], prefix))
     stdlib = f"{prefix}/lib/python{version}"
-    prep = StageBuilder(target, "prep", str(target.label.with_stage("build"))).run(
-        "prefix",
-        f"find {prefix} -name 'libpython*.a' -delete"
-        f" && rm -rf {stdlib}/test {stdlib}/idlelib/idle_test {stdlib}/tkinter/test {prefix}/share"
-        f" && find {prefix} -name '*.opt-[12].pyc' -delete"
-        f" && ln -sf python{version} {prefix}/bin/python",
+    built = str(target.label.with_stage("build"))
+    prep = StageBuilder(target, "prep", built).run(
+        "prefix", trim(prefix, version, config.ensurepip)
     )
     runtime_packages = check_packages(
         target, "runtime_packages", config.runtime_packages or RUNTIME_PACKAGES
@@ -192,6 +234,9 @@ def built_stages(target: Target, config: PythonInterpreter, method: str) -> list
     runtime.copy_from("prefix", str(target.label.with_stage("prep")), prefix, prefix)
     runtime.instruction("prefix", "ENV", f"PATH={prefix}/bin:$PATH")
     dev = apt_install(StageBuilder(target, "dev", str(target.label)), "method", DEV_PACKAGES)
+    dev.copy_from("prefix", built, f"{prefix}/include", f"{prefix}/include")
+    if not config.ensurepip:  # build venvs are made with pip: `python -m venv` needs ensurepip
+        dev.copy_from("prefix", built, f"{stdlib}/ensurepip", f"{stdlib}/ensurepip")
     return [build, prep, runtime, dev]
 
 

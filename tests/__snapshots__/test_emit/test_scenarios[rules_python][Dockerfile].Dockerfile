@@ -12,11 +12,11 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,t
 # //base:py-build#build
 FROM base-debian AS base-py-build-build
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential ca-certificates curl git libbz2-dev libffi-dev libgdbm-dev liblzma-dev libncurses-dev libreadline-dev libsqlite3-dev libssl-dev uuid-dev xz-utils zlib1g-dev && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
-RUN git clone --depth 1 --branch v2.4.0 https://github.com/pyenv/pyenv.git /tmp/pyenv && PYTHON_CONFIGURE_OPTS='--enable-shared LDFLAGS=-Wl,-rpath,/opt/python/lib' /tmp/pyenv/plugins/python-build/bin/python-build 3.12.7 /opt/python && rm -rf /tmp/pyenv
+RUN git clone --depth 1 --branch v2.4.0 https://github.com/pyenv/pyenv.git /tmp/pyenv && PYTHON_CONFIGURE_OPTS='--without-ensurepip --enable-optimizations --with-lto --enable-shared LDFLAGS=-Wl,-rpath,/opt/python/lib' /tmp/pyenv/plugins/python-build/bin/python-build 3.12.7 /opt/python && rm -rf /tmp/pyenv
 
 # //base:py-build#prep
 FROM base-py-build-build AS base-py-build-prep
-RUN find /opt/python -name 'libpython*.a' -delete && rm -rf /opt/python/lib/python3.12/test /opt/python/lib/python3.12/idlelib/idle_test /opt/python/lib/python3.12/tkinter/test /opt/python/share && find /opt/python -name '*.opt-[12].pyc' -delete && ln -sf python3.12 /opt/python/bin/python
+RUN find /opt/python -name 'libpython*.a' -delete && rm -rf /opt/python/share /opt/python/include /opt/python/lib/python3.12/idlelib /opt/python/lib/python3.12/turtledemo /opt/python/bin/idle3* /opt/python/lib/python3.12/config-3.12*/python.o /opt/python/lib/python3.12/lib-dynload/_test* /opt/python/lib/python3.12/lib-dynload/_ctypes_test* /opt/python/lib/python3.12/lib-dynload/_xxtestfuzz* /opt/python/lib/python3.12/lib-dynload/xxlimited* /opt/python/lib/python3.12/ensurepip /opt/python/bin/pip* /opt/python/lib/python3.12/site-packages/[!R]* && find /opt/python/lib/python3.12 -type d \( -name test -o -name tests -o -name idle_test \) -prune -exec rm -rf {} + && if ! ls /opt/python/lib/python3.12/lib-dynload/_tkinter.* >/dev/null 2>&1; then rm -rf /opt/python/lib/python3.12/tkinter /opt/python/lib/python3.12/turtle.py; fi && find /opt/python -name '*.opt-[12].pyc' -delete && find /opt/python/lib/python3.12 -path '*/__pycache__/*.pyc' | while read -r pyc; do name="${pyc##*/}"; [ -e "${pyc%/__pycache__/*}/${name%%.*}.py" ] || rm -f "$pyc"; done && find /opt/python/lib/python3.12 -type d -name __pycache__ -empty -delete && strip --strip-unneeded /opt/python/bin/python3.12 && find /opt/python -type f \( -name '*.so' -o -name '*.so.[0-9]*' \) ! -name '*.py' -exec strip --strip-unneeded {} + && ln -sf python3.12 /opt/python/bin/python
 
 # //base:py-build
 FROM base-debian AS base-py-build
@@ -27,6 +27,8 @@ ENV PATH=/opt/python/bin:$PATH
 # //base:py-build#dev
 FROM base-py-build AS base-py-build-dev
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+COPY --from=base-py-build-build /opt/python/include /opt/python/include
+COPY --from=base-py-build-build /opt/python/lib/python3.12/ensurepip /opt/python/lib/python3.12/ensurepip
 
 # //base:py-distro@3.11
 FROM base-debian AS base-py-distro-3.11
@@ -44,7 +46,7 @@ RUN git clone --depth 1 --branch v2.4.0 https://github.com/pyenv/pyenv.git /opt/
 
 # //base:py-pyenv#prep
 FROM base-py-pyenv-build AS base-py-pyenv-prep
-RUN find /opt/pyenv/versions/3.12.7 -name 'libpython*.a' -delete && rm -rf /opt/pyenv/versions/3.12.7/lib/python3.12/test /opt/pyenv/versions/3.12.7/lib/python3.12/idlelib/idle_test /opt/pyenv/versions/3.12.7/lib/python3.12/tkinter/test /opt/pyenv/versions/3.12.7/share && find /opt/pyenv/versions/3.12.7 -name '*.opt-[12].pyc' -delete && ln -sf python3.12 /opt/pyenv/versions/3.12.7/bin/python
+RUN find /opt/pyenv/versions/3.12.7 -name 'libpython*.a' -delete && rm -rf /opt/pyenv/versions/3.12.7/share /opt/pyenv/versions/3.12.7/include /opt/pyenv/versions/3.12.7/lib/python3.12/idlelib /opt/pyenv/versions/3.12.7/lib/python3.12/turtledemo /opt/pyenv/versions/3.12.7/bin/idle3* /opt/pyenv/versions/3.12.7/lib/python3.12/config-3.12*/python.o /opt/pyenv/versions/3.12.7/lib/python3.12/lib-dynload/_test* /opt/pyenv/versions/3.12.7/lib/python3.12/lib-dynload/_ctypes_test* /opt/pyenv/versions/3.12.7/lib/python3.12/lib-dynload/_xxtestfuzz* /opt/pyenv/versions/3.12.7/lib/python3.12/lib-dynload/xxlimited* && find /opt/pyenv/versions/3.12.7/lib/python3.12 -type d \( -name test -o -name tests -o -name idle_test \) -prune -exec rm -rf {} + && if ! ls /opt/pyenv/versions/3.12.7/lib/python3.12/lib-dynload/_tkinter.* >/dev/null 2>&1; then rm -rf /opt/pyenv/versions/3.12.7/lib/python3.12/tkinter /opt/pyenv/versions/3.12.7/lib/python3.12/turtle.py; fi && find /opt/pyenv/versions/3.12.7 -name '*.opt-[12].pyc' -delete && find /opt/pyenv/versions/3.12.7/lib/python3.12 -path '*/__pycache__/*.pyc' | while read -r pyc; do name="${pyc##*/}"; [ -e "${pyc%/__pycache__/*}/${name%%.*}.py" ] || rm -f "$pyc"; done && find /opt/pyenv/versions/3.12.7/lib/python3.12 -type d -name __pycache__ -empty -delete && strip --strip-unneeded /opt/pyenv/versions/3.12.7/bin/python3.12 && find /opt/pyenv/versions/3.12.7 -type f \( -name '*.so' -o -name '*.so.[0-9]*' \) ! -name '*.py' -exec strip --strip-unneeded {} + && ln -sf python3.12 /opt/pyenv/versions/3.12.7/bin/python
 
 # //base:py-pyenv
 FROM base-debian AS base-py-pyenv
@@ -55,15 +57,16 @@ ENV PATH=/opt/pyenv/versions/3.12.7/bin:$PATH
 # //base:py-pyenv#dev
 FROM base-py-pyenv AS base-py-pyenv-dev
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+COPY --from=base-py-pyenv-build /opt/pyenv/versions/3.12.7/include /opt/pyenv/versions/3.12.7/include
 
 # //base:py-source@3.11#build
 FROM base-debian AS base-py-source-3.11-build
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential ca-certificates curl libbz2-dev libffi-dev libgdbm-dev liblzma-dev libncurses-dev libreadline-dev libsqlite3-dev libssl-dev uuid-dev xz-utils zlib1g-dev && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
-RUN curl -fsSL https://www.python.org/ftp/python/3.11.2/Python-3.11.2.tgz -o /tmp/python.tar && echo "2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849  /tmp/python.tar" | sha256sum -c - && mkdir /tmp/src && tar -xf /tmp/python.tar -C /tmp/src --strip-components=1 && cd /tmp/src && ./configure --prefix=/opt/python && make -j"$(nproc)" && make install && rm -rf /tmp/src /tmp/python.tar
+RUN curl -fsSL https://www.python.org/ftp/python/3.11.2/Python-3.11.2.tgz -o /tmp/python.tar && echo "2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849  /tmp/python.tar" | sha256sum -c - && mkdir /tmp/src && tar -xf /tmp/python.tar -C /tmp/src --strip-components=1 && cd /tmp/src && ./configure --prefix=/opt/python --without-ensurepip && make -j"$(nproc)" && make install && rm -rf /tmp/src /tmp/python.tar
 
 # //base:py-source@3.11#prep
 FROM base-py-source-3.11-build AS base-py-source-3.11-prep
-RUN find /opt/python -name 'libpython*.a' -delete && rm -rf /opt/python/lib/python3.11/test /opt/python/lib/python3.11/idlelib/idle_test /opt/python/lib/python3.11/tkinter/test /opt/python/share && find /opt/python -name '*.opt-[12].pyc' -delete && ln -sf python3.11 /opt/python/bin/python
+RUN find /opt/python -name 'libpython*.a' -delete && rm -rf /opt/python/share /opt/python/include /opt/python/lib/python3.11/idlelib /opt/python/lib/python3.11/turtledemo /opt/python/bin/idle3* /opt/python/lib/python3.11/config-3.11*/python.o /opt/python/lib/python3.11/lib-dynload/_test* /opt/python/lib/python3.11/lib-dynload/_ctypes_test* /opt/python/lib/python3.11/lib-dynload/_xxtestfuzz* /opt/python/lib/python3.11/lib-dynload/xxlimited* /opt/python/lib/python3.11/ensurepip /opt/python/bin/pip* /opt/python/lib/python3.11/site-packages/[!R]* && find /opt/python/lib/python3.11 -type d \( -name test -o -name tests -o -name idle_test \) -prune -exec rm -rf {} + && if ! ls /opt/python/lib/python3.11/lib-dynload/_tkinter.* >/dev/null 2>&1; then rm -rf /opt/python/lib/python3.11/tkinter /opt/python/lib/python3.11/turtle.py; fi && find /opt/python -name '*.opt-[12].pyc' -delete && find /opt/python/lib/python3.11 -path '*/__pycache__/*.pyc' | while read -r pyc; do name="${pyc##*/}"; [ -e "${pyc%/__pycache__/*}/${name%%.*}.py" ] || rm -f "$pyc"; done && find /opt/python/lib/python3.11 -type d -name __pycache__ -empty -delete && strip --strip-unneeded /opt/python/bin/python3.11 && find /opt/python -type f \( -name '*.so' -o -name '*.so.[0-9]*' \) ! -name '*.py' -exec strip --strip-unneeded {} + && ln -sf python3.11 /opt/python/bin/python
 
 # //base:py-source@3.11
 FROM base-debian AS base-py-source-3.11
@@ -78,6 +81,8 @@ RUN groupadd --system --gid 20001 shop && useradd --system --uid 20001 --gid 200
 # //base:py-source@3.11#dev
 FROM base-py-source-3.11 AS base-py-source-3.11-dev
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+COPY --from=base-py-source-3.11-build /opt/python/include /opt/python/include
+COPY --from=base-py-source-3.11-build /opt/python/lib/python3.11/ensurepip /opt/python/lib/python3.11/ensurepip
 
 # //apps/shop:shop#builder
 FROM base-py-source-3.11-dev AS apps-shop-builder
