@@ -15,7 +15,9 @@ def load_scanned(root: Path, root_file: RootFile, scan: Scan) -> tuple[Workspace
     """Every package of a scanned workspace, loaded, and the tree of its files."""
     from graphbuild.rules.registry import installed_rules  # a memo hit needs no rule
 
-    workspace = load_packages(root, root_file, scan.build_files, scan.nested, installed_rules())
+    workspace = load_packages(
+        root, root_file, scan.build_files, scan.nested, installed_rules(), scan.entries
+    )
     return workspace, make_tree(scan, (p.path for p in workspace.packages))
 
 
@@ -27,6 +29,6 @@ def load_workspace(root: Path) -> Workspace:
 
 def build_graph(workspace: Workspace) -> Graph:
     """Expand every target with its rule and link the stages into a checked DAG."""
-    from graphbuild.rules.registry import expand
+    from graphbuild.rules.registry import expand_all
 
-    return link(workspace, [expand(target, workspace.settings) for target in workspace.targets])
+    return link(workspace, expand_all(workspace))

@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from graphbuild.core.labels import Label
+from graphbuild.core.uv import UvWorkspace
 
 SCHEMA_VERSION = "graphbuild/2"  # 2: file digests are git blob ids (DESIGN §5)
 
@@ -125,6 +126,7 @@ class Workspace:
     externals: Mapping[str, ExternalImage]
     packages: tuple[Package, ...]
     skipped: tuple[str, ...] = ()  # nested workspaces: folders left out of this one
+    uv: UvWorkspace | None = None  # the uv workspace at the root, if there is one
 
     @property
     def targets(self) -> tuple[Target, ...]:
@@ -221,3 +223,5 @@ class Expansion:
     output: Label
     label_uses: tuple[LabelUse, ...] = ()
     test: Label | None = None  # the stage that runs the target's tests (never in its image)
+    facts: Mapping[str, str] = attrs.field(factory=dict)  # what rules built on it may read
+    # (python_interpreter: python_version, python_release)

@@ -7,7 +7,7 @@ import datetime
 import enum
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +45,23 @@ from graphbuild.definition.toml import (
     table_key_line,
     target_lines,
 )
+from graphbuild.definition.uv_targets import with_libraries
+from graphbuild.definition.uv_workspace import load_uv_workspace
 
 IMAGE_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
 SYNTAX_RE = re.compile(r"1\.\d+\Z")
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 WORKSPACE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+
+
+def read_text(root: Path, path: str) -> str | None:
+    """A workspace file's text, None when it is not there; unreadable is an error."""
+    try:
+        return (root / path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as err:
+        raise LoadError(f"cannot read: {err}", file=path) from None
 
 
 def find_root(start: Path) -> Path:
@@ -90,14 +102,19 @@ def load_packages(
     build_files: tuple[str, ...],
     nested: tuple[str, ...],
     rules: Mapping[str, RuleKeys],
+    files: Iterable[str] = (),
 ) -> Workspace:
     """Every package of a workspace whose BUILD.toml files are `build_files` (workspace-
-    relative; the root one included), each target checked against its rule's keys."""
+    relative; the root one included), each target checked against its rule's keys; with the
+    uv workspace at its root (`files`: every file, to find the members) and its libraries."""
     packages = [load_package(root_file.data, root_file.text, BUILD_FILE, "", rules)]
     for file in build_files:
         if file != BUILD_FILE:
             text, data = read_build_file(root, file)
             packages.append(load_package(data, text, file, file.rpartition("/")[0], rules))
+    uv = load_uv_workspace(lambda path: read_text(root, path), files)
+    if uv is not None:
+        packages = with_libraries(packages, uv)
     settings = root_file.settings
     if settings.reproducible:
         epoch = source_date_epoch(settings, packages, root_file.text)
@@ -107,6 +124,7 @@ def load_packages(
         externals=freeze(root_file.externals),
         packages=tuple(packages),
         skipped=nested,
+        uv=uv,
     )
 
 

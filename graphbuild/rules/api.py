@@ -11,8 +11,9 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from graphbuild.core.errors import GraphbuildError, LoadError
-from graphbuild.core.labels import parse_label
+from graphbuild.core.labels import Label, parse_label
 from graphbuild.core.model import Expansion, LabelUse, Settings, Target
+from graphbuild.core.uv import UvWorkspace
 from graphbuild.definition.fields import (
     Field,
     config_fields,
@@ -21,6 +22,22 @@ from graphbuild.definition.fields import (
 )
 
 Config = TypeVar("Config")
+
+
+@attrs.frozen
+class Context:
+    """What a rule may read besides its own target: the workspace settings, the uv workspace,
+    and the facts of the targets it names (expanded before it)."""
+
+    settings: Settings
+    uv: UvWorkspace | None = None
+    facts: Mapping[Label, Mapping[str, str]] = attrs.field(factory=dict)
+
+    def facts_of(self, label: Label) -> Mapping[str, str]:
+        """The facts of the target `label` names (none for an unknown or external one)."""
+        return self.facts.get(label.target, {})
+
+
 ENTRY_POINT_GROUP = "graphbuild.rules"
 
 
@@ -34,6 +51,8 @@ class Rule(Generic[Config]):
     expand: Callable[[Target, Config, Settings], Expansion]
     image_default: bool = False  # whether its targets are images unless `image = false`
     matrix_sugar: tuple[str, str, str] | None = None  # (list key, matrix key, value key)
+    # A rule that reads more than its target and the settings expands with the whole context.
+    expand_in: Callable[[Target, Config, Context], Expansion] | None = None
 
     @property
     def schema(self) -> Mapping[str, Field]:
@@ -56,9 +75,13 @@ class Rule(Generic[Config]):
                 uses.append(LabelUse(key, label, spec.label_of))
         return tuple(uses)
 
-    def run(self, target: Target, settings: Settings) -> Expansion:
+    def run(self, target: Target, context: Context) -> Expansion:
         """Expand a target with this rule; the labels its keys name are part of the result."""
-        expansion = self.expand(target, self.read(target), settings)
+        config = self.read(target)
+        if self.expand_in is not None:
+            expansion = self.expand_in(target, config, context)
+        else:
+            expansion = self.expand(target, config, context.settings)
         return attrs.evolve(expansion, label_uses=self.label_uses(target))
 
 

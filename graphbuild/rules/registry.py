@@ -7,9 +7,12 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from graphbuild.core.errors import RuleError
-from graphbuild.core.model import Expansion, Settings, Target
-from graphbuild.rules.api import ENTRY_POINT_GROUP, Rule
+import networkx as nx
+
+from graphbuild.core.errors import GraphbuildError, RuleError
+from graphbuild.core.labels import Label
+from graphbuild.core.model import Expansion, Target, Workspace
+from graphbuild.rules.api import ENTRY_POINT_GROUP, Context, Rule
 from graphbuild.rules.builtin import (
     distro_base,
     python_app,
@@ -50,6 +53,36 @@ def installed_rules() -> Mapping[str, Rule[Any]]:
     return rules
 
 
-def expand(target: Target, settings: Settings) -> Expansion:
+def expand(target: Target, context: Context) -> Expansion:
     """Expand one target with its rule."""
-    return installed_rules()[target.rule].run(target, settings)
+    return installed_rules()[target.rule].run(target, context)
+
+
+def expand_all(workspace: Workspace) -> list[Expansion]:
+    """Every target expanded, each after the targets its keys name (so it may read their
+    facts), in declaration order otherwise; a cycle is left for the graph to report."""
+    rules = installed_rules()
+    targets = {t.label: t for t in workspace.targets}
+    order = nx.DiGraph()
+    order.add_nodes_from(range(len(workspace.targets)))
+    index = {t.label: i for i, t in enumerate(workspace.targets)}
+    for i, target in enumerate(workspace.targets):
+        try:
+            uses = rules[target.rule].label_uses(target)
+        except GraphbuildError:  # a bad label: expanding the target reports it in full
+            continue
+        for use in uses:
+            if use.label.target in targets:
+                order.add_edge(index[use.label.target], i)
+    try:
+        sequence = list(nx.lexicographical_topological_sort(order))
+    except nx.NetworkXUnfeasible:
+        sequence = list(range(len(workspace.targets)))
+    facts: dict[Label, Mapping[str, str]] = {}
+    done: dict[int, Expansion] = {}
+    for i in sequence:
+        context = Context(workspace.settings, workspace.uv, facts)
+        done[i] = expansion = expand(workspace.targets[i], context)
+        if expansion.facts:
+            facts[expansion.target.label] = expansion.facts
+    return [done[i] for i in range(len(workspace.targets))]

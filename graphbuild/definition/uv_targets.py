@@ -1,0 +1,48 @@
+"""The targets a uv workspace adds by itself: one `uv_library` per member that another member
+depends on, so an internal library is a node of the graph (`query rdeps //libs/money`)
+without a BUILD.toml of its own."""
+
+from __future__ import annotations
+
+from graphbuild.core.errors import LoadError
+from graphbuild.core.labels import Label, check_name
+from graphbuild.core.model import Package, Target
+from graphbuild.core.uv import UvWorkspace
+
+LIBRARY_RULE = "uv_library"
+
+
+def library_label(path: str) -> Label:
+    """`//libs/money` for the member in libs/money: the folder's last part names it."""
+    return Label(path, path.rsplit("/", 1)[-1])
+
+
+def with_libraries(packages: list[Package], uv: UvWorkspace) -> list[Package]:
+    """`packages` plus a uv_library target for each internal library not declared by hand."""
+    declared = {
+        t.config.get("member") for p in packages for t in p.targets if t.rule == LIBRARY_RULE
+    }
+    used = sorted({dep for m in uv.members.values() for dep in m.internal} - declared)
+    by_path = {p.path: p for p in packages}
+    for name in used:
+        member = uv.members[name]
+        if not member.path:
+            raise LoadError(
+                "the root project is a dependency of a member: graphbuild builds internal"
+                " libraries from member folders", file=member.pyproject, key="tool.uv.sources",
+            )  # fmt: skip
+        label = library_label(member.path)
+        check_name(label.name, "internal library name")
+        target = Target(label, LIBRARY_RULE, member.pyproject, None, {"member": name})
+        package = by_path.get(member.path)
+        if package is None:
+            by_path[member.path] = Package(member.path, member.pyproject, (target,))
+            continue
+        if any(t.label == label for t in package.targets):
+            raise LoadError(
+                f"target {label} is also the internal library of member {name}: rename the"
+                f" target, or declare it yourself with rule = \"{LIBRARY_RULE}\"",
+                file=package.file, label=str(label), key="name",
+            )  # fmt: skip
+        by_path[member.path] = Package(package.path, package.file, (*package.targets, target))
+    return [by_path[path] for path in sorted(by_path, key=lambda p: (p != "", p))]
