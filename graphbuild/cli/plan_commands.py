@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from graphbuild.analysis.run import Analysis, analyze
@@ -75,9 +76,10 @@ def run_emit(args: argparse.Namespace, root: Path, store: Store) -> int:
     """`graphbuild emit [--check]`."""
     analysis = analyze(root, store=store)
     outputs = render_outputs(analysis.graph, analysis.hashes, repo_prefix(root) is not None)
+    stale = stale_slices(root, analysis.workspace.settings.lock_slices, outputs.files)
     if args.check:
         diffs = [drift(p, read_text(root / p), text) for p, text in outputs.files.items()]
-        diffs = [d for d in diffs if d]
+        diffs = [d for d in diffs if d] + [f"--- a/{p}\n+++ /dev/null\n(removed)\n" for p in stale]
         sys.stdout.write("".join(diffs))
         if diffs:
             print(
@@ -95,12 +97,24 @@ def run_emit(args: argparse.Namespace, root: Path, store: Store) -> int:
         settings.rebuild_bake: render_rebuild_group(analysis.graph, rebuilt),
     }
     for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
         sweep_temporaries(root / path)
         write_atomic(root / path, text)
+    for path in stale:
+        (root / path).unlink()
     merged = sum(len(s.labels) - 1 for s in outputs.stages)
+    slices = sum(1 for p in outputs.files if p.startswith(settings.lock_slices + "/"))
     print(
         f"wrote {settings.dockerfile} ({len(outputs.stages)} stages; {merged} merged into "
         f"shared ones), {settings.bake} ({len(analysis.graph.images)} images; "
         f"{len(rebuilt)} to rebuild in {settings.rebuild_bake}), {settings.lock}"
+        + (f", {slices} lock slices in {settings.lock_slices}/" if slices else "")
     )
     return EXIT_OK
+
+
+def stale_slices(root: Path, folder: str, files: Mapping[str, str]) -> list[str]:
+    """Lock slices on disk that no image has any more (emit removes them)."""
+    found = sorted((root / folder).glob("*.txt")) if (root / folder).is_dir() else []
+    paths = [f"{folder}/{p.name}" for p in found]
+    return [p for p in paths if p not in files]

@@ -81,11 +81,17 @@ class Settings:
         return f"{self.bake.removesuffix('.json')}.rebuild.json"
 
     @property
+    def lock_slices(self) -> str:
+        """The folder of the images' lock slices: beside the Dockerfile."""
+        folder = self.dockerfile.rpartition("/")[0]
+        return f"{folder}/locks" if folder else "locks"
+
+    @property
     def outputs(self) -> tuple[str, ...]:
         """The files graphbuild writes: never inputs (an input that changes with every emit
         would make the hashes chase their own tail)."""
         ignore = f"{self.dockerfile}.dockerignore"
-        return (self.dockerfile, ignore, self.bake, self.rebuild_bake, self.lock)
+        return (self.dockerfile, ignore, self.bake, self.rebuild_bake, self.lock, self.lock_slices)
 
 
 @attrs.frozen
@@ -151,6 +157,7 @@ class Src:
 
     path: str
     quoted: bool = False  # written inside a JSON array, so rendered as a JSON string
+    generated: bool = False  # a file graphbuild writes (workspace-relative), not a package's
 
 
 Part = str | Ref | Src
@@ -177,6 +184,16 @@ class Step:
 
 
 @attrs.frozen
+class Generated:
+    """A file `graphbuild emit` writes that a stage copies from the build context (an image's
+    lock slice): hashed by its text, never read back from the tree."""
+
+    path: str  # workspace-relative
+    text: str
+    pins: Mapping[str, str] = attrs.field(factory=dict)  # package -> version, for reasons
+
+
+@attrs.frozen
 class Stage:
     """One `FROM … AS name` section: parent, steps and the input files it may read."""
 
@@ -189,6 +206,7 @@ class Stage:
     args: tuple[tuple[str, str], ...] = ()
     platforms: tuple[str, ...] = ()
     line: int | None = None  # the line of its [[target]] header, for messages
+    generated: tuple[Generated, ...] = ()  # files emit writes that the steps copy
 
     @property
     def package(self) -> str:

@@ -241,7 +241,7 @@ def render_step(step: Step, package: str, ref_text) -> str:
         if isinstance(part, Ref):
             out.append(ref_text(part))
         elif isinstance(part, Src):
-            path = join(package, part.path)
+            path = part.path if part.generated else join(package, part.path)
             out.append(json.dumps(path) if part.quoted else path)
         else:
             out.append(part)

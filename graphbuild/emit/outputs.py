@@ -27,13 +27,17 @@ def render_outputs(graph: Graph, hashes: Hashes, in_git: bool) -> Outputs:
     """The Dockerfile, its ignore file, the bake file and the lock."""
     settings = graph.workspace.settings
     stages, names = emitted_stages(graph, hashes)
+    generated = {g.path: g.text for s in graph.stages.values() for g in s.generated}
+    ignored = tuple(p for p in settings.outputs if p != settings.lock_slices)
+    sent = (f"!{settings.lock_slices}",) if generated else ()  # even below an excluded folder
     files = {
         settings.dockerfile: render_dockerfile(graph, stages, names),
         f"{settings.dockerfile}.dockerignore": render_dockerignore(
-            settings.exclude, graph.workspace.skipped, settings.outputs
+            settings.exclude, graph.workspace.skipped, (*ignored, *sent)
         ),
         settings.bake: render_bake(graph, hashes, names, in_git),
         settings.lock: render_lock(make_lock(graph.workspace, hashes)),
+        **dict(sorted(generated.items())),
     }
     return Outputs(files=files, stages=tuple(stages))
 

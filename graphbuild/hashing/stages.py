@@ -15,6 +15,7 @@ from graphbuild.core.steps import render_step, used_args
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import FileDigest
 from graphbuild.hashing.packed import InputDigest, PackedInputs, pack
+from graphbuild.hashing.reading import blob_id
 
 
 @attrs.frozen
@@ -31,6 +32,8 @@ class StageRecord:
     inputs: Mapping[str, InputDigest]  # path -> (blob id, executable, symlink)
     args: Mapping[str, str]
     platforms: tuple[str, ...]
+    generated: tuple[str, ...] = ()  # the inputs emit writes (lock slices), by path
+    pins: Mapping[str, str] = attrs.field(factory=dict)  # their package -> version
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for the record cache."""
@@ -41,6 +44,8 @@ class StageRecord:
             "inputs": pack(self.inputs),
             "args": dict(self.args),
             "platforms": list(self.platforms),
+            "generated": list(self.generated),
+            "pins": dict(self.pins),
         }
 
     @classmethod
@@ -57,6 +62,8 @@ class StageRecord:
             inputs=PackedInputs(packed=data["inputs"]),
             args=dict(data["args"]),
             platforms=tuple(data["platforms"]),
+            generated=tuple(data.get("generated", ())),
+            pins=dict(data.get("pins", {})),
         )
 
 
@@ -111,6 +118,8 @@ def hash_graph(
     records: dict[Label, StageRecord] = {}
     for label in graph.order:
         files = {p: digests[p] for p in inputs.get(label, ())}
+        for generated in graph.stages[label].generated:
+            files[generated.path] = FileDigest(blob_id(generated.text.encode()), False)
         records[label] = hash_stage(graph, label, files, records)
     return Hashes(stages=records, targets=target_hashes(graph, records))
 
@@ -192,4 +201,6 @@ def hash_stage(
         inputs=packed,
         args=args,
         platforms=tuple(sorted(stage.platforms)),
+        generated=tuple(g.path for g in stage.generated),
+        pins={k: v for g in stage.generated for k, v in sorted(g.pins.items())},
     )

@@ -7,7 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+import networkx as nx
 
+from graphbuild.core.labels import Label
+from graphbuild.definition.uv_targets import LIBRARY_RULE
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.lockfile import Lock
 from graphbuild.hashing.stages import Hashes, StageRecord
@@ -33,6 +36,8 @@ class ReasonKind(enum.StrEnum):
     BASE_CHANGED = "base_changed"
     UPSTREAM = "upstream"
     UNRECORDED = "unrecorded"
+    LOCK_CHANGED = "lock_changed"  # a package of the image's lock slice moved
+    INTERNAL_LIBRARY = "internal_library"  # an internal library's files changed
 
 
 class EntryKind(enum.StrEnum):
@@ -70,6 +75,10 @@ class Reason:
             ReasonKind.DEFINITION_CHANGED: f"definition changed: {self.key}",
             ReasonKind.BASE_CHANGED: f"base image changed: {self.old} -> {self.new}",
             ReasonKind.UPSTREAM: f"upstream rebuilds: {self.label}",
+            ReasonKind.LOCK_CHANGED: (
+                f"lock: {self.key} {self.old or '(none)'} -> {self.new or '(none)'}"
+            ),
+            ReasonKind.INTERNAL_LIBRARY: f"internal library {self.label}: {self.path}",
             ReasonKind.UNRECORDED: "changed; the previous state is not in the local cache "
             "(use --since REF to recompute it from git)",
         }
@@ -157,7 +166,18 @@ def compare_records(old: StageRecord, new: StageRecord) -> list[Reason]:
         for label, digest in new.refs.items()
         if label in old.refs and old.refs[label] != digest and label != new.parent
     ]
+    if old.pins != new.pins:
+        own += [
+            Reason(
+                ReasonKind.LOCK_CHANGED, key=name, old=old.pins.get(name), new=new.pins.get(name)
+            )
+            for name in sorted(old.pins.keys() | new.pins.keys())
+            if old.pins.get(name) != new.pins.get(name)
+        ]
+    slices = set(old.generated) | set(new.generated) if old.pins != new.pins else set()
     for path in sorted(old.inputs.keys() | new.inputs.keys()):
+        if path in slices:  # the lock reasons above say what moved in it
+            continue
         before, after = old.inputs.get(path), new.inputs.get(path)
         if before is None:
             own.append(Reason(ReasonKind.INPUT_ADDED, path=path))
@@ -229,6 +249,8 @@ def make_plan(
         if previous is not None and previous == output.hash:
             status = Status.UNCHANGED
         reasons: tuple[Reason, ...] = output.reasons if str(target.label) == output.label else ()
+        if status == Status.REBUILD:
+            reasons = (*what_moved(graph, target.label, stage_entries), *reasons)
         if status == Status.REBUILD and not reasons:
             reasons = (Reason(ReasonKind.UPSTREAM, label=output.label),)
         chain = (
@@ -250,6 +272,24 @@ def make_plan(
         if name not in current_images:
             entries[name] = Entry(name, EntryKind.IMAGE, None, previous, Status.REMOVED)
     return Plan(entries=tuple(e for _, e in sorted(entries.items())))
+
+
+def what_moved(graph: Graph, image: Label, entries: Mapping[str, Entry]) -> list[Reason]:
+    """The causes an image owes to its own other stages' lock slices and to the internal
+    libraries it installs, named as such (`lock: numpy 2.4.6 -> 2.5.5`, `internal library
+    //libs/money: libs/money/src/money/__init__.py`)."""
+    found: list[Reason] = []
+    upstream = nx.ancestors(graph.dag, graph.outputs[image])
+    for label in sorted(upstream):
+        entry = entries[str(label)]
+        if entry.status is not Status.REBUILD:
+            continue
+        if label.target == image.target:
+            found += [r for r in entry.reasons if r.kind is ReasonKind.LOCK_CHANGED]
+        elif graph.targets[label.target].rule == LIBRARY_RULE:
+            paths = [r.path for r in entry.reasons if r.path is not None]
+            found += [Reason(ReasonKind.INTERNAL_LIBRARY, label=str(label), path=p) for p in paths]
+    return found
 
 
 def first_cause(label: str, entries: Mapping[str, Entry]) -> tuple[str, ...]:

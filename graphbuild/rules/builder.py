@@ -11,7 +11,7 @@ import attrs
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.labels import Label
-from graphbuild.core.model import Part, Settings, Src, Stage, Step, Target
+from graphbuild.core.model import Generated, Part, Settings, Src, Stage, Step, Target
 from graphbuild.core.steps import ErrorFn, context_path, mount_parts, parse_parent, parse_ref
 from graphbuild.definition.fields import input_pattern_problem
 
@@ -28,6 +28,7 @@ class StageBuilder:
     parent: str
     steps: list[Step] = attrs.field(factory=list)
     inputs: list[str] = attrs.field(factory=list)
+    generated: list[Generated] = attrs.field(factory=list)
 
     @property
     def label(self) -> Label:
@@ -64,6 +65,13 @@ class StageBuilder:
             parts += [" ", Src(context_path(self.line(key, source), self.raiser(key)))]
         parts += [" ", self.line(key, destination)]
         self.steps.append(Step("COPY", tuple(parts), key))
+        return self
+
+    def copy_generated(self, key: str, file: Generated, destination: str) -> Self:
+        """COPY a file graphbuild writes (workspace-relative); the hash covers its text."""
+        self.generated.append(file)
+        parts = ("COPY", " ", Src(file.path, generated=True), " ", self.line(key, destination))
+        self.steps.append(Step("COPY", parts, key))
         return self
 
     def copy_from(self, key: str, stage: str, source: str, destination: str) -> Self:
@@ -111,6 +119,7 @@ class StageBuilder:
             args=(),
             platforms=settings.platforms,
             line=self.target.line,
+            generated=tuple(self.generated),
         )
 
 

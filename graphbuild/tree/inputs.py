@@ -38,6 +38,8 @@ def stage_inputs(stage: Stage, tree: Tree) -> tuple[str, ...]:
         files.update(matched)
     for step in stage.steps:
         for src in step.sources:
+            if src.generated:  # written by emit and hashed by its text: not the tree's
+                continue
             copied = match_context(tree, stage.package, src.path)
             shown = join(stage.package, src.path)
             if not copied:
