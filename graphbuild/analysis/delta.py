@@ -12,6 +12,7 @@ from pathlib import Path
 import attrs
 
 from graphbuild.core.labels import Label
+from graphbuild.core.uv import ROOT_PYPROJECT, UV_LOCK
 from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import Caches, FileDigest, digest_files
@@ -30,6 +31,7 @@ class Reshape(enum.Enum):
     INDEX_LOST = "git's index listing of the last run is not stored"
     TOO_MANY = f"more than {MAX_EDITS} paths changed"
     BUILD_FILE = "a BUILD.toml changed"
+    UV_WORKSPACE = "a pyproject.toml or uv.lock changed (the uv workspace's definition)"
     INDEX_MEMBERSHIP = "a file was added to or removed from git's index"
     SYMLINK = "a symlink changed"
     ADDED_OR_REMOVED = "a file was added or removed"
@@ -111,6 +113,8 @@ def edited_paths(old: ViewState, view: GitView) -> Edits | Reshaped:
         parent, _, name = path.rpartition("/")
         if name == BUILD_FILE:
             return Reshaped(Reshape.BUILD_FILE)
+        if name in (ROOT_PYPROJECT, UV_LOCK):  # the lock slices and libraries come from them
+            return Reshaped(Reshape.UV_WORKSPACE)
         excluded = folder_state(state, parent, is_excluded)[0] or is_excluded(name, path)
         indexed = index_entry(view.index, path)
         indexed_before = index_entry(old.index or view.index, path)

@@ -13,7 +13,7 @@ from packaging.utils import canonicalize_name
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.uv import UV_LOCK, Dependency, LockedPackage, Member, SourceKind, UvWorkspace
-from graphbuild.definition.toml import parse_toml
+from graphbuild.definition.toml import parse_toml, table_key_line
 
 LOCK_VERSIONS = (1,)
 WORKSPACE_SOURCES = ("editable", "virtual", "directory")
@@ -41,7 +41,7 @@ def read_lock(text: str, members: Mapping[str, Member]) -> UvWorkspace:
         raise LoadError(
             f"uv.lock was made for members {', '.join(locked_members) or '(none)'}, the"
             f" workspace has {', '.join(sorted(members))}: run `uv lock`",
-            file=UV_LOCK, key="manifest.members",
+            file=UV_LOCK, line=table_key_line(text, "manifest.members"), key="manifest.members",
         )  # fmt: skip
     lines = package_lines(text)
     packages: dict[tuple[str, str], LockedPackage] = {}

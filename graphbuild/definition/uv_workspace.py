@@ -54,7 +54,7 @@ def load_uv_workspace(read: Read, files: Iterable[str]) -> UvWorkspace | None:
             )  # fmt: skip
         members[member.name] = member
     check_sources(members, read)
-    check_cycles(members)
+    check_cycles(members, read)
     lock_text = read(UV_LOCK)
     if lock_text is None:
         raise LoadError(
@@ -169,7 +169,7 @@ def read_requirements(member: Member, read: Read) -> Mapping[str, tuple[Requirem
                 found.append(Requirement(value))
             except (InvalidRequirement, TypeError) as err:
                 raise LoadError(
-                    f"invalid requirement {value!r}: {err}",
+                    f"invalid requirement {value!r}: {str(err).splitlines()[0]}",
                     file=member.pyproject,
                     line=line,
                     key=key,
@@ -216,7 +216,7 @@ def check_sources(members: Mapping[str, Member], read: Read) -> None:
                 )  # fmt: skip
 
 
-def check_cycles(members: Mapping[str, Member]) -> None:
+def check_cycles(members: Mapping[str, Member], read: Read) -> None:
     """Members must not depend on each other in a circle."""
     state: dict[str, int] = {}  # 1: being visited, 2: done
 
@@ -225,9 +225,11 @@ def check_cycles(members: Mapping[str, Member]) -> None:
         for dep in members[name].internal:
             if state.get(dep) == 1:
                 cycle = [*path[path.index(dep) :], dep] if dep in path else [name, dep]
+                key = f"tool.uv.sources.{dep}"
+                line = table_key_line(read(members[name].pyproject) or "", key)
                 raise LoadError(
                     f"workspace members depend on each other in a cycle: {' -> '.join(cycle)}",
-                    file=members[name].pyproject, key="tool.uv.sources",
+                    file=members[name].pyproject, line=line, key=key,
                 )  # fmt: skip
             if state.get(dep) is None:
                 visit(dep, [*path, dep])

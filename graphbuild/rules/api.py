@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from graphbuild.core.errors import GraphbuildError, LoadError
+from graphbuild.core.errors import GraphbuildError, LoadError, RuleError
 from graphbuild.core.labels import Label, parse_label
 from graphbuild.core.model import Expansion, LabelUse, Settings, Target
 from graphbuild.core.uv import UvWorkspace
@@ -48,7 +48,7 @@ class Rule(Generic[Config]):
     name: str
     doc: str
     config: type[Config]
-    expand: Callable[[Target, Config, Settings], Expansion]
+    expand: Callable[[Target, Config, Settings], Expansion] | None = None
     image_default: bool = False  # whether its targets are images unless `image = false`
     matrix_sugar: tuple[str, str, str] | None = None  # (list key, matrix key, value key)
     # A rule that reads more than its target and the settings expands with the whole context.
@@ -80,8 +80,10 @@ class Rule(Generic[Config]):
         config = self.read(target)
         if self.expand_in is not None:
             expansion = self.expand_in(target, config, context)
-        else:
+        elif self.expand is not None:
             expansion = self.expand(target, config, context.settings)
+        else:
+            raise RuleError(f"rule {self.name} has neither expand nor expand_in")
         return attrs.evolve(expansion, label_uses=self.label_uses(target))
 
 

@@ -20,6 +20,7 @@ from graphbuild.rules.builtin import (
     python_interpreter,
     python_wheels,
     stages,
+    uv,
 )
 
 BUILTIN: tuple[Rule[Any], ...] = (
@@ -29,6 +30,8 @@ BUILTIN: tuple[Rule[Any], ...] = (
     python_wheels.RULE,
     python_app.RULE,
     python_dev.RULE,
+    uv.LIBRARY,
+    uv.INSTALLER,
 )
 
 

@@ -18,9 +18,9 @@ from collections.abc import Mapping
 import attrs
 
 from graphbuild.core.errors import LoadError
-from graphbuild.core.model import Expansion, Settings, Target
+from graphbuild.core.model import Expansion, Target
 from graphbuild.definition.fields import ValueType, check_args, option
-from graphbuild.rules.api import Rule
+from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
 from graphbuild.rules.builtin.common import (
     VENV,
@@ -30,6 +30,13 @@ from graphbuild.rules.builtin.common import (
     pip_mounts,
 )
 from graphbuild.rules.builtin.python_wheels import BUILD_VENV, PythonWheels, wheels_stage
+from graphbuild.rules.builtin.uv import (
+    UV_CACHE,
+    default_command,
+    project_member,
+    uv_builder,
+    workspace_of,
+)
 
 S, L = ValueType.STR, ValueType.STR_LIST
 
@@ -41,6 +48,14 @@ class PythonApp(PythonWheels):
     wheels: str | None = option(
         S, "A shared python_wheels builder to take the venv from (instead of requirements).",
         label_of=("python_wheels",),
+    )  # fmt: skip
+    project: str | None = option(
+        S, "The uv workspace member this app is (its folder, package-relative: '.'): the venv "
+        "is its lock slice, then its internal libraries (instead of requirements).",
+    )  # fmt: skip
+    uv: str | None = option(
+        S, "The uv_installer target the builder takes uv from (with project).",
+        label_of=("uv_installer",),
     )  # fmt: skip
     runtime_packages: tuple[str, ...] = option(
         L, "Debian packages the app needs at run time (shared libraries).", default=[]
@@ -93,11 +108,18 @@ def check_app(target: Target, config: PythonApp) -> None:
     if not DURATION_RE.match(config.healthcheck_interval):
         raise LoadError.at(target, "healthcheck_interval", "expected a duration like 30s")
     if config.cmd is None and config.entrypoint is None:
-        raise LoadError.at(target, "cmd", "give cmd or entrypoint (an array: the exec form)")
+        more = " (the project has no single [project.scripts] entry)" if config.project else ""
+        raise LoadError.at(target, "cmd", f"give cmd or entrypoint (an array: the exec form){more}")
     if config.wheels is not None and config.requirements:
         raise LoadError.at(
             target, "wheels", "give either wheels (a shared builder) or requirements"
         )
+    if config.project is not None and (config.wheels is not None or config.requirements):
+        raise LoadError.at(
+            target, "project", "give one of project (a uv workspace member), requirements or wheels"
+        )
+    if config.uv is not None and config.project is None:
+        raise LoadError.at(target, "uv", "uv installs a uv workspace member: give project too")
     for i, port in enumerate(config.expose):
         if not re.fullmatch(r"\d{1,5}(/(tcp|udp))?", str(port)):
             raise LoadError.at(target, f"expose[{i}]", f"invalid port {port!r}")
@@ -105,15 +127,19 @@ def check_app(target: Target, config: PythonApp) -> None:
         for i, path in enumerate(getattr(config, key)):  # inside the package: input paths
             if any(c in path for c in " \"'$\\"):  # written into the COPY step as they are
                 raise LoadError.at(target, f"{key}[{i}]", f"invalid path {path!r}")
-    if config.tests and config.wheels is None and not config.requirements:
+    if config.tests and config.wheels is None and not config.requirements and not config.project:
         raise LoadError.at(target, "tests", "tests run on the builder's venv: give requirements")
     if config.tests and not config.test_command:
         raise LoadError.at(target, "test_command", "give the command that runs the tests")
     check_args(dict(config.env), lambda key, m: LoadError.at(target, key, m), "env.")
 
 
-def app_stages(target: Target, config: PythonApp) -> list[StageBuilder]:
+def app_stages(target: Target, config: PythonApp, context: Context) -> list[StageBuilder]:
     """#builder, #runtime-base and the runtime image."""
+    if config.project is not None and config.cmd is None and config.entrypoint is None:
+        uv = workspace_of(target, context, "project")
+        derived = default_command(project_member(target, uv, config.project))
+        config = attrs.evolve(config, cmd=derived)
     check_app(target, config)
     python = config.python
     uid, user = config.uid, config.user
@@ -121,6 +147,14 @@ def app_stages(target: Target, config: PythonApp) -> list[StageBuilder]:
     builder = None
     if config.wheels is not None:
         builder = config.wheels
+    elif config.project is not None:
+        specs.append(
+            uv_builder(
+                target, context, python, config.project, config.uv, config.build_packages,
+                config.venv,
+            )
+        )  # fmt: skip
+        builder = str(target.label.with_stage("builder"))
     elif config.requirements:
         specs.append(wheels_stage(target, config, "builder"))
         builder = str(target.label.with_stage("builder"))
@@ -178,12 +212,16 @@ def test_stage(target: Target, config: PythonApp, builder: str, venv: str) -> St
         spec.copy("test_requirements", [path], posixpath.join("/build/test", path))
     if config.test_requirements:
         files = " ".join(f"-r {posixpath.join('/build/test', p)}" for p in config.test_requirements)
-        spec.run(
-            "test_requirements",
-            f"{BUILD_VENV}/bin/pip --python {venv}/bin/python install{pip_flags(config.index_url)}"
-            f" {files}",
-            pip_mounts(config.index_url),
-        )
+        if config.project is not None:  # the builder has uv and no build venv
+            command = f"uv pip install --python {venv}/bin/python {files}"
+            spec.run("test_requirements", command, UV_CACHE)
+        else:
+            spec.run(
+                "test_requirements",
+                f"{BUILD_VENV}/bin/pip --python {venv}/bin/python install"
+                f"{pip_flags(config.index_url)} {files}",
+                pip_mounts(config.index_url),
+            )
     spec.copy("src", config.src, workdir + "/")
     for path in config.tests:
         spec.copy("tests", [path], posixpath.join(workdir, path))
@@ -193,9 +231,10 @@ def test_stage(target: Target, config: PythonApp, builder: str, venv: str) -> St
     return spec
 
 
-def expand_python_app(target: Target, config: PythonApp, settings: Settings) -> Expansion:
+def expand_python_app(target: Target, config: PythonApp, context: Context) -> Expansion:
     """The app's stages; the runtime image is the target's output."""
-    stages = tuple(spec.build(settings) for spec in app_stages(target, config))
+    settings = context.settings
+    stages = tuple(spec.build(settings) for spec in app_stages(target, config, context))
     test = target.label.with_stage("test") if any(s.label.stage == "test" for s in stages) else None
     return Expansion(target=target, stages=stages, output=target.label, test=test)
 
@@ -204,6 +243,6 @@ RULE = Rule(
     name="python_app",
     doc="A service image: builder apart from runtime, the venv copied whole, source last.",
     config=PythonApp,
-    expand=expand_python_app,
+    expand_in=expand_python_app,
     image_default=True,
 )

@@ -256,7 +256,9 @@ def expand_python_interpreter(
     else:
         specs = built_stages(target, config, method)
     stages = tuple(spec.build(settings) for spec in specs)
-    return Expansion(target=target, stages=stages, output=target.label)
+    release = release_config(target, config)["release"]
+    facts = {"python_version": version, **({"python_release": release} if release else {})}
+    return Expansion(target=target, stages=stages, output=target.label, facts=facts)
 
 
 RULE = Rule(

@@ -1,0 +1,212 @@
+"""uv workspaces: `uv_library` (an internal library's files as a stage, one per member that
+others depend on; made by the loader, no BUILD.toml needed), `uv_installer` (uv at a pinned
+version, obtained once), and the builder a `python_app` with `project` gets: its lock slice
+installed with hashes required, then each internal library, non-editable, in dependency order.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+import attrs
+
+from graphbuild.core.errors import LoadError
+from graphbuild.core.labels import parse_label
+from graphbuild.core.model import Expansion, Generated, Settings, Target
+from graphbuild.core.uv import Member, UvWorkspace
+from graphbuild.definition.fields import ValueType, option
+from graphbuild.definition.lock_slice import make_slice, render_slice
+from graphbuild.definition.uv_targets import LIBRARY_RULE, library_label
+from graphbuild.rules.api import Context, Rule
+from graphbuild.rules.builder import StageBuilder
+from graphbuild.rules.builtin.common import PIP_CACHE, apt_install, check_packages, stage_label
+
+S, L = ValueType.STR, ValueType.STR_LIST
+UV_CACHE = ("type=cache,target=/root/.cache/uv",)
+UV_ENV = {"UV_COMPILE_BYTECODE": "1", "UV_LINK_MODE": "copy", "UV_PYTHON_DOWNLOADS": "0"}
+UV_VERSION_RE = re.compile(r"\d+\.\d+\.\d+\Z")
+SHA256_RE = re.compile(r"(sha256:)?[0-9a-f]{64}\Z")
+INSTALLED_UV = "/opt/uv/bin/uv"
+
+
+def workspace_of(target: Target, context: Context, key: str) -> UvWorkspace:
+    """The uv workspace, or the error that there is none."""
+    if context.uv is None:
+        raise LoadError.at(
+            target, key, "no uv workspace: the root pyproject.toml needs [tool.uv.workspace]"
+        )
+    return context.uv
+
+
+@attrs.frozen
+class UvLibrary:
+    """The keys of a uv_library target."""
+
+    member: str = option(S, "The workspace member (its project name).", required=True)
+
+
+def expand_uv_library(target: Target, config: UvLibrary, context: Context) -> Expansion:
+    """FROM scratch, then the member's pyproject.toml, readme and code folder: what building
+    its wheel reads, and nothing else (a test or notebook edit rebuilds no image)."""
+    uv = workspace_of(target, context, "member")
+    member = uv.members.get(config.member)
+    if member is None:
+        raise LoadError.at(target, "member", f"no workspace member named {config.member!r}")
+    if member.path != target.label.package:
+        raise LoadError.at(
+            target, "member", f"member {member.name} lives in {member.path}, not in this package"
+        )
+    if len(member.files) < 2:
+        module = member.name.replace("-", "_")
+        raise LoadError(
+            f"internal library {member.name} has neither src/ nor {module}/: graphbuild copies"
+            " its code folder to build it", file=member.pyproject, label=str(target.label),
+        )  # fmt: skip
+    stage = StageBuilder(target, None, "scratch")
+    for path in member.files:
+        stage.inputs.append(path)
+        stage.copy("member", [path], "/" + path)
+    return Expansion(target=target, stages=(stage.build(context.settings),), output=target.label)
+
+
+@attrs.frozen
+class UvInstaller:
+    """The keys of a uv_installer target."""
+
+    python: str | None = option(
+        S, "The interpreter whose #dev stage installs uv from the package index.",
+        label_of=("python_interpreter",),
+    )  # fmt: skip
+    version: str | None = option(S, "The uv release, e.g. '0.13.8'.")
+    hashes: tuple[str, ...] = option(
+        L, "sha256 of each uv wheel the platforms install (pip --require-hashes).", default=[]
+    )
+    image: str | None = option(S, "Take uv from an image instead (@external, pinned).")
+    path: str = option(S, "Where uv is in that image.", default="/uv")
+
+
+def expand_uv_installer(target: Target, config: UvInstaller, settings: Settings) -> Expansion:
+    """One stage holding the uv binary: pip-installed with hashes in a venv of its own, or
+    an external image as it is; its `uv_path` fact says where the binary is."""
+    if (config.image is None) == (config.python is None):
+        raise LoadError.at(target, "python", "give python (install from the index) or image")
+    if config.image is not None:
+        if not config.image.startswith("@"):
+            raise LoadError.at(target, "image", "expected an external image: @name")
+        if not config.path.startswith("/") or " " in config.path:
+            raise LoadError.at(target, "path", f"expected an absolute path, got {config.path!r}")
+        image = StageBuilder(target, None, config.image).build(settings)
+        facts = {"uv_path": config.path}
+        return Expansion(target=target, stages=(image,), output=target.label, facts=facts)
+    if config.version is None or not UV_VERSION_RE.match(config.version):
+        raise LoadError.at(target, "version", "give the uv release to install, e.g. '0.13.8'")
+    if not config.hashes:
+        raise LoadError.at(target, "hashes", "give the sha256 of the uv wheels (hashes required)")
+    for i, digest in enumerate(config.hashes):
+        if not SHA256_RE.match(digest):
+            raise LoadError.at(target, f"hashes[{i}]", f"expected 64 hex digits, got {digest!r}")
+    pins = " ".join(f"--hash=sha256:{h.removeprefix('sha256:')}" for h in config.hashes)
+    assert config.python is not None  # one of image and python is given
+    stage = StageBuilder(target, None, stage_label(config.python, target, "dev"))
+    stage.run(
+        "version",
+        f"python -m venv /opt/uv && printf '%s\\n' 'uv=={config.version} {pins}' > /tmp/uv.txt"
+        " && /opt/uv/bin/pip install --require-hashes -r /tmp/uv.txt && rm /tmp/uv.txt",
+        PIP_CACHE,
+    )
+    built = stage.build(settings)
+    facts = {"uv_path": INSTALLED_UV}
+    return Expansion(target=target, stages=(built,), output=target.label, facts=facts)
+
+
+def project_member(target: Target, uv: UvWorkspace, project: str) -> Member:
+    """The member whose folder `project` (package-relative) names."""
+    folder = posixpath.normpath(posixpath.join(target.label.package, project)).strip("/")
+    folder = "" if folder == "." else folder
+    for member in uv.members.values():
+        if member.path == folder:
+            return member
+    raise LoadError.at(
+        target, "project", f"{folder or 'the root'} is not a member of the uv workspace"
+        f" (members: {', '.join(sorted(m.path or '.' for m in uv.members.values()))})",
+    )  # fmt: skip
+
+
+def slice_file(target: Target, member: Member, context: Context, python: str) -> Generated:
+    """The image's lock slice, for the interpreter `python` names."""
+    uv = workspace_of(target, context, "project")
+    facts = context.facts_of(parse_label(python, target.label.package))
+    version = facts.get("python_release") or facts.get("python_version")
+    if not version:
+        raise LoadError.at(
+            target, "python", "a lock slice needs the interpreter's version: name a"
+            " python_interpreter target",
+        )  # fmt: skip
+    lock = make_slice(uv, member.name, (), version, context.settings.platforms, python)
+    label = str(target.label)
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", label.lstrip("/")).strip("-")
+    path = f"{context.settings.lock_slices}/{name}.txt"
+    return Generated(path, render_slice(lock, label), lock.versions)
+
+
+def uv_builder(
+    target: Target, context: Context, python: str, project: str, uv: str | None,
+    build_packages: tuple[str, ...], venv: str,
+) -> StageBuilder:  # fmt: skip
+    """#builder of a uv app: uv from its installer, the venv, the lock slice with hashes
+    required, then each internal library (dependencies first), non-editable."""
+    workspace = workspace_of(target, context, "project")
+    member = project_member(target, workspace, project)
+    if uv is None:
+        raise LoadError.at(target, "uv", "give uv: the label of a uv_installer target")
+    uv_path = context.facts_of(parse_label(uv, target.label.package)).get("uv_path")
+    if uv_path is None:
+        raise LoadError.at(target, "uv", f"{uv} is not a uv_installer target")
+    spec = StageBuilder(target, "builder", stage_label(python, target, "dev"))
+    packages = check_packages(target, "build_packages", build_packages)
+    if packages:
+        apt_install(spec, "build_packages", packages)
+    spec.copy_from("uv", uv, uv_path, "/usr/local/bin/uv")
+    spec.env("uv", UV_ENV)
+    lock = slice_file(target, member, context, python)
+    spec.copy_generated("project", lock, "/build/requirements.txt")
+    spec.run(
+        "project",
+        f'uv venv --python "$(command -v python)" {venv} && uv pip install --python'
+        f" {venv}/bin/python --require-hashes --no-deps -r /build/requirements.txt",
+        UV_CACHE,
+    )
+    for name in workspace.closure(member.name):
+        library = workspace.members[name]
+        where = f"/build/{library.path}"
+        spec.copy_from("project", str(library_label(library.path)), "/", where)
+        # --no-sources: outside the workspace its `workspace = true` sources name nothing;
+        # the members it needs are installed by their own layers.
+        command = f"uv pip install --python {venv}/bin/python --no-deps --no-sources {where}"
+        spec.run("project", command, UV_CACHE)
+    return spec
+
+
+def default_command(member: Member) -> tuple[str, ...] | None:
+    """The member's one console script as an exec-form command (what its wrapper would do),
+    or None when it has none or several."""
+    if len(member.scripts) != 1:
+        return None
+    module, _, function = next(iter(member.scripts.values())).partition(":")
+    call = f"import sys; from {module} import {function.split('.')[0]}; sys.exit({function}())"
+    return ("python", "-c", call)
+
+
+LIBRARY = Rule(
+    name=LIBRARY_RULE,
+    doc="An internal library of the uv workspace: its files as a stage (made by the loader).",
+    config=UvLibrary,
+    expand_in=expand_uv_library,
+)
+INSTALLER = Rule(
+    name="uv_installer",
+    doc="uv at a pinned version, from the package index with hashes or from an image.",
+    config=UvInstaller,
+    expand=expand_uv_installer,
+)
