@@ -69,3 +69,12 @@ def test_check_does_not_fire_where_it_must_not(case: str, tmp_path: Path):
     assert result.code in (0, 1), result.err
     fired = {f["id"] for f in json.loads(result.out)["findings"]}
     assert case.split("-")[0] not in fired, fired
+
+
+def test_an_interpreter_from_an_image_shares_it_with_the_builder(tmp_path: Path):
+    """Method image: no GB502 (builder and runtime are the same image's Python); GB104 says
+    the image does not take the shared security updates a distro_base would."""
+    workspace = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "workspaces/python_image", workspace)
+    findings = json.loads(run("lint", "--format", "json", cwd=workspace).out)["findings"]
+    assert [(f["id"], f["label"]) for f in findings] == [("GB104", "//app:app")]

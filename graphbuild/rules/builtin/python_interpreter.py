@@ -2,6 +2,8 @@
 `#dev` stage to build extensions on.
 
 - `distro`, `deadsnakes`: the distro's (or the deadsnakes PPA's) python3.X packages.
+- `image`: an image that already holds CPython (`python_image`: the official python:3.X-slim,
+  pinned by digest), its interpreter at `path`; the build checks it is the declared version.
 - `source`, `python-build`, `pyenv`: built in `#build` (compilers and -dev packages), trimmed in
   `#prep` as an expert would (binaries and shared objects stripped; no static library, headers,
   test trees, IDLE, installers or ensurepip bundle; orphaned and optimised .pyc removed, the
@@ -25,7 +27,7 @@ from graphbuild.rules.api import Rule
 from graphbuild.rules.builder import StageBuilder
 from graphbuild.rules.builtin.common import APT_CACHE, apt_install, check_packages
 
-METHODS = ("distro", "deadsnakes", "source", "python-build", "pyenv")
+METHODS = ("distro", "deadsnakes", "source", "python-build", "pyenv", "image")
 S, L = ValueType.STR, ValueType.STR_LIST
 
 
@@ -33,9 +35,9 @@ S, L = ValueType.STR, ValueType.STR_LIST
 class PythonInterpreter:
     """The keys of a python_interpreter target."""
 
-    base: str = option(
-        S, "The base to install on: a distro_base target (or raw stages, or @external).",
-        required=True, label_of=("distro_base", "stages"), or_image=True,
+    base: str | None = option(
+        S, "The base to install on: a distro_base target (or raw stages, or @external); every "
+        "method but image needs it.", label_of=("distro_base", "stages"), or_image=True,
     )  # fmt: skip
     version: str | None = option(S, "The CPython version, e.g. '3.12'.")
     versions: tuple[str, ...] = option(
@@ -49,6 +51,10 @@ class PythonInterpreter:
         ValueType.STR_TABLE_TABLE, "release, url and sha256 per version.", default={}
     )
     prefix: str = option(S, "Where a built CPython is installed.", default="/opt/python")
+    python_image: str | None = option(
+        S, "An image that holds CPython, @external pinned by digest (method image)."
+    )
+    path: str | None = option(S, "Its interpreter, e.g. /usr/local/bin/python3.12 (method image).")
     ensurepip: bool = option(
         ValueType.BOOL, "Keep pip in a built CPython's runtime (and its ensurepip bundle).",
         default=False,
@@ -99,12 +105,31 @@ def release_config(target: Target, config: PythonInterpreter) -> dict[str, str |
     return {k: own[k] if own[k] is not None else per_version.get(k) for k in RELEASE_KEYS}
 
 
+def image_stages(target: Target, config: PythonInterpreter) -> list[StageBuilder]:
+    """The image as the runtime, checked to hold the declared version at `path` (and `python`
+    on PATH); `#dev` adds compilers. Builder and runtime share the very same interpreter."""
+    image = config.python_image
+    if image is None or not image.startswith("@"):
+        raise LoadError.at(
+            target, "python_image", 'method image needs python_image = "@external" (pinned)'
+        )
+    path = config.path
+    if path is None or not re.fullmatch(r"/[A-Za-z0-9_./-]+", path):
+        raise LoadError.at(target, "path", "method image needs the interpreter's absolute path")
+    major, minor = (config.version or "").split(".")
+    check = f"{path} -c 'import sys; sys.exit(sys.version_info[:2] != ({major}, {minor}))'"
+    link = f" && ln -sf {path} /usr/local/bin/python" if path != "/usr/local/bin/python" else ""
+    runtime = StageBuilder(target, None, image).run("path", check + link)
+    dev = apt_install(StageBuilder(target, "dev", str(target.label)), "method", DEV_PACKAGES)
+    return [runtime, dev]
+
+
 def distro_stages(target: Target, config: PythonInterpreter, method: str) -> list[StageBuilder]:
     """python3.X from apt (deadsnakes: after adding the PPA, whose tooling is removed again);
     the runtime gets the interpreter only, the dev stage what creates and builds venvs."""
     version = config.version
     packages = [f"python{version}"]
-    runtime = StageBuilder(target, None, config.base)
+    runtime = StageBuilder(target, None, config.base or "")
     if method == "distro":
         apt_install(runtime, "method", packages)
     else:
@@ -215,7 +240,7 @@ def built_stages(target: Target, config: PythonInterpreter, method: str) -> list
     if method != "source":
         build_packages = [*build_packages, "git"]
     build = apt_install(
-        StageBuilder(target, "build", config.base), "build_packages", build_packages
+        StageBuilder(target, "build", config.base or ""), "build_packages", build_packages
     )
     if method == "source":
         build.run("url", source_build(target, config, release, prefix))
@@ -229,7 +254,7 @@ def built_stages(target: Target, config: PythonInterpreter, method: str) -> list
     runtime_packages = check_packages(
         target, "runtime_packages", config.runtime_packages or RUNTIME_PACKAGES
     )
-    runtime = StageBuilder(target, None, config.base)
+    runtime = StageBuilder(target, None, config.base or "")
     apt_install(runtime, "runtime_packages", runtime_packages)
     runtime.copy_from("prefix", str(target.label.with_stage("prep")), prefix, prefix)
     runtime.instruction("prefix", "ENV", f"PATH={prefix}/bin:$PATH")
@@ -251,7 +276,11 @@ def expand_python_interpreter(
         raise LoadError.at(
             target, "version", f"expected a CPython version like '3.12', got {version!r}"
         )
-    if method in ("distro", "deadsnakes"):
+    if method != "image" and config.base is None:
+        raise LoadError.at(target, "base", "missing required key")
+    if method == "image":
+        specs = image_stages(target, config)
+    elif method in ("distro", "deadsnakes"):
         specs = distro_stages(target, config, method)
     else:
         specs = built_stages(target, config, method)

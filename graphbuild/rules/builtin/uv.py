@@ -82,21 +82,21 @@ class UvInstaller:
     hashes: tuple[str, ...] = option(
         L, "sha256 of each uv wheel the platforms install (pip --require-hashes).", default=[]
     )
-    image: str | None = option(S, "Take uv from an image instead (@external, pinned).")
+    uv_image: str | None = option(S, "Take uv from an image instead (@external, pinned).")
     path: str = option(S, "Where uv is in that image.", default="/uv")
 
 
 def expand_uv_installer(target: Target, config: UvInstaller, settings: Settings) -> Expansion:
     """One stage holding the uv binary: pip-installed with hashes in a venv of its own, or
     an external image as it is; its `uv_path` fact says where the binary is."""
-    if (config.image is None) == (config.python is None):
-        raise LoadError.at(target, "python", "give python (install from the index) or image")
-    if config.image is not None:
-        if not config.image.startswith("@"):
-            raise LoadError.at(target, "image", "expected an external image: @name")
+    if (config.uv_image is None) == (config.python is None):
+        raise LoadError.at(target, "python", "give python (install from the index) or uv_image")
+    if config.uv_image is not None:
+        if not config.uv_image.startswith("@"):
+            raise LoadError.at(target, "uv_image", "expected an external image: @name")
         if not config.path.startswith("/") or " " in config.path:
             raise LoadError.at(target, "path", f"expected an absolute path, got {config.path!r}")
-        image = StageBuilder(target, None, config.image).build(settings)
+        image = StageBuilder(target, None, config.uv_image).build(settings)
         facts = {"uv_path": config.path}
         return Expansion(target=target, stages=(image,), output=target.label, facts=facts)
     if config.version is None or not UV_VERSION_RE.match(config.version):
