@@ -113,6 +113,9 @@ def make_parser() -> Parser:
     imports.add_argument("dockerfile", metavar="DOCKERFILE")
     imports.add_argument("--package", metavar="DIR", help="the package (default: its folder)")
     imports.add_argument("--name", help="the target's name (default: the package's last folder)")
+    commands.add_parser(
+        "init", help="write BUILD.toml files for the members of an existing uv workspace"
+    )
     lint = commands.add_parser("lint", help="check the stages against good practice")
     lint.add_argument("--format", choices=("text", "json"), default="text")
     return parser
@@ -150,6 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(json.dumps(build_toml_schema(installed_rules()), indent=2) + "\n")
         return EXIT_OK
     try:
+        if args.command == "init":  # before there is a workspace
+            from graphbuild.cli.init_command import run_init
+
+            return run_init(args)
         root = find_root(Path(args.directory))
         if args.command in WITH_STORE:
             with open_store(root) as store:
