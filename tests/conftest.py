@@ -18,7 +18,7 @@ from graphbuild.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-EXAMPLE_PARTS = ("BUILD.toml", "images", "graphbuild.lock")
+EXAMPLE_PARTS = ("BUILD.toml", "images", "libs", "pyproject.toml", "uv.lock", "graphbuild.lock")
 
 
 class TextSnapshot(SingleFileSnapshotExtension):

@@ -50,9 +50,12 @@ def test_example_emits_valid_files(
 def test_example_shares_a_stage_between_images(example: Path):
     run("emit", cwd=example)
     text = (example / "build/Dockerfile").read_text()
-    shared = "# //images/api:api#runtime-base, //images/worker:worker@3.11#runtime-base\n"
+    shared = (
+        "# //images/api:api#runtime-base, //images/report:report#runtime-base,"
+        " //images/worker:worker@3.11#runtime-base\n"
+    )
     assert text.count(shared) == 1
-    assert text.count("FROM images-api-runtime-base AS") == 2  # the api and worker 3.11 images
+    assert text.count("FROM images-api-runtime-base AS") == 3  # api, report, worker 3.11
 
 
 def test_checked_in_files_are_current():
@@ -159,12 +162,12 @@ def test_check_passes_after_emit_and_fails_after_an_edit(example: Path, text_sna
     assert run("emit", "--check", cwd=example).code == 0
     with open(example / "images/worker/src/worker/__main__.py", "a") as handle:
         handle.write("# edit\n")
-    before = {p: p.read_bytes() for p in (example / "build").iterdir()}
+    before = {p: p.read_bytes() for p in (example / "build").rglob("*") if p.is_file()}
     result = run("emit", "--check", cwd=example)
     assert result.code == 1
     assert result.err == "graphbuild: emitted files are out of date: run `graphbuild emit`\n"
     assert result.out == text_snapshot  # the unified diff
-    assert {p: p.read_bytes() for p in (example / "build").iterdir()} == before
+    assert {p: p.read_bytes() for p in (example / "build").rglob("*") if p.is_file()} == before
 
 
 def test_rebuild_group_lists_changed_images(example: Path):
@@ -179,7 +182,7 @@ def test_rebuild_group_lists_changed_images(example: Path):
 
 def test_failed_emit_leaves_previous_files_intact(example: Path):
     run("emit", cwd=example)
-    before = {p: p.read_bytes() for p in (example / "build").iterdir()}
+    before = {p: p.read_bytes() for p in (example / "build").rglob("*") if p.is_file()}
     with open(example / "images/api/BUILD.toml", "a") as build:
         build.write(
             '\n[[target]]\nname = "extra"\nrule = "stages"\nfrom = ":api"\n'
@@ -188,7 +191,7 @@ def test_failed_emit_leaves_previous_files_intact(example: Path):
     result = run("emit", cwd=example)
     assert result.code == 2
     assert "COPY --link needs Dockerfile syntax 1.4" in result.err
-    assert {p: p.read_bytes() for p in (example / "build").iterdir()} == before
+    assert {p: p.read_bytes() for p in (example / "build").rglob("*") if p.is_file()} == before
 
 
 def test_write_atomic_keeps_the_old_file_when_the_write_fails(tmp_path: Path, monkeypatch):

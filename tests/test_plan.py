@@ -41,6 +41,7 @@ def test_source_edit_rebuilds_that_app_only(example: Path, json_snapshot):
     assert statuses(plan) == {
         "//images/api:api": "rebuild",
         "//images/api:api-dev": "rebuild",
+        "//images/report:report": "unchanged",
         "//images/worker:worker@3.11": "unchanged",
         "//images/worker:worker@3.13": "unchanged",
     }
@@ -124,12 +125,12 @@ def test_executable_bit_is_an_input_change(example: Path):
 def test_added_and_removed_files_and_targets(example: Path):
     run("lock", cwd=example)
     (example / "images/api/src/api/extra.py").write_text("X = 1\n")
-    shutil.rmtree(example / "images/worker")
+    shutil.rmtree(example / "images/report")
     plan = plan_json(example)
     api = next(t for t in plan["targets"] if t["label"] == "//images/api:api")
     assert api["reasons"] == [{"kind": "input_added", "path": "images/api/src/api/extra.py"}]
-    assert statuses(plan)["//images/worker:worker@3.11"] == "removed"
-    assert statuses(plan, "stage")["//images/worker:worker@3.11#builder"] == "removed"
+    assert statuses(plan)["//images/report:report"] == "removed"
+    assert statuses(plan, "stage")["//images/report:report#builder"] == "removed"
 
 
 def test_without_a_lock_everything_is_new(example: Path):
@@ -155,7 +156,7 @@ def test_since_ref_compares_with_the_lock_at_that_commit(example: Path):
     git(example, "init", "-q")
     git(example, "add", "-A")
     git(example, "commit", "-qm", "base")
-    with open(example / "images/worker/requirements.txt", "a") as handle:
+    with open(example / "images/report/requirements.txt", "a") as handle:
         handle.write("idna==3.7\n")
     run("lock", cwd=example)
     git(example, "commit", "-qam", "bump")
@@ -163,11 +164,9 @@ def test_since_ref_compares_with_the_lock_at_that_commit(example: Path):
     assert run("plan", "--check", cwd=example).code == 0
     plan = plan_json(example, "--since", "HEAD~1")
     assert statuses(plan)["//images/api:api"] == "unchanged"
-    builder = next(
-        t for t in plan["targets"] if t["label"] == "//images/worker:worker@3.11#builder"
-    )
+    builder = next(t for t in plan["targets"] if t["label"] == "//images/report:report#builder")
     assert builder["reasons"] == [
-        {"kind": "input_changed", "path": "images/worker/requirements.txt"}
+        {"kind": "input_changed", "path": "images/report/requirements.txt"}
     ]
 
 

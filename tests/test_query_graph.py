@@ -64,14 +64,15 @@ def test_graph(fmt: str, text_snapshot):
 
 def test_graph_with_plan_marks_the_rebuild_chain(example: Path, text_snapshot):
     run("lock", cwd=example)
-    with open(example / "images/api/requirements.txt", "a") as handle:
-        handle.write("itsdangerous==2.2.0\n")
+    with open(example / "libs/db/src/db/__init__.py", "a") as handle:
+        handle.write("# an edit of the internal library\n")
     result = run("graph", "--format", "mermaid", "--plan", cwd=example)
     assert "classDef rebuild" in result.out and "linkStyle" in result.out
     assert result.out == text_snapshot
     data = json.loads(run("graph", "--format", "json", "--plan", cwd=example).out)
     chain = {(e["from"], e["to"]) for e in data["edges"] if e["rebuild_chain"]}
     assert chain == {
+        ("//libs/db:db", "//images/api:api#builder"),
         ("//images/api:api#builder", "//images/api:api"),
         ("//images/api:api", "//images/api:api-dev"),
     }
@@ -96,6 +97,7 @@ def test_github_matrix_groups_rebuilds_by_level(example: Path, json_snapshot):
     assert matrix["levels"] == 2
     assert [m["target"] for m in matrix["level0"]["include"]] == [
         "api",
+        "report",
         "worker-3-11",
         "worker-3-13",
     ]

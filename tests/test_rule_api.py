@@ -204,6 +204,8 @@ def test_built_steps_are_what_parsing_their_text_would_give():
                 again = parse_step(
                     text(step.parts), stage.package, file="f", label="l", key=step.key
                 )
+                if any(isinstance(p, Src) and p.generated for p in step.parts):
+                    continue  # a lock slice: the text cannot say it is graphbuild's own file
                 assert again == step
                 checked += 1
     assert checked > 50

@@ -88,7 +88,11 @@ def test_requirements_installed_before_source_and_source_copied_last(emitted):
             i for i, c in enumerate(built) if re.search(r"pip (--python \S+ )?install", c.original)
         )
         assert copy_requirements < install
-        assert all(c.cmd.upper() != "COPY" or "requirements" in c.original for c in built)
+        # the builder copies requirements (or the image's lock slice), and from stages only
+        # (uv, internal libraries): never the app's source
+        assert all(
+            c.cmd.upper() != "COPY" or "requirements" in c.original or c.flags for c in built
+        )
 
 
 def test_venv_is_copied_whole_and_root_owned(emitted):
@@ -121,10 +125,10 @@ def test_a_source_edit_moves_only_the_app_stage(example: Path):
 
 def test_a_requirements_edit_rebuilds_the_builder_not_the_bases(example: Path):
     run("lock", cwd=example)
-    with open(example / "images/worker/requirements.txt", "a") as handle:
+    with open(example / "images/report/requirements.txt", "a") as handle:
         handle.write("idna==3.7\n")
     plan = json.loads(run("plan", "--format", "json", cwd=example).out)
     moved = {t["label"] for t in plan["targets"] if t["status"] == "rebuild"}
-    assert "//images/worker:worker@3.11#builder" in moved
+    assert "//images/report:report#builder" in moved
     assert not any(label.startswith("//images/base:") for label in moved)
-    assert "//images/worker:worker@3.11#runtime-base" not in moved
+    assert "//images/report:report#runtime-base" not in moved

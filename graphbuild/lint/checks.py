@@ -152,8 +152,11 @@ def user_is_root(user: str | None) -> bool:
 
 
 def is_source_copy(step: Step) -> bool:
-    """A COPY/ADD from the build context of something other than requirements files."""
-    return bool(step.sources) and not all(REQUIREMENT_FILE_RE.search(s.path) for s in step.sources)
+    """A COPY/ADD from the build context of something other than requirements files (a lock
+    slice graphbuild writes is one)."""
+    return bool(step.sources) and not all(
+        s.generated or REQUIREMENT_FILE_RE.search(s.path) for s in step.sources
+    )
 
 
 def check_source_last(stage: Stage) -> Iterator[Finding]:

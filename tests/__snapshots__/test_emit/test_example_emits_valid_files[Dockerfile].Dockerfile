@@ -19,7 +19,7 @@ FROM images-base-os-bookworm AS images-base-python-3.11
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends python3.11 && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 RUN ln -sf /usr/bin/python3.11 /usr/local/bin/python
 
-# //images/api:api#runtime-base, //images/worker:worker@3.11#runtime-base
+# //images/api:api#runtime-base, //images/report:report#runtime-base, //images/worker:worker@3.11#runtime-base
 FROM images-base-python-3.11 AS images-api-runtime-base
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
 
@@ -27,12 +27,59 @@ RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 1000
 FROM images-base-python-3.11 AS images-base-python-3.11-dev
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config python3.11-dev python3.11-venv && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 
+# //images/base:python@3.13
+FROM images-base-os-trixie AS images-base-python-3.13
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends python3.13 && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+RUN ln -sf /usr/bin/python3.13 /usr/local/bin/python
+
+# //images/base:python@3.13#dev
+FROM images-base-python-3.13 AS images-base-python-3.13-dev
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config python3.13-dev python3.13-venv && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+
+# //images/base:uv
+FROM images-base-python-3.11-dev AS images-base-uv
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/uv && printf '%s\n' 'uv==0.13.8 --hash=sha256:e18a57b8b352eb7c8feb317b9f6f533c8f0ad9673fd6cf34bbe3cf1a9f6a8984 --hash=sha256:5337c30bb893b4f9ce0ceb921ba2da0d13f649da644f40ad3bef84083bef0203' > /tmp/uv.txt && /opt/uv/bin/pip install --require-hashes -r /tmp/uv.txt && rm /tmp/uv.txt
+
+# //images/report:report#builder
+FROM images-base-python-3.11-dev AS images-report-builder
+COPY images/report/requirements.txt /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
+RUN python -m venv --without-pip /opt/venv && /opt/build-venv/bin/pip --python /opt/venv/bin/python install --no-index --find-links /wheels -r /build/requirements.txt
+
+# //images/report:report
+FROM images-api-runtime-base AS images-report
+COPY --from=images-report-builder /opt/venv /opt/venv
+ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
+WORKDIR /app
+USER 10001:10001
+CMD ["python", "-m", "report"]
+COPY images/report/src/ /app/
+
+# //images/worker:worker@3.13#runtime-base
+FROM images-base-python-3.13 AS images-worker-3.13-runtime-base
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
+
+# //libs/db:db
+FROM scratch AS libs-db
+COPY libs/db/pyproject.toml /pyproject.toml
+COPY libs/db/src/ /src/
+
+# //libs/money:money
+FROM scratch AS libs-money
+COPY libs/money/pyproject.toml /pyproject.toml
+COPY libs/money/src/ /src/
+
 # //images/api:api#builder
 FROM images-base-python-3.11-dev AS images-api-builder
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
-COPY images/api/requirements.txt /build/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
-RUN python -m venv --without-pip /opt/venv && /opt/build-venv/bin/pip --python /opt/venv/bin/python install --no-index --find-links /wheels -r /build/requirements.txt
+COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
+ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
+COPY build/locks/images-api-api.txt /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
+COPY --from=libs-money / /build/libs/money
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money
+COPY --from=libs-db / /build/libs/db
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/db
 
 # //images/api:api
 FROM images-api-runtime-base AS images-api
@@ -52,20 +99,14 @@ USER root
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl less procps strace && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 USER 10001:10001
 
-# //images/base:python@3.13
-FROM images-base-os-trixie AS images-base-python-3.13
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends python3.13 && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
-RUN ln -sf /usr/bin/python3.13 /usr/local/bin/python
-
-# //images/base:python@3.13#dev
-FROM images-base-python-3.13 AS images-base-python-3.13-dev
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config python3.13-dev python3.13-venv && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
-
 # //images/worker:worker@3.11#builder
 FROM images-base-python-3.11-dev AS images-worker-3.11-builder
-COPY images/worker/requirements.txt /build/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
-RUN python -m venv --without-pip /opt/venv && /opt/build-venv/bin/pip --python /opt/venv/bin/python install --no-index --find-links /wheels -r /build/requirements.txt
+COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
+ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
+COPY build/locks/images-worker-worker-3.11.txt /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
+COPY --from=libs-money / /build/libs/money
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money
 
 # //images/worker:worker@3.11
 FROM images-api-runtime-base AS images-worker-3.11
@@ -78,13 +119,12 @@ COPY images/worker/src/ /app/
 
 # //images/worker:worker@3.13#builder
 FROM images-base-python-3.13-dev AS images-worker-3.13-builder
-COPY images/worker/requirements.txt /build/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
-RUN python -m venv --without-pip /opt/venv && /opt/build-venv/bin/pip --python /opt/venv/bin/python install --no-index --find-links /wheels -r /build/requirements.txt
-
-# //images/worker:worker@3.13#runtime-base
-FROM images-base-python-3.13 AS images-worker-3.13-runtime-base
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
+COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
+ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
+COPY build/locks/images-worker-worker-3.13.txt /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
+COPY --from=libs-money / /build/libs/money
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money
 
 # //images/worker:worker@3.13
 FROM images-worker-3.13-runtime-base AS images-worker-3.13

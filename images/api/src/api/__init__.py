@@ -1,11 +1,12 @@
 """The example API service."""
 
-import psycopg2
 from flask import Flask
+
+from db import LIBPQ, price_row
 
 app = Flask(__name__)
 
 
 @app.get("/healthz")
 def healthz() -> dict[str, str]:
-    return {"status": "ok", "libpq": str(psycopg2.__libpq_version__)}
+    return {"status": "ok", "libpq": LIBPQ, "price": str(price_row("1.25")[1])}
