@@ -177,3 +177,25 @@ def test_rdeps_of_a_library_are_the_images_that_install_it(tmp_path: Path):
         "//services/api:api", "//services/api:api-dev",
         "//services/worker:worker@3.11", "//services/worker:worker@3.13",
     ]  # fmt: skip
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed (pip install '.[test]' brings it)")
+def test_extras_put_the_optional_dependencies_in_the_slice(tmp_path: Path):
+    root = tmp_path / "ws"
+    shutil.copytree(SCENARIO, root)
+    pyproject = root / "services/api/pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "[project.scripts]", '[project.optional-dependencies]\nlegacy = ["six>=1.16"]\n\n'
+            "[project.scripts]",
+        )
+    )  # fmt: skip
+    subprocess.run([UV, "lock"], cwd=root, check=True, capture_output=True)
+    assert run("emit", cwd=root).code == 0
+    assert "six==" not in (root / "build/locks/services-api-api.txt").read_text()
+    build = root / "services/api/BUILD.toml"
+    build.write_text(
+        build.read_text().replace('project = "."', 'project = "."\nextras = ["legacy"]')
+    )
+    assert run("emit", cwd=root).code == 0, run("emit", cwd=root).err
+    assert "six==1.17.0 \\\n" in (root / "build/locks/services-api-api.txt").read_text()

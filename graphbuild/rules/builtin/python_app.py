@@ -57,6 +57,10 @@ class PythonApp(PythonWheels):
         S, "The uv_installer target the builder takes uv from (with project).",
         label_of=("uv_installer",),
     )  # fmt: skip
+    extras: tuple[str, ...] = option(
+        L, "Optional dependency groups of the project ([project.optional-dependencies]) its "
+        "lock slice includes.", default=[],
+    )  # fmt: skip
     runtime_packages: tuple[str, ...] = option(
         L, "Debian packages the app needs at run time (shared libraries).", default=[]
     )
@@ -118,6 +122,8 @@ def check_app(target: Target, config: PythonApp) -> None:
         raise LoadError.at(
             target, "project", "give one of project (a uv workspace member), requirements or wheels"
         )
+    if config.extras and config.project is None:
+        raise LoadError.at(target, "extras", "extras select a uv member's extras: give project")
     if config.uv is not None and config.project is None:
         raise LoadError.at(target, "uv", "uv installs a uv workspace member: give project too")
     for i, port in enumerate(config.expose):
@@ -151,7 +157,7 @@ def app_stages(target: Target, config: PythonApp, context: Context) -> list[Stag
         specs.append(
             uv_builder(
                 target, context, python, config.project, config.uv, config.build_packages,
-                config.venv,
+                config.venv, config.extras,
             )
         )  # fmt: skip
         builder = str(target.label.with_stage("builder"))

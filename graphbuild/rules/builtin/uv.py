@@ -10,11 +10,12 @@ import posixpath
 import re
 
 import attrs
+from packaging.utils import canonicalize_name
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.labels import parse_label
 from graphbuild.core.model import Expansion, Generated, Settings, Target
-from graphbuild.core.uv import Member, UvWorkspace
+from graphbuild.core.uv import Member, SourceKind, UvWorkspace
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.definition.lock_slice import make_slice, render_slice
 from graphbuild.definition.uv_targets import LIBRARY_RULE, library_label
@@ -133,7 +134,9 @@ def project_member(target: Target, uv: UvWorkspace, project: str) -> Member:
     )  # fmt: skip
 
 
-def slice_file(target: Target, member: Member, context: Context, python: str) -> Generated:
+def slice_file(
+    target: Target, member: Member, context: Context, python: str, extras: tuple[str, ...]
+) -> Generated:
     """The image's lock slice, for the interpreter `python` names."""
     uv = workspace_of(target, context, "project")
     facts = context.facts_of(parse_label(python, target.label.package))
@@ -143,7 +146,16 @@ def slice_file(target: Target, member: Member, context: Context, python: str) ->
             target, "python", "a lock slice needs the interpreter's version: name a"
             " python_interpreter target",
         )  # fmt: skip
-    lock = make_slice(uv, member.name, (), version, context.settings.platforms, python)
+    root = next(p for p in uv.by_name(member.name) if p.source is SourceKind.WORKSPACE)
+    chosen = tuple(canonicalize_name(e) for e in extras)
+    for i, extra in enumerate(chosen):
+        if extra not in root.optional:
+            known = ", ".join(root.optional) or "none"
+            raise LoadError.at(
+                target, f"extras[{i}]", f"member {member.name} has no extra {extra!r} (its"
+                f" extras in uv.lock: {known})",
+            )  # fmt: skip
+    lock = make_slice(uv, member.name, chosen, version, context.settings.platforms, python)
     label = str(target.label)
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", label.lstrip("/")).strip("-")
     path = f"{context.settings.lock_slices}/{name}.txt"
@@ -152,7 +164,7 @@ def slice_file(target: Target, member: Member, context: Context, python: str) ->
 
 def uv_builder(
     target: Target, context: Context, python: str, project: str, uv: str | None,
-    build_packages: tuple[str, ...], venv: str,
+    build_packages: tuple[str, ...], venv: str, extras: tuple[str, ...] = (),
 ) -> StageBuilder:  # fmt: skip
     """#builder of a uv app: uv from its installer, the venv, the lock slice with hashes
     required, then each internal library (dependencies first), non-editable."""
@@ -169,7 +181,7 @@ def uv_builder(
         apt_install(spec, "build_packages", packages)
     spec.copy_from("uv", uv, uv_path, "/usr/local/bin/uv")
     spec.env("uv", UV_ENV)
-    lock = slice_file(target, member, context, python)
+    lock = slice_file(target, member, context, python, extras)
     spec.copy_generated("project", lock, "/build/requirements.txt")
     spec.run(
         "project",
