@@ -26,6 +26,13 @@ from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Rule
 from graphbuild.rules.builder import StageBuilder
 from graphbuild.rules.builtin.common import APT_CACHE, apt_install, check_packages
+from graphbuild.rules.builtin.cpython import (
+    BUILD_PACKAGES,
+    DEV_PACKAGES,
+    RUNTIME_PACKAGES,
+    configure_flags,
+    trim,
+)
 
 METHODS = ("distro", "deadsnakes", "source", "python-build", "pyenv", "image")
 S, L = ValueType.STR, ValueType.STR_LIST
@@ -81,18 +88,6 @@ RELEASE_RE = re.compile(r"3\.\d+\.\d+\Z")
 SHA256_RE = re.compile(r"[0-9a-f]{64}\Z")
 GIT_REF_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*\Z")
 PYENV_REPO = "https://github.com/pyenv/pyenv.git"
-# CPython's build dependencies on Debian and Ubuntu, and the libraries the result links to
-# (bookworm/jammy names; trixie and noble renamed some, e.g. libssl3t64: set runtime_packages).
-BUILD_PACKAGES = (
-    "build-essential", "ca-certificates", "curl", "libbz2-dev", "libffi-dev", "libgdbm-dev",
-    "liblzma-dev", "libncurses-dev", "libreadline-dev", "libsqlite3-dev", "libssl-dev",
-    "uuid-dev", "xz-utils", "zlib1g-dev",
-)  # fmt: skip
-RUNTIME_PACKAGES = (
-    "ca-certificates", "libbz2-1.0", "libffi8", "libgdbm6", "liblzma5", "libncursesw6",
-    "libreadline8", "libsqlite3-0", "libssl3", "libuuid1", "zlib1g",
-)  # fmt: skip
-DEV_PACKAGES = ("build-essential", "pkg-config")
 
 
 def release_config(target: Target, config: PythonInterpreter) -> dict[str, str | None]:
@@ -148,41 +143,6 @@ def distro_stages(target: Target, config: PythonInterpreter, method: str) -> lis
     return [runtime, dev]
 
 
-def configure_flags(config: PythonInterpreter) -> list[str]:
-    """./configure flags: ensurepip only when asked, PGO + LTO when asked, then the user's."""
-    flags = [] if config.ensurepip else ["--without-ensurepip"]
-    if config.optimize:
-        flags += ["--enable-optimizations", "--with-lto"]
-    return [*flags, *config.configure_flags]
-
-
-def trim(prefix: str, version: str, ensurepip: bool) -> str:
-    """The #prep step: strip, and remove what no program imports at run time."""
-    stdlib, dynload = f"{prefix}/lib/python{version}", f"{prefix}/lib/python{version}/lib-dynload"
-    removed = [f"{prefix}/share", f"{prefix}/include", f"{stdlib}/idlelib", f"{stdlib}/turtledemo"]
-    removed += [f"{prefix}/bin/idle3*", f"{stdlib}/config-{version}*/python.o"]
-    removed += [f"{dynload}/_test*", f"{dynload}/_ctypes_test*"]
-    removed += [f"{dynload}/_xxtestfuzz*", f"{dynload}/xxlimited*"]
-    if not ensurepip:
-        removed += [f"{stdlib}/ensurepip", f"{prefix}/bin/pip*"]
-        removed += [f"{stdlib}/site-packages/[!R]*"]  # all but its README.txt
-    return (
-        f"find {prefix} -name 'libpython*.a' -delete && rm -rf {' '.join(removed)}"
-        f" && find {stdlib} -type d \\( -name test -o -name tests -o -name idle_test \\)"
-        " -prune -exec rm -rf {} +"
-        f" && if ! ls {dynload}/_tkinter.* >/dev/null 2>&1;"
-        f" then rm -rf {stdlib}/tkinter {stdlib}/turtle.py; fi"
-        f" && find {prefix} -name '*.opt-[12].pyc' -delete"
-        f" && find {stdlib} -path '*/__pycache__/*.pyc' | while read -r pyc;"
-        ' do name="${pyc##*/}"; [ -e "${pyc%/__pycache__/*}/${name%%.*}.py" ] || rm -f "$pyc"; done'
-        f" && find {stdlib} -type d -name __pycache__ -empty -delete"
-        f" && strip --strip-unneeded {prefix}/bin/python{version}"
-        f" && find {prefix} -type f \\( -name '*.so' -o -name '*.so.[0-9]*' \\) ! -name '*.py'"
-        " -exec strip --strip-unneeded {} +"
-        f" && ln -sf python{version} {prefix}/bin/python"
-    )
-
-
 def source_build(
     target: Target, config: PythonInterpreter, release: dict[str, str | None], prefix: str
 ) -> str:
@@ -194,7 +154,7 @@ def source_build(
         raise LoadError.at(
             target, "sha256", "the source method needs the tarball's SHA-256 (64 hex)"
         )
-    flags = " ".join(configure_flags(config))
+    flags = " ".join(configure_flags(config.ensurepip, config.optimize, config.configure_flags))
     return (
         f'curl -fsSL {url} -o /tmp/python.tar && echo "{sha256}  /tmp/python.tar"'
         " | sha256sum -c - && mkdir /tmp/src && tar -xf /tmp/python.tar -C /tmp/src"
@@ -214,7 +174,7 @@ def pyenv_build(
             target, "pyenv_ref", f"{method} needs the pyenv release tag to use, e.g. 'v2.4.0'"
         )
     clone = f"git clone --depth 1 --branch {ref} {PYENV_REPO}"
-    flags = " ".join(configure_flags(config))
+    flags = " ".join(configure_flags(config.ensurepip, config.optimize, config.configure_flags))
     env = f"PYTHON_CONFIGURE_OPTS='{flags}' " if flags else ""
     if method == "python-build":
         python_build = "/tmp/pyenv/plugins/python-build/bin/python-build"
