@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from packaging.markers import Marker
 
-from tests.conftest import FIXTURES, run
+from tests.conftest import FIXTURES, REPO, run
 
 SCENARIO = FIXTURES / "workspaces/uv_monorepo"
 SLICES = {  # image -> (member, interpreter)
@@ -95,11 +95,27 @@ def sliced(path: Path) -> dict[str, list[str]]:
     }
 
 
+EXAMPLE_SLICES = {
+    "images-api-api": ("api", "3.11"),
+    "images-worker-worker-3.11": ("worker", "3.11"),
+    "images-worker-worker-3.13": ("worker", "3.13"),
+}
+
+
 @pytest.mark.skipif(UV is None, reason="uv is not installed (pip install '.[test]' brings it)")
 def test_slices_equal_what_uv_export_resolves(tmp_path: Path):
     root = workspace(tmp_path)
     for name, (member, python) in SLICES.items():
         assert sliced(root / f"build/locks/{name}.txt") == exported(root, member, python), name
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed (pip install '.[test]' brings it)")
+def test_the_examples_checked_in_slices_equal_what_uv_export_resolves(example: Path):
+    assert run("emit", "--check", cwd=REPO).code == 0  # the checked-in slices are current
+    found = sorted(p.stem for p in (REPO / "build/locks").iterdir())
+    assert found == sorted(EXAMPLE_SLICES)
+    for name, (member, python) in EXAMPLE_SLICES.items():
+        assert sliced(REPO / f"build/locks/{name}.txt") == exported(example, member, python)
 
 
 def test_slices_are_byte_identical_across_checkouts_and_hash_seeds(tmp_path: Path):
