@@ -100,11 +100,8 @@ def test_library_edit_reruns_its_layer_and_after_in_the_images_that_hold_it(mono
         handle.write(f"# an edit {uuid.uuid4()}\n")
     assert rebuild(mono) == ["//services/api:api", "//services/api:api-dev"]
     api = ran(mono, "api")
-    install_db = (
-        "RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python"
-        " /opt/venv/bin/python --no-deps --no-sources /build/libs/db"
-    )
-    assert "COPY libs/db/src/ /src/" in api and install_db in api
+    install_db = [s for s in api if "--no-sources /build/libs/db &&" in s]
+    assert "COPY libs/db/src/ /src/" in api and len(install_db) == 1
     # everything before the db layer came from the cache: the lock slice, money's layer
     assert not [s for s in api if "requirements.txt" in s or "libs/money" in s]
     for other in ("worker-3-11", "worker-3-13", "report"):

@@ -193,9 +193,15 @@ def uv_builder(
         library = workspace.members[name]
         where = f"/build/{library.path}"
         spec.copy_from("project", str(library_label(library.path)), "/", where)
-        # --no-sources: outside the workspace its `workspace = true` sources name nothing;
-        # the members it needs are installed by their own layers.
-        command = f"uv pip install --python {venv}/bin/python --no-deps --no-sources {where}"
+        # uv records when it installed a local source in the dist-info's uv_cache.json (two
+        # cold builds differed by it alone): it goes, and its RECORD line, in the same step.
+        # --no-sources: outside the workspace its `workspace = true` sources name nothing; the
+        # members it needs are installed by their own layers.
+        info = f"{venv}/lib/python3*/site-packages/{name.replace('-', '_')}-*.dist-info"
+        command = (
+            f"uv pip install --python {venv}/bin/python --no-deps --no-sources {where}"
+            f" && rm {info}/uv_cache.json && sed -i '/^[^,]*uv_cache.json,/d' {info}/RECORD"
+        )
         spec.run("project", command, UV_CACHE)
     return spec
 

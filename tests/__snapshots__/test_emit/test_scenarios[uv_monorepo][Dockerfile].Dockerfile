@@ -54,9 +54,9 @@ ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 COPY build/locks/services-api-api.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
 COPY --from=libs-money / /build/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && rm /opt/venv/lib/python3*/site-packages/money-*.dist-info/uv_cache.json && sed -i '/^[^,]*uv_cache.json,/d' /opt/venv/lib/python3*/site-packages/money-*.dist-info/RECORD
 COPY --from=libs-db / /build/libs/db
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/db
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/db && rm /opt/venv/lib/python3*/site-packages/db-*.dist-info/uv_cache.json && sed -i '/^[^,]*uv_cache.json,/d' /opt/venv/lib/python3*/site-packages/db-*.dist-info/RECORD
 
 # //services/api:api#runtime-base, //services/report:report#runtime-base, //services/worker:worker@3.11#runtime-base
 FROM images-base-python-3.11 AS services-api-runtime-base
@@ -100,7 +100,7 @@ ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 COPY build/locks/services-worker-worker-3.11.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
 COPY --from=libs-money / /build/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && rm /opt/venv/lib/python3*/site-packages/money-*.dist-info/uv_cache.json && sed -i '/^[^,]*uv_cache.json,/d' /opt/venv/lib/python3*/site-packages/money-*.dist-info/RECORD
 
 # //services/worker:worker@3.11
 FROM services-api-runtime-base AS services-worker-3.11
@@ -118,7 +118,7 @@ ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 COPY build/locks/services-worker-worker-3.13.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
 COPY --from=libs-money / /build/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && rm /opt/venv/lib/python3*/site-packages/money-*.dist-info/uv_cache.json && sed -i '/^[^,]*uv_cache.json,/d' /opt/venv/lib/python3*/site-packages/money-*.dist-info/RECORD
 
 # //services/worker:worker@3.13#runtime-base
 FROM images-base-python-3.13 AS services-worker-3.13-runtime-base
