@@ -82,9 +82,10 @@ class Settings:
 
     @property
     def lock_slices(self) -> str:
-        """The folder of the images' lock slices: beside the Dockerfile."""
+        """The folder of the images' lock slices: beside the Dockerfile (named for graphbuild
+        when the Dockerfile is at the root, where `locks/` may well be the team's own)."""
         folder = self.dockerfile.rpartition("/")[0]
-        return f"{folder}/locks" if folder else "locks"
+        return f"{folder}/locks" if folder else "graphbuild-locks"
 
     @property
     def outputs(self) -> tuple[str, ...]:
