@@ -43,8 +43,7 @@ def normal(command, package: str | None, names: dict[str, str]) -> tuple:
         value[:-1] = [
             posixpath.normpath(posixpath.join(package, v) if package else v) for v in value[:-1]
         ]
-    text = " ".join(" ".join(value).split())
-    return (command.cmd.upper(), tuple(sorted(flags)), text)
+    return (command.cmd.upper(), tuple(sorted(flags)), tuple(value), command.json)
 
 
 def stages(text: str, package: str | None, names: dict[str, str]) -> dict[str, tuple]:

@@ -43,13 +43,6 @@ def external_name(image: str, taken: dict[str, str]) -> str:
     raise LoadError(f"too many external images named like {image}")
 
 
-def one_line(original: str) -> str:
-    """An instruction's text with its line continuations joined."""
-    lines = [line for line in original.split("\n") if not line.strip().startswith("#")]
-    text = re.sub(r"\\\s*$", "", "\n".join(lines), flags=re.MULTILINE)
-    return " ".join(part.strip() for part in text.split("\n") if part.strip())
-
-
 def import_dockerfile(text: str, file: str, target: str, existing: dict[str, str]) -> Imported:
     """Translate a Dockerfile; `existing` maps the root's external names to their images."""
     try:
@@ -62,7 +55,6 @@ def import_dockerfile(text: str, file: str, target: str, existing: dict[str, str
         commands = dockerfile.parse_string(text)
     except dockerfile.GoParseError as err:
         raise LoadError(f"the Dockerfile does not parse: {err}", file=file) from None
-    source_lines = text.splitlines()
     externals = dict(existing)
     by_image = {image: name for name, image in existing.items()}
     stage_names: dict[str, str] = {}  # name as written (lowercased) or index -> stage name
@@ -82,7 +74,10 @@ def import_dockerfile(text: str, file: str, target: str, existing: dict[str, str
                 f"{instruction} before the first FROM is not supported; inline the value", **where
             )
         stage = stages[-1]
-        step = one_line("\n".join(source_lines[command.start_line - 1 : command.end_line]))
+        # The instruction as BuildKit joined it: a continuation's backslash and newline removed
+        # (with any blanks after the backslash), comment and empty lines dropped, everything
+        # else kept as written (a space re-inserted would change values: `echo ab\` + `cd`).
+        step = command.original
         step = step[: len(command.cmd)].upper() + step[len(command.cmd) :]
         for flag in command.flags:
             if flag.startswith("--from="):
