@@ -69,10 +69,19 @@ class UvWorkspace:
     members: Mapping[str, Member]
     packages: Mapping[tuple[str, str], LockedPackage]
     requires_python: str | None = None
+    # name -> its locked packages: a slice resolves every edge by name, so not by a scan
+    named: Mapping[str, tuple[LockedPackage, ...]] = attrs.field(init=False, eq=False)
+
+    @named.default
+    def _named(self) -> Mapping[str, tuple[LockedPackage, ...]]:
+        found: dict[str, list[LockedPackage]] = {}
+        for (name, _), package in sorted(self.packages.items()):
+            found.setdefault(name, []).append(package)
+        return {name: tuple(packages) for name, packages in found.items()}
 
     def by_name(self, name: str) -> tuple[LockedPackage, ...]:
         """Every locked version of `name` (usually one; a forked resolution holds several)."""
-        return tuple(p for (n, _), p in sorted(self.packages.items()) if n == name)
+        return self.named.get(name, ())
 
     def closure(self, member: str) -> tuple[str, ...]:
         """The internal members `member` needs, transitively, dependencies before dependents

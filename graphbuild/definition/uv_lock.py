@@ -13,7 +13,7 @@ from packaging.utils import canonicalize_name
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.uv import UV_LOCK, Dependency, LockedPackage, Member, SourceKind, UvWorkspace
-from graphbuild.definition.toml import parse_toml, table_key_line
+from graphbuild.definition.toml import table_key_line
 
 LOCK_VERSIONS = (1,)
 WORKSPACE_SOURCES = ("editable", "virtual", "directory")
@@ -24,10 +24,9 @@ def package_lines(text: str) -> list[int]:
     return [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == "[[package]]"]
 
 
-def read_lock(text: str, members: Mapping[str, Member]) -> UvWorkspace:
-    """uv.lock's packages, checked: a known lock version, the members uv locked are the
-    workspace's, every package from a source a slice can pin."""
-    data = parse_toml(text, UV_LOCK)
+def read_lock(data: Mapping[str, Any], text: str, members: Mapping[str, Member]) -> UvWorkspace:
+    """uv.lock's packages (`data`: its parsed `text`), checked: a known lock version, the
+    members uv locked are the workspace's, every package from a source a slice can pin."""
     version = data.get("version")
     if version not in LOCK_VERSIONS:
         raise LoadError(
@@ -125,11 +124,13 @@ def dependencies(values: Any, error: Any) -> tuple[Dependency, ...]:
 
 
 def check_lock_matches(
-    uv: UvWorkspace, text: str, requirements: Mapping[str, Mapping[str, tuple[Requirement, ...]]]
+    uv: UvWorkspace,
+    data: Mapping[str, Any],
+    text: str,
+    requirements: Mapping[str, Mapping[str, tuple[Requirement, ...]]],
 ) -> None:
     """Each member's locked metadata lists the requirements its pyproject.toml declares (names,
     extras and version specifiers), else the lock is stale."""
-    data = parse_toml(text, UV_LOCK)
     lines = package_lines(text)
     for i, raw in enumerate(data.get("package", [])):
         name = canonicalize_name(raw.get("name", ""))

@@ -3,6 +3,7 @@ pyproject.toml and the uv.lock, checked strictly (one LoadError naming file, lin
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -40,31 +41,67 @@ def load_uv_workspace(read: Read, files: Iterable[str]) -> UvWorkspace | None:
     for key in table:
         if key not in ("members", "exclude"):
             raise error(f"tool.uv.workspace.{key}", "unknown key (members, exclude)")
-    folders = member_folders(globs, exclude, set(files), error)
+    listing = Listing(files)
+    folders = member_folders(globs, exclude, listing.files, error)
     if "project" in data:
         folders = ["", *folders]
+    sources = Pyprojects(read)
     members: dict[str, Member] = {}
     for folder in folders:
-        member = read_member(folder, read, set(files))
+        member = read_member(folder, sources, listing)
         if member.name in members:
-            line = table_key_line(read(member.pyproject) or "", "project.name")
+            line = table_key_line(sources.text(member.pyproject), "project.name")
             raise LoadError(
                 f"project name {member.name!r} is also that of {members[member.name].pyproject}",
                 file=member.pyproject, line=line, key="project.name",
             )  # fmt: skip
         members[member.name] = member
-    check_sources(members, read)
-    check_cycles(members, read)
+    requirements = {m.name: read_requirements(m, sources) for m in members.values()}
+    check_sources(members, requirements, sources)
+    check_cycles(members, sources)
     lock_text = read(UV_LOCK)
     if lock_text is None:
         raise LoadError(
             "the uv workspace has no uv.lock: run `uv lock` and check it in", file=UV_LOCK
         )
-    uv = read_lock(lock_text, members)
-    check_lock_matches(
-        uv, lock_text, {m.name: read_requirements(m, read) for m in members.values()}
-    )
+    lock_data = parse_toml(lock_text, UV_LOCK)
+    uv = read_lock(lock_data, lock_text, members)
+    check_lock_matches(uv, lock_data, lock_text, requirements)
     return uv
+
+
+class Pyprojects:
+    """Each member's pyproject.toml, read and parsed once however many checks look at it."""
+
+    def __init__(self, read: Read) -> None:
+        self.read = read
+        self.parsed: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def text(self, path: str) -> str:
+        """Its text ('' when it is not there)."""
+        return self.get(path)[0]
+
+    def get(self, path: str) -> tuple[str, dict[str, Any]]:
+        """Its text and tables."""
+        if path not in self.parsed:
+            text = self.read(path) or ""
+            self.parsed[path] = (text, parse_toml(text, path))
+        return self.parsed[path]
+
+
+class Listing:
+    """The workspace's files, as a set and sorted (a folder's presence by bisection, not a
+    scan of every file per member)."""
+
+    def __init__(self, files: Iterable[str]) -> None:
+        self.files = set(files)
+        self.ordered = sorted(self.files)
+
+    def has_folder(self, folder: str) -> bool:
+        """Whether some file lies below `folder` (no trailing slash)."""
+        prefix = folder + "/"
+        at = bisect.bisect_left(self.ordered, prefix)
+        return at < len(self.ordered) and self.ordered[at].startswith(prefix)
 
 
 def string_list(value: Any, error: Callable[[str], LoadError]) -> list[str]:
@@ -99,11 +136,10 @@ def segments_match(glob: str, folder: str) -> bool:
     )
 
 
-def read_member(folder: str, read: Read, files: set[str]) -> Member:
+def read_member(folder: str, sources: Pyprojects, listing: Listing) -> Member:
     """One member's pyproject.toml: name, version, scripts, internal dependencies, files."""
     file = f"{folder}/pyproject.toml" if folder else ROOT_PYPROJECT
-    text = read(file) or ""
-    data = parse_toml(text, file)
+    text, data = sources.get(file)
 
     def error(key: str, message: str) -> LoadError:
         return LoadError(message, file=file, line=table_key_line(text, key), key=key)
@@ -135,9 +171,9 @@ def read_member(folder: str, read: Read, files: set[str]) -> Member:
             internal.append(canonicalize_name(dep))
     module = canonicalize_name(name).replace("-", "_")
     prefix = f"{folder}/" if folder else ""
-    code = [d for d in ("src", module) if any(f.startswith(f"{prefix}{d}/") for f in files)]
+    code = [d for d in ("src", module) if listing.has_folder(f"{prefix}{d}")]
     readme = project.get("readme")
-    extra = [readme] if isinstance(readme, str) and f"{prefix}{readme}" in files else []
+    extra = [readme] if isinstance(readme, str) and f"{prefix}{readme}" in listing.files else []
     return Member(
         name=canonicalize_name(name),
         path=folder,
@@ -148,11 +184,10 @@ def read_member(folder: str, read: Read, files: set[str]) -> Member:
     )
 
 
-def read_requirements(member: Member, read: Read) -> Mapping[str, tuple[Requirement, ...]]:
+def read_requirements(member: Member, sources: Pyprojects) -> Mapping[str, tuple[Requirement, ...]]:
     """A member's requirements by where they are declared: "" for `dependencies`, the extra's
     name for optional ones, `group:NAME` for a dependency group."""
-    text = read(member.pyproject) or ""
-    data = parse_toml(text, member.pyproject)
+    text, data = sources.get(member.pyproject)
     project = data["project"]
 
     def parse(values: Any, key: str) -> tuple[Requirement, ...]:
@@ -192,11 +227,15 @@ def read_requirements(member: Member, read: Read) -> Mapping[str, tuple[Requirem
     return found
 
 
-def check_sources(members: Mapping[str, Member], read: Read) -> None:
+def check_sources(
+    members: Mapping[str, Member],
+    requirements: Mapping[str, Mapping[str, tuple[Requirement, ...]]],
+    sources: Pyprojects,
+) -> None:
     """Every `workspace = true` source names a member, and every dependency on a member has
     one (uv would not resolve it to the member otherwise)."""
     for member in members.values():
-        text = read(member.pyproject) or ""
+        text = sources.text(member.pyproject)
         for dep in member.internal:
             if dep not in members:
                 key = f"tool.uv.sources.{dep}"
@@ -205,7 +244,7 @@ def check_sources(members: Mapping[str, Member], read: Read) -> None:
                     f"{dep!r} is not a member of the workspace (members: {names})",
                     file=member.pyproject, line=table_key_line(text, key), key=key,
                 )  # fmt: skip
-        for requirement in read_requirements(member, read)[""]:
+        for requirement in requirements[member.name][""]:
             name = canonicalize_name(requirement.name)
             if name in members and name not in member.internal:
                 key = "project.dependencies"
@@ -216,7 +255,7 @@ def check_sources(members: Mapping[str, Member], read: Read) -> None:
                 )  # fmt: skip
 
 
-def check_cycles(members: Mapping[str, Member], read: Read) -> None:
+def check_cycles(members: Mapping[str, Member], sources: Pyprojects) -> None:
     """Members must not depend on each other in a circle."""
     state: dict[str, int] = {}  # 1: being visited, 2: done
 
@@ -226,7 +265,7 @@ def check_cycles(members: Mapping[str, Member], read: Read) -> None:
             if state.get(dep) == 1:
                 cycle = [*path[path.index(dep) :], dep] if dep in path else [name, dep]
                 key = f"tool.uv.sources.{dep}"
-                line = table_key_line(read(members[name].pyproject) or "", key)
+                line = table_key_line(sources.text(members[name].pyproject), key)
                 raise LoadError(
                     f"workspace members depend on each other in a cycle: {' -> '.join(cycle)}",
                     file=members[name].pyproject, line=line, key=key,

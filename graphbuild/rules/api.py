@@ -75,8 +75,11 @@ class Rule(Generic[Config]):
                 uses.append(LabelUse(key, label, spec.label_of))
         return tuple(uses)
 
-    def run(self, target: Target, context: Context) -> Expansion:
-        """Expand a target with this rule; the labels its keys name are part of the result."""
+    def run(
+        self, target: Target, context: Context, uses: tuple[LabelUse, ...] | None = None
+    ) -> Expansion:
+        """Expand a target with this rule; the labels its keys name are part of the result
+        (`uses`: those labels when the caller found them already)."""
         config = self.read(target)
         if self.expand_in is not None:
             expansion = self.expand_in(target, config, context)
@@ -84,7 +87,8 @@ class Rule(Generic[Config]):
             expansion = self.expand(target, config, context.settings)
         else:
             raise RuleError(f"rule {self.name} has neither expand nor expand_in")
-        return attrs.evolve(expansion, label_uses=self.label_uses(target))
+        found = uses if uses is not None else self.label_uses(target)
+        return attrs.evolve(expansion, label_uses=found)
 
 
 def read_config(config: type[Config], target: Target) -> Config:

@@ -11,7 +11,7 @@ import networkx as nx
 
 from graphbuild.core.errors import GraphbuildError, RuleError
 from graphbuild.core.labels import Label
-from graphbuild.core.model import Expansion, Target, Workspace
+from graphbuild.core.model import Expansion, LabelUse, Workspace
 from graphbuild.rules.api import ENTRY_POINT_GROUP, Context, Rule
 from graphbuild.rules.builtin import (
     distro_base,
@@ -56,11 +56,6 @@ def installed_rules() -> Mapping[str, Rule[Any]]:
     return rules
 
 
-def expand(target: Target, context: Context) -> Expansion:
-    """Expand one target with its rule."""
-    return installed_rules()[target.rule].run(target, context)
-
-
 def expand_all(workspace: Workspace) -> list[Expansion]:
     """Every target expanded, each after the targets its keys name (so it may read their
     facts), in declaration order otherwise; a cycle is left for the graph to report."""
@@ -69,12 +64,13 @@ def expand_all(workspace: Workspace) -> list[Expansion]:
     order = nx.DiGraph()
     order.add_nodes_from(range(len(workspace.targets)))
     index = {t.label: i for i, t in enumerate(workspace.targets)}
+    uses: dict[int, tuple[LabelUse, ...]] = {}
     for i, target in enumerate(workspace.targets):
         try:
-            uses = rules[target.rule].label_uses(target)
+            uses[i] = rules[target.rule].label_uses(target)
         except GraphbuildError:  # a bad label: expanding the target reports it in full
             continue
-        for use in uses:
+        for use in uses[i]:
             if use.label.target in targets:
                 order.add_edge(index[use.label.target], i)
     try:
@@ -85,7 +81,8 @@ def expand_all(workspace: Workspace) -> list[Expansion]:
     done: dict[int, Expansion] = {}
     for i in sequence:
         context = Context(workspace.settings, workspace.uv, facts)
-        done[i] = expansion = expand(workspace.targets[i], context)
+        target = workspace.targets[i]
+        done[i] = expansion = rules[target.rule].run(target, context, uses.get(i))
         if expansion.facts:
             facts[expansion.target.label] = expansion.facts
     return [done[i] for i in range(len(workspace.targets))]
