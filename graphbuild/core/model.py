@@ -19,7 +19,8 @@ class ExternalImage:
     """A base image from a registry, declared once in `[external.NAME]`."""
 
     name: str
-    image: str
+    image: str  # with the workspace args substituted
+    written: str | None = None  # as written, when it names workspace args (`python:${PY}`)
 
     @property
     def pinned(self) -> bool:
@@ -74,6 +75,7 @@ class Settings:
     source_date_epoch: int | None = None
     source: str | None = None
     exclude: tuple[str, ...] = ()
+    default: str | None = None  # the image the Dockerfile ends with (`docker build`'s default)
 
     @property
     def rebuild_bake(self) -> str:
@@ -123,6 +125,7 @@ class Package:
     path: str
     file: str
     targets: tuple[Target, ...]
+    exclude: tuple[str, ...] = ()  # [package] exclude: .dockerignore patterns, in order
 
 
 @attrs.frozen
@@ -194,6 +197,18 @@ class Generated:
     pins: Mapping[str, str] = attrs.field(factory=dict)  # package -> version, for reasons
 
 
+class FromPlatform(enum.StrEnum):
+    """`FROM --platform=…` as a stage's `platform` key: BuildKit's automatic platform args."""
+
+    BUILD = "build"  # $BUILDPLATFORM: runs natively on the build host (cross-compiling stages)
+    TARGET = "target"  # $TARGETPLATFORM: the platform being built for, written out
+
+    @property
+    def flag(self) -> str:
+        """The FROM flag."""
+        return f"--platform=${self.value.upper()}PLATFORM"
+
+
 @attrs.frozen
 class Stage:
     """One `FROM … AS name` section: parent, steps and the input files it may read."""
@@ -208,6 +223,16 @@ class Stage:
     platforms: tuple[str, ...] = ()
     line: int | None = None  # the line of its [[target]] header, for messages
     generated: tuple[Generated, ...] = ()  # files emit writes that the steps copy
+    platform: FromPlatform | str | None = None  # FROM --platform: an automatic arg or os/arch
+
+    @property
+    def from_flag(self) -> str:
+        """`--platform=… ` for the FROM line, or ''."""
+        if self.platform is None:
+            return ""
+        if isinstance(self.platform, FromPlatform):
+            return self.platform.flag + " "
+        return f"--platform={self.platform} "
 
     @property
     def package(self) -> str:

@@ -44,6 +44,7 @@ ErrorFn = Callable[[str], LoadError]
 FLAG_RE = re.compile(r"--([a-z-]+)(?:=(\S*))?\Z")
 # `RUN [flags] <<EOF`, `<<-EOF`, `<<"EOF"` or `<<'EOF'` (then the script, then the delimiter)
 HEREDOC_RE = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
+HEREDOC_INSTRUCTIONS = ("RUN", "COPY")  # COPY <<EOF dest writes the text as a file
 HEREDOC = "heredoc"  # the pseudo-flag a RUN heredoc step carries, for the syntax floor
 
 
@@ -56,25 +57,30 @@ def heredoc_problem(text: str) -> str | None:
     if "\r" in text:
         return "a step must not hold carriage returns"
     instruction = first.split(None, 1)[0].upper() if first.strip() else ""
-    if instruction != "RUN" and HEREDOC_RE.search(first):
+    if instruction not in HEREDOC_INSTRUCTIONS and HEREDOC_RE.search(first):
         return (
-            f"only RUN takes a heredoc in a step ({instruction} <<… is not supported): "
+            f"only RUN and COPY take a heredoc in a step ({instruction} <<… is not supported): "
             "put the file in the package and COPY it"
         )
-    if instruction != "RUN":
+    if instruction not in HEREDOC_INSTRUCTIONS:
         return "a step is one line: line breaks would start a new Dockerfile instruction"
     markers = HEREDOC_RE.findall(first)
     if len(markers) != 1:
         return (
-            "a step is one line, or one RUN heredoc (RUN <<EOF, the script, EOF): "
-            f"{'several heredocs' if markers else 'no <<WORD'} on its first line"
+            f"a step is one line, or one {instruction} heredoc ({instruction} <<EOF, the text, "
+            f"EOF): "
+            + (
+                "several heredocs on its first line (write one step per heredoc)"
+                if markers
+                else "no <<WORD on its first line"
+            )
         )
     strip_tabs, _, word = markers[0]
     body = [line.lstrip("\t") if strip_tabs else line for line in lines[1:]]
-    if body[-1] != word or word in body[:-1]:
+    if not body or body[-1] != word or word in body[:-1]:
         return (
-            f"a RUN heredoc ends with its delimiter {word!r} alone on its last line, and only "
-            "there: nothing after it may become an instruction"
+            f"a {instruction} heredoc ends with its delimiter {word!r} alone on its last line, "
+            "and only there: nothing after it may become an instruction"
         )
     return None
 
@@ -120,7 +126,7 @@ def parse_step(
             parts += mount_parts(value or "", package, error)
         else:
             parts.append(f"--{name}" if value is None else f"--{name}={value}")
-    if instruction == "RUN":
+    if instruction == "RUN" or heredoc:  # a COPY heredoc copies its own text: no sources
         if body:
             parts += [" ", body]
         return Step(instruction, tuple(parts), key, names)
@@ -252,3 +258,11 @@ def used_args(step: Step, names) -> set[str]:
     """Which of `names` the step refers to as $NAME or ${NAME…}."""
     text = "".join(p for p in step.parts if isinstance(p, str))
     return {n for n in names if re.search(rf"\$(?:{n}\b|\{{{n}[}}:])", text)}
+
+
+def declared_args(step: Step) -> set[str]:
+    """The names an `ARG` step declares (`ARG A B=1` -> {A, B}); none for other steps."""
+    if step.instruction != "ARG":
+        return set()
+    text = "".join(p for p in step.parts if isinstance(p, str))
+    return {word.split("=", 1)[0] for word in text.split()[1:]}

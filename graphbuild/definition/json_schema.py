@@ -8,7 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphbuild.definition.fields import Field, RuleKeys, ValueType
-from graphbuild.definition.tables import COMMON_TARGET_SCHEMA, EXTERNAL_SCHEMA, WORKSPACE_SCHEMA
+from graphbuild.definition.tables import (
+    COMMON_TARGET_SCHEMA,
+    EXTERNAL_SCHEMA,
+    PACKAGE_SCHEMA,
+    WORKSPACE_SCHEMA,
+)
 
 
 def key_schema(key: Field) -> dict[str, Any]:
@@ -56,6 +61,7 @@ def build_toml_schema(rules: Mapping[str, RuleKeys]) -> dict[str, Any]:
                 "type": "object",
                 "additionalProperties": table_schema(EXTERNAL_SCHEMA),
             },
+            "package": table_schema(PACKAGE_SCHEMA),
             "target": {"type": "array", "items": {"oneOf": targets}},
         },
         "additionalProperties": False,

@@ -13,8 +13,9 @@ from typing import Any
 
 import attrs
 
+from graphbuild.core.args import expand, has_variables, variables
 from graphbuild.core.errors import LabelError, LoadError
-from graphbuild.core.labels import Label, check_name, check_package
+from graphbuild.core.labels import Label, check_name, check_package, parse_label
 from graphbuild.core.model import (
     EPOCH_ARG,
     CacheBackend,
@@ -37,7 +38,12 @@ from graphbuild.definition.fields import (
 from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
 from graphbuild.definition.matrix import expand_matrix
 from graphbuild.definition.references import reference_problem, registry_problem
-from graphbuild.definition.tables import COMMON_TARGET_SCHEMA, EXTERNAL_SCHEMA, WORKSPACE_SCHEMA
+from graphbuild.definition.tables import (
+    COMMON_TARGET_SCHEMA,
+    EXTERNAL_SCHEMA,
+    PACKAGE_SCHEMA,
+    WORKSPACE_SCHEMA,
+)
 from graphbuild.definition.toml import (
     key_line,
     key_lines,
@@ -220,14 +226,21 @@ def load_root_tables(
         source_date_epoch=raw["source_date_epoch"],
         source=raw["source"],
         exclude=tuple(raw["exclude"]),
+        default=raw["default"],
     )
-    return settings, load_externals(data, error)
+    if raw["default"] is not None:
+        try:
+            parse_label(raw["default"], "")
+        except LabelError as err:
+            raise error("workspace.default", err.message) from None
+    return settings, load_externals(data, error, dict(settings.args))
 
 
 def load_externals(
-    data: dict[str, Any], error: Callable[[str, str], LoadError]
+    data: dict[str, Any], error: Callable[[str, str], LoadError], args: Mapping[str, str]
 ) -> dict[str, ExternalImage]:
-    """The [external.NAME] images of the root BUILD.toml, each reference checked."""
+    """The [external.NAME] images of the root BUILD.toml, each reference checked; `${NAME}` in
+    one is the workspace arg's value (an imported `ARG PY=3.12` + `FROM python:${PY}-slim`)."""
     externals = {}
     tables = data.get("external", {})
     if not isinstance(tables, dict):
@@ -240,11 +253,21 @@ def load_externals(
         except LabelError as err:
             raise error(f"external.{name}", err.message) from None
         image = check_table(ext, EXTERNAL_SCHEMA, error, f"external.{name}.")["image"]
+        written = image
+        if has_variables(image):
+            unknown = [v for v in variables(image) if v not in args]
+            if unknown:
+                raise error(
+                    f"external.{name}.image",
+                    f"${{{unknown[0]}}} is not among [workspace] args: add it there (the hash "
+                    "needs its value)",
+                )
+            image = expand(image, args)
         if not image or any(c.isspace() for c in image):
             raise error(f"external.{name}.image", f"invalid image reference {image!r}")
         if (problem := reference_problem(image)) is not None:
             raise error(f"external.{name}.image", f"invalid image reference {image!r}: {problem}")
-        externals[name] = ExternalImage(name, image)
+        externals[name] = ExternalImage(name, image, written if written != image else None)
     return externals
 
 
@@ -259,7 +282,7 @@ def load_package(
     data: dict[str, Any], text: str, file: str, package: str, rules: Mapping[str, RuleKeys]
 ) -> Package:
     """The targets of one BUILD.toml (matrix targets expanded)."""
-    allowed = {"target"} | ({"workspace", "external"} if package == "" else set())
+    allowed = {"target", "package"} | ({"workspace", "external"} if package == "" else set())
     for key in data:
         if key not in allowed:
             hint = (
@@ -277,6 +300,7 @@ def load_package(
     raw_targets = data.get("target", [])
     if not isinstance(raw_targets, list) or not all(isinstance(t, dict) for t in raw_targets):
         raise LoadError("expected [[target]] tables", file=file, key="target")
+    exclude = package_exclude(data.get("package", {}), text, file)
     lines = target_lines(text)
     keys = key_lines(text)
     targets: list[Target] = []
@@ -295,7 +319,26 @@ def load_package(
                 )
             first_seen[target.label] = start
             targets.append(target)
-    return Package(path=package, file=file, targets=tuple(targets))
+    return Package(path=package, file=file, targets=tuple(targets), exclude=exclude)
+
+
+def package_exclude(table: Any, text: str, file: str) -> tuple[str, ...]:
+    """The [package] table's exclude patterns, each checked."""
+
+    def error(key: str, message: str) -> LoadError:
+        return LoadError(message, file=file, line=table_key_line(text, key), key=key)
+
+    if not isinstance(table, dict):
+        raise error("package", "expected a table")
+    raw = check_table(table, PACKAGE_SCHEMA, error, "package.")
+    for i, pattern in enumerate(raw["exclude"]):
+        body = pattern.removeprefix("!")
+        if not body.strip() or "\\" in body or ".." in body.split("/"):
+            raise error(
+                f"package.exclude[{i}]",
+                f"invalid pattern {pattern!r}: a glob relative to the package, '!' to re-include",
+            )
+    return tuple(raw["exclude"])
 
 
 def apply_matrix_sugar(

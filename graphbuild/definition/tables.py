@@ -61,8 +61,21 @@ WORKSPACE_SCHEMA = {
         choices=("max", "min", "none"),
     ),
     "source": Field(S, "The source repository URL, for image labels."),
+    "default": Field(
+        S,
+        "The image target the emitted Dockerfile ends with, so a plain `docker build` without "
+        "--target builds it (a label; nothing may be built on it).",
+    ),
     "exclude": Field(
         L, "Globs of files that are never inputs.", default=["**/__pycache__", "**/*.pyc"]
+    ),
+}
+PACKAGE_SCHEMA = {
+    "exclude": Field(
+        L,
+        "The package's files that are never inputs nor sent to Docker, as .dockerignore "
+        "patterns relative to the package, in order (`!` re-includes).",
+        default=[],
     ),
 }
 EXTERNAL_SCHEMA = {

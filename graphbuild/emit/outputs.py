@@ -33,7 +33,7 @@ def render_outputs(graph: Graph, hashes: Hashes, in_git: bool) -> Outputs:
     files = {
         settings.dockerfile: render_dockerfile(graph, stages, names),
         f"{settings.dockerfile}.dockerignore": render_dockerignore(
-            settings.exclude, graph.workspace.skipped, (*ignored, *sent)
+            settings.exclude, graph.workspace.skipped, (*ignored, *sent), graph.workspace.packages
         ),
         settings.bake: render_bake(graph, hashes, names, in_git),
         settings.lock: render_lock(make_lock(graph.workspace, hashes)),

@@ -11,7 +11,7 @@ import attrs
 
 from graphbuild.core.labels import Label
 from graphbuild.core.model import EPOCH_ARG, SCHEMA_VERSION, Ref, Stage
-from graphbuild.core.steps import render_step, used_args
+from graphbuild.core.steps import declared_args, render_step, used_args
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import FileDigest
 from graphbuild.hashing.packed import InputDigest, PackedInputs, pack
@@ -104,9 +104,19 @@ def stage_args(stage: Stage, workspace_args: Mapping[str, str]) -> dict[str, str
     used = (
         set().union(*(used_args(s, workspace_args) for s in stage.steps)) if stage.steps else set()
     )
+    used |= redeclared_args(stage, workspace_args)
     if EPOCH_ARG in workspace_args:
         used.add(EPOCH_ARG)
     return {**{n: workspace_args[n] for n in sorted(used)}, **dict(stage.args)}
+
+
+def redeclared_args(stage: Stage, workspace_args: Mapping[str, str]) -> set[str]:
+    """The workspace args the stage declares itself with an ARG step: the Dockerfile declares
+    them before the first FROM, so the stage's `ARG NAME` takes their value as Docker's does."""
+    found: set[str] = set()
+    for step in stage.steps:
+        found |= declared_args(step)
+    return found & workspace_args.keys()
 
 
 def hash_graph(
@@ -189,6 +199,8 @@ def hash_stage(
         "args": args,
         "platforms": sorted(stage.platforms),
     }
+    if stage.platform is not None:  # only then: every other stage's hash stays as it was
+        document["platform"] = str(stage.platform)
     refs = {str(graph.resolve(r)): ref_value(r) for s in stage.steps for r in s.refs if r.label}
     return StageRecord(
         label=str(label),

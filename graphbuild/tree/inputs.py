@@ -4,34 +4,50 @@ undeclared COPY source, no pattern that matches nothing."""
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from graphbuild.core.errors import InputError
 from graphbuild.core.labels import Label, join
 from graphbuild.core.model import Stage
 from graphbuild.graph.link import Graph
 from graphbuild.tree.globs import match_context, match_inputs
+from graphbuild.tree.ignore import ignore_test
 from graphbuild.tree.walk import Tree
 
 
 def resolve_inputs(graph: Graph, tree: Tree) -> dict[Label, tuple[str, ...]]:
     """Stage label → the sorted workspace-relative paths of its declared input files."""
-    return {label: stage_inputs(stage, tree) for label, stage in sorted(graph.stages.items())}
+    ignored = {p.path: p.exclude for p in graph.workspace.packages if p.exclude}
+    return {
+        label: stage_inputs(stage, tree, ignored.get(stage.package, ()))
+        for label, stage in sorted(graph.stages.items())
+    }
 
 
-def stage_inputs(stage: Stage, tree: Tree) -> tuple[str, ...]:
-    """The files a stage declares, after checking them and its context sources."""
+def sent(package: str, exclude: Sequence[str]) -> Callable[[list[str]], list[str]]:
+    """A filter keeping the paths Docker sends: those the package's exclude leaves in."""
+    if not exclude:
+        return lambda paths: paths
+    excluded = ignore_test(exclude)
+    prefix = f"{package}/" if package else ""
+    cut = len(prefix)
+    return lambda paths: [p for p in paths if not (p.startswith(prefix) and excluded(p[cut:]))]
+
+
+def stage_inputs(stage: Stage, tree: Tree, exclude: Sequence[str] = ()) -> tuple[str, ...]:
+    """The files a stage declares, after checking them and its context sources (less what the
+    package's exclude keeps out of the build context)."""
     prefix = f"{stage.key}." if stage.key else ""
+    keep = sent(stage.package, exclude)
     files: set[str] = set()
     for i, pattern in enumerate(stage.inputs):
         key = f"{prefix}inputs[{i}]"
-        matched = match_inputs(tree, stage.package, pattern)
+        every = match_inputs(tree, stage.package, pattern)
+        matched = keep(every)
         if not matched:
-            raise InputError.at(
-                stage,
-                key,
-                f"input {pattern!r} matches no file{why_nothing(tree, stage.package, pattern)}",
-            )
+            why = " that [package] exclude leaves in" if every else ""
+            why += why_nothing(tree, stage.package, pattern)
+            raise InputError.at(stage, key, f"input {pattern!r} matches no file{why}")
         for path in matched:
             if tree.entries[path].link is not None:
                 check_link(tree, path, stage, key)
@@ -40,7 +56,7 @@ def stage_inputs(stage: Stage, tree: Tree) -> tuple[str, ...]:
         for src in step.sources:
             if src.generated:  # written by emit and hashed by its text: not the tree's
                 continue
-            copied = match_context(tree, stage.package, src.path)
+            copied = keep(match_context(tree, stage.package, src.path))
             shown = join(stage.package, src.path)
             if not copied:
                 raise InputError.at(

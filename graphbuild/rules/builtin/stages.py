@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.labels import Label, check_name
-from graphbuild.core.model import Expansion, Settings, Stage, Target
+from graphbuild.core.model import Expansion, FromPlatform, Settings, Stage, Target
 from graphbuild.core.steps import parse_parent, parse_step
 from graphbuild.definition.fields import (
     Field,
@@ -41,6 +41,11 @@ class StageKeys:
         ValueType.STR_TABLE, "Build args the steps use, with their values.", default={}
     )
     platforms: tuple[str, ...] | None = option(L, "Platforms (default: the workspace's).")
+    platform: str | None = option(
+        S,
+        "FROM --platform: 'build' ($BUILDPLATFORM: the stage runs natively on the build host, "
+        "as cross-compiling stages do), 'target' ($TARGETPLATFORM) or one os/arch.",
+    )
 
 
 STAGE_KEYS = config_schema(StageKeys)
@@ -94,6 +99,12 @@ def make_stage(
     )
     check_args(dict(table.get("args") or {}), error, "args.")
     check_platforms(list(table.get("platforms") or ()), error, "platforms")
+    platform = from_platform(table.get("platform"), lambda m: error("platform", m))
+    platforms = tuple(table.get("platforms") or settings.platforms)
+    if platform is FromPlatform.BUILD:
+        platforms = ()  # whatever the build host is: no target platform in the hash
+    elif platform is not None and not isinstance(platform, FromPlatform):
+        platforms = (platform,)
     for i, pattern in enumerate(table.get("inputs") or ()):
         if (problem := input_pattern_problem(pattern)) is not None:
             raise error(f"inputs[{i}]", problem)
@@ -105,9 +116,22 @@ def make_stage(
         steps=steps,
         inputs=tuple(table.get("inputs") or ()),
         args=tuple(sorted((table.get("args") or {}).items())),
-        platforms=tuple(table.get("platforms") or settings.platforms),
+        platforms=platforms,
         line=target.line,
+        platform=platform,
     )
+
+
+def from_platform(
+    value: str | None, error: Callable[[str], LoadError]
+) -> FromPlatform | str | None:
+    """The `platform` key: 'build', 'target' or one os/arch."""
+    if value is None:
+        return None
+    if value in {p.value for p in FromPlatform}:
+        return FromPlatform(value)
+    check_platforms([value], lambda _key, message: error(message), "platform")
+    return value
 
 
 def expand_stages(target: Target, config: Stages, settings: Settings) -> Expansion:
