@@ -46,8 +46,8 @@ from graphbuild.hashing.stages import Hashes, hash_graph
 from graphbuild.state.digests import load_caches_for, load_digest_caches, save_digest_caches
 from graphbuild.state.store import STATE_DIR, Store, open_store
 from graphbuild.tree.git_view import GitView, finish_git, start_view
-from graphbuild.tree.inputs import all_input_files, resolve_inputs
-from graphbuild.tree.walk import Scan, make_tree, scan_workspace
+from graphbuild.tree.inputs import all_input_files, git_dir_inputs, resolve_inputs
+from graphbuild.tree.walk import Scan, in_git_dir, make_tree, scan_workspace, with_git_files
 
 CACHE_DIR = STATE_DIR
 
@@ -71,6 +71,12 @@ class Analysis:
     hashes: Hashes
     source: Source = attrs.field(default=Source.FULL, eq=False)
     why: str = attrs.field(default="", eq=False)  # why a full analysis ran
+
+    @property
+    def memorable(self) -> bool:
+        """False when an input lies inside `.git`: no memo watches those files (git moves them
+        with every checkout), so such an analysis is never kept; it runs in full each time."""
+        return not any(in_git_dir(p) for paths in self.inputs.values() for p in paths)
 
     @classmethod
     def of(cls, root: Path, parts: Parts, source: Source, why: str = "") -> Analysis:
@@ -142,7 +148,7 @@ def analyze_scan(root: Path, root_file: RootFile, scan: Scan, store: Store) -> A
     if parts is not None:
         return Analysis.of(root, parts, Source.MEMO)
     analysis = analyze_tree(root, root_file, scan, store, "no memo of this tree (walked)")
-    if settled(scan.entries.values()):
+    if settled(scan.entries.values()) and analysis.memorable:
         save_walk_memo(store, scan, analysis.parts)
     return analysis
 
@@ -175,7 +181,7 @@ def analyze_view(
             view.stamp, analysis.workspace, analysis.graph, pack_inputs(analysis.inputs)
         )
     state = view_state(view)
-    if settled(state.entries.values()):
+    if settled(state.entries.values()) and analysis.memorable:
         used = new_shape or (memo[1] if memo is not None else None)
         assert used is not None  # rehashed edits came from a memo's shape
         shape_stamp = used.stamp
@@ -206,6 +212,7 @@ def analyze_tree(root: Path, root_file: RootFile, scan: Scan, store: Store, why:
     try:
         workspace, tree = load_scanned(root, root_file, scan)
         graph = build_graph(workspace)
+        tree = with_git_files(root, tree, git_dir_inputs(graph))
         inputs = resolve_inputs(graph, tree)
         files = all_input_files(inputs)
         digests = digest_files(root, tree, files, caches, started=ahead)

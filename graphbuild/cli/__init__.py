@@ -113,6 +113,9 @@ def make_parser() -> Parser:
     imports.add_argument("dockerfile", metavar="DOCKERFILE")
     imports.add_argument("--package", metavar="DIR", help="the package (default: its folder)")
     imports.add_argument("--name", help="the target's name (default: the package's last folder)")
+    imports.add_argument(
+        "--dry-run", action="store_true", help="print what would be written, write nothing"
+    )
     commands.add_parser(
         "init", help="write BUILD.toml files for the members of an existing uv workspace"
     )
@@ -132,7 +135,7 @@ COMMANDS = {  # command -> module of graphbuild.cli and function; imported when 
     "build": ("build_command", "run_build"),
     "query": ("tool_commands", "run_query"),
     "graph": ("tool_commands", "run_graph"),
-    "import": ("tool_commands", "run_import"),
+    "import": ("import_command", "run_import"),
 }
 
 

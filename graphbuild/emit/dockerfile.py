@@ -71,6 +71,7 @@ def render_dockerignore(
     skipped: tuple[str, ...],
     outputs: tuple[str, ...] = (),
     packages: tuple[Package, ...] = (),
+    git_files: tuple[str, ...] = (),
 ) -> str:
     """The Dockerfile-specific ignore file: what graphbuild never hashes, Docker never sends;
     then each package's own exclude, made workspace-relative, in its order."""
@@ -86,6 +87,9 @@ def render_dockerignore(
         if package.exclude:
             lines.append(f"# [package] exclude of {package.path or '.'}/BUILD.toml")
             lines += [package_pattern(package.path, p) for p in package.exclude]
+    if git_files:
+        lines.append("# files inside .git that inputs name, sent one by one")
+        lines += [f"!{path}" for path in sorted(set(git_files))]
     return "\n".join(lines) + "\n"
 
 

@@ -13,6 +13,7 @@ from graphbuild.emit.names import EmittedStage, emitted_stages
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.lockfile import make_lock, render_lock
 from graphbuild.hashing.stages import Hashes
+from graphbuild.tree.inputs import git_dir_inputs
 
 
 @attrs.frozen
@@ -33,7 +34,11 @@ def render_outputs(graph: Graph, hashes: Hashes, in_git: bool) -> Outputs:
     files = {
         settings.dockerfile: render_dockerfile(graph, stages, names),
         f"{settings.dockerfile}.dockerignore": render_dockerignore(
-            settings.exclude, graph.workspace.skipped, (*ignored, *sent), graph.workspace.packages
+            settings.exclude,
+            graph.workspace.skipped,
+            (*ignored, *sent),
+            graph.workspace.packages,
+            tuple(git_dir_inputs(graph)),
         ),
         settings.bake: render_bake(graph, hashes, names, in_git),
         settings.lock: render_lock(make_lock(graph.workspace, hashes)),

@@ -1,31 +1,62 @@
 """`graphbuild import`: an existing multi-stage Dockerfile as a BUILD.toml of raw stages.
 
-Stages keep their order and instructions; FROM and COPY --from names become labels, base images
-become `[external.NAME]` tables for the root BUILD.toml, and the build-context sources of COPY
-and ADD become the stages' inputs, so `emit` of the package gives the same instructions back.
+Stages keep their instructions as BuildKit reads them; FROM and --from names become labels, base
+images `[external.NAME]` tables (a FROM variable stays one: the ARG before the first FROM becomes
+a workspace arg), the build-context sources of COPY, ADD and bind mounts the stages' inputs, the
+.dockerignore the package's exclude. Every stage nothing else uses becomes an image target; the
+last stays the default. Each step is checked here, so a refusal names the Dockerfile's line.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 import tomli_w
 
-from graphbuild.core.errors import LoadError
+from graphbuild.core.args import AUTOMATIC_ARGS, expand, variables
+from graphbuild.core.errors import GraphbuildError, LoadError
+from graphbuild.core.features import floor_for, version_key
+from graphbuild.core.model import Step
+from graphbuild.core.steps import parse_step
+from graphbuild.importer.source import Instruction, Source, SourceStage, arg_words, read_dockerfile
 
 NAME_UNSAFE = re.compile(r"[^a-z0-9_.-]+")
 URL_RE = re.compile(r"^(https?|git)://|^git@")
+SYNTAX_RE = re.compile(
+    r"(?:docker\.io/)?docker/dockerfile(?:-upstream)?(?::(?P<version>\d+(?:\.\d+){0,2})?"
+    r"(?P<channel>-labs)?)?(?:@sha256:[0-9a-f]{64})?\Z"
+)
+PLATFORM_VARIABLES = {"$BUILDPLATFORM": "build", "${BUILDPLATFORM}": "build"} | {
+    "$TARGETPLATFORM": "target",
+    "${TARGETPLATFORM}": "target",
+}
+PLATFORM_RE = re.compile(r"[a-z0-9]+/[a-z0-9_]+(?:/[a-z0-9]+)?\Z")
+
+
+@attrs.frozen
+class RootFacts:
+    """What the root BUILD.toml declares already."""
+
+    externals: Mapping[str, str]  # name -> image as written
+    args: Mapping[str, str]
+    floor: str
 
 
 @attrs.frozen
 class Imported:
-    """The package's BUILD.toml text and the external images the root must declare."""
+    """The package's BUILD.toml and what the root must gain, with each key's Dockerfile line."""
 
     build_toml: str
-    externals: dict[str, str]
+    externals: dict[str, str]  # new [external.NAME] images
+    args: dict[str, str]  # new [workspace] args
+    floor: str | None  # the raised dockerfile_syntax, or None
+    default: str  # the image target the Dockerfile ended with
+    images: tuple[str, ...]  # every image target's label
+    origins: Mapping[str, int]  # "stage-label key" -> the Dockerfile line it came from
 
 
 def safe_name(text: str) -> str:
@@ -34,120 +65,253 @@ def safe_name(text: str) -> str:
     return name if name[0].isalnum() else f"s{name}"
 
 
-def external_name(image: str, taken: dict[str, str]) -> str:
+def external_name(image: str, taken: Mapping[str, str]) -> str:
     """A short, unique external name for an image reference (`python:3.12-slim` -> `python`)."""
-    base = safe_name(image.split("@")[0].rsplit("/", 1)[-1].split(":")[0])
+    base = safe_name(image.split("@")[0].rsplit("/", 1)[-1].split(":")[0].split("$")[0])
     for candidate in (base, *(f"{base}-{n}" for n in range(2, 100))):
-        if taken.get(candidate, image) == image:
+        if candidate not in taken:
             return candidate
     raise LoadError(f"too many external images named like {image}")
 
 
-def import_dockerfile(text: str, file: str, target: str, existing: dict[str, str]) -> Imported:
-    """Translate a Dockerfile; `existing` maps the root's external names to their images."""
-    try:
-        import dockerfile  # the BuildKit parser: an optional dependency, needed only here
-    except ImportError:
-        raise LoadError(
-            "graphbuild import needs the BuildKit parser: pip install 'graphbuild[import]'"
-        ) from None
-    try:
-        commands = dockerfile.parse_string(text)
-    except dockerfile.GoParseError as err:
-        raise LoadError(f"the Dockerfile does not parse: {err}", file=file) from None
-    externals = dict(existing)
-    by_image = {image: name for name, image in existing.items()}
-    stage_names: dict[str, str] = {}  # name as written (lowercased) or index -> stage name
-    stages: list[dict[str, Any]] = []
-    for command in commands:
-        instruction = command.cmd.upper()
-        where = {"file": file, "line": command.start_line}
-        if command.heredocs:
-            raise LoadError("heredocs are not supported; write the step as one RUN", **where)
-        if instruction == "FROM":
-            stages.append(
-                from_stage(command, stage_names, externals, by_image, target, len(commands), where)
+class Importer:
+    """The state of one import: names given so far, what the root must gain."""
+
+    def __init__(self, source: Source, file: str, package: str, target: str, root: RootFacts):
+        self.source, self.file, self.package, self.target, self.root = (
+            source,
+            file,
+            package,
+            target,
+            root,
+        )
+        self.externals: dict[str, str] = dict(root.externals)
+        self.new_args: dict[str, str] = {}
+        self.defaults = {a.name: a.default for a in source.args if a.default is not None}
+        self.global_lines = {a.name: a.line for a in source.args}
+        self.origins: dict[str, int] = {}
+        self.steps: list[Step] = []
+        self.local = [self.local_name(s) for s in source.stages]
+        self.by_name = {s.written.lower(): s.index for s in source.stages if s.written}
+
+    def fail(self, line: int | None, message: str) -> LoadError:
+        """A refusal at the Dockerfile's line."""
+        return LoadError(message, file=self.file, line=line)
+
+    def local_name(self, stage: SourceStage) -> str:
+        """The stage's name in the BUILD.toml: its own (lowercased), else stage-N."""
+        name = safe_name(stage.written) if stage.written else f"stage-{stage.index}"
+        return f"{name}-stage" if name == self.target else name
+
+    def stage_index(self, name: str, before: int) -> int | None:
+        """The index of the stage a FROM/--from names (by name or number), if it is one."""
+        if name.lower() in self.by_name:
+            index = self.by_name[name.lower()]
+        elif name.isdigit():
+            index = int(name)
+        else:
+            return None
+        return index if index < before else None
+
+    def used(self) -> set[int]:
+        """The stages another stage is built on or reads from."""
+        found = set()
+        for stage in self.source.stages:
+            parent = self.stage_index(self.expanded(stage.image, stage.line), stage.index)
+            if parent is not None:
+                found.add(parent)
+            for step in stage.body:
+                for source in reads_from(step):
+                    if (index := self.stage_index(source, stage.index)) is not None:
+                        found.add(index)
+        return found
+
+    def expanded(self, image: str, line: int) -> str:
+        """A FROM operand with the global ARGs' defaults substituted."""
+        names = variables(image)
+        for name in names:
+            if name in AUTOMATIC_ARGS:
+                raise self.fail(
+                    line,
+                    f"FROM {image}: ${name} makes the base depend on the platform being built; "
+                    "write one target per platform with its base, or FROM --platform=… instead",
+                )
+            if name not in self.defaults:
+                declared = "has no default" if name in self.global_lines else "is not declared"
+                raise self.fail(
+                    line,
+                    f"FROM {image}: ${name} {declared} before the first FROM; give it one "
+                    f"(ARG {name}=value): graphbuild hashes the base it names",
+                )
+        try:
+            return expand(image, self.defaults)
+        except GraphbuildError as err:
+            raise self.fail(line, f"FROM {image}: {err.message}") from None
+
+    def use_arg(self, name: str, line: int) -> None:
+        """Make the global ARG `name` a workspace arg with its default."""
+        value = self.defaults[name]
+        have = self.root.args.get(name)
+        if have is not None and have != value:
+            raise self.fail(
+                self.global_lines[name],
+                f"ARG {name}={value}: the workspace's args.{name} is {have!r}; import into a "
+                f"workspace where it is {value!r}, or rename the ARG",
             )
-            continue
-        if not stages:
-            raise LoadError(
-                f"{instruction} before the first FROM is not supported; inline the value", **where
+        if have is None:
+            self.new_args[name] = value
+
+    def ref(self, name: str, before: int, line: int) -> str:
+        """A FROM or --from operand as a label, `@external` or `scratch`."""
+        index = self.stage_index(name, before)
+        if index is not None:
+            return f":{self.target}#{self.local[index]}"
+        if name.lower() == "scratch":
+            return "scratch"
+        for variable in variables(name):
+            self.use_arg(variable, line)
+        for existing, image in self.externals.items():
+            if image == name:
+                return f"@{existing}"
+        external = external_name(expand(name, self.defaults), self.externals)
+        self.externals[external] = name
+        return f"@{external}"
+
+    def platform(self, stage: SourceStage) -> str | None:
+        """The stage's `platform` key from its FROM --platform."""
+        if stage.platform is None:
+            return None
+        if stage.platform in PLATFORM_VARIABLES:
+            return PLATFORM_VARIABLES[stage.platform]
+        if PLATFORM_RE.match(stage.platform):
+            return stage.platform
+        raise self.fail(
+            stage.line,
+            f"FROM --platform={stage.platform}: write $BUILDPLATFORM (a stage built natively "
+            "on the build host), $TARGETPLATFORM or one os/arch",
+        )
+
+    def stage_table(self, stage: SourceStage, label: str, key: str) -> dict[str, Any]:
+        """The [[target.stage]] table of one stage."""
+        image = self.expanded(stage.image, stage.line)
+        parent_index = self.stage_index(image, stage.index)
+        table: dict[str, Any] = {
+            "from": self.ref(
+                image if parent_index is not None else stage.image, stage.index, stage.line
             )
-        stage = stages[-1]
-        # The instruction as BuildKit joined it: a continuation's backslash and newline removed
-        # (with any blanks after the backslash), comment and empty lines dropped, everything
-        # else kept as written (a space re-inserted would change values: `echo ab\` + `cd`).
-        step = command.original
-        step = step[: len(command.cmd)].upper() + step[len(command.cmd) :]
-        for flag in command.flags:
+        }
+        self.origins[f"{label} {key}.from"] = stage.line
+        if (platform := self.platform(stage)) is not None:
+            table["platform"] = platform
+        inputs: dict[str, int] = {}
+        steps: list[str] = []
+        for step in stage.body:
+            text, sources = self.step_text(step, stage.index)
+            self.steps.append(
+                parse_step(text, self.package, file=self.file, label="", key="", line=step.line)
+            )
+            for source in sources:
+                inputs.setdefault(input_pattern(source), step.line)
+            self.origins[f"{label} {key}.steps[{len(steps)}]"] = step.line
+            steps.append(text)
+        if inputs:
+            table["inputs"] = sorted(inputs)
+            for i, pattern in enumerate(table["inputs"]):
+                self.origins[f"{label} {key}.inputs[{i}]"] = inputs[pattern]
+        table["steps"] = steps
+        return table
+
+    def step_text(self, step: Instruction, index: int) -> tuple[str, list[str]]:
+        """The step as the BUILD.toml holds it (stage names as labels, a context bind mount's
+        source written out) and the build-context sources it reads."""
+        if step.name == "ONBUILD":
+            raise self.fail(
+                step.line,
+                "ONBUILD is not supported: it runs in the images built FROM this one, outside "
+                "the graph; write its instruction into the stages that build on this image",
+            )
+        if step.heredocs and (step.heredocs > 1 or step.name not in ("RUN", "COPY")):
+            raise self.fail(
+                step.line,
+                f"{step.name} with {step.heredocs} heredoc(s) is not supported: write one RUN or "
+                "COPY per heredoc, or put the file in the package and COPY it",
+            )
+        text, sources = step.text, []
+        if step.name == "ARG":
+            for name, default in arg_words(step.value):
+                if default is None and name in self.defaults:
+                    self.use_arg(name, step.line)  # takes the global's value, as in Docker
+        for flag in step.flags:
+            new = flag
+            if any("$" in name for name in reads_from_flag(flag)):
+                raise self.fail(
+                    step.line,
+                    f"{step.name} {flag}: a variable here is not supported; name the stage or "
+                    "image itself",
+                )
             if flag.startswith("--from="):
-                source = flag.split("=", 1)[1]
-                label = ref_for(source, stage_names, externals, by_image, target)
-                step = step.replace(flag, f"--from={label}", 1)
-            elif flag.startswith("--mount=") and "from=" in flag:
-                source = re.search(r"(?:^|,)from=([^,]+)", flag[8:]).group(1)  # type: ignore[union-attr]
-                label = ref_for(source, stage_names, externals, by_image, target)
-                step = step.replace(flag, flag.replace(f"from={source}", f"from={label}"), 1)
-        if instruction in ("COPY", "ADD") and not any(
-            f.startswith("--from=") for f in command.flags
-        ):
-            stage["inputs"] += [input_pattern(v) for v in command.value[:-1] if not URL_RE.match(v)]
-        stage["steps"].append(step)
-    if not stages:
-        raise LoadError("the Dockerfile has no FROM", file=file)
-    for stage in stages:
-        stage["inputs"] = sorted(dict.fromkeys(stage["inputs"]))
-        if not stage["inputs"]:
-            del stage["inputs"]
-    document = {"target": [{"name": target, "rule": "stages", "image": True, "stage": stages}]}
-    header = f"# Imported from {file} by `graphbuild import`.\n"
-    new = {k: v for k, v in externals.items() if k not in existing}
-    return Imported(header + tomli_w.dumps(document), new)
+                new = "--from=" + self.ref(flag[7:], index, step.line)
+            elif flag.startswith("--mount="):
+                new, source = self.mount(flag, index, step.line)
+                if source is not None:
+                    sources.append(source)
+            text = text.replace(flag, new, 1)
+        copies = step.name in ("COPY", "ADD") and not step.heredocs
+        if copies and not any(f.startswith("--from=") for f in step.flags):
+            sources += [v for v in step.value[:-1] if not URL_RE.match(v)]
+        return text, sources
+
+    def mount(self, flag: str, index: int, line: int) -> tuple[str, str | None]:
+        """A RUN --mount flag with `from=` as a label, and the context source a bind reads
+        (written out as `source=.` when the mount leaves it implicit)."""
+        fields = [f.partition("=") for f in flag[len("--mount=") :].split(",")]
+        options = {k: v for k, _, v in fields}
+        if "from" in options:
+            label = self.ref(options["from"], index, line)
+            rebuilt = [(k, e, label if k == "from" else v) for k, e, v in fields]
+            return "--mount=" + ",".join(k + e + v for k, e, v in rebuilt), None
+        if options.get("type", "bind") != "bind":
+            return flag, None
+        source = options.get("source", options.get("src"))
+        if source is None:
+            return flag + ",source=.", "."
+        return flag, source
+
+    def syntax_floor(self) -> str | None:
+        """The floor the Dockerfile needs (its `# syntax=` version and the features its steps
+        use), or None when the workspace's is high enough."""
+        needed = floor_for(self.steps)
+        written = self.source.syntax
+        if written is not None:
+            match = SYNTAX_RE.match(written)
+            if match is None or match.group("channel"):
+                raise self.fail(
+                    self.source.syntax_line,
+                    f"# syntax={written}: graphbuild emits the stable docker/dockerfile frontend "
+                    "only; write # syntax=docker/dockerfile:1 (labs-only features such as COPY "
+                    "--parents cannot be imported)",
+                )
+            version = match.group("version") or ""
+            if version.count(".") >= 1:
+                pinned = ".".join(version.split(".")[:2])
+                needed = max(needed, pinned, key=version_key)
+        if version_key(needed) <= version_key(self.root.floor):
+            return None
+        return needed
 
 
-def from_stage(
-    command: Any,
-    stage_names: dict[str, str],
-    externals: dict[str, str],
-    by_image: dict[str, str],
-    target: str,
-    count: int,
-    where: dict[str, Any],
-) -> dict[str, Any]:
-    """A stage table for one FROM (its name kept, lowercased; the parent as a label)."""
-    words = [w for w in command.value if not w.startswith("--")]
-    if any(f.startswith("--platform") for f in command.flags) or any(
-        w.startswith("--") for w in command.value
-    ):
-        raise LoadError("FROM --platform is not supported; set platforms instead", **where)
-    image = words[0]
-    if "$" in image:
-        raise LoadError(f"FROM with a variable ({image}) is not supported; inline it", **where)
-    original = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
-    name = (
-        safe_name(original) if original else f"stage-{sum(1 for k in stage_names if k.isdigit())}"
-    )
-    if name == target:
-        name = f"{name}-stage"
-    parent = ref_for(image, stage_names, externals, by_image, target, exclude=name)
-    index = sum(1 for key in stage_names if key.isdigit())
-    stage_names[str(index)] = name  # COPY --from may name a stage by its index
-    if original:
-        stage_names[original.lower()] = name
-    return {"name": name, "from": parent, "inputs": [], "steps": []}
+def reads_from_flag(flag: str) -> list[str]:
+    """The stage or image a --from or --mount flag's from= names."""
+    if flag.startswith("--from="):
+        return [flag[7:]]
+    if flag.startswith("--mount="):
+        return re.findall(r"(?:^|,)from=([^,]+)", flag[8:])
+    return []
 
 
-def ref_for(source, stage_names, externals, by_image, target, exclude=None) -> str:
-    """A FROM or --from value as a label (`:target#stage`), `@external` or `scratch`."""
-    if source.lower() in stage_names and stage_names[source.lower()] != exclude:
-        return f":{target}#{stage_names[source.lower()]}"
-    if source == "scratch":
-        return "scratch"
-    if source not in by_image:
-        name = external_name(source, externals)
-        externals[name] = source
-        by_image[source] = name
-    return f"@{by_image[source]}"
+def reads_from(step: Instruction) -> list[str]:
+    """The stage names (or numbers) an instruction's --from and --mount from= name."""
+    return [name for flag in step.flags for name in reads_from_flag(flag)]
 
 
 def input_pattern(source: str) -> str:
@@ -155,10 +319,68 @@ def input_pattern(source: str) -> str:
     path = source.strip()
     while path.startswith("./"):
         path = path[2:]
-    return "**" if path in ("", ".", "./") else path.rstrip("/") if "*" not in path else path
+    if path in ("", ".", "./"):
+        return "**"
+    return path if "*" in path else path.rstrip("/")
 
 
-def externals_toml(externals: dict[str, str]) -> str:
+def import_dockerfile(
+    text: str, file: str, package: str, target: str, root: RootFacts, exclude: list[str]
+) -> Imported:
+    """Translate a Dockerfile of package `package` into target `target` (and one target per
+    other stage nothing uses)."""
+    source = read_dockerfile(text, file)
+    importer = Importer(source, file, package, target, root)
+    used = importer.used()
+    last = source.stages[-1].index
+    main: list[dict[str, Any]] = []
+    leaves: list[dict[str, Any]] = []
+    for stage in source.stages:
+        local = importer.local[stage.index]
+        if stage.index in used or stage.index == last:
+            label, key = f"//{package}:{target}#{local}", f"stage[{len(main)}]"
+            main.append({"name": local, **importer.stage_table(stage, label, key)})
+        else:
+            name = f"{target}-{local}"
+            label = f"//{package}:{name}"
+            table = importer.stage_table(stage, label, "stage[0]")
+            leaves.append({"name": name, "rule": "stages", "image": True, "stage": [table]})
+    document: dict[str, Any] = {}
+    tables = [*main, *(t["stage"][0] for t in leaves)]
+    if any("**" in t.get("inputs", ()) for t in tables) and "BUILD.toml" not in exclude:
+        exclude = [*exclude, "BUILD.toml"]  # not in the context the Dockerfile had
+    if exclude:
+        document["package"] = {"exclude": exclude}
+    document["target"] = [{"name": target, "rule": "stages", "image": True, "stage": main}, *leaves]
+    header = (
+        f"# Imported from {file} by `graphbuild import`.\n"
+        "# One image target per stage nothing else uses; the Dockerfile's last stage is the\n"
+        "# first target, which [workspace] default names when it named no other.\n"
+    )
+    new = {k: v for k, v in importer.externals.items() if k not in root.externals}
+    images = (f"//{package}:{target}", *(f"//{package}:{t['name']}" for t in leaves))
+    return Imported(
+        build_toml=header + tomli_w.dumps(document),
+        externals=new,
+        args=importer.new_args,
+        floor=importer.syntax_floor(),
+        default=f"//{package}:{target}",
+        images=images,
+        origins=importer.origins,
+    )
+
+
+def dockerignore_patterns(text: str) -> list[str]:
+    """The patterns of a .dockerignore, in order (comments and blank lines dropped)."""
+    found = []
+    for line in text.splitlines():
+        pattern = line.strip()
+        if pattern and not pattern.startswith("#"):
+            found.append(pattern)
+    return found
+
+
+def externals_toml(externals: Mapping[str, str]) -> str:
     """The `[external.NAME]` tables to append to the root BUILD.toml."""
     return "".join(
         f"\n[external.{n}]\nimage = {json.dumps(i)}\n" for n, i in sorted(externals.items())

@@ -12,7 +12,17 @@ from graphbuild.core.model import Stage
 from graphbuild.graph.link import Graph
 from graphbuild.tree.globs import match_context, match_inputs
 from graphbuild.tree.ignore import ignore_test
-from graphbuild.tree.walk import Tree
+from graphbuild.tree.walk import Tree, in_git_dir
+
+
+def git_dir_inputs(graph: Graph) -> list[str]:
+    """The workspace-relative files inside `.git` folders that inputs name literally."""
+    return [
+        join(stage.package, pattern)
+        for stage in graph.stages.values()
+        for pattern in stage.inputs
+        if in_git_dir(join(stage.package, pattern)) and not any(c in pattern for c in "*?[")
+    ]
 
 
 def resolve_inputs(graph: Graph, tree: Tree) -> dict[Label, tuple[str, ...]]:

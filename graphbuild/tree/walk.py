@@ -191,6 +191,9 @@ class Walk:
             self.problems[path] = err.strerror or str(err)
             return
         mode = st.st_mode
+        if S_ISDIR(mode) and item is None and in_git_dir(path + "/x"):
+            self.problems[path] = "a folder inside .git: name its files one by one"
+            return
         if S_ISDIR(mode) and item is None:
             if name == BUILD_FILE and not hidden:
                 self.build_files.append(path)  # a folder where a file belongs
@@ -242,3 +245,21 @@ def exclusion_test(exclude: Iterable[str]) -> Callable[[str, str], bool]:
 def make_tree(scan: Scan, packages: Iterable[str]) -> Tree:
     """The scanned files, with the packages that own them."""
     return Tree(entries=scan.entries, packages=frozenset(packages), problems=scan.problems)
+
+
+def in_git_dir(path: str) -> bool:
+    """True for a path inside a `.git` folder (the walk never enters one)."""
+    return ".git" in path.split("/")[:-1]
+
+
+def with_git_files(root: Path, tree: Tree, paths: Iterable[str]) -> Tree:
+    """The tree with the named files inside `.git` folders added, each lstat-ed (a checkout's
+    .git is never walked: only files inputs name one by one, as `COPY .git/HEAD` does)."""
+    walk = Walk(str(root), lambda _name, _path: False)
+    for path in sorted(set(paths)):
+        if in_git_dir(path) and path not in tree.entries:
+            walk.file(path, path.rpartition("/")[2], True, None)
+    if not walk.entries and not walk.problems:
+        return tree
+    entries = {**tree.entries, **{p: e for p, e in walk.entries.items() if e.link is None}}
+    return Tree(entries, tree.packages, {**tree.problems, **walk.problems})

@@ -1,0 +1,142 @@
+"""`graphbuild import DOCKERFILE`: the package's BUILD.toml from a Dockerfile, all or nothing."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from graphbuild.analysis.load import load_workspace
+from graphbuild.analysis.run import analyze
+from graphbuild.cli.common import EXIT_OK
+from graphbuild.core.errors import GraphbuildError
+from graphbuild.core.writes import write_atomic
+from graphbuild.importer.convert import (
+    Imported,
+    RootFacts,
+    dockerignore_patterns,
+    externals_toml,
+    import_dockerfile,
+    safe_name,
+)
+from graphbuild.importer.root import edit_root
+
+
+def read_text(path: Path, shown: str) -> str:
+    """A file's text, or a one-line error naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise GraphbuildError(f"cannot read {shown}: {err}") from None
+
+
+def ignore_file(dockerfile: Path, context: Path) -> Path | None:
+    """The ignore file Docker would read: `<Dockerfile>.dockerignore` beside the Dockerfile,
+    else the context's `.dockerignore`."""
+    for candidate in (
+        dockerfile.with_name(dockerfile.name + ".dockerignore"),
+        context / ".dockerignore",
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def run_import(args: argparse.Namespace, root: Path) -> int:
+    """Write the package's BUILD.toml and the root's additions, then load the workspace; on
+    any error both files are put back as they were, and the error names the Dockerfile's line."""
+    here = Path(args.directory)  # `-C DIR`: paths are relative to it, as git's and make's
+    source = (here / args.dockerfile).resolve()
+    shown = source.relative_to(root).as_posix() if source.is_relative_to(root) else str(source)
+    text = read_text(source, args.dockerfile)
+    folder = (here / args.package).resolve() if args.package else source.parent
+    if not folder.is_relative_to(root):
+        raise GraphbuildError(f"{folder} is outside the workspace {root}")
+    package = folder.relative_to(root).as_posix().strip(".")
+    build = folder / "BUILD.toml"
+    if build.exists():
+        raise GraphbuildError(
+            f"{package or '.'}/BUILD.toml exists already: import into a new package"
+        )
+    root_build = root / "BUILD.toml"
+    root_text = root_build.read_text(encoding="utf-8")
+    workspace = load_workspace(root)
+    settings = workspace.settings
+    facts = RootFacts(
+        externals={n: e.written or e.image for n, e in workspace.externals.items()},
+        args=dict(settings.args),
+        floor=settings.dockerfile_syntax,
+    )
+    ignore = ignore_file(source, folder)
+    exclude = dockerignore_patterns(read_text(ignore, str(ignore))) if ignore else []
+    name = args.name or safe_name(folder.name)
+    result = import_dockerfile(text, shown, package, name, facts, exclude)
+    new_root = edit_root(root_text, result, settings.default is not None, "BUILD.toml")
+    if args.dry_run:
+        print_dry_run(package, result, root_text, new_root)
+        return EXIT_OK
+    write_atomic(build, result.build_toml)
+    write_atomic(root_build, new_root)
+    try:
+        analyze(root, use_cache=False)
+    except GraphbuildError as err:
+        build.unlink()
+        write_atomic(root_build, root_text)
+        raise at_dockerfile(
+            err, f"{package}/BUILD.toml" if package else "BUILD.toml", result, shown
+        ) from None
+    print(summary(package, result, settings.default is None, root_text != new_root))
+    return EXIT_OK
+
+
+def at_dockerfile(
+    err: GraphbuildError, written: str, result: Imported, shown: str
+) -> GraphbuildError:
+    """An error about the BUILD.toml just written, moved to the Dockerfile line it came from."""
+    if err.file != written:
+        return err
+    line = result.origins.get(f"{err.label} {err.key}")
+    if line is None and err.key:
+        stage_key = err.key.split(".")[0]
+        line = next(
+            (n for k, n in result.origins.items() if k.endswith(f" {stage_key}.from")), None
+        )
+    moved = type(err)(err.message, file=shown, line=line)
+    return moved
+
+
+def summary(package: str, result: Imported, set_default: bool, root_changed: bool) -> str:
+    """What the import wrote, in a few lines."""
+    lines = [f"wrote {package or '.'}/BUILD.toml: images {', '.join(result.images)}"]
+    if result.externals:
+        lines.append(f"new externals: {', '.join(f'@{n}' for n in sorted(result.externals))}")
+    if result.args:
+        lines.append(
+            "new workspace args: " + ", ".join(f"{k}={v}" for k, v in sorted(result.args.items()))
+        )
+    if result.floor:
+        lines.append(f"raised [workspace] dockerfile_syntax to {result.floor}")
+    if set_default:
+        lines.append(f"[workspace] default = {result.default} (the Dockerfile's last stage)")
+    if not root_changed:
+        lines.append("BUILD.toml (root) unchanged")
+    return "\n".join(lines)
+
+
+def print_dry_run(package: str, result: Imported, before: str, after: str) -> None:
+    """The BUILD.toml and the root's changes that an import would write."""
+    import difflib
+
+    print(f"# {package or '.'}/BUILD.toml (would be written)")
+    print(result.build_toml, end="")
+    if result.externals:
+        print("\n# externals the root BUILD.toml would gain")
+        print(externals_toml(result.externals).lstrip("\n"), end="")
+    diff = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        "a/BUILD.toml",
+        "b/BUILD.toml",
+    )
+    text = "".join(diff)
+    print("\n# the root BUILD.toml's change" if text else "\n# the root BUILD.toml: unchanged")
+    print(text, end="")

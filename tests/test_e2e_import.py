@@ -1,0 +1,86 @@
+"""`graphbuild import` on the real engine: a Dockerfile with a parameterised base, a stage
+built on the build platform, heredocs, a .dockerignore, a `.git` source, a bind mount and a
+second unused stage, built by Docker as it is and by graphbuild after import, gives images
+with the same files and the same config; a plain `docker build` of the emitted file builds
+the same default stage. Needs `tools/engine` (Docker 26)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, run
+from tests.e2e_support import DOCKER, DRIVERS, docker
+
+pytestmark = pytest.mark.e2e
+if "bake" not in DRIVERS:
+    pytest.skip("heredocs need the engine's 1.4+ built-in frontend", allow_module_level=True)
+AUDIT = (
+    "cd /app && find . -type f | sort | xargs sha256sum; stat -c '%a %n' /usr/local/bin/run.sh;"
+    " cat /base.txt; ls /dev-tools.txt 2>&1 | head -1; id -u"
+)
+CONFIG = ("Cmd", "Entrypoint", "User", "WorkingDir", "Env", "Healthcheck", "StopSignal")
+
+
+def image_facts(tag: str) -> tuple[str, dict]:
+    """What the image holds (files and their digests, as the app user sees them) and its
+    config, graphbuild's own labels left out."""
+    files = docker("run", "--rm", "--entrypoint", "sh", tag, "-c", AUDIT).stdout
+    config = json.loads(docker("image", "inspect", tag).stdout)[0]["Config"]
+    facts = {k: config.get(k) for k in CONFIG}
+    labels = config.get("Labels") or {}
+    facts["Labels"] = {k: v for k, v in labels.items() if k.startswith("org.example.")}
+    return files, facts
+
+
+def test_an_imported_dockerfile_builds_the_same_image(tmp_path: Path):
+    context = tmp_path / "original"
+    shutil.copytree(FIXTURES / "import-e2e/svc", context)
+    (context / ".git").mkdir()
+    (context / ".git/HEAD").write_text("ref: refs/heads/main\n")
+    original = docker(
+        "buildx",
+        "build",
+        "--load",
+        "-t",
+        "graphbuild-e2e/import:original",
+        str(context),
+        check=False,
+    )
+    assert original.returncode == 0, original.stderr[-3000:]
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "BUILD.toml").write_text(
+        '[workspace]\nname = "imported"\ndockerfile_frontend = "builtin"\n'
+        'dockerfile_syntax = "1.4"\nprovenance = "none"\n'
+    )
+    shutil.copytree(context, root / "svc")
+    imported = run("import", "svc/Dockerfile", cwd=root)
+    assert imported.code == 0, imported.err
+    assert run("emit", cwd=root).code == 0
+    built = run("build", "--driver", "bake", "--docker", DOCKER, cwd=root)
+    assert built.code == 0, built.out[-3000:] + built.err
+    bake = json.loads((root / "build/docker-bake.json").read_text())["target"]
+    assert sorted(bake) == ["svc", "svc-dev"]  # the unused `dev` stage is an image too
+    want_files, want_config = image_facts("graphbuild-e2e/import:original")
+    got_files, got_config = image_facts(bake["svc"]["tags"][0])
+    assert got_files == want_files
+    assert got_config == want_config
+    for absent in ("secret.txt", "debug.log", "node_modules", "Dockerfile", "BUILD.toml"):
+        assert absent not in got_files
+    for present in ("./GIT_HEAD", "./keep.log", "./data-copy.txt", "./notes.txt", "./conf.ini"):
+        assert present in got_files
+    dev = docker("run", "--rm", bake["svc-dev"]["tags"][0]).stdout
+    assert dev == "dev tools\n"
+
+    # a plain docker build of the emitted file, without --target, builds the default stage
+    plain = docker(
+        "buildx", "build", "--load", "-t", "graphbuild-e2e/import:plain",
+        "-f", str(root / "build/Dockerfile"), str(root), check=False,
+    )  # fmt: skip
+    assert plain.returncode == 0, plain.stderr[-3000:]
+    assert image_facts("graphbuild-e2e/import:plain")[0] == want_files
