@@ -256,7 +256,7 @@ def test_an_existing_build_file_is_refused_and_nothing_is_left_behind(tmp_path: 
     assert (root / "BUILD.toml").read_text() == before
     (root / "apps/x/BUILD.toml").write_text("")
     again = run("import", "apps/x/Dockerfile", cwd=root)
-    assert again.code == 2 and "exists" in again.err
+    assert again.code == 2 and "has targets already" in again.err
 
 
 def test_the_dockerignore_keeps_files_out_of_the_hash_and_the_context(tmp_path: Path):

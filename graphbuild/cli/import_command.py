@@ -8,13 +8,13 @@ from pathlib import Path
 from graphbuild.analysis.load import load_workspace
 from graphbuild.analysis.run import analyze
 from graphbuild.cli.common import EXIT_OK
-from graphbuild.core.errors import GraphbuildError
+from graphbuild.core.errors import GraphbuildError, InputError
+from graphbuild.core.model import Workspace
 from graphbuild.core.writes import write_atomic
 from graphbuild.importer.convert import (
     Imported,
     RootFacts,
     dockerignore_patterns,
-    externals_toml,
     import_dockerfile,
     safe_name,
 )
@@ -53,13 +53,14 @@ def run_import(args: argparse.Namespace, root: Path) -> int:
         raise GraphbuildError(f"{folder} is outside the workspace {root}")
     package = folder.relative_to(root).as_posix().strip(".")
     build = folder / "BUILD.toml"
-    if build.exists():
-        raise GraphbuildError(
-            f"{package or '.'}/BUILD.toml exists already: import into a new package"
-        )
     root_build = root / "BUILD.toml"
     root_text = root_build.read_text(encoding="utf-8")
     workspace = load_workspace(root)
+    at_root = not package  # a Dockerfile at the workspace root: the root BUILD.toml gains it
+    if (build.exists() and not at_root) or (at_root and workspace_has_targets(workspace)):
+        raise GraphbuildError(
+            f"{package or '.'}/BUILD.toml has targets already: import into a new package"
+        )
     settings = workspace.settings
     facts = RootFacts(
         externals={n: e.written or e.image for n, e in workspace.externals.items()},
@@ -71,15 +72,19 @@ def run_import(args: argparse.Namespace, root: Path) -> int:
     name = args.name or safe_name(folder.name)
     result = import_dockerfile(text, shown, package, name, facts, exclude)
     new_root = edit_root(root_text, result, settings.default is not None, "BUILD.toml")
+    if at_root:
+        new_root += "\n" + result.build_toml
     if args.dry_run:
         print_dry_run(package, result, root_text, new_root)
         return EXIT_OK
-    write_atomic(build, result.build_toml)
+    if not at_root:
+        write_atomic(build, result.build_toml)
     write_atomic(root_build, new_root)
     try:
         analyze(root, use_cache=False)
     except GraphbuildError as err:
-        build.unlink()
+        if not at_root:
+            build.unlink()
         write_atomic(root_build, root_text)
         raise at_dockerfile(
             err, f"{package}/BUILD.toml" if package else "BUILD.toml", result, shown
@@ -88,20 +93,30 @@ def run_import(args: argparse.Namespace, root: Path) -> int:
     return EXIT_OK
 
 
+def workspace_has_targets(workspace: Workspace) -> bool:
+    """True when the root BUILD.toml declares targets of its own."""
+    return any(p.path == "" and p.targets for p in workspace.packages)
+
+
 def at_dockerfile(
     err: GraphbuildError, written: str, result: Imported, shown: str
 ) -> GraphbuildError:
-    """An error about the BUILD.toml just written, moved to the Dockerfile line it came from."""
+    """An error about the BUILD.toml just written, moved to the Dockerfile line it came from
+    (the key's instruction, else its stage's FROM)."""
     if err.file != written:
         return err
     line = result.origins.get(f"{err.label} {err.key}")
-    if line is None and err.key:
-        stage_key = err.key.split(".")[0]
-        line = next(
-            (n for k, n in result.origins.items() if k.endswith(f" {stage_key}.from")), None
+    if line is None:
+        stage = f"{err.label} {(err.key or 'stage[0]').split('.')[0]}.from"
+        line = result.origins.get(stage)
+    message = err.message
+    if isinstance(err, InputError):
+        context = written.rpartition("/")[0] or "."
+        message += (
+            f" (the build context is {context}/, the Dockerfile's folder; import with "
+            "--package DIR if Docker's context was another folder)"
         )
-    moved = type(err)(err.message, file=shown, line=line)
-    return moved
+    return type(err)(message, file=shown, line=line)
 
 
 def summary(package: str, result: Imported, set_default: bool, root_changed: bool) -> str:
@@ -126,11 +141,11 @@ def print_dry_run(package: str, result: Imported, before: str, after: str) -> No
     """The BUILD.toml and the root's changes that an import would write."""
     import difflib
 
-    print(f"# {package or '.'}/BUILD.toml (would be written)")
-    print(result.build_toml, end="")
-    if result.externals:
-        print("\n# externals the root BUILD.toml would gain")
-        print(externals_toml(result.externals).lstrip("\n"), end="")
+    if package:
+        print(f"# {package}/BUILD.toml (would be written)")
+        print(result.build_toml, end="")
+    added = ", ".join(f"@{n} = {i}" for n, i in sorted(result.externals.items())) or "none"
+    print(f"\n# externals it would add: {added}")
     diff = difflib.unified_diff(
         before.splitlines(keepends=True),
         after.splitlines(keepends=True),
@@ -138,5 +153,5 @@ def print_dry_run(package: str, result: Imported, before: str, after: str) -> No
         "b/BUILD.toml",
     )
     text = "".join(diff)
-    print("\n# the root BUILD.toml's change" if text else "\n# the root BUILD.toml: unchanged")
+    print("# the root BUILD.toml's change" if text else "# the root BUILD.toml: unchanged")
     print(text, end="")

@@ -76,6 +76,7 @@ class Settings:
     source: str | None = None
     exclude: tuple[str, ...] = ()
     default: str | None = None  # the image the Dockerfile ends with (`docker build`'s default)
+    default_line: int | None = attrs.field(default=None, eq=False)  # its line, for messages
 
     @property
     def rebuild_bake(self) -> str:

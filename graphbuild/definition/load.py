@@ -227,6 +227,7 @@ def load_root_tables(
         source=raw["source"],
         exclude=tuple(raw["exclude"]),
         default=raw["default"],
+        default_line=table_key_line(text, "workspace.default") if raw["default"] else None,
     )
     if raw["default"] is not None:
         try:
@@ -326,7 +327,8 @@ def package_exclude(table: Any, text: str, file: str) -> tuple[str, ...]:
     """The [package] table's exclude patterns, each checked."""
 
     def error(key: str, message: str) -> LoadError:
-        return LoadError(message, file=file, line=table_key_line(text, key), key=key)
+        line = table_key_line(text, key.split("[")[0])
+        return LoadError(message, file=file, line=line, key=key)
 
     if not isinstance(table, dict):
         raise error("package", "expected a table")

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 import attrs
 
-from graphbuild.core.errors import EmitError
 from graphbuild.core.labels import Label, parse_label
 from graphbuild.core.model import Stage
 from graphbuild.graph.link import Graph
@@ -63,28 +62,12 @@ def emitted_stages(graph: Graph, hashes: Hashes) -> tuple[list[EmittedStage], Ma
 
 def default_last(graph: Graph, stages: list[EmittedStage]) -> list[EmittedStage]:
     """The stages with `[workspace] default`'s image stage moved to the end, where a plain
-    `docker build` without --target takes it from."""
+    `docker build` without --target takes it from (the graph checked it is a sink)."""
     written = graph.workspace.settings.default
     if written is None:
         return stages
-    label = parse_label(written, "")
-    target = graph.targets.get(label)
-    if target is None or target.image is None:
-        raise EmitError(
-            f"{written} is not an image target: name one for the Dockerfile to end with",
-            file="BUILD.toml",
-            key="workspace.default",
-        )
-    output = graph.outputs[label]
+    output = graph.outputs[parse_label(written, "")]
     last = next(s for s in stages if output in s.labels)
-    built_on = sorted({d for shared in last.labels for d in graph.dependents(shared)})
-    if built_on:
-        raise EmitError(
-            f"{written} cannot end the Dockerfile: {built_on[0]} is built on it (name an image "
-            "nothing is built on)",
-            file="BUILD.toml",
-            key="workspace.default",
-        )
     return [s for s in stages if s is not last] + [last]
 
 

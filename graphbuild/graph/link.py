@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from graphbuild.core.errors import GraphError
-from graphbuild.core.labels import Label
+from graphbuild.core.labels import Label, parse_label
 from graphbuild.core.model import Expansion, Ref, Stage, Target, Workspace
 from graphbuild.definition.fields import suggest
+from graphbuild.definition.layout import BUILD_FILE
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -124,8 +125,40 @@ def link(workspace: Workspace, expansions: list[Expansion]) -> Graph:
     dag = make_dag(stages, sorted(edges))
     check_acyclic(dag, stages)
     order = tuple(nx.lexicographical_topological_sort(dag, key=str))
+    check_default(workspace, targets, outputs, dag)
     tests = {e.target.label: e.test for e in expansions if e.test is not None}
     return Graph(workspace, targets, stages, outputs, tuple(sorted(edges)), order, tests, dag)
+
+
+def check_default(
+    workspace: Workspace,
+    targets: Mapping[Label, Target],
+    outputs: Mapping[Label, Label],
+    dag: nx.DiGraph,
+) -> None:
+    """`[workspace] default` names an image target nothing is built on (it ends the emitted
+    Dockerfile, so it can have no dependents there)."""
+    written = workspace.settings.default
+    if written is None:
+        return
+    settings = workspace.settings
+
+    def error(message: str) -> GraphError:
+        return GraphError(
+            message, file=BUILD_FILE, line=settings.default_line, key="workspace.default"
+        )
+
+    label = parse_label(written, "")
+    target = targets.get(label)
+    if target is None or target.image is None:
+        kind = "no target" if target is None else "not an image target"
+        raise error(f"{written} is {kind}: name the image the Dockerfile should end with")
+    built_on = sorted(dag.successors(outputs[label]))
+    if built_on:
+        raise error(
+            f"{written} cannot end the Dockerfile: {built_on[0]} is built on it (name an image "
+            "nothing is built on)"
+        )
 
 
 def check_label_kinds(expansion: Expansion, targets: Mapping[Label, Target]) -> None:

@@ -259,7 +259,25 @@ class Importer:
         copies = step.name in ("COPY", "ADD") and not step.heredocs
         if copies and not any(f.startswith("--from=") for f in step.flags):
             sources += [v for v in step.value[:-1] if not URL_RE.match(v)]
+        for source in sources:
+            self.check_source(step, source)
         return text, sources
+
+    def check_source(self, step: Instruction, source: str) -> None:
+        """A build-context source graphbuild can hash: a path in the context, no variable."""
+        if "$" in source:
+            raise self.fail(
+                step.line,
+                f"{step.name} source {source!r}: a variable in a source path is not supported; "
+                "write the path itself (graphbuild hashes the files a step reads)",
+            )
+        if source.startswith("/") or ".." in source.split("/"):
+            raise self.fail(
+                step.line,
+                f"{step.name} source {source!r} is outside the build context "
+                f"({self.package or '.'}/); import with --package naming the folder that was "
+                "Docker's context",
+            )
 
     def mount(self, flag: str, index: int, line: int) -> tuple[str, str | None]:
         """A RUN --mount flag with `from=` as a label, and the context source a bind reads

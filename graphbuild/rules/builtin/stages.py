@@ -12,6 +12,7 @@ from graphbuild.core.labels import Label, check_name
 from graphbuild.core.model import Expansion, FromPlatform, Settings, Stage, Target
 from graphbuild.core.steps import parse_parent, parse_step
 from graphbuild.definition.fields import (
+    PLATFORM_RE,
     Field,
     ValueType,
     check_args,
@@ -130,7 +131,11 @@ def from_platform(
         return None
     if value in {p.value for p in FromPlatform}:
         return FromPlatform(value)
-    check_platforms([value], lambda _key, message: error(message), "platform")
+    if not PLATFORM_RE.match(value):
+        raise error(
+            f"invalid platform {value!r}: 'build' (FROM --platform=$BUILDPLATFORM), 'target' "
+            "or one os/arch such as linux/arm64"
+        )
     return value
 
 

@@ -1,0 +1,157 @@
+"""What import brought into the model, each on its own: build-arg substitution as Docker's
+lexer does it, FROM --platform in the hash and the bake file, a global ARG a stage redeclares,
+[workspace] default, and `.git` inputs that no memo may keep."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from graphbuild.core.args import expand, variables
+from graphbuild.core.errors import GraphbuildError
+from tests.conftest import run
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "expected"),
+    [
+        ("python:${PY}-slim", {"PY": "3.12"}, "python:3.12-slim"),
+        ("$BASE", {"BASE": "debian:12"}, "debian:12"),
+        ("python:${PY:-3.11}", {}, "python:3.11"),
+        ("python:${PY:-3.11}", {"PY": ""}, "python:3.11"),
+        ("python:${PY-3.11}", {"PY": ""}, "python:"),
+        ("x${SUFFIX:+-slim}", {"SUFFIX": "1"}, "x-slim"),
+        ("x${SUFFIX:+-slim}", {}, "x"),
+        ("a\\$B", {}, "a$B"),
+    ],
+)
+def test_expand_substitutes_as_docker_does(text: str, values: dict, expected: str):
+    assert expand(text, values) == expected
+
+
+def test_expand_refuses_an_unset_name_and_lists_names_once():
+    with pytest.raises(GraphbuildError, match=r"\$\{PY\} has no value"):
+        expand("python:${PY}", {})
+    assert variables("$A:${B}-${A:-x}") == ["A", "B"]
+
+
+def workspace(tmp_path: Path, stage: str, extra: str = "") -> Path:
+    root = tmp_path / "ws"
+    root.mkdir(parents=True)
+    (root / "BUILD.toml").write_text(
+        f'[workspace]\nname = "w"\nplatforms = ["linux/amd64", "linux/arm64"]\n{extra}\n'
+        '[external.debian]\nimage = "debian:12"\n\n'
+        '[[target]]\nname = "app"\nrule = "stages"\nimage = true\n\n'
+        f'[[target.stage]]\nname = "tools"\nfrom = "@debian"\n{stage}\nsteps = ["RUN make"]\n\n'
+        '[[target.stage]]\nname = "app"\nfrom = "@debian"\n'
+        'steps = ["COPY --from=:app#tools /out /out"]\n'
+    )
+    return root
+
+
+def hashes(root: Path) -> dict[str, str]:
+    assert run("emit", cwd=root).code == 0
+    lock = (root / "graphbuild.lock").read_text()
+    return dict(line.split(" = ") for line in lock.splitlines() if line.startswith('"//'))
+
+
+def test_a_build_platform_stage_is_its_own_hash_and_flag(tmp_path: Path):
+    plain = hashes(workspace(tmp_path / "a", ""))
+    native_root = workspace(tmp_path / "b", 'platform = "build"')
+    native = hashes(native_root)
+    assert native['"//:app#tools"'] != plain['"//:app#tools"']
+    assert native['"//:app"'] != plain['"//:app"']  # the Merkle chain carries it
+    emitted = (native_root / "build/Dockerfile").read_text()
+    assert "FROM --platform=$BUILDPLATFORM debian:12 AS app-tools\n" in emitted
+    bake = json.loads((native_root / "build/docker-bake.json").read_text())
+    assert bake["target"]["app"]["platforms"] == ["linux/amd64", "linux/arm64"]
+    fixed = workspace(tmp_path / "c", 'platform = "linux/arm64"')
+    fixed_hashes = hashes(fixed)
+    assert fixed_hashes['"//:app#tools"'] not in (plain['"//:app#tools"'], native['"//:app#tools"'])
+    assert "FROM --platform=linux/arm64 debian:12 AS" in (fixed / "build/Dockerfile").read_text()
+
+
+def test_an_image_built_for_the_build_platform_names_no_platform_in_bake(tmp_path: Path):
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "BUILD.toml").write_text(
+        '[workspace]\nname = "w"\n\n[external.debian]\nimage = "debian:12"\n\n'
+        '[[target]]\nname = "tool"\nrule = "stages"\nimage = true\nfrom = "@debian"\n'
+        'platform = "build"\nsteps = ["RUN make"]\n'
+    )
+    assert run("emit", cwd=root).code == 0
+    bake = json.loads((root / "build/docker-bake.json").read_text())
+    assert bake["target"]["tool"]["platforms"] == []  # whatever the build host is
+
+
+def test_a_redeclared_workspace_arg_is_declared_before_the_first_from(tmp_path: Path):
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "BUILD.toml").write_text(
+        '[workspace]\nname = "w"\nargs = { PY = "3.12", OTHER = "x" }\n\n'
+        '[external.python]\nimage = "python:${PY}-slim"\n\n'
+        '[[target]]\nname = "a"\nrule = "stages"\nimage = true\nfrom = "@python"\n'
+        'steps = ["ARG PY", "RUN echo $PY $OTHER"]\n'
+    )
+    assert run("emit", cwd=root).code == 0
+    emitted = (root / "build/Dockerfile").read_text()
+    head, _, body = emitted.partition("\nFROM ")
+    assert head.endswith('\nARG PY="3.12"\n\n# //:a')  # global: the stage's bare ARG takes it
+    assert body.splitlines()[:4] == [
+        "python:3.12-slim AS a",
+        'ARG OTHER="x"',  # named only: declared in the stage, as before
+        "ARG PY",
+        "RUN echo $PY $OTHER",
+    ]
+
+
+def test_the_default_image_ends_the_dockerfile(tmp_path: Path):
+    root = tmp_path / "ws"
+    root.mkdir()
+    targets = "".join(
+        f'\n[[target]]\nname = "{n}"\nrule = "stages"\nimage = true\nfrom = "scratch"\n'
+        f'steps = ["ENV N={n}"]\n'
+        for n in ("a", "b", "c")
+    )
+    (root / "BUILD.toml").write_text(f'[workspace]\nname = "w"\ndefault = "//:a"\n{targets}')
+    assert run("emit", cwd=root).code == 0
+    emitted = (root / "build/Dockerfile").read_text()
+    assert emitted.rstrip().endswith("FROM scratch AS a\nENV N=a")
+
+
+def test_a_git_input_is_hashed_and_never_memoized(tmp_path: Path):
+    root = tmp_path / "ws"
+    (root / ".git").mkdir(parents=True)
+    (root / ".git/HEAD").write_text("ref: refs/heads/main\n")
+    (root / "BUILD.toml").write_text(
+        '[workspace]\nname = "w"\n\n[[target]]\nname = "a"\nrule = "stages"\nimage = true\n'
+        'from = "scratch"\ninputs = [".git/HEAD"]\nsteps = ["COPY .git/HEAD /HEAD"]\n'
+    )
+    assert run("emit", cwd=root).code == 0
+    assert "!.git/HEAD" in (root / "build/Dockerfile.dockerignore").read_text()
+    for path in root.rglob("*"):  # settled files: a memo of them would be kept
+        os.utime(path, (1_700_000_000, 1_700_000_000))
+    assert run("plan", "--check", cwd=root).code == 0
+    assert run("plan", "--check", cwd=root).code == 0  # a second run, where a memo would be
+    (root / ".git/HEAD").write_text("ref: refs/heads/other\n")
+    plan = run("plan", "--check", cwd=root)
+    assert plan.code == 1 and ".git/HEAD" in plan.out
+
+
+def test_a_dockerfile_at_the_workspace_root_imports_into_the_root_build_file(tmp_path: Path):
+    root = tmp_path / "svc"
+    root.mkdir()
+    (root / "BUILD.toml").write_text('# the workspace\n[workspace]\nname = "svc"\n')
+    (root / "Dockerfile").write_text("FROM debian:12\nCOPY . /app\n")
+    (root / "app.py").write_text("print(1)\n")
+    assert run("import", "Dockerfile", cwd=root).code == 0
+    text = (root / "BUILD.toml").read_text()
+    assert text.startswith('# the workspace\n[workspace]\ndefault = "//:svc"\nname = "svc"\n')
+    assert 'exclude = [\n    "BUILD.toml",\n]' in text
+    assert run("emit", cwd=root).code == 0
+    assert "COPY . /app" in (root / "build/Dockerfile").read_text()
+    again = run("import", "Dockerfile", cwd=root)
+    assert again.code == 2 and "has targets already" in again.err
