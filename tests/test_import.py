@@ -15,7 +15,7 @@ import dockerfile
 import pytest
 
 from graphbuild.core.args import expand
-from graphbuild.importer.convert import safe_name
+from graphbuild.importer.stages import safe_name
 from tests.conftest import FIXTURES, run
 
 CORPUS = FIXTURES / "import"

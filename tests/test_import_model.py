@@ -52,6 +52,15 @@ def workspace(tmp_path: Path, stage: str, extra: str = "") -> Path:
     return root
 
 
+def emitted(tmp_path: Path, build_toml: str) -> Path:
+    """A one-file workspace, emitted."""
+    root = tmp_path / "ws"
+    root.mkdir(exist_ok=True)
+    (root / "BUILD.toml").write_text(build_toml)
+    assert run("emit", cwd=root).code == 0
+    return root
+
+
 def hashes(root: Path) -> dict[str, str]:
     assert run("emit", cwd=root).code == 0
     lock = (root / "graphbuild.lock").read_text()
@@ -64,8 +73,8 @@ def test_a_build_platform_stage_is_its_own_hash_and_flag(tmp_path: Path):
     native = hashes(native_root)
     assert native['"//:app#tools"'] != plain['"//:app#tools"']
     assert native['"//:app"'] != plain['"//:app"']  # the Merkle chain carries it
-    emitted = (native_root / "build/Dockerfile").read_text()
-    assert "FROM --platform=$BUILDPLATFORM debian:12 AS app-tools\n" in emitted
+    dockerfile = (native_root / "build/Dockerfile").read_text()
+    assert "FROM --platform=$BUILDPLATFORM debian:12 AS app-tools\n" in dockerfile
     bake = json.loads((native_root / "build/docker-bake.json").read_text())
     assert bake["target"]["app"]["platforms"] == ["linux/amd64", "linux/arm64"]
     fixed = workspace(tmp_path / "c", 'platform = "linux/arm64"')
@@ -75,30 +84,26 @@ def test_a_build_platform_stage_is_its_own_hash_and_flag(tmp_path: Path):
 
 
 def test_an_image_built_for_the_build_platform_names_no_platform_in_bake(tmp_path: Path):
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "BUILD.toml").write_text(
+    root = emitted(
+        tmp_path,
         '[workspace]\nname = "w"\n\n[external.debian]\nimage = "debian:12"\n\n'
         '[[target]]\nname = "tool"\nrule = "stages"\nimage = true\nfrom = "@debian"\n'
-        'platform = "build"\nsteps = ["RUN make"]\n'
+        'platform = "build"\nsteps = ["RUN make"]\n',
     )
-    assert run("emit", cwd=root).code == 0
     bake = json.loads((root / "build/docker-bake.json").read_text())
     assert bake["target"]["tool"]["platforms"] == []  # whatever the build host is
 
 
 def test_a_redeclared_workspace_arg_is_declared_before_the_first_from(tmp_path: Path):
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "BUILD.toml").write_text(
+    root = emitted(
+        tmp_path,
         '[workspace]\nname = "w"\nargs = { PY = "3.12", OTHER = "x" }\n\n'
         '[external.python]\nimage = "python:${PY}-slim"\n\n'
         '[[target]]\nname = "a"\nrule = "stages"\nimage = true\nfrom = "@python"\n'
-        'steps = ["ARG PY", "RUN echo $PY $OTHER"]\n'
+        'steps = ["ARG PY", "RUN echo $PY $OTHER"]\n',
     )
-    assert run("emit", cwd=root).code == 0
-    emitted = (root / "build/Dockerfile").read_text()
-    head, _, body = emitted.partition("\nFROM ")
+    dockerfile = (root / "build/Dockerfile").read_text()
+    head, _, body = dockerfile.partition("\nFROM ")
     assert head.endswith('\nARG PY="3.12"\n\n# //:a')  # global: the stage's bare ARG takes it
     assert body.splitlines()[:4] == [
         "python:3.12-slim AS a",
@@ -109,28 +114,25 @@ def test_a_redeclared_workspace_arg_is_declared_before_the_first_from(tmp_path: 
 
 
 def test_the_default_image_ends_the_dockerfile(tmp_path: Path):
-    root = tmp_path / "ws"
-    root.mkdir()
     targets = "".join(
         f'\n[[target]]\nname = "{n}"\nrule = "stages"\nimage = true\nfrom = "scratch"\n'
         f'steps = ["ENV N={n}"]\n'
         for n in ("a", "b", "c")
     )
-    (root / "BUILD.toml").write_text(f'[workspace]\nname = "w"\ndefault = "//:a"\n{targets}')
-    assert run("emit", cwd=root).code == 0
-    emitted = (root / "build/Dockerfile").read_text()
-    assert emitted.rstrip().endswith("FROM scratch AS a\nENV N=a")
+    root = emitted(tmp_path, f'[workspace]\nname = "w"\ndefault = "//:a"\n{targets}')
+    dockerfile = (root / "build/Dockerfile").read_text()
+    assert dockerfile.rstrip().endswith("FROM scratch AS a\nENV N=a")
 
 
 def test_a_git_input_is_hashed_and_never_memoized(tmp_path: Path):
     root = tmp_path / "ws"
     (root / ".git").mkdir(parents=True)
     (root / ".git/HEAD").write_text("ref: refs/heads/main\n")
-    (root / "BUILD.toml").write_text(
+    emitted(
+        tmp_path,
         '[workspace]\nname = "w"\n\n[[target]]\nname = "a"\nrule = "stages"\nimage = true\n'
-        'from = "scratch"\ninputs = [".git/HEAD"]\nsteps = ["COPY .git/HEAD /HEAD"]\n'
+        'from = "scratch"\ninputs = [".git/HEAD"]\nsteps = ["COPY .git/HEAD /HEAD"]\n',
     )
-    assert run("emit", cwd=root).code == 0
     assert "!.git/HEAD" in (root / "build/Dockerfile.dockerignore").read_text()
     for path in root.rglob("*"):  # settled files: a memo of them would be kept
         os.utime(path, (1_700_000_000, 1_700_000_000))

@@ -11,14 +11,10 @@ from graphbuild.cli.common import EXIT_OK
 from graphbuild.core.errors import GraphbuildError, InputError
 from graphbuild.core.model import Workspace
 from graphbuild.core.writes import write_atomic
-from graphbuild.importer.convert import (
-    Imported,
-    RootFacts,
-    dockerignore_patterns,
-    import_dockerfile,
-    safe_name,
-)
+from graphbuild.importer.convert import Imported, import_dockerfile
 from graphbuild.importer.root import edit_root
+from graphbuild.importer.source import dockerignore_patterns
+from graphbuild.importer.stages import RootFacts, safe_name
 
 
 def read_text(path: Path, shown: str) -> str:

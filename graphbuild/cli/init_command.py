@@ -13,7 +13,7 @@ from graphbuild.definition.init_workspace import Wiring, plan_init
 from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.definition.load import read_text
 from graphbuild.definition.uv_workspace import load_uv_workspace
-from graphbuild.importer.convert import safe_name
+from graphbuild.importer.stages import safe_name
 from graphbuild.tree.walk import scan_workspace
 
 

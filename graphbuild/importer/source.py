@@ -173,3 +173,13 @@ def from_line(step: Instruction, index: int, file: str) -> dict[str, Any]:
         "line": step.line,
         "body": [],
     }
+
+
+def dockerignore_patterns(text: str) -> list[str]:
+    """The patterns of a .dockerignore, in order (comments and blank lines dropped)."""
+    found = []
+    for line in text.splitlines():
+        pattern = line.strip()
+        if pattern and not pattern.startswith("#"):
+            found.append(pattern)
+    return found
