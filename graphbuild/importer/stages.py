@@ -53,13 +53,11 @@ class Importer:
     """The state of one import: names given so far, what the root must gain."""
 
     def __init__(self, source: Source, file: str, package: str, target: str, root: RootFacts):
-        self.source, self.file, self.package, self.target, self.root = (
-            source,
-            file,
-            package,
-            target,
-            root,
-        )
+        self.source = source
+        self.file = file  # the Dockerfile, as refusals name it
+        self.package = package
+        self.target = target
+        self.root = root
         self.externals: dict[str, str] = dict(root.externals)
         self.new_args: dict[str, str] = {}
         self.defaults = {a.name: a.default for a in source.args if a.default is not None}
