@@ -47,7 +47,7 @@ from graphbuild.state.digests import load_caches_for, load_digest_caches, save_d
 from graphbuild.state.store import STATE_DIR, Store, open_store
 from graphbuild.tree.git_view import GitView, finish_git, start_view
 from graphbuild.tree.inputs import all_input_files, git_dir_inputs, resolve_inputs
-from graphbuild.tree.walk import Scan, in_git_dir, make_tree, scan_workspace, with_git_files
+from graphbuild.tree.walk import Scan, make_tree, scan_workspace, with_git_files
 
 CACHE_DIR = STATE_DIR
 
@@ -76,7 +76,7 @@ class Analysis:
     def memorable(self) -> bool:
         """False when an input lies inside `.git`: no memo watches those files (git moves them
         with every checkout), so such an analysis is never kept; it runs in full each time."""
-        return not any(in_git_dir(p) for paths in self.inputs.values() for p in paths)
+        return not git_dir_inputs(self.graph)  # only these bring .git files into the tree
 
     @classmethod
     def of(cls, root: Path, parts: Parts, source: Source, why: str = "") -> Analysis:

@@ -25,11 +25,6 @@ def variables(text: str) -> list[str]:
     return list(dict.fromkeys(n for n in found if n))
 
 
-def has_variables(text: str) -> bool:
-    """True when `text` holds a `$` reference (an escaped `\\$` is none)."""
-    return bool(variables(text))
-
-
 def expand(text: str, values: Mapping[str, str]) -> str:
     """`text` with every reference replaced; GraphbuildError for an unset one without a
     default (Docker would make it empty, which no image reference survives)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from graphbuild.core.args import expand, has_variables, variables
+from graphbuild.core.args import expand, variables
 from graphbuild.core.errors import LabelError, LoadError
 from graphbuild.core.labels import check_name
 from graphbuild.core.model import ExternalImage
@@ -34,8 +34,8 @@ def load_externals(
             raise error(f"external.{name}", err.message) from None
         image = check_table(ext, EXTERNAL_SCHEMA, error, f"external.{name}.")["image"]
         written = image
-        if has_variables(image):
-            unknown = [v for v in variables(image) if v not in args]
+        if names := variables(image):
+            unknown = [v for v in names if v not in args]
             if unknown:
                 raise error(
                     f"external.{name}.image",

@@ -8,17 +8,16 @@ import re
 from collections.abc import Mapping
 
 from graphbuild.core.errors import GraphbuildError
+from graphbuild.definition.toml import TABLE_HEADER_RE
 from graphbuild.importer.convert import Imported, externals_toml
-
-HEADER_RE = re.compile(r"\s*\[\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\s*(#.*)?\Z")
 
 
 def table_span(lines: list[str], name: str) -> tuple[int, int] | None:
     """(header index, end index) of table `name`, or None."""
     start = None
     for i, line in enumerate(lines):
-        match = HEADER_RE.match(line)
-        if match is None or line.lstrip().startswith("[["):
+        match = TABLE_HEADER_RE.match(line)  # [[arrays]] are not tables
+        if match is None:
             continue
         if start is not None:
             return start, i

@@ -12,17 +12,18 @@ import attrs
 
 from graphbuild.core.args import AUTOMATIC_ARGS, expand, variables
 from graphbuild.core.errors import GraphbuildError, LoadError
-from graphbuild.core.model import Step
-from graphbuild.core.steps import parse_step
+from graphbuild.core.model import FromPlatform, Step
+from graphbuild.core.steps import URL_RE, parse_step
+from graphbuild.definition.fields import PLATFORM_RE
 from graphbuild.importer.source import Instruction, Source, SourceStage, arg_words
 
 NAME_UNSAFE = re.compile(r"[^a-z0-9_.-]+")
-URL_RE = re.compile(r"^(https?|git)://|^git@")
-PLATFORM_VARIABLES = {"$BUILDPLATFORM": "build", "${BUILDPLATFORM}": "build"} | {
-    "$TARGETPLATFORM": "target",
-    "${TARGETPLATFORM}": "target",
+PLATFORM_VARIABLES = {  # `$BUILDPLATFORM` and `${BUILDPLATFORM}` -> "build", likewise TARGET
+    written: platform.value
+    for platform in FromPlatform
+    for name in (f"{platform.value.upper()}PLATFORM",)
+    for written in (f"${name}", f"${{{name}}}")
 }
-PLATFORM_RE = re.compile(r"[a-z0-9]+/[a-z0-9_]+(?:/[a-z0-9]+)?\Z")
 
 
 @attrs.frozen

@@ -27,28 +27,32 @@ def git_dir_inputs(graph: Graph) -> list[str]:
 
 def resolve_inputs(graph: Graph, tree: Tree) -> dict[Label, tuple[str, ...]]:
     """Stage label → the sorted workspace-relative paths of its declared input files."""
-    ignored = {p.path: p.exclude for p in graph.workspace.packages if p.exclude}
+    keeps = {p.path: sent(p.path, p.exclude) for p in graph.workspace.packages if p.exclude}
     return {
-        label: stage_inputs(stage, tree, ignored.get(stage.package, ()))
+        label: stage_inputs(stage, tree, keeps.get(stage.package, everything))
         for label, stage in sorted(graph.stages.items())
     }
 
 
+def everything(paths: list[str]) -> list[str]:
+    """The filter of a package without exclude: every path."""
+    return paths
+
+
 def sent(package: str, exclude: Sequence[str]) -> Callable[[list[str]], list[str]]:
     """A filter keeping the paths Docker sends: those the package's exclude leaves in."""
-    if not exclude:
-        return lambda paths: paths
     excluded = ignore_test(exclude)
     prefix = f"{package}/" if package else ""
     cut = len(prefix)
     return lambda paths: [p for p in paths if not (p.startswith(prefix) and excluded(p[cut:]))]
 
 
-def stage_inputs(stage: Stage, tree: Tree, exclude: Sequence[str] = ()) -> tuple[str, ...]:
-    """The files a stage declares, after checking them and its context sources (less what the
-    package's exclude keeps out of the build context)."""
+def stage_inputs(
+    stage: Stage, tree: Tree, keep: Callable[[list[str]], list[str]] = everything
+) -> tuple[str, ...]:
+    """The files a stage declares, after checking them and its context sources (`keep`: what
+    the package's exclude leaves in the build context)."""
     prefix = f"{stage.key}." if stage.key else ""
-    keep = sent(stage.package, exclude)
     files: set[str] = set()
     for i, pattern in enumerate(stage.inputs):
         key = f"{prefix}inputs[{i}]"

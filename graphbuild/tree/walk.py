@@ -191,7 +191,7 @@ class Walk:
             self.problems[path] = err.strerror or str(err)
             return
         mode = st.st_mode
-        if S_ISDIR(mode) and item is None and in_git_dir(path + "/x"):
+        if S_ISDIR(mode) and item is None and ".git" in path.split("/"):
             self.problems[path] = "a folder inside .git: name its files one by one"
             return
         if S_ISDIR(mode) and item is None:
