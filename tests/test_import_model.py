@@ -157,3 +157,19 @@ def test_a_dockerfile_at_the_workspace_root_imports_into_the_root_build_file(tmp
     assert "COPY . /app" in (root / "build/Dockerfile").read_text()
     again = run("import", "Dockerfile", cwd=root)
     assert again.code == 2 and "has targets already" in again.err
+
+
+def test_new_args_go_to_the_workspace_table_not_to_a_target_after_it(tmp_path: Path):
+    """A root BUILD.toml whose [workspace] is followed by [[target]] tables: a target's own
+    `args = …` is not [workspace] args (the root edit once read it as such and refused)."""
+    root = tmp_path / "ws"
+    (root / "apps/svc").mkdir(parents=True)
+    (root / "BUILD.toml").write_text(
+        '[workspace]\nname = "w"\n\n[[target]]\nname = "tool"\nrule = "stages"\n'
+        'from = "scratch"\nargs = { X = "1" }\nsteps = ["ENV X=$X"]\n'
+    )
+    (root / "apps/svc/Dockerfile").write_text("ARG PY=3.12\nFROM python:${PY}-slim\n")
+    result = run("import", "apps/svc/Dockerfile", cwd=root)
+    assert result.code == 0, result.err
+    text = (root / "BUILD.toml").read_text()
+    assert text.startswith('[workspace]\ndefault = "//apps/svc:svc"\nargs = { PY = "3.12" }\n')

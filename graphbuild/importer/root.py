@@ -16,11 +16,11 @@ def table_span(lines: list[str], name: str) -> tuple[int, int] | None:
     """(header index, end index) of table `name`, or None."""
     start = None
     for i, line in enumerate(lines):
+        if start is not None and line.lstrip().startswith("["):  # any header, [[target]] too
+            return start, i
         match = TABLE_HEADER_RE.match(line)  # [[arrays]] are not tables
         if match is None:
             continue
-        if start is not None:
-            return start, i
         if match.group(1).replace(" ", "") == name:
             start = i
     return (start, len(lines)) if start is not None else None
