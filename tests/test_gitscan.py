@@ -317,7 +317,7 @@ def test_files_hashed_ahead_fail_only_when_they_are_inputs(
     error only if a stage reads it."""
     import graphbuild.hashing.reading as digests
 
-    (example / "images/api/notes.txt").write_text("in the package, read by no stage\n")
+    (example / "images/base/notes.txt").write_text("in the package, read by no stage\n")
     real = digests.file_blob_id
 
     def unreadable(path):

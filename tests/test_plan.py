@@ -18,6 +18,14 @@ def plan_json(workspace: Path, *extra: str) -> dict:
     return json.loads(result.out)
 
 
+def api_member_reasons(plan: dict) -> list[dict]:
+    """The reasons of api's #member stage (the member installed as a package: its source edits
+    land there), after checking the image itself rebuilds for it alone."""
+    api = next(t for t in plan["targets"] if t["label"] == "//images/api:api")
+    assert api["reasons"] == [{"kind": "upstream", "label": "//images/api:api#member"}]
+    return next(t for t in plan["targets"] if t["label"] == "//images/api:api#member")["reasons"]
+
+
 def statuses(plan: dict, kind: str = "image") -> dict[str, str]:
     return {t["label"]: t["status"] for t in plan["targets"] if t["kind"] == kind}
 
@@ -45,13 +53,12 @@ def test_source_edit_rebuilds_that_app_only(example: Path, json_snapshot):
         "//images/worker:worker@3.11": "unchanged",
         "//images/worker:worker@3.13": "unchanged",
     }
-    api = next(t for t in plan["targets"] if t["label"] == "//images/api:api")
-    assert api["reasons"] == [{"kind": "input_changed", "path": API_SOURCE}]
+    assert api_member_reasons(plan) == [{"kind": "input_changed", "path": API_SOURCE}]
     dev = next(t for t in plan["targets"] if t["label"] == "//images/api:api-dev")
     assert dev["reasons"] == [{"kind": "upstream", "label": "//images/api:api"}]
-    assert dev["chain"] == ["//images/api:api-dev", "//images/api:api"]
+    assert dev["chain"] == ["//images/api:api-dev", "//images/api:api", "//images/api:api#member"]
     changed = [t["label"] for t in plan["targets"] if t["status"] != "unchanged"]
-    assert changed == ["//images/api:api", "//images/api:api-dev"]
+    assert changed == ["//images/api:api", "//images/api:api#member", "//images/api:api-dev"]
     assert json.dumps(plan, indent=2) + "\n" == json_snapshot
     assert run("plan", "--check", cwd=example).code == 1
 
@@ -116,8 +123,7 @@ def test_executable_bit_is_an_input_change(example: Path):
     run("lock", cwd=example)
     os.chmod(example / API_SOURCE, 0o755)
     plan = plan_json(example)
-    api = next(t for t in plan["targets"] if t["label"] == "//images/api:api")
-    assert api["reasons"] == [
+    assert api_member_reasons(plan) == [
         {"kind": "input_mode_changed", "path": API_SOURCE, "old": "-x", "new": "+x"}
     ]
 
@@ -127,8 +133,9 @@ def test_added_and_removed_files_and_targets(example: Path):
     (example / "images/api/src/api/extra.py").write_text("X = 1\n")
     shutil.rmtree(example / "images/report")
     plan = plan_json(example)
-    api = next(t for t in plan["targets"] if t["label"] == "//images/api:api")
-    assert api["reasons"] == [{"kind": "input_added", "path": "images/api/src/api/extra.py"}]
+    assert api_member_reasons(plan) == [
+        {"kind": "input_added", "path": "images/api/src/api/extra.py"}
+    ]
     assert statuses(plan)["//images/report:report"] == "removed"
     assert statuses(plan, "stage")["//images/report:report#builder"] == "removed"
 
@@ -148,8 +155,7 @@ def test_fresh_clone_names_changed_files_from_the_committed_tree(example: Path):
     with open(example / API_SOURCE, "a") as handle:
         handle.write("# edit\n")
     plan = plan_json(example)
-    api = next(t for t in plan["targets"] if t["label"] == "//images/api:api")
-    assert api["reasons"] == [{"kind": "input_changed", "path": API_SOURCE}]
+    assert api_member_reasons(plan) == [{"kind": "input_changed", "path": API_SOURCE}]
 
 
 def test_since_ref_compares_with_the_lock_at_that_commit(example: Path):

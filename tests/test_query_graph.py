@@ -74,6 +74,8 @@ def test_graph_with_plan_marks_the_rebuild_chain(example: Path, text_snapshot):
     assert chain == {
         ("//libs/db:db", "//images/api:api#builder"),
         ("//images/api:api#builder", "//images/api:api"),
+        ("//images/api:api#builder", "//images/api:api#member"),  # built on the builder
+        ("//images/api:api#member", "//images/api:api"),
         ("//images/api:api", "//images/api:api-dev"),
     }
 

@@ -77,8 +77,14 @@ def test_requirements_installed_before_source_and_source_copied_last(emitted):
     for target in app_targets(bake):
         commands = stages[target][1]
         changes = [c for c in commands if c.cmd.upper() in ("RUN", "COPY", "ADD", "WORKDIR")]
-        assert changes[-1].cmd.upper() == "COPY" and "/src/" in changes[-1].original
-        assert not any(f.startswith("--from") for f in changes[-1].flags)
+        assert changes[-1].cmd.upper() == "COPY"
+        if changes[-1].value == ("/opt/member/", "/opt/venv/"):  # a uv member, installed
+            member = stages[changes[-1].flags[0].split("=", 1)[1]][1]
+            assert member[-1].cmd.upper() == "RUN" and "--no-deps" in member[-1].original
+            assert all(c.cmd.upper() == "COPY" and not c.flags for c in member[1:-1])
+        else:  # the app's source from the context
+            assert "/src/" in changes[-1].original
+            assert not any(f.startswith("--from") for f in changes[-1].flags)
         venv = next(c for c in commands if c.cmd.upper() == "COPY" and "/opt/venv" in c.original)
         assert commands.index(venv) < commands.index(changes[-1])
         builder = next(f.split("=", 1)[1] for f in venv.flags if f.startswith("--from="))
@@ -99,8 +105,8 @@ def test_venv_is_copied_whole_and_root_owned(emitted):
     stages, bake = emitted
     for target in app_targets(bake):
         copies = [c for c in stages[target][1] if c.cmd.upper() == "COPY" and "venv" in c.original]
-        assert len(copies) == 1
         assert copies[0].value == ("/opt/venv", "/opt/venv")
+        assert [c.value for c in copies[1:]] in ([], [("/opt/member/", "/opt/venv/")])
         assert not any(f.startswith("--chown") for f in copies[0].flags)
 
 
@@ -120,7 +126,12 @@ def test_a_source_edit_moves_only_the_app_stage(example: Path):
         handle.write("# edit\n")
     plan = json.loads(run("plan", "--format", "json", cwd=example).out)
     moved = sorted(t["label"] for t in plan["targets"] if t["status"] == "rebuild")
-    assert moved == ["//images/worker:worker@3.11", "//images/worker:worker@3.13"]
+    assert moved == [
+        "//images/worker:worker@3.11",
+        "//images/worker:worker@3.11#member",
+        "//images/worker:worker@3.13",
+        "//images/worker:worker@3.13#member",
+    ]
 
 
 def test_a_requirements_edit_rebuilds_the_builder_not_the_bases(example: Path):

@@ -182,7 +182,8 @@ def test_a_service_source_edit_rebuilds_that_service_only(tmp_path: Path):
     entries = plan_json(root)
     assert rebuilt_images(entries) == ["//services/api:api", "//services/api:api-dev"]
     stages = [k for k, e in entries.items() if e["kind"] == "stage" and e["status"] != "unchanged"]
-    assert stages == []  # the builder (its venv) and the libraries are untouched
+    # the member's own install alone: the builder (its venv) and the libraries are untouched
+    assert stages == ["//services/api:api#member"]
 
 
 def test_rdeps_of_a_library_are_the_images_that_install_it(tmp_path: Path):

@@ -169,7 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return command(args.command)(args, root)
         return command(args.command)(args, root)
     except GraphbuildError as err:
-        print(f"graphbuild: error: {err}", file=sys.stderr)
+        for line in str(err).splitlines():
+            print(f"graphbuild: error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

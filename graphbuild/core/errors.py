@@ -85,3 +85,17 @@ class BuildError(GraphbuildError):
 
 class RegistryError(GraphbuildError):
     """The registry could not be asked (unreachable, refused, an unexpected answer)."""
+
+
+class LoadErrors(LoadError):
+    """Several problems of one input, found in one run: one line each."""
+
+    def __init__(self, errors: list[LoadError]) -> None:
+        first = errors[0]
+        super().__init__(
+            first.message, file=first.file, line=first.line, label=first.label, key=first.key
+        )
+        self.errors = tuple(errors)
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)

@@ -1,10 +1,11 @@
-"""The model of a uv workspace: its members (from their pyproject.toml) and its uv.lock, as
-frozen data the rules read to give each image its own lock slice (DESIGN §5)."""
+"""The model of a uv workspace as uv resolved it: its members and the edges between them (from
+uv.lock), each member's folder and entry points, and every locked package, as frozen data the
+rules read to give each image its own lock slice (DESIGN §5)."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -19,9 +20,13 @@ class Member:
     name: str  # the normalized project name
     path: str  # its folder, workspace-relative ("" for the root project)
     version: str | None
-    internal: tuple[str, ...]  # the members it depends on (workspace = true sources), sorted
+    internal: tuple[str, ...]  # the members its dependencies and extras name in uv.lock, sorted
     scripts: Mapping[str, str]  # [project.scripts]: name -> "module:function"
-    files: tuple[str, ...]  # what building it reads, member-relative (pyproject.toml, src/, …)
+    # its folder as Docker sends it, member-relative, less nested members: files, and folders
+    # ending in "/" (what its build backend may read: any layout, license and version files)
+    files: tuple[str, ...]
+    packaged: bool = True  # False for a virtual project (no build system): nothing to install
+    backend: str | None = None  # [build-system] build-backend, e.g. "hatchling.build"
 
     @property
     def pyproject(self) -> str:
@@ -35,6 +40,8 @@ class SourceKind(enum.StrEnum):
     REGISTRY = "registry"  # a package index: pinned by version and hashes
     URL = "url"  # a direct URL to a wheel or sdist, with its hash
     WORKSPACE = "workspace"  # a member (editable, virtual or directory inside the workspace)
+    GIT = "git"  # a git repository at the commit uv.lock pins: no hash to require
+    PATH = "path"  # a local file or folder that is not a member: no hash to require
 
 
 @attrs.frozen
@@ -60,6 +67,8 @@ class LockedPackage:
     groups: Mapping[str, tuple[Dependency, ...]]  # dependency group -> what it adds
     hashes: tuple[str, ...]  # sha256:… of its sdist and wheels, sorted
     line: int | None = None  # its [[package]] header in uv.lock
+    wheels: tuple[str, ...] = ()  # the file names of its locked wheels
+    sdist: bool = False  # whether uv.lock has a source distribution of it
 
 
 @attrs.frozen
@@ -83,16 +92,19 @@ class UvWorkspace:
         """Every locked version of `name` (usually one; a forked resolution holds several)."""
         return self.named.get(name, ())
 
-    def closure(self, member: str) -> tuple[str, ...]:
-        """The internal members `member` needs, transitively, dependencies before dependents
-        (ties by name): the order their layers are installed in."""
-        order: list[str] = []
+    def install_order(self, needed: Iterable[str]) -> tuple[str, ...]:
+        """The members `needed`, dependencies before dependents (ties by name): the order
+        their layers are installed in. A cycle uv allowed is broken at its first member."""
+        wanted, order, seen = set(needed), [], set()
 
         def visit(name: str) -> None:
+            seen.add(name)
             for dep in self.members[name].internal:
-                if dep not in order:
+                if dep in wanted and dep not in seen:
                     visit(dep)
-                    order.append(dep)
+            order.append(name)
 
-        visit(member)
+        for name in sorted(wanted):
+            if name not in seen:
+                visit(name)
         return tuple(order)

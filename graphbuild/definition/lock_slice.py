@@ -44,6 +44,11 @@ class LockSlice:
     packages: tuple[SlicedPackage, ...]
 
     @property
+    def unhashed(self) -> tuple[str, ...]:
+        """The packages pinned by a commit, not a hash (git sources)."""
+        return tuple(p.name for p in self.packages if not p.hashes)
+
+    @property
     def versions(self) -> dict[str, str]:
         """name -> version, for rebuild reasons."""
         return {p.name: p.version for p in self.packages}
@@ -77,10 +82,17 @@ def resolve(uv: UvWorkspace, dep: Dependency, parent: LockedPackage) -> LockedPa
     return candidates[0]
 
 
-def walk(
-    uv: UvWorkspace, member: str, extras: Iterable[str], env: Mapping[str, str]
-) -> dict[tuple[str, str], LockedPackage]:
-    """The index and URL packages `member` needs in `env`, through internal members."""
+@attrs.frozen
+class Reached:
+    """What a member needs in one environment: locked packages to install, members to build."""
+
+    packages: dict[tuple[str, str], LockedPackage]
+    members: frozenset[str]
+
+
+def walk(uv: UvWorkspace, member: str, extras: Iterable[str], env: Mapping[str, str]) -> Reached:
+    """The packages `member` needs in `env` (its dependencies and `extras`, never its dependency
+    groups), through the internal members it needs."""
     roots = [p for p in uv.by_name(member) if p.source is SourceKind.WORKSPACE]
     if not roots:
         raise LoadError(f"uv.lock has no package for member {member}: run `uv lock`", file=UV_LOCK)
@@ -91,6 +103,7 @@ def walk(
             raise LoadError(f"member {member} has no extra {extra!r}", file=UV_LOCK, line=root.line)
         edges += root.optional[extra]
     found: dict[tuple[str, str], LockedPackage] = {}
+    members: set[str] = set()
     seen: set[tuple[str, str, tuple[str, ...]]] = set()
     queue = [(root, dep) for dep in edges]
     while queue:
@@ -103,11 +116,13 @@ def walk(
         seen.add((package.name, package.version, dep.extras))
         if package.source is not SourceKind.WORKSPACE:
             found[(package.name, package.version)] = package
+        elif package.name != member:
+            members.add(package.name)
         more = list(package.dependencies)
         for extra in dep.extras:
             more += package.optional.get(extra, ())
         queue += [(package, d) for d in more]
-    return found
+    return Reached(found, frozenset(members))
 
 
 def make_slice(
@@ -123,29 +138,51 @@ def make_slice(
     `where` names the interpreter target to declare the release on."""
     machines = [MACHINES.get(p.split("/")[1], p.split("/")[1]) for p in platforms]
     per_machine: dict[tuple[str, str], set[str]] = {}
+    members: set[str] = set()
     for machine in machines:
         if python.count(".") == 2:
-            found = walk(uv, member, extras, environment(python, machine))
+            reached = walk(uv, member, extras, environment(python, machine))
         else:
-            found = walk(uv, member, extras, environment(f"{python}.0", machine))
+            reached = walk(uv, member, extras, environment(f"{python}.0", machine))
             latest = walk(uv, member, extras, environment(f"{python}.{LATEST_PATCH}", machine))
-            if found.keys() != latest.keys():
-                moved = sorted(found.keys() ^ latest.keys())[0]
+            if reached.packages.keys() != latest.packages.keys():
+                moved = sorted(reached.packages.keys() ^ latest.packages.keys())[0]
                 raise LoadError(
                     f"uv.lock picks {moved[0]} {moved[1]} on some CPython {python} releases"
                     f" only: declare the full release (release = \"{python}.N\") on {where}",
                     file=UV_LOCK, key="package.dependencies",
                 )  # fmt: skip
-        for key in found:
+        members |= reached.members
+        for key in reached.packages:
             per_machine.setdefault(key, set()).add(machine)
     packages = []
     for (name, version), on in sorted(per_machine.items()):
         locked = uv.packages[(name, version)]
-        url = locked.url if locked.source is SourceKind.URL else None
         only = () if len(on) == len(set(machines)) else tuple(sorted(on))
-        packages.append(SlicedPackage(name, version, url, locked.hashes, only))
-    internal = uv.closure(member)
+        packages.append(SlicedPackage(name, version, pin_url(locked), locked.hashes, only))
+    internal = uv.install_order(members)
     return LockSlice(member, internal, python, tuple(platforms), tuple(packages))
+
+
+def pin_url(locked: LockedPackage) -> str | None:
+    """The direct reference a slice pins a package by: its URL, `git+URL@commit` (the commit
+    uv.lock pins), or None for an index package. A local path outside the members is refused."""
+    if locked.source is SourceKind.URL:
+        return locked.url
+    if locked.source is SourceKind.GIT:
+        assert locked.url is not None
+        base, _, commit = locked.url.partition("#")
+        repository, _, query = base.partition("?")
+        subdirectory = [q for q in query.split("&") if q.startswith("subdirectory=")]
+        tail = f"#{subdirectory[0]}" if subdirectory else ""
+        return f"git+{repository}@{commit}{tail}"
+    if locked.source is SourceKind.PATH:
+        raise LoadError(
+            f"{locked.name} comes from the local path {locked.url!r}, which is not a workspace"
+            " member: make it a member (uv add it to [tool.uv.workspace]) so an image can build it",
+            file=UV_LOCK, line=locked.line, key="package.source",
+        )  # fmt: skip
+    return None
 
 
 def render_slice(lock_slice: LockSlice, label: str) -> str:
@@ -159,7 +196,11 @@ def render_slice(lock_slice: LockSlice, label: str) -> str:
     ]
     for package in lock_slice.packages:
         marker = " or ".join(f"platform_machine == '{m}'" for m in package.machines)
-        lines.append(f"{package.pin}{' ; ' + marker if marker else ''} \\")
+        pin = f"{package.pin}{' ; ' + marker if marker else ''}"
+        if not package.hashes:  # a git source: the commit pins it, no hash to check
+            lines.append(pin)
+            continue
+        lines.append(f"{pin} \\")
         lines += [f"    --hash={h} \\" for h in package.hashes[:-1]]
         lines.append(f"    --hash={package.hashes[-1]}")
     return "\n".join(lines) + "\n"

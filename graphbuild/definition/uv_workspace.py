@@ -1,279 +1,154 @@
-"""Reading a uv workspace: the root pyproject.toml's `[tool.uv.workspace]`, each member's
-pyproject.toml and the uv.lock, checked strictly (one LoadError naming file, line and key)."""
+"""Reading a uv workspace as uv resolved it: its members, their folders and the edges between
+them come from uv.lock (uv is the authority: nothing here re-derives uv's rules from pyproject
+files); each member's pyproject.toml adds only its entry points and build backend. Every
+problem found is reported in one LoadErrors, each naming its file, line and key."""
 
 from __future__ import annotations
 
 import bisect
-import fnmatch
+import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
-from graphbuild.core.errors import LoadError
+from graphbuild.core.errors import LoadError, LoadErrors
 from graphbuild.core.uv import ROOT_PYPROJECT, UV_LOCK, Member, UvWorkspace
 from graphbuild.definition.toml import parse_toml, table_key_line
-from graphbuild.definition.uv_lock import check_lock_matches, read_lock
+from graphbuild.definition.uv_lock import LockedMember, read_lock
 
 Read = Callable[[str], str | None]  # a workspace-relative path -> its text, None if absent
+SCRIPT_RE = re.compile(r"[\w.]+:[\w.]+\Z")
+NOT_SENT = frozenset({"BUILD.toml"})  # graphbuild's own file: no build backend reads it
 
 
 def load_uv_workspace(read: Read, files: Iterable[str]) -> UvWorkspace | None:
-    """The uv workspace rooted at the workspace root, or None when its pyproject.toml has no
-    `[tool.uv.workspace]`; `files` are the workspace's file paths (to find the members)."""
+    """The uv workspace rooted at the workspace root (a `[tool.uv.workspace]`, or a single
+    project with a uv.lock), or None when there is none; `files` are the workspace's files."""
     text = read(ROOT_PYPROJECT)
     if text is None:
         return None
     data = parse_toml(text, ROOT_PYPROJECT)
     table = data.get("tool", {}).get("uv", {}).get("workspace")
-    if table is None:
-        return None
-
-    def error(key: str, message: str) -> LoadError:
-        return LoadError(message, file=ROOT_PYPROJECT, line=table_key_line(text, key), key=key)
-
-    if not isinstance(table, dict):
-        raise error("tool.uv.workspace", "expected a table")
-    globs = string_list(table.get("members", []), lambda m: error("tool.uv.workspace.members", m))
-    exclude = string_list(table.get("exclude", []), lambda m: error("tool.uv.workspace.exclude", m))
-    for key in table:
-        if key not in ("members", "exclude"):
-            raise error(f"tool.uv.workspace.{key}", "unknown key (members, exclude)")
-    listing = Listing(files)
-    folders = member_folders(globs, exclude, listing.files, error)
-    if "project" in data:
-        folders = ["", *folders]
-    sources = Pyprojects(read)
-    members: dict[str, Member] = {}
-    for folder in folders:
-        member = read_member(folder, sources, listing)
-        if member.name in members:
-            line = table_key_line(sources.text(member.pyproject), "project.name")
-            raise LoadError(
-                f"project name {member.name!r} is also that of {members[member.name].pyproject}",
-                file=member.pyproject, line=line, key="project.name",
-            )  # fmt: skip
-        members[member.name] = member
-    requirements = {m.name: read_requirements(m, sources) for m in members.values()}
-    check_sources(members, requirements, sources)
-    check_cycles(members, sources)
     lock_text = read(UV_LOCK)
+    if table is None and (lock_text is None or "project" not in data):
+        return None
+    if table is not None and not isinstance(table, dict):
+        raise LoadError(
+            "expected a table", file=ROOT_PYPROJECT,
+            line=table_key_line(text, "tool.uv.workspace"), key="tool.uv.workspace",
+        )  # fmt: skip
     if lock_text is None:
         raise LoadError(
             "the uv workspace has no uv.lock: run `uv lock` and check it in", file=UV_LOCK
         )
     lock_data = parse_toml(lock_text, UV_LOCK)
-    uv = read_lock(lock_data, lock_text, members)
-    check_lock_matches(uv, lock_data, lock_text, requirements)
-    return uv
-
-
-class Pyprojects:
-    """Each member's pyproject.toml, read and parsed once however many checks look at it."""
-
-    def __init__(self, read: Read) -> None:
-        self.read = read
-        self.parsed: dict[str, tuple[str, dict[str, Any]]] = {}
-
-    def text(self, path: str) -> str:
-        """Its text ('' when it is not there)."""
-        return self.get(path)[0]
-
-    def get(self, path: str) -> tuple[str, dict[str, Any]]:
-        """Its text and tables."""
-        if path not in self.parsed:
-            text = self.read(path) or ""
-            self.parsed[path] = (text, parse_toml(text, path))
-        return self.parsed[path]
+    errors: list[LoadError] = []
+    locked, packages, requires = read_lock(lock_data, lock_text, errors)
+    listing = Listing(files)
+    members = {}
+    folders = {m.path for m in locked}
+    for entry in locked:
+        member = read_member(entry, read, listing, folders, errors)
+        if member is not None:
+            members[member.name] = member
+    if errors:
+        raise LoadErrors(errors)
+    return UvWorkspace(members=members, packages=packages, requires_python=requires)
 
 
 class Listing:
-    """The workspace's files, as a set and sorted (a folder's presence by bisection, not a
-    scan of every file per member)."""
+    """The workspace's files, sorted: a folder's files by bisection, not a scan per member."""
 
     def __init__(self, files: Iterable[str]) -> None:
-        self.files = set(files)
-        self.ordered = sorted(self.files)
+        self.ordered = sorted(set(files))
 
-    def has_folder(self, folder: str) -> bool:
-        """Whether some file lies below `folder` (no trailing slash)."""
+    def below(self, folder: str) -> list[str]:
+        """The files below `folder` ("" for all), relative to it."""
+        if not folder:
+            return list(self.ordered)
         prefix = folder + "/"
         at = bisect.bisect_left(self.ordered, prefix)
-        return at < len(self.ordered) and self.ordered[at].startswith(prefix)
-
-
-def string_list(value: Any, error: Callable[[str], LoadError]) -> list[str]:
-    """A list of strings, or the error."""
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise error("expected a list of strings")
-    return value
-
-
-def member_folders(
-    globs: list[str], exclude: list[str], files: set[str], error: Callable[[str, str], LoadError]
-) -> list[str]:
-    """The folders the member globs name (segment-wise, as uv's glob does), less the excluded."""
-    folders = sorted({f.rpartition("/")[0] for f in files if f.endswith("/pyproject.toml")})
-    found: list[str] = []
-    for glob in globs:
-        clean = glob.strip("/").removeprefix("./")
-        if clean.startswith("../") or clean.startswith("/") or ".." in clean.split("/"):
-            raise error("tool.uv.workspace.members", f"member {glob!r} is outside the workspace")
-        matched = [f for f in folders if segments_match(clean, f)]
-        if not any(c in clean for c in "*?[") and not matched:
-            raise error("tool.uv.workspace.members", f"member {glob!r} has no pyproject.toml")
-        found += [f for f in matched if not any(segments_match(x.strip("/"), f) for x in exclude)]
-    return sorted(set(found))
-
-
-def segments_match(glob: str, folder: str) -> bool:
-    """fnmatch per path segment: `*` never crosses a `/`."""
-    parts, names = glob.split("/"), folder.split("/")
-    return len(parts) == len(names) and all(
-        fnmatch.fnmatchcase(n, p) for p, n in zip(parts, names, strict=True)
-    )
-
-
-def read_member(folder: str, sources: Pyprojects, listing: Listing) -> Member:
-    """One member's pyproject.toml: name, version, scripts, internal dependencies, files."""
-    file = f"{folder}/pyproject.toml" if folder else ROOT_PYPROJECT
-    text, data = sources.get(file)
-
-    def error(key: str, message: str) -> LoadError:
-        return LoadError(message, file=file, line=table_key_line(text, key), key=key)
-
-    project = data.get("project")
-    if not isinstance(project, dict):
-        raise error("project", "a workspace member needs a [project] table")
-    name = project.get("name")
-    if not isinstance(name, str) or not re.fullmatch(
-        r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", name
-    ):
-        raise error("project.name", f"expected a project name, got {name!r}")
-    version = project.get("version")
-    if version is not None and not isinstance(version, str):
-        raise error("project.version", "expected a string")
-    scripts = project.get("scripts", {})
-    if not isinstance(scripts, dict) or not all(
-        isinstance(v, str) and re.fullmatch(r"[\w.]+:[\w.]+", v) for v in scripts.values()
-    ):
-        raise error("project.scripts", 'expected name = "module:function" entries')
-    sources = data.get("tool", {}).get("uv", {}).get("sources", {})
-    if not isinstance(sources, dict):
-        raise error("tool.uv.sources", "expected a table")
-    internal = []
-    for dep, source in sources.items():
-        if not isinstance(source, dict):
-            raise error(f"tool.uv.sources.{dep}", "expected a table such as { workspace = true }")
-        if source.get("workspace") is True:
-            internal.append(canonicalize_name(dep))
-    module = canonicalize_name(name).replace("-", "_")
-    prefix = f"{folder}/" if folder else ""
-    code = [d for d in ("src", module) if listing.has_folder(f"{prefix}{d}")]
-    readme = project.get("readme")
-    extra = [readme] if isinstance(readme, str) and f"{prefix}{readme}" in listing.files else []
-    return Member(
-        name=canonicalize_name(name),
-        path=folder,
-        version=version,
-        internal=tuple(sorted(internal)),
-        scripts=dict(sorted(scripts.items())),
-        files=("pyproject.toml", *extra, *(f"{d}/" for d in code[:1])),
-    )
-
-
-def read_requirements(member: Member, sources: Pyprojects) -> Mapping[str, tuple[Requirement, ...]]:
-    """A member's requirements by where they are declared: "" for `dependencies`, the extra's
-    name for optional ones, `group:NAME` for a dependency group."""
-    text, data = sources.get(member.pyproject)
-    project = data["project"]
-
-    def parse(values: Any, key: str) -> tuple[Requirement, ...]:
-        line = table_key_line(text, key)
-        if not isinstance(values, list):
-            raise LoadError(
-                "expected a list of requirements", file=member.pyproject, line=line, key=key
-            )
         found = []
-        for value in values:
-            if isinstance(value, dict) and key.startswith("dependency-groups"):
-                continue  # { include-group = … }: uv expands it; its own group is read too
-            try:
-                found.append(Requirement(value))
-            except (InvalidRequirement, TypeError) as err:
-                raise LoadError(
-                    f"invalid requirement {value!r}: {str(err).splitlines()[0]}",
-                    file=member.pyproject,
-                    line=line,
-                    key=key,
-                ) from None
-        return tuple(found)
+        while at < len(self.ordered) and self.ordered[at].startswith(prefix):
+            found.append(self.ordered[at][len(prefix) :])
+            at += 1
+        return found
 
-    found = {"": parse(project.get("dependencies", []), "project.dependencies")}
-    optional = project.get("optional-dependencies", {})
-    if not isinstance(optional, dict):
-        raise LoadError(
-            "expected a table", file=member.pyproject, key="project.optional-dependencies"
+
+def folder_cover(files: list[str], skip: set[str]) -> tuple[str, ...]:
+    """The fewest paths (files, and folders ending in "/") that cover `files` (relative
+    paths) but no path below a folder in `skip` (relative, e.g. a nested member)."""
+    if not skip:
+        tops = {f.split("/", 1)[0] + ("/" if "/" in f else "") for f in files}
+        return tuple(sorted(t for t in tops if t not in NOT_SENT))
+    covered: list[str] = []
+    groups: dict[str, list[str]] = {}
+    for path in files:
+        head, sep, rest = path.partition("/")
+        if not sep:
+            if head not in NOT_SENT:
+                covered.append(head)
+        elif head not in skip:
+            groups.setdefault(head, []).append(rest)
+    for head, inner in sorted(groups.items()):
+        below = {s[len(head) + 1 :] for s in skip if s.startswith(head + "/")}
+        if not below:
+            covered.append(head + "/")
+        else:
+            covered += [f"{head}/{p}" for p in folder_cover(inner, below)]
+    return tuple(sorted(covered))
+
+
+def read_member(
+    entry: LockedMember, read: Read, listing: Listing, folders: set[str], errors: list[LoadError]
+) -> Member | None:
+    """One member: its lock entry, plus its pyproject.toml's scripts and build backend."""
+    file = posixpath.join(entry.path, ROOT_PYPROJECT) if entry.path else ROOT_PYPROJECT
+    text = read(file)
+    if text is None:
+        errors.append(
+            LoadError(
+                f"uv.lock names member {entry.name} in {entry.path or '.'}, which has no"
+                " pyproject.toml: run `uv lock`",
+                file=UV_LOCK,
+                line=entry.line,
+                key="package.source",
+            )
         )
-    for extra, values in optional.items():
-        found[canonicalize_name(extra)] = parse(values, f"project.optional-dependencies.{extra}")
-    groups = data.get("dependency-groups", {})
-    if not isinstance(groups, dict):
-        raise LoadError("expected a table", file=member.pyproject, key="dependency-groups")
-    for group, values in groups.items():
-        found[f"group:{canonicalize_name(group)}"] = parse(values, f"dependency-groups.{group}")
-    return found
+        return None
+    try:
+        data = parse_toml(text, file)
+    except LoadError as err:
+        errors.append(err)
+        return None
+    project = data.get("project")
+    project = project if isinstance(project, dict) else {}
+    nested = {
+        f[len(entry.path) + 1 :] if entry.path else f
+        for f in folders
+        if f != entry.path and (not entry.path or f.startswith(entry.path + "/"))
+    }
+    backend = data.get("build-system", {}).get("build-backend")
+    return Member(
+        name=entry.name,
+        path=entry.path,
+        version=entry.version,
+        internal=entry.internal,
+        scripts=scripts_of(project),
+        files=folder_cover(listing.below(entry.path), nested),
+        packaged=entry.packaged,
+        backend=backend if isinstance(backend, str) else None,
+    )
 
 
-def check_sources(
-    members: Mapping[str, Member],
-    requirements: Mapping[str, Mapping[str, tuple[Requirement, ...]]],
-    sources: Pyprojects,
-) -> None:
-    """Every `workspace = true` source names a member, and every dependency on a member has
-    one (uv would not resolve it to the member otherwise)."""
-    for member in members.values():
-        text = sources.text(member.pyproject)
-        for dep in member.internal:
-            if dep not in members:
-                key = f"tool.uv.sources.{dep}"
-                names = ", ".join(sorted(members))
-                raise LoadError(
-                    f"{dep!r} is not a member of the workspace (members: {names})",
-                    file=member.pyproject, line=table_key_line(text, key), key=key,
-                )  # fmt: skip
-        for requirement in requirements[member.name][""]:
-            name = canonicalize_name(requirement.name)
-            if name in members and name not in member.internal:
-                key = "project.dependencies"
-                raise LoadError(
-                    f"depends on workspace member {name!r} without a source: add"
-                    f" {name} = {{ workspace = true }} under [tool.uv.sources]",
-                    file=member.pyproject, line=table_key_line(text, key), key=key,
-                )  # fmt: skip
-
-
-def check_cycles(members: Mapping[str, Member], sources: Pyprojects) -> None:
-    """Members must not depend on each other in a circle."""
-    state: dict[str, int] = {}  # 1: being visited, 2: done
-
-    def visit(name: str, path: list[str]) -> None:
-        state[name] = 1
-        for dep in members[name].internal:
-            if state.get(dep) == 1:
-                cycle = [*path[path.index(dep) :], dep] if dep in path else [name, dep]
-                key = f"tool.uv.sources.{dep}"
-                line = table_key_line(sources.text(members[name].pyproject), key)
-                raise LoadError(
-                    f"workspace members depend on each other in a cycle: {' -> '.join(cycle)}",
-                    file=members[name].pyproject, line=line, key=key,
-                )  # fmt: skip
-            if state.get(dep) is None:
-                visit(dep, [*path, dep])
-        state[name] = 2
-
-    for name in sorted(members):
-        if state.get(name) is None:
-            visit(name, [name])
+def scripts_of(project: Mapping[str, Any]) -> Mapping[str, str]:
+    """[project.scripts] entries of the `module:function` form, sorted (uv validated the
+    file when it locked it; another form is not a script graphbuild can call)."""
+    scripts = project.get("scripts", {})
+    if not isinstance(scripts, dict):
+        return {}
+    return {
+        name: value.strip()
+        for name, value in sorted(scripts.items())
+        if isinstance(value, str) and SCRIPT_RE.match(value.strip())
+    }

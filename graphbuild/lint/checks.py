@@ -195,7 +195,7 @@ def check_steps(graph: Graph) -> Iterator[Finding]:
                 step.instruction == "RUN"
                 and PIP_INSTALL_RE.search(line)
                 and source_copied is not None
-            ) and "--no-index" not in line:
+            ) and not ("--no-index" in line or "--no-deps" in line):  # installs no dependencies
                 yield finding(
                     "GB302",
                     stage,

@@ -31,6 +31,7 @@ from graphbuild.rules.builtin.common import (
 )
 from graphbuild.rules.builtin.python_wheels import BUILD_VENV, PythonWheels, wheels_stage
 from graphbuild.rules.builtin.uv import (
+    MEMBER_PREFIX,
     UV_CACHE,
     default_command,
     project_member,
@@ -65,8 +66,9 @@ class PythonApp(PythonWheels):
         L, "Debian packages the app needs at run time (shared libraries).", default=[]
     )
     src: tuple[str, ...] = option(
-        L, "The app's own files, package-relative, copied last.", required=True,
-        input_paths=True,
+        L, "The app's own files, package-relative, copied last (a uv member with a build "
+        "system is installed as a package instead; src then adds files beside it).",
+        default=[], input_paths=True,
     )  # fmt: skip
     workdir: str = option(S, "Where the source goes and the app runs.", default="/app")
     cmd: tuple[str, ...] | None = option(L, "The command (exec form).")
@@ -111,6 +113,8 @@ def check_app(target: Target, config: PythonApp) -> None:
         raise LoadError.at(target, "workdir", f"expected an absolute path, got {config.workdir!r}")
     if not DURATION_RE.match(config.healthcheck_interval):
         raise LoadError.at(target, "healthcheck_interval", "expected a duration like 30s")
+    if not config.src and config.project is None:
+        raise LoadError.at(target, "src", "give src: the app's own files (or project)")
     if config.cmd is None and config.entrypoint is None:
         more = " (the project has no single [project.scripts] entry)" if config.project else ""
         raise LoadError.at(target, "cmd", f"give cmd or entrypoint (an array: the exec form){more}")
@@ -154,11 +158,9 @@ def app_stages(target: Target, config: PythonApp, context: Context) -> list[Stag
     if config.wheels is not None:
         builder = config.wheels
     elif config.project is not None:
-        specs.append(
-            uv_builder(
-                target, context, python, config.project, config.uv, config.build_packages,
-                config.venv, config.extras,
-            )
+        specs += uv_builder(
+            target, context, python, config.project, config.uv, config.build_packages,
+            config.venv, config.extras,
         )  # fmt: skip
         builder = str(target.label.with_stage("builder"))
     elif config.requirements:
@@ -195,8 +197,12 @@ def app_stages(target: Target, config: PythonApp, context: Context) -> list[Stag
         runtime.instruction("entrypoint", "ENTRYPOINT", json.dumps(list(config.entrypoint)))
     if config.cmd is not None:
         runtime.instruction("cmd", "CMD", json.dumps(list(config.cmd)))
-    runtime.inputs += list(config.src)
-    runtime.copy("src", config.src, config.workdir.rstrip("/") + "/")
+    if any(spec.name == "member" for spec in specs):  # the member's own install: last layers
+        member = str(target.label.with_stage("member"))
+        runtime.copy_from("project", member, MEMBER_PREFIX + "/", (venv or VENV) + "/")
+    if config.src:
+        runtime.inputs += list(config.src)
+        runtime.copy("src", config.src, config.workdir.rstrip("/") + "/")
     specs.append(runtime)
     if config.tests and builder is not None:
         specs.append(test_stage(target, config, builder, venv or VENV))

@@ -17,7 +17,7 @@ from graphbuild.core.labels import parse_label
 from graphbuild.core.model import Expansion, Generated, Settings, Target
 from graphbuild.core.uv import Member, SourceKind, UvWorkspace
 from graphbuild.definition.fields import ValueType, option
-from graphbuild.definition.lock_slice import make_slice, render_slice
+from graphbuild.definition.lock_slice import LockSlice, make_slice, render_slice
 from graphbuild.definition.uv_targets import LIBRARY_RULE, library_label
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
@@ -29,6 +29,9 @@ UV_ENV = {"UV_COMPILE_BYTECODE": "1", "UV_LINK_MODE": "copy", "UV_PYTHON_DOWNLOA
 UV_VERSION_RE = re.compile(r"\d+\.\d+\.\d+\Z")
 SHA256_RE = re.compile(r"(sha256:)?[0-9a-f]{64}\Z")
 INSTALLED_UV = "/opt/uv/bin/uv"
+MEMBER_PREFIX = "/opt/member"  # the member's own install, merged into the venv by one COPY
+TOOLCHAIN_BACKENDS = {"maturin": "Rust toolchain (cargo)", "scikit_build_core": "CMake and a C++"
+                      " compiler", "mesonpy": "Meson and a compiler"}  # fmt: skip
 
 
 def workspace_of(target: Target, context: Context, key: str) -> UvWorkspace:
@@ -48,8 +51,8 @@ class UvLibrary:
 
 
 def expand_uv_library(target: Target, config: UvLibrary, context: Context) -> Expansion:
-    """FROM scratch, then the member's pyproject.toml, readme and code folder: what building
-    its wheel reads, and nothing else (a test or notebook edit rebuilds no image)."""
+    """FROM scratch, then the member's folder as Docker sends it (less nested members): what
+    its build backend may read, whatever the layout, license or version files."""
     uv = workspace_of(target, context, "member")
     member = uv.members.get(config.member)
     if member is None:
@@ -58,17 +61,48 @@ def expand_uv_library(target: Target, config: UvLibrary, context: Context) -> Ex
         raise LoadError.at(
             target, "member", f"member {member.name} lives in {member.path}, not in this package"
         )
-    if len(member.files) < 2:
-        module = member.name.replace("-", "_")
-        raise LoadError(
-            f"internal library {member.name} has neither src/ nor {module}/: graphbuild copies"
-            " its code folder to build it", file=member.pyproject, label=str(target.label),
-        )  # fmt: skip
+    check_buildable(member, target)
     stage = StageBuilder(target, None, "scratch")
-    for path in member.files:
-        stage.inputs.append(path)
-        stage.copy("member", [path], "/" + path)
+    copy_member(stage, "member", member, "/")
     return Expansion(target=target, stages=(stage.build(context.settings),), output=target.label)
+
+
+def check_buildable(member: Member, target: Target) -> None:
+    """A member the builder can install: packaged, with a backend it needs no toolchain for."""
+    if not member.packaged:
+        raise LoadError(
+            f"member {member.name} is a virtual project (no [build-system]): it cannot be"
+            " installed as a package; give it a build-system, or copy its files with src",
+            file=member.pyproject, label=str(target.label), key="build-system",
+        )  # fmt: skip
+    backend = (member.backend or "").split(".", 1)[0]
+    if backend in TOOLCHAIN_BACKENDS:
+        raise LoadError(
+            f"member {member.name} builds with {member.backend}, which needs the"
+            f" {TOOLCHAIN_BACKENDS[backend]} in the builder: give the image build_packages"
+            " (and an interpreter whose #dev stage has it), or build its wheel elsewhere",
+            file=member.pyproject, label=str(target.label), key="build-system.build-backend",
+        )  # fmt: skip
+
+
+def copy_member(stage: StageBuilder, key: str, member: Member, destination: str) -> None:
+    """COPY the member's files (in one step) and each of its folders (one step each, so a
+    folder keeps its name) below `destination`, each declared as an input of `stage`."""
+    base = posixpath.relpath(member.path or ".", stage.package or ".")
+    if base == ".." or base.startswith("../"):
+        raise stage.error(key, f"member {member.name} lies outside package {stage.package}")
+    prefix = "" if base == "." else base + "/"
+    files = [prefix + f for f in member.files if not f.endswith("/")]
+    folders = [prefix + f for f in member.files if f.endswith("/")]
+    stage.inputs += [*files, *folders]
+    root = destination.rstrip("/") + "/"
+    by_place: dict[str, list[str]] = {}
+    for path in files:  # files of one folder go together: COPY a b /dest/dir/
+        by_place.setdefault(posixpath.dirname(path[len(prefix) :]), []).append(path)
+    for place, paths in sorted(by_place.items()):
+        stage.copy(key, paths, root + (place + "/" if place else ""))
+    for folder in folders:
+        stage.copy(key, [folder], root + folder[len(prefix) :])
 
 
 @attrs.frozen
@@ -136,8 +170,8 @@ def project_member(target: Target, uv: UvWorkspace, project: str) -> Member:
 
 def slice_file(
     target: Target, member: Member, context: Context, python: str, extras: tuple[str, ...]
-) -> Generated:
-    """The image's lock slice, for the interpreter `python` names."""
+) -> tuple[Generated, LockSlice]:
+    """The image's lock slice, for the interpreter `python` names, and the file it is."""
     uv = workspace_of(target, context, "project")
     facts = context.facts_of(parse_label(python, target.label.package))
     version = facts.get("python_release") or facts.get("python_version")
@@ -159,15 +193,17 @@ def slice_file(
     label = str(target.label)
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", label.lstrip("/")).strip("-")
     path = f"{context.settings.lock_slices}/{name}.txt"
-    return Generated(path, render_slice(lock, label), lock.versions)
+    return Generated(path, render_slice(lock, label), lock.versions), lock
 
 
 def uv_builder(
     target: Target, context: Context, python: str, project: str, uv: str | None,
     build_packages: tuple[str, ...], venv: str, extras: tuple[str, ...] = (),
-) -> StageBuilder:  # fmt: skip
+) -> list[StageBuilder]:  # fmt: skip
     """#builder of a uv app: uv from its installer, the venv, the lock slice with hashes
-    required, then each internal library (dependencies first), non-editable."""
+    required, then each internal library (dependencies first), non-editable; and #member,
+    the member itself installed on top into a prefix of its own (its layer alone moves on a
+    source edit), unless it is a virtual project."""
     workspace = workspace_of(target, context, "project")
     member = project_member(target, workspace, project)
     if uv is None:
@@ -176,42 +212,64 @@ def uv_builder(
     if uv_path is None:
         raise LoadError.at(target, "uv", f"{uv} is not a uv_installer target")
     spec = StageBuilder(target, "builder", stage_label(python, target, "dev"))
+    lock_file, lock = slice_file(target, member, context, python, extras)
     packages = check_packages(target, "build_packages", build_packages)
+    if lock.unhashed and "git" not in packages:
+        packages.append("git")  # uv clones git sources with git
     if packages:
         apt_install(spec, "build_packages", packages)
     spec.copy_from("uv", uv, uv_path, "/usr/local/bin/uv")
     spec.env("uv", UV_ENV)
-    lock = slice_file(target, member, context, python, extras)
-    spec.copy_generated("project", lock, "/build/requirements.txt")
+    spec.copy_generated("project", lock_file, "/build/requirements.txt")
+    hashes = "--verify-hashes" if lock.unhashed else "--require-hashes"
     spec.run(
         "project",
         f'uv venv --python "$(command -v python)" {venv} && uv pip install --python'
-        f" {venv}/bin/python --require-hashes --no-deps -r /build/requirements.txt",
+        f" {venv}/bin/python {hashes} --no-deps -r /build/requirements.txt",
         UV_CACHE,
     )
-    for name in workspace.closure(member.name):
+    for name in lock.internal:
         library = workspace.members[name]
         where = f"/build/{library.path}"
         spec.copy_from("project", str(library_label(library.path)), "/", where)
-        # uv records when it installed a local source in the dist-info's uv_cache.json (two
-        # cold builds differed by it alone): it goes, and its RECORD line, in the same step.
         # --no-sources: outside the workspace its `workspace = true` sources name nothing; the
         # members it needs are installed by their own layers.
-        info = f"{venv}/lib/python3*/site-packages/{name.replace('-', '_')}-*.dist-info"
-        command = (
-            f"uv pip install --python {venv}/bin/python --no-deps --no-sources {where}"
-            f" && rm {info}/uv_cache.json && sed -i '/^[^,]*uv_cache.json,/d' {info}/RECORD"
-        )
-        spec.run("project", command, UV_CACHE)
-    return spec
+        command = f"uv pip install --python {venv}/bin/python --no-deps --no-sources {where}"
+        spec.run("project", command + forget_install_time(venv), UV_CACHE)
+    if not member.packaged:
+        return [spec]
+    check_buildable(member, target)
+    own = StageBuilder(target, "member", str(target.label.with_stage("builder")))
+    where = f"/build/{member.path or 'root'}"
+    copy_member(own, "project", member, where)
+    own.run(
+        "project",
+        f"uv pip install --python {venv}/bin/python --no-deps --no-sources --prefix"
+        f" {MEMBER_PREFIX} {where} && rm -f {MEMBER_PREFIX}/.lock"
+        + forget_install_time(MEMBER_PREFIX),
+        UV_CACHE,
+    )
+    return [spec, own]
+
+
+def forget_install_time(prefix: str) -> str:
+    """The shell that removes what uv records of when it installed a local source (a
+    dist-info's uv_cache.json, and its RECORD line): two cold builds differed by it alone."""
+    return (
+        f" && for f in $(find {prefix}/lib -path '*.dist-info/uv_cache.json'); do"
+        """ sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done"""
+    )
 
 
 def default_command(member: Member) -> tuple[str, ...] | None:
-    """The member's one console script as an exec-form command (what its wrapper would do),
-    or None when it has none or several."""
+    """The member's one console script: its name (on PATH once the member is installed), or
+    for a virtual project what its wrapper would do; None when it has none or several."""
     if len(member.scripts) != 1:
         return None
-    module, _, function = next(iter(member.scripts.values())).partition(":")
+    script, target = next(iter(member.scripts.items()))
+    if member.packaged:
+        return (script,)
+    module, _, function = target.partition(":")
     call = f"import sys; from {module} import {function.split('.')[0]}; sys.exit({function}())"
     return ("python", "-c", call)
 

@@ -61,12 +61,12 @@ RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 1000
 
 # //libs/db:db
 FROM scratch AS libs-db
-COPY libs/db/pyproject.toml /pyproject.toml
+COPY libs/db/pyproject.toml /
 COPY libs/db/src/ /src/
 
 # //libs/money:money
 FROM scratch AS libs-money
-COPY libs/money/pyproject.toml /pyproject.toml
+COPY libs/money/pyproject.toml /
 COPY libs/money/src/ /src/
 
 # //images/api:api#builder
@@ -77,9 +77,15 @@ ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 COPY build/locks/images-api-api.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
 COPY --from=libs-money / /build/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && rm /opt/venv/lib/python3*/site-packages/money-*.dist-info/uv_cache.json && sed -i '/^[^,]*uv_cache.json,/d' /opt/venv/lib/python3*/site-packages/money-*.dist-info/RECORD
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 COPY --from=libs-db / /build/libs/db
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/db && rm /opt/venv/lib/python3*/site-packages/db-*.dist-info/uv_cache.json && sed -i '/^[^,]*uv_cache.json,/d' /opt/venv/lib/python3*/site-packages/db-*.dist-info/RECORD
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/db && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
+# //images/api:api#member
+FROM images-api-builder AS images-api-member
+COPY images/api/pyproject.toml /build/images/api/
+COPY images/api/src/ /build/images/api/src/
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/images/api && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
 # //images/api:api
 FROM images-api-runtime-base AS images-api
@@ -91,7 +97,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"]
 USER 10001:10001
 CMD ["python", "-m", "api"]
-COPY images/api/src/ /app/
+COPY --from=images-api-member /opt/member/ /opt/venv/
 
 # //images/api:api-dev
 FROM images-api AS images-api-api-dev
@@ -106,7 +112,13 @@ ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 COPY build/locks/images-worker-worker-3.11.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
 COPY --from=libs-money / /build/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && rm /opt/venv/lib/python3*/site-packages/money-*.dist-info/uv_cache.json && sed -i '/^[^,]*uv_cache.json,/d' /opt/venv/lib/python3*/site-packages/money-*.dist-info/RECORD
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
+# //images/worker:worker@3.11#member
+FROM images-worker-3.11-builder AS images-worker-3.11-member
+COPY images/worker/pyproject.toml /build/images/worker/
+COPY images/worker/src/ /build/images/worker/src/
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/images/worker && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
 # //images/worker:worker@3.11
 FROM images-api-runtime-base AS images-worker-3.11
@@ -115,7 +127,7 @@ ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" 
 WORKDIR /app
 USER 10001:10001
 CMD ["python", "-m", "worker"]
-COPY images/worker/src/ /app/
+COPY --from=images-worker-3.11-member /opt/member/ /opt/venv/
 
 # //images/worker:worker@3.13#builder
 FROM images-base-python-3.13-dev AS images-worker-3.13-builder
@@ -124,7 +136,13 @@ ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 COPY build/locks/images-worker-worker-3.13.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
 COPY --from=libs-money / /build/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && rm /opt/venv/lib/python3*/site-packages/money-*.dist-info/uv_cache.json && sed -i '/^[^,]*uv_cache.json,/d' /opt/venv/lib/python3*/site-packages/money-*.dist-info/RECORD
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
+# //images/worker:worker@3.13#member
+FROM images-worker-3.13-builder AS images-worker-3.13-member
+COPY images/worker/pyproject.toml /build/images/worker/
+COPY images/worker/src/ /build/images/worker/src/
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/images/worker && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
 # //images/worker:worker@3.13
 FROM images-worker-3.13-runtime-base AS images-worker-3.13
@@ -133,4 +151,4 @@ ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" 
 WORKDIR /app
 USER 10001:10001
 CMD ["python", "-m", "worker"]
-COPY images/worker/src/ /app/
+COPY --from=images-worker-3.13-member /opt/member/ /opt/venv/

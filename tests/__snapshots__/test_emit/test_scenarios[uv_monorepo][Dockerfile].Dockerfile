@@ -38,12 +38,12 @@ RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/uv && printf 
 
 # //libs/db:db
 FROM scratch AS libs-db
-COPY libs/db/pyproject.toml /pyproject.toml
+COPY libs/db/pyproject.toml /
 COPY libs/db/src/ /src/
 
 # //libs/money:money
 FROM scratch AS libs-money
-COPY libs/money/pyproject.toml /pyproject.toml
+COPY libs/money/pyproject.toml /
 COPY libs/money/src/ /src/
 
 # //services/api:api#builder
@@ -54,9 +54,15 @@ ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 COPY build/locks/services-api-api.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
 COPY --from=libs-money / /build/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && rm /opt/venv/lib/python3*/site-packages/money-*.dist-info/uv_cache.json && sed -i '/^[^,]*uv_cache.json,/d' /opt/venv/lib/python3*/site-packages/money-*.dist-info/RECORD
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 COPY --from=libs-db / /build/libs/db
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/db && rm /opt/venv/lib/python3*/site-packages/db-*.dist-info/uv_cache.json && sed -i '/^[^,]*uv_cache.json,/d' /opt/venv/lib/python3*/site-packages/db-*.dist-info/RECORD
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/db && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
+# //services/api:api#member
+FROM services-api-builder AS services-api-member
+COPY services/api/pyproject.toml /build/services/api/
+COPY services/api/src/ /build/services/api/src/
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/services/api && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
 # //services/api:api#runtime-base, //services/report:report#runtime-base, //services/worker:worker@3.11#runtime-base
 FROM images-base-python-3.11 AS services-api-runtime-base
@@ -69,7 +75,8 @@ COPY --from=services-api-builder /opt/venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
 WORKDIR /app
 USER 10001:10001
-CMD ["python", "-c", "import sys; from api.main import run; sys.exit(run())"]
+CMD ["api"]
+COPY --from=services-api-member /opt/member/ /opt/venv/
 COPY services/api/src/ /app/
 
 # //services/api:api-dev
@@ -100,7 +107,13 @@ ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 COPY build/locks/services-worker-worker-3.11.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
 COPY --from=libs-money / /build/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && rm /opt/venv/lib/python3*/site-packages/money-*.dist-info/uv_cache.json && sed -i '/^[^,]*uv_cache.json,/d' /opt/venv/lib/python3*/site-packages/money-*.dist-info/RECORD
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
+# //services/worker:worker@3.11#member
+FROM services-worker-3.11-builder AS services-worker-3.11-member
+COPY services/worker/pyproject.toml /build/services/worker/
+COPY services/worker/src/ /build/services/worker/src/
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/services/worker && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
 # //services/worker:worker@3.11
 FROM services-api-runtime-base AS services-worker-3.11
@@ -109,6 +122,7 @@ ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" 
 WORKDIR /app
 USER 10001:10001
 CMD ["python", "-m", "worker"]
+COPY --from=services-worker-3.11-member /opt/member/ /opt/venv/
 COPY services/worker/src/ /app/
 
 # //services/worker:worker@3.13#builder
@@ -118,7 +132,13 @@ ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 COPY build/locks/services-worker-worker-3.13.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
 COPY --from=libs-money / /build/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && rm /opt/venv/lib/python3*/site-packages/money-*.dist-info/uv_cache.json && sed -i '/^[^,]*uv_cache.json,/d' /opt/venv/lib/python3*/site-packages/money-*.dist-info/RECORD
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
+# //services/worker:worker@3.13#member
+FROM services-worker-3.13-builder AS services-worker-3.13-member
+COPY services/worker/pyproject.toml /build/services/worker/
+COPY services/worker/src/ /build/services/worker/src/
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/services/worker && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
 # //services/worker:worker@3.13#runtime-base
 FROM images-base-python-3.13 AS services-worker-3.13-runtime-base
@@ -131,4 +151,5 @@ ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" 
 WORKDIR /app
 USER 10001:10001
 CMD ["python", "-m", "worker"]
+COPY --from=services-worker-3.13-member /opt/member/ /opt/venv/
 COPY services/worker/src/ /app/
