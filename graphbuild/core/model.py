@@ -196,6 +196,8 @@ class Generated:
     path: str  # workspace-relative
     text: str
     pins: Mapping[str, str] = attrs.field(factory=dict)  # package -> version, for reasons
+    compiles: tuple[str, ...] = ()  # "name version" of what has no wheel: built from its sdist
+    unhashed: tuple[str, ...] = ()  # what is pinned by a commit (git), not by a hash
 
 
 class FromPlatform(enum.StrEnum):

@@ -11,6 +11,7 @@ from packaging.markers import Marker
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.uv import UV_LOCK, Dependency, LockedPackage, SourceKind, UvWorkspace
+from graphbuild.definition.wheels import builds_from_source
 
 MACHINES = {"amd64": "x86_64", "arm64": "aarch64", "arm": "armv7l", "386": "i686",
             "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}  # fmt: skip
@@ -42,6 +43,7 @@ class LockSlice:
     python: str  # "3.11", or the full release where declared
     platforms: tuple[str, ...]
     packages: tuple[SlicedPackage, ...]
+    compiles: tuple[str, ...] = ()  # "name version" of the packages with no wheel for it
 
     @property
     def unhashed(self) -> tuple[str, ...]:
@@ -161,7 +163,9 @@ def make_slice(
         only = () if len(on) == len(set(machines)) else tuple(sorted(on))
         packages.append(SlicedPackage(name, version, pin_url(locked), locked.hashes, only))
     internal = uv.install_order(members)
-    return LockSlice(member, internal, python, tuple(platforms), tuple(packages))
+    in_slice = [uv.packages[key] for key in sorted(per_machine)]
+    compiles = builds_from_source(in_slice, python, sorted(set(machines)))
+    return LockSlice(member, internal, python, tuple(platforms), tuple(packages), compiles)
 
 
 def pin_url(locked: LockedPackage) -> str | None:

@@ -19,12 +19,13 @@ from graphbuild.lint.checks import (
     check_steps,
     check_workspace_args,
 )
+from graphbuild.lint.dependencies import check_lock_slices
 from graphbuild.lint.interpreters import check_python_versions, check_venv_interpreters
 from graphbuild.lint.reproducible import check_reproducible
 
 PASSES: tuple[Callable[[Graph], Iterator[Finding]], ...] = (
     check_externals, check_images, check_steps, check_python_versions, check_venv_interpreters,
-    check_workspace_args, check_reproducible,
+    check_workspace_args, check_reproducible, check_lock_slices,
 )  # fmt: skip
 
 __all__ = ["CHECKS", "Check", "Finding", "Severity", "lint"]

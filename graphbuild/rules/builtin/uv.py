@@ -193,7 +193,8 @@ def slice_file(
     label = str(target.label)
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", label.lstrip("/")).strip("-")
     path = f"{context.settings.lock_slices}/{name}.txt"
-    return Generated(path, render_slice(lock, label), lock.versions), lock
+    text = render_slice(lock, label)
+    return Generated(path, text, lock.versions, lock.compiles, lock.unhashed), lock
 
 
 def uv_builder(
