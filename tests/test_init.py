@@ -40,7 +40,7 @@ def test_init_leaves_existing_build_files_alone(tmp_path: Path):
     before = {p: p.read_text() for p in root.rglob("BUILD.toml")}
     again = run("init", cwd=root)
     assert again.code == 0
-    assert "left services/api alone: has a BUILD.toml already" in again.out
+    assert "services/api: left alone: has a BUILD.toml already" in again.out
     assert {p: p.read_text() for p in root.rglob("BUILD.toml")} == before
 
 
@@ -60,7 +60,7 @@ def test_init_without_a_uv_workspace_is_one_line_and_exit_2(tmp_path: Path):
     assert result.code == 2
     assert result.err.splitlines() == [
         "graphbuild: error: no uv workspace here: init reads a root pyproject.toml with"
-        " [tool.uv.workspace]"
+        " [tool.uv.workspace] (or a project) and its uv.lock"
     ]
 
 

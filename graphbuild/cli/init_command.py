@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
 
 from graphbuild.analysis.run import analyze
@@ -16,33 +17,54 @@ from graphbuild.definition.uv_workspace import load_uv_workspace
 from graphbuild.importer.stages import safe_name
 from graphbuild.tree.walk import scan_workspace
 
+SKIPPED = ("**/node_modules", "**/.venv", "**/__pycache__")
+SEARCH_DEPTH = 3  # how deep below the current folder a uv workspace is looked for
+
 
 def run_init(args: argparse.Namespace) -> int:
-    """Write a BUILD.toml for each member with an entry point (and the root one if there is
-    none), check the result loads, and say what was done; nothing stays on any error."""
+    """Write a BUILD.toml for each deployable member (and the root one if there is none),
+    check the result loads, and say per member what was done and why; nothing stays on any
+    error."""
     root = Path(args.directory).resolve()
-    scan = scan_workspace(root, ("**/node_modules", "**/.venv", "**/__pycache__"))
+    if not is_uv_root(root):
+        below = find_below(root)
+        if len(below) == 1:
+            root = below[0]
+            print(f"found the uv workspace in {root.relative_to(Path(args.directory).resolve())}/")
+        elif below:
+            shown = ", ".join(str(p.relative_to(root)) for p in below)
+            raise GraphbuildError(f"several uv workspaces below here ({shown}): run init in one")
+    scan = scan_workspace(root, SKIPPED)
     files = list(scan.entries)
     uv = load_uv_workspace(lambda path: read_text(root, path), files)
     if uv is None:
-        dockerfiles = sorted(f for f in files if f.rsplit("/", 1)[-1].startswith("Dockerfile"))
-        if dockerfiles:
-            found = f"{len(dockerfiles)} Dockerfile{'s' if len(dockerfiles) > 1 else ''}"
-            print(f"no uv workspace here, and {found}: import each with")
-            for path in dockerfiles:
-                print(f"  graphbuild import {path}")
-            return EXIT_OK
-        raise GraphbuildError(
-            "no uv workspace here: init reads a root pyproject.toml with [tool.uv.workspace]"
-        )
+        return no_workspace(files)
     wiring = existing_wiring(root) if (root / BUILD_FILE).exists() else None
     try:
-        plan = plan_init(uv, files, scan.build_files, wiring, safe_name(root.name))
+        plan = plan_init(
+            uv, files, scan.build_files, wiring, safe_name(root.name),
+            lambda path: read_text(root, path),
+        )  # fmt: skip
     except ValueError as err:
         raise GraphbuildError(str(err), file="uv.lock") from None
+    write_all(root, plan.files)
+    print(f"images use {plan.python}")
+    for choice in plan.choices:
+        done = f"wrote {choice.wrote}" if choice.wrote else "left alone"
+        print(f"{choice.folder}: {done}: {choice.why}")
+    where = "" if root == Path(args.directory).resolve() else f"cd {root.name} && "
+    for item in plan.todo:
+        print(f"next: {item}")
+    if any(c.wrote for c in plan.choices):
+        print(f"next: {where}graphbuild emit && graphbuild lint && graphbuild build")
+    return EXIT_OK
+
+
+def write_all(root: Path, files: Mapping[str, str]) -> None:
+    """Write every file, check the workspace loads and plans; on any error remove them all."""
     written: list[Path] = []
     try:
-        for path, text in plan.files.items():
+        for path, text in files.items():
             target = root / path
             write_atomic(target, text)
             written.append(target)
@@ -51,13 +73,42 @@ def run_init(args: argparse.Namespace) -> int:
         for target in written:
             target.unlink(missing_ok=True)
         raise
-    for path in plan.files:
-        print(f"wrote {path}")
-    for folder, why in plan.skipped:
-        print(f"left {folder} alone: {why}")
-    if plan.files:
-        print("next: graphbuild emit && graphbuild build (a compiled dependency may need"
-              " build_packages and runtime_packages on its app)")  # fmt: skip
+
+
+def is_uv_root(folder: Path) -> bool:
+    """Whether `folder` holds a uv workspace or project (a pyproject.toml beside a uv.lock)."""
+    return (folder / "pyproject.toml").is_file() and (folder / "uv.lock").is_file()
+
+
+def find_below(root: Path) -> list[Path]:
+    """The uv workspaces in folders below `root`, shallowest first (none inside another)."""
+    level = [root]
+    for _ in range(SEARCH_DEPTH):
+        level = [
+            child
+            for folder in level
+            for child in sorted(folder.iterdir())
+            if child.is_dir() and not child.is_symlink() and not child.name.startswith(".")
+            and child.name not in ("node_modules", "build", "dist")
+        ]  # fmt: skip
+        hits = [f for f in level if is_uv_root(f)]
+        if hits:
+            return hits
+    return []
+
+
+def no_workspace(files: list[str]) -> int:
+    """What to do without a uv workspace: import the Dockerfiles, or the error."""
+    dockerfiles = sorted(f for f in files if f.rsplit("/", 1)[-1].startswith("Dockerfile"))
+    if not dockerfiles:
+        raise GraphbuildError(
+            "no uv workspace here: init reads a root pyproject.toml with [tool.uv.workspace]"
+            " (or a project) and its uv.lock"
+        )
+    found = f"{len(dockerfiles)} Dockerfile{'s' if len(dockerfiles) > 1 else ''}"
+    print(f"no uv workspace here, and {found}: import each with")
+    for path in dockerfiles:
+        print(f"  graphbuild import {path}")
     return EXIT_OK
 
 

@@ -20,6 +20,7 @@ from graphbuild.plan.baseline import plan_for, remember_records, repo_prefix
 from graphbuild.plan.compare import Plan, mark_pushed, to_build
 from graphbuild.plan.report import plan_json, plan_text
 from graphbuild.state.store import Store
+from graphbuild.tree.git import ignored_by_git
 
 
 def run_plan(args: argparse.Namespace, root: Path, store: Store) -> int:
@@ -102,6 +103,15 @@ def run_emit(args: argparse.Namespace, root: Path, store: Store) -> int:
         write_atomic(root / path, text)
     for path in stale:
         (root / path).unlink()
+    hidden = ignored_by_git(root, [*outputs.files, settings.lock])
+    if hidden:
+        print(
+            f"graphbuild: warning: git ignores {', '.join(hidden[:3])}"
+            f"{f' and {len(hidden) - 3} more' if len(hidden) > 3 else ''}: commit them with"
+            " `git add -f`, or set dockerfile and bake in [workspace] to a folder git keeps"
+            " (`emit --check` in a fresh clone needs them)",
+            file=sys.stderr,
+        )
     merged = sum(len(s.labels) - 1 for s in outputs.stages)
     slices = sum(1 for p in outputs.files if p.startswith(settings.lock_slices + "/"))
     print(

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from graphbuild.core.labels import Label
+
 ROOT_PYPROJECT = "pyproject.toml"
 UV_LOCK = "uv.lock"
 
@@ -78,6 +80,7 @@ class UvWorkspace:
     members: Mapping[str, Member]
     packages: Mapping[tuple[str, str], LockedPackage]
     requires_python: str | None = None
+    libraries: Mapping[str, Label] = attrs.field(factory=dict)  # member -> its uv_library
     # name -> its locked packages: a slice resolves every edge by name, so not by a scan
     named: Mapping[str, tuple[LockedPackage, ...]] = attrs.field(init=False, eq=False)
 

@@ -1,17 +1,23 @@
-"""`graphbuild init` as a pure function: the BUILD.toml files that make a uv workspace's
-members with an entry point into images, wired to an interpreter and uv."""
+"""`graphbuild init` as a pure function: a BUILD.toml per deployable member of a uv workspace,
+wired to an interpreter the lock's requires-python allows and to uv, and a sentence per member
+saying what was chosen and why (nothing is skipped silently)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+import posixpath
+from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 from packaging.specifiers import SpecifierSet
 
 from graphbuild.core.uv import Member, UvWorkspace
+from graphbuild.definition.entry_points import Entry, Found, find_entry
+from graphbuild.definition.lock_slice import environment, walk
+from graphbuild.definition.wheels import TOOLCHAIN_BACKENDS, builds_from_source, system_packages
 
 # What a new root BUILD.toml pins (the example's pins of 2026-11-23: move them on a cadence).
-DISTROS = {  # Python version -> (Debian suite, its slim image pinned by digest)
+DEBIAN = {  # Python version -> (Debian suite, its slim image pinned by digest)
     "3.11": (
         "bookworm",
         "debian:bookworm-slim@sha256:d5d3f9c23164ea16f31852f95bd5959aad1c5e854332fe00f7b3a20fcc9f635c",
@@ -21,10 +27,15 @@ DISTROS = {  # Python version -> (Debian suite, its slim image pinned by digest)
         "debian:trixie-slim@sha256:a29215f6a35e51e22adffa17f89e9d2ef06214e64a2bad10d765c46aea49f11f",
     ),
 }
+OFFICIAL = {"3.10": "bookworm", "3.12": "bookworm", "3.14": "trixie"}  # python:X.Y-slim-SUITE
 UV_RELEASE = "0.13.8"
 UV_HASHES = (  # its manylinux wheels: x86_64, aarch64
     "e18a57b8b352eb7c8feb317b9f6f533c8f0ad9673fd6cf34bbe3cf1a9f6a8984",
     "5337c30bb893b4f9ce0ceb921ba2da0d13f649da644f40ad3bef84083bef0203",
+)
+OUTPUTS = (  # outside build/, which the usual Python .gitignore hides
+    'dockerfile = "docker/Dockerfile"',
+    'bake = "docker/docker-bake.json"',
 )
 
 
@@ -32,112 +43,198 @@ UV_HASHES = (  # its manylinux wheels: x86_64, aarch64
 class Wiring:
     """The labels new member BUILD.toml files name: an interpreter per version, and uv."""
 
-    pythons: Mapping[str, str]  # "3.11" -> "//:python@3.11"
+    pythons: Mapping[str, str]  # "3.11" -> "//:python"
     uv: str
 
 
 @attrs.frozen
+class Choice:
+    """What init did with one member, and why."""
+
+    folder: str
+    wrote: str | None  # the BUILD.toml it wrote, if any
+    why: str
+
+
+@attrs.frozen
 class InitPlan:
-    """The files init writes, and what it left alone (with why)."""
+    """The files init writes, a sentence per member, and what is left to do."""
 
     files: Mapping[str, str]
-    skipped: tuple[tuple[str, str], ...]  # (member folder, why)
+    choices: tuple[Choice, ...]
+    python: str  # the sentence saying which interpreter the images use
+    todo: tuple[str, ...] = ()
 
 
-def entry_command(member: Member, files: Iterable[str]) -> list[str] | None:
-    """`python -m` the member's package, when it has a `__main__` module."""
-    module = member.name.replace("-", "_")
-    prefix = f"{member.path}/" if member.path else ""
-    mains = {f"{prefix}src/{module}/__main__.py", f"{prefix}{module}/__main__.py"}
-    return ["python", "-m", module] if mains & set(files) else None
-
-
-def supported_versions(requires_python: str | None) -> list[str]:
-    """The Debian Pythons a workspace's requires-python allows, oldest first."""
+def choose_python(requires_python: str | None) -> str:
+    """The CPython the images use: the newest of 3.10-3.14 requires-python allows, Debian's
+    own (3.11, 3.13) before the official image's (3.10, 3.12, 3.14)."""
     allowed = SpecifierSet(requires_python or "")
-    return [v for v in sorted(DISTROS) if allowed.contains(f"{v}.0", prereleases=True)]
+    fits = [v for v in ("3.10", "3.11", "3.12", "3.13", "3.14") if allowed.contains(f"{v}.0")]
+    if not fits:
+        raise ValueError(f"requires-python {requires_python!r} allows none of CPython 3.10 to 3.14")
+    debian = [v for v in fits if v in DEBIAN]
+    return debian[-1] if debian else fits[-1]
 
 
-def root_build_toml(name: str, versions: list[str]) -> str:
-    """A root BUILD.toml: the workspace, a shared Debian base and an interpreter per version,
-    and uv from the package index."""
+def python_sentence(version: str) -> str:
+    """Where the images' CPython comes from."""
+    if version in DEBIAN:
+        return f"CPython {version} from Debian {DEBIAN[version][0]}"
+    return (
+        f"CPython {version} from the official python:{version}-slim-{OFFICIAL[version]} image"
+        " (Debian has no such package; pin it by digest in BUILD.toml)"
+    )
+
+
+def root_build_toml(name: str, version: str) -> str:
+    """A root BUILD.toml: the workspace, its interpreter (a shared Debian base with security
+    updates, or the official image) and uv installed on that interpreter."""
     lines = [
-        "# Written by `graphbuild init`: the workspace, its bases, interpreters and uv.",
-        "[workspace]", f'name = "{name}"', 'registry = "registry.example.com/' + name + '"',
-        "",
+        "# Written by `graphbuild init`: the workspace, its interpreter and uv.",
+        "[workspace]", f'name = "{name}"', f'registry = "registry.example.com/{name}"',
+        *OUTPUTS, "",
     ]  # fmt: skip
-    for version in versions:
-        suite, image = DISTROS[version]
-        lines += [f"[external.{suite}]", f'image = "{image}"', ""]
-    suites = ", ".join(f'"{DISTROS[v][0]}"' for v in versions)
-    lines += [
-        "[[target]]", 'name = "os"', 'rule = "distro_base"', f"matrix = {{ distro = [{suites}] }}",
-        'from = "@{{distro}}"', 'packages = ["ca-certificates"]',
-        'refresh = "2026-11-23"   # move this date to pull new security updates', "",
-        "[[target]]", 'name = "python"', 'rule = "python_interpreter"',
-        'base = "//:os@{{distro}}"', 'version = "{{python}}"', "",
-    ]  # fmt: skip
-    for version in versions:
+    if version in DEBIAN:
+        suite, image = DEBIAN[version]
         lines += [
-            f'[target.matrix."{version}"]', f'python = "{version}"',
-            f'distro = "{DISTROS[version][0]}"', "",
+            f"[external.{suite}]", f'image = "{image}"', "",
+            "[[target]]", 'name = "os"', 'rule = "distro_base"', f'from = "@{suite}"',
+            'packages = ["ca-certificates"]',
+            'refresh = "2026-11-23"   # move this date to pull new security updates', "",
+            "[[target]]", 'name = "python"', 'rule = "python_interpreter"', 'base = ":os"',
+            f'version = "{version}"', "",
+        ]  # fmt: skip
+    else:
+        tag = f"python:{version}-slim-{OFFICIAL[version]}"
+        lines += [
+            "[external.python]", f'image = "{tag}"   # pin it: {tag}@sha256:<digest>', "",
+            "[[target]]", 'name = "python"', 'rule = "python_interpreter"', 'method = "image"',
+            'python_image = "@python"', f'path = "/usr/local/bin/python{version}"',
+            f'version = "{version}"', "",
         ]  # fmt: skip
     hashes = ", ".join(f'"{h}"' for h in UV_HASHES)
     lines += [
         "# uv, installed once from the package index (hashes required); every builder copies it.",
-        "[[target]]", 'name = "uv"', 'rule = "uv_installer"', f'python = "//:python@{versions[0]}"',
+        "[[target]]", 'name = "uv"', 'rule = "uv_installer"', 'python = ":python"',
         f'version = "{UV_RELEASE}"', f"hashes = [{hashes}]",
     ]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
-def member_build_toml(member: Member, python: str, uv: str, command: list[str] | None) -> str:
-    """A member's BUILD.toml: its image, from its lock slice, internal libraries and code."""
-    code = [f for f in member.files if f.endswith("/")]
-    src = code[0] if code else "src/"
+def toml_list(values: Iterable[object]) -> str:
+    """A TOML array of strings or numbers."""
+    return "[" + ", ".join(json.dumps(v) for v in values) + "]"
+
+
+@attrs.frozen
+class Builds:
+    """What an image compiles: dependencies with no wheel, and the toolchains its members'
+    build backends need."""
+
+    sdists: tuple[str, ...]
+    toolchains: tuple[str, ...]
+
+
+def compiled(uv: UvWorkspace, member: Member, version: str) -> Builds:
+    """What the member's image compiles on CPython `version` on x86_64."""
+    reached = walk(uv, member.name, (), environment(f"{version}.0", "x86_64"))
+    backends = [uv.members[m].backend for m in (member.name, *sorted(reached.members))]
+    toolchains = {
+        TOOLCHAIN_BACKENDS[b.split(".")[0]][0]
+        for b in backends
+        if b and b.split(".")[0] in TOOLCHAIN_BACKENDS
+    }
+    sdists = builds_from_source(list(reached.packages.values()), version, ["x86_64"])
+    return Builds(sdists, tuple(sorted(toolchains)))
+
+
+def member_build_toml(
+    member: Member, entry: Entry, wiring: Wiring, version: str, builds: Builds
+) -> str:
+    """A member's BUILD.toml: its image from its lock slice, internal libraries and itself
+    installed as a package; commented out when no command was found."""
+    name = posixpath.basename(member.path) or member.name
     lines = [
-        f"# Written by `graphbuild init`: the image of workspace member {member.name}.",
-        "[[target]]", f'name = "{member.path.rsplit("/", 1)[-1] or member.name}"',
-        'rule = "python_app"', f'python = "{python}"', 'project = "."', f'uv = "{uv}"',
-        f'src = ["{src}"]',
+        f'name = "{name}"', 'rule = "python_app"', f'python = "{wiring.pythons[version]}"',
+        'project = "."', f'uv = "{wiring.uv}"',
     ]  # fmt: skip
-    if command is not None:
-        lines.append("cmd = [" + ", ".join(f'"{part}"' for part in command) + "]")
-    else:
-        script = next(iter(member.scripts))
-        lines.append(f"# cmd: its console script {script} = {member.scripts[script]!r}")
-    return "\n".join(lines) + "\n"
+    compiles = builds.sdists
+    build, run = system_packages(compiles)
+    build = sorted({*build, *builds.toolchains})
+    if compiles:
+        lines.append(f"# {', '.join(compiles)} build from source (no wheel in uv.lock)")
+    if builds.toolchains:
+        lines.append(f"# its members' build backends need {', '.join(builds.toolchains)}")
+    if build:
+        lines.append(f"build_packages = {toml_list(build)}")
+    if run:
+        lines.append(f"runtime_packages = {toml_list(run)}")
+    if entry.entrypoint is not None:
+        lines.append(f"entrypoint = {toml_list(entry.entrypoint)}")
+    if entry.cmd is not None:
+        lines.append(f"cmd = {toml_list(entry.cmd)}")
+    if entry.expose:
+        lines.append(f"expose = {toml_list(entry.expose)}")
+    if entry.others:
+        lines.append(f"# its other console scripts: {', '.join(entry.others)}")
+    head = f"# Written by `graphbuild init`: the image of workspace member {member.name}"
+    if entry.found is Found.NOTHING:
+        body = [f"# {line}" for line in ["[[target]]", *lines, 'cmd = ["…"]']]
+        return "\n".join([f"{head}, which has {entry.why}.",
+                          "# If it is deployable, uncomment the target and give its command:",
+                          *body]) + "\n"  # fmt: skip
+    return "\n".join([f"{head}; it runs {entry.why}.", "[[target]]", *lines]) + "\n"
 
 
 def plan_init(
     uv: UvWorkspace, files: Iterable[str], build_files: Iterable[str], wiring: Wiring | None,
-    name: str,
+    name: str, read: Callable[[str], str | None],
 ) -> InitPlan:  # fmt: skip
-    """The BUILD.toml files for every member with an entry point that has none yet; a root
-    BUILD.toml too when `wiring` is None (no workspace yet)."""
-    files, existing = list(files), set(build_files)
+    """The BUILD.toml files for every member that has none yet (a commented target where no
+    command was found); a root BUILD.toml too when `wiring` is None (no workspace yet)."""
+    files, existing = set(files), set(build_files)
     written: dict[str, str] = {}
-    skipped: list[tuple[str, str]] = []
+    version = choose_python(uv.requires_python)
     if wiring is None:
-        versions = supported_versions(uv.requires_python)
-        if not versions:
-            raise ValueError(f"requires-python {uv.requires_python} allows neither 3.11 nor 3.13")
-        written["BUILD.toml"] = root_build_toml(name, versions)
-        wiring = Wiring({v: f"//:python@{v}" for v in versions}, "//:uv")
-    newest = sorted(wiring.pythons)[-1]
+        written["BUILD.toml"] = root_build_toml(name, version)
+        wiring = Wiring({version: "//:python"}, "//:uv")
+    elif version not in wiring.pythons:
+        version = sorted(wiring.pythons)[-1]
+    users: dict[str, list[str]] = {}
+    for member in uv.members.values():
+        for dep in member.internal:
+            users.setdefault(dep, []).append(member.name)
+    choices, todo = [], []
     for member in sorted(uv.members.values(), key=lambda m: m.path):
         where = member.path or "."
-        command = None if len(member.scripts) == 1 else entry_command(member, files)
-        if command is None and len(member.scripts) != 1:
-            why = "several console scripts" if member.scripts else "no entry point"
-            skipped.append((where, why))
+        path = posixpath.join(member.path, "BUILD.toml") if member.path else "BUILD.toml"
+        entry = find_entry(member, files, read)
+        owned = path in existing or (path in written and member.path != "")
+        why = skip_reason(member, entry, users, owned or (not member.path and not written))
+        if why is not None:
+            choices.append(Choice(where, None, why))
             continue
-        path = f"{member.path}/BUILD.toml" if member.path else "BUILD.toml"
-        if path in existing or path in written:
-            skipped.append((where, "has a BUILD.toml already"))
-            continue
-        if member.path == "":
-            skipped.append((where, "the root project: give it a folder of its own"))
-            continue
-        written[path] = member_build_toml(member, wiring.pythons[newest], wiring.uv, command)
-    return InitPlan(written, tuple(skipped))
+        text = member_build_toml(member, entry, wiring, version, compiled(uv, member, version))
+        if path in written:  # the root project, beside the workspace's own targets
+            text = written[path] + "\n" + text
+        written[path] = text
+        if entry.found is not Found.NOTHING:
+            choices.append(Choice(where, path, f"an image that runs {entry.why}"))
+        else:
+            choices.append(Choice(where, path, f"a commented target: {entry.why}"))
+            todo.append(f"give {path} its command if {member.name} is deployable")
+    return InitPlan(written, tuple(choices), python_sentence(version), tuple(todo))
+
+
+def skip_reason(
+    member: Member, entry: Entry, users: Mapping[str, list[str]], has_build_file: bool
+) -> str | None:
+    """Why a member gets no BUILD.toml (or root target) from init, or None."""
+    if not member.packaged:
+        return "a virtual project (no [build-system]): nothing to install as a package"
+    if has_build_file:
+        return "has a BUILD.toml already" if member.path else "the root BUILD.toml exists already"
+    if member.name in users and entry.found is Found.NOTHING:
+        return f"an internal library of {', '.join(sorted(users[member.name]))}"
+    return None

@@ -118,7 +118,7 @@ def load_packages(
             packages.append(load_package(data, text, file, file.rpartition("/")[0], rules))
     uv = load_uv_workspace(lambda path: read_text(root, path), files)
     if uv is not None:
-        packages = with_libraries(packages, uv)
+        packages, uv = with_libraries(packages, uv)
     settings = root_file.settings
     if settings.reproducible:
         epoch = source_date_epoch(settings, packages, root_file.text)

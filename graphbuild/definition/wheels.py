@@ -26,6 +26,12 @@ SYSTEM_PACKAGES = {
     "gssapi": ("libkrb5-dev", "libgssapi-krb5-2"),
 }
 
+TOOLCHAIN_BACKENDS = {  # build backend -> (the Debian package that brings it, what it is)
+    "maturin": ("cargo", "the Rust toolchain"),
+    "scikit_build_core": ("cmake", "CMake and a C++ compiler"),
+    "mesonpy": ("meson", "Meson and a compiler"),
+}
+
 
 @cache
 def supported_tags(python: str, machine: str) -> frozenset[Tag]:
@@ -73,3 +79,16 @@ def system_packages_hint(names: tuple[str, ...]) -> str:
             build, run = SYSTEM_PACKAGES[name]
             hints.append(f"{name}: build_packages {build}, runtime_packages {run}")
     return "; ".join(hints)
+
+
+def system_packages(names: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The Debian packages the builder and the runtime likely need for `names` (`name
+    version` of packages that build from source), sorted; empty for ones not known."""
+    build: set[str] = set()
+    run: set[str] = set()
+    for entry in names:
+        needs = SYSTEM_PACKAGES.get(entry.split()[0])
+        if needs is not None:
+            build.update(needs[0].split())
+            run.update(needs[1].split())
+    return sorted(build), sorted(run)

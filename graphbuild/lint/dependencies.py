@@ -23,8 +23,8 @@ def check_lock_slices(graph: Graph) -> Iterator[Finding]:
                     "GB304",
                     stage,
                     "build_packages",
-                    f"{', '.join(generated.compiles)} build from source, and the builder"
-                    f" installs no build_packages{f' ({hint})' if hint else ''}",
+                    f"no wheel for {', '.join(generated.compiles)}: it builds from source, and"
+                    f" the builder installs no build_packages{f' ({hint})' if hint else ''}",
                 )
             if generated.unhashed:
                 yield finding(

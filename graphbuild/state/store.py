@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 
 import attrs
 
-from graphbuild.core.writes import write_atomic_stream
+from graphbuild.core.writes import write_atomic, write_atomic_stream
 from graphbuild.state.seal import (
     Codec,
     Hit,
@@ -29,6 +29,7 @@ from graphbuild.state.seal import (
 __all__ = ["STATE_DIR", "Codec", "Hit", "Kind", "Miss", "Missed", "Store", "open_store"]
 
 STATE_DIR = ".graphbuild"
+GITIGNORE = "# graphbuild's local cache: never committed (written by graphbuild)\n*\n"
 LOCK_ON = "BUILD.toml"  # exists already: taking the lock creates no file
 
 
@@ -101,6 +102,15 @@ class Store:
 
         with contextlib.suppress(OSError):
             write_atomic_stream(self.path(kind, key), write, durable=False)
+            self.ignore_in_git()
+
+    def ignore_in_git(self) -> None:
+        """Keep the store out of `git add -A`: a .gitignore of its own, as tools' caches have
+        (the team's own .gitignore need not know graphbuild)."""
+        assert self.folder is not None
+        marker = self.folder / ".gitignore"
+        if not marker.exists():
+            write_atomic(marker, GITIGNORE, durable=False)
 
     def keys(self, kind: Kind) -> set[str]:
         """The keys stored for a keyed kind."""

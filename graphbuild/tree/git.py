@@ -52,3 +52,18 @@ def completed(root: Path, args: tuple[str, ...], text: bool) -> Any:
         )  # fmt: skip
     except OSError as err:
         raise BaselineError(f"cannot run git: {err.strerror}") from None
+
+
+def ignored_by_git(root: Path, paths: list[str]) -> list[str]:
+    """Those of `paths` (workspace-relative) a .gitignore rule hides from `git add`, untracked;
+    none outside a git repository or without git."""
+    try:
+        done = subprocess.run(
+            ["git", "check-ignore", "--stdin", "-z"], cwd=root, env=git_env(), check=False,
+            input="\0".join(paths).encode(), capture_output=True,
+        )  # fmt: skip
+    except OSError:
+        return []
+    if done.returncode != 0:  # 1: none ignored; 128: not a repository
+        return []
+    return sorted(p for p in done.stdout.decode().split("\0") if p)

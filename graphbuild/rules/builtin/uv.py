@@ -18,7 +18,8 @@ from graphbuild.core.model import Expansion, Generated, Settings, Target
 from graphbuild.core.uv import Member, SourceKind, UvWorkspace
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.definition.lock_slice import LockSlice, make_slice, render_slice
-from graphbuild.definition.uv_targets import LIBRARY_RULE, library_label
+from graphbuild.definition.uv_targets import LIBRARY_RULE
+from graphbuild.definition.wheels import TOOLCHAIN_BACKENDS
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
 from graphbuild.rules.builtin.common import PIP_CACHE, apt_install, check_packages, stage_label
@@ -30,8 +31,6 @@ UV_VERSION_RE = re.compile(r"\d+\.\d+\.\d+\Z")
 SHA256_RE = re.compile(r"(sha256:)?[0-9a-f]{64}\Z")
 INSTALLED_UV = "/opt/uv/bin/uv"
 MEMBER_PREFIX = "/opt/member"  # the member's own install, merged into the venv by one COPY
-TOOLCHAIN_BACKENDS = {"maturin": "Rust toolchain (cargo)", "scikit_build_core": "CMake and a C++"
-                      " compiler", "mesonpy": "Meson and a compiler"}  # fmt: skip
 
 
 def workspace_of(target: Target, context: Context, key: str) -> UvWorkspace:
@@ -61,27 +60,25 @@ def expand_uv_library(target: Target, config: UvLibrary, context: Context) -> Ex
         raise LoadError.at(
             target, "member", f"member {member.name} lives in {member.path}, not in this package"
         )
-    check_buildable(member, target)
     stage = StageBuilder(target, None, "scratch")
     copy_member(stage, "member", member, "/")
     return Expansion(target=target, stages=(stage.build(context.settings),), output=target.label)
 
 
-def check_buildable(member: Member, target: Target) -> None:
-    """A member the builder can install: packaged, with a backend it needs no toolchain for."""
+def check_buildable(member: Member, target: Target, build_packages: list[str]) -> None:
+    """A member the builder can install: packaged, and its backend's toolchain among the
+    image's build_packages where it needs one (maturin: cargo)."""
     if not member.packaged:
-        raise LoadError(
-            f"member {member.name} is a virtual project (no [build-system]): it cannot be"
-            " installed as a package; give it a build-system, or copy its files with src",
-            file=member.pyproject, label=str(target.label), key="build-system",
+        raise LoadError.at(
+            target, "project", f"member {member.name} ({member.pyproject}) is a virtual project"
+            " (no [build-system]): it cannot be installed as a package; give it a build-system",
         )  # fmt: skip
-    backend = (member.backend or "").split(".", 1)[0]
-    if backend in TOOLCHAIN_BACKENDS:
-        raise LoadError(
-            f"member {member.name} builds with {member.backend}, which needs the"
-            f" {TOOLCHAIN_BACKENDS[backend]} in the builder: give the image build_packages"
-            " (and an interpreter whose #dev stage has it), or build its wheel elsewhere",
-            file=member.pyproject, label=str(target.label), key="build-system.build-backend",
+    needs = TOOLCHAIN_BACKENDS.get((member.backend or "").split(".", 1)[0])
+    if needs is not None and needs[0] not in build_packages:
+        raise LoadError.at(
+            target, "build_packages", f"member {member.name} ({member.pyproject}) builds with"
+            f" {member.backend}, which needs {needs[1]}: add {needs[0]!r} (and what else it"
+            " builds with) to build_packages",
         )  # fmt: skip
 
 
@@ -231,15 +228,16 @@ def uv_builder(
     )
     for name in lock.internal:
         library = workspace.members[name]
-        where = f"/build/{library.path}"
-        spec.copy_from("project", str(library_label(library.path)), "/", where)
+        check_buildable(library, target, packages)
+        where = f"/build/{library.path or 'root'}"
+        spec.copy_from("project", str(workspace.libraries[name]), "/", where)
         # --no-sources: outside the workspace its `workspace = true` sources name nothing; the
         # members it needs are installed by their own layers.
         command = f"uv pip install --python {venv}/bin/python --no-deps --no-sources {where}"
         spec.run("project", command + forget_install_time(venv), UV_CACHE)
     if not member.packaged:
         return [spec]
-    check_buildable(member, target)
+    check_buildable(member, target, packages)
     own = StageBuilder(target, "member", str(target.label.with_stage("builder")))
     where = f"/build/{member.path or 'root'}"
     copy_member(own, "project", member, where)
