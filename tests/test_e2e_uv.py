@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import FIXTURES, run
 from tests.e2e_support import docker, on_local_bases, steps_in
-from tests.test_uv import UV
+from tests.uv_export import UV
 
 pytestmark = pytest.mark.e2e
 IMAGES = {  # bake target -> what its entry point prints first

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from packaging.markers import Marker
 
 from tests.conftest import FIXTURES, REPO, run
+from tests.uv_export import UV, exported, sliced
 
 SCENARIO = FIXTURES / "workspaces/uv_monorepo"
 SLICES = {  # image -> (member, interpreter)
@@ -23,7 +22,6 @@ SLICES = {  # image -> (member, interpreter)
     "services-worker-worker-3.11": ("worker", "3.11"),
     "services-worker-worker-3.13": ("worker", "3.13"),
 }
-UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
 
 
 def workspace(tmp_path: Path, name: str = "ws") -> Path:
@@ -64,35 +62,6 @@ def test_each_image_gets_its_own_lock_slice(tmp_path: Path, text_snapshot):
     assert "COPY build/locks/services-api-api.txt /build/requirements.txt" in dockerfile
     assert "!build/locks" in (root / "build/Dockerfile.dockerignore").read_text()
     assert run("emit", "--check", cwd=root).code == 0
-
-
-def exported(root: Path, member: str, python: str) -> dict[str, list[str]]:
-    """What uv itself resolves for `member`: `uv export`, its markers decided for CPython
-    `python` on linux x86_64 (as graphbuild decides them)."""
-    out = subprocess.run(
-        [UV, "export", "--frozen", "--package", member, "--no-emit-workspace", "--no-dev",
-         "--no-header", "--no-annotate", "--format", "requirements.txt"],
-        cwd=root, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    env = {"python_version": python, "python_full_version": f"{python}.0",
-           "platform_machine": "x86_64", "sys_platform": "linux", "platform_system": "Linux",
-           "implementation_name": "cpython", "platform_python_implementation": "CPython",
-           "os_name": "posix"}  # fmt: skip
-    pins: dict[str, list[str]] = {}
-    for block in re.split(r"\n(?=\S)", out.strip()):
-        requirement, _, marker = block.split(" \\")[0].strip().partition(" ; ")
-        if not marker or Marker(marker).evaluate(env):
-            pins[requirement] = sorted(re.findall(r"--hash=(\S+)", block))
-    return pins
-
-
-def sliced(path: Path) -> dict[str, list[str]]:
-    """A slice file's requirement -> hashes."""
-    text = "\n".join(line for line in path.read_text().splitlines() if not line.startswith("#"))
-    return {
-        block.split(" \\")[0].strip(): sorted(re.findall(r"--hash=(\S+)", block))
-        for block in re.split(r"\n(?=\S)", text.strip())
-    }
 
 
 EXAMPLE_SLICES = {

@@ -26,6 +26,7 @@ def run_init(args: argparse.Namespace) -> int:
     check the result loads, and say per member what was done and why; nothing stays on any
     error."""
     root = Path(args.directory).resolve()
+    name = safe_name(root.name)  # the repository's name, also for a workspace in a subfolder
     if not is_uv_root(root):
         below = find_below(root)
         if len(below) == 1:
@@ -42,7 +43,7 @@ def run_init(args: argparse.Namespace) -> int:
     wiring = existing_wiring(root) if (root / BUILD_FILE).exists() else None
     try:
         plan = plan_init(
-            uv, files, scan.build_files, wiring, safe_name(root.name),
+            uv, files, scan.build_files, wiring, name,
             lambda path: read_text(root, path),
         )  # fmt: skip
     except ValueError as err:

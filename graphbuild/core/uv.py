@@ -29,6 +29,8 @@ class Member:
     files: tuple[str, ...]
     packaged: bool = True  # False for a virtual project (no build system): nothing to install
     backend: str | None = None  # [build-system] build-backend, e.g. "hatchling.build"
+    outside: tuple[str, ...] = ()  # files its [project] names outside its folder (../README)
+    build_requires: tuple[str, ...] = ()  # [build-system] requires, by normalized name
 
     @property
     def pyproject(self) -> str:

@@ -33,10 +33,10 @@ UV_HASHES = (  # its manylinux wheels: x86_64, aarch64
     "e18a57b8b352eb7c8feb317b9f6f533c8f0ad9673fd6cf34bbe3cf1a9f6a8984",
     "5337c30bb893b4f9ce0ceb921ba2da0d13f649da644f40ad3bef84083bef0203",
 )
-OUTPUTS = (  # outside build/, which the usual Python .gitignore hides
-    'dockerfile = "docker/Dockerfile"',
-    'bake = "docker/docker-bake.json"',
-)
+# Where emit writes: outside build/, which the usual Python .gitignore hides, and never over a
+# file the team has (the first of these folders without a Dockerfile or bake file of its own).
+OUTPUT_FOLDERS = ("docker", "graphbuild", ".graphbuild-out")
+EMITTED = ("Dockerfile", "Dockerfile.dockerignore", "docker-bake.json", "docker-bake.rebuild.json")
 
 
 @attrs.frozen
@@ -66,15 +66,24 @@ class InitPlan:
     todo: tuple[str, ...] = ()
 
 
-def choose_python(requires_python: str | None) -> str:
-    """The CPython the images use: the newest of 3.10-3.14 requires-python allows, Debian's
-    own (3.11, 3.13) before the official image's (3.10, 3.12, 3.14)."""
-    allowed = SpecifierSet(requires_python or "")
+def choose_python(uv: UvWorkspace) -> str:
+    """The CPython the images use, among 3.10-3.14 as requires-python allows: Debian's own
+    (3.11, 3.13) before the official image's, newest first, and the first for which every
+    packaged member's locked dependencies have wheels (none compiles in the builder)."""
+    allowed = SpecifierSet(uv.requires_python or "")
     fits = [v for v in ("3.10", "3.11", "3.12", "3.13", "3.14") if allowed.contains(f"{v}.0")]
     if not fits:
-        raise ValueError(f"requires-python {requires_python!r} allows none of CPython 3.10 to 3.14")
-    debian = [v for v in fits if v in DEBIAN]
-    return debian[-1] if debian else fits[-1]
+        raise ValueError(
+            f"requires-python {uv.requires_python!r} allows none of CPython 3.10 to 3.14"
+        )
+    ranked = [v for v in reversed(fits) if v in DEBIAN] + [
+        v for v in reversed(fits) if v not in DEBIAN
+    ]
+    packaged = [m for m in uv.members.values() if m.packaged]
+    for version in ranked:
+        if not any(compiled(uv, m, version).sdists for m in packaged):
+            return version
+    return ranked[0]
 
 
 def python_sentence(version: str) -> str:
@@ -87,13 +96,22 @@ def python_sentence(version: str) -> str:
     )
 
 
-def root_build_toml(name: str, version: str) -> str:
+def output_folder(files: set[str]) -> str:
+    """The first output folder holding none of the files emit writes there."""
+    for folder in OUTPUT_FOLDERS:
+        ours = {f"{folder}/{name}" for name in EMITTED}
+        if not ours & files and not any(f.startswith(f"{folder}/locks/") for f in files):
+            return folder
+    raise ValueError(f"{', '.join(OUTPUT_FOLDERS)} all hold a Dockerfile: set dockerfile by hand")
+
+
+def root_build_toml(name: str, version: str, outputs: str = "docker") -> str:
     """A root BUILD.toml: the workspace, its interpreter (a shared Debian base with security
     updates, or the official image) and uv installed on that interpreter."""
     lines = [
         "# Written by `graphbuild init`: the workspace, its interpreter and uv.",
         "[workspace]", f'name = "{name}"', f'registry = "registry.example.com/{name}"',
-        *OUTPUTS, "",
+        f'dockerfile = "{outputs}/Dockerfile"', f'bake = "{outputs}/docker-bake.json"', "",
     ]  # fmt: skip
     if version in DEBIAN:
         suite, image = DEBIAN[version]
@@ -195,9 +213,9 @@ def plan_init(
     command was found); a root BUILD.toml too when `wiring` is None (no workspace yet)."""
     files, existing = set(files), set(build_files)
     written: dict[str, str] = {}
-    version = choose_python(uv.requires_python)
+    version = choose_python(uv)
     if wiring is None:
-        written["BUILD.toml"] = root_build_toml(name, version)
+        written["BUILD.toml"] = root_build_toml(name, version, output_folder(files))
         wiring = Wiring({version: "//:python"}, "//:uv")
     elif version not in wiring.pythons:
         version = sorted(wiring.pythons)[-1]
@@ -235,6 +253,11 @@ def skip_reason(
         return "a virtual project (no [build-system]): nothing to install as a package"
     if has_build_file:
         return "has a BUILD.toml already" if member.path else "the root BUILD.toml exists already"
+    if member.outside:
+        return (
+            f"its pyproject.toml names {', '.join(member.outside)}, outside its folder: its build"
+            " backend cannot build it from the member's folder (move the file into it)"
+        )
     if member.name in users and entry.found is Found.NOTHING:
         return f"an internal library of {', '.join(sorted(users[member.name]))}"
     return None

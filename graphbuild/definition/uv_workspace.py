@@ -6,10 +6,14 @@ problem found is reported in one LoadErrors, each naming its file, line and key.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from graphbuild.core.errors import LoadError, LoadErrors
 from graphbuild.core.uv import ROOT_PYPROJECT, UV_LOCK, Member, UvWorkspace
@@ -138,7 +142,30 @@ def read_member(
         files=folder_cover(listing.below(entry.path), nested),
         packaged=entry.packaged,
         backend=backend if isinstance(backend, str) else None,
+        outside=files_outside(project),
+        build_requires=build_requires(data.get("build-system", {})),
     )
+
+
+def build_requires(table: Any) -> tuple[str, ...]:
+    """The names of what the build backend needs ([build-system] requires), normalized."""
+    found = []
+    for value in table.get("requires", []) if isinstance(table, dict) else []:
+        with contextlib.suppress(InvalidRequirement, TypeError):
+            found.append(canonicalize_name(Requirement(value).name))
+    return tuple(sorted(found))
+
+
+def files_outside(project: Mapping[str, Any]) -> tuple[str, ...]:
+    """The readme and license files [project] names outside the member's folder (a backend
+    builds from the folder alone: hatchling refuses them, an image cannot hold them)."""
+    named = [project.get("readme"), project.get("license")]
+    paths = [n if isinstance(n, str) else n.get("file") if isinstance(n, dict) else None
+             for n in named]  # fmt: skip
+    license_text = project.get("license")
+    if isinstance(license_text, str):  # an SPDX expression, not a path
+        paths[1] = None
+    return tuple(p for p in paths if isinstance(p, str) and posixpath.normpath(p).startswith("../"))
 
 
 def scripts_of(project: Mapping[str, Any]) -> Mapping[str, str]:

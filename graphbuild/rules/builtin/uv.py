@@ -30,6 +30,9 @@ UV_ENV = {"UV_COMPILE_BYTECODE": "1", "UV_LINK_MODE": "copy", "UV_PYTHON_DOWNLOA
 UV_VERSION_RE = re.compile(r"\d+\.\d+\.\d+\Z")
 SHA256_RE = re.compile(r"(sha256:)?[0-9a-f]{64}\Z")
 INSTALLED_UV = "/opt/uv/bin/uv"
+UNKNOWN_VERSION = "0.0.0"
+VCS_VERSIONING = {"setuptools-scm", "hatch-vcs", "uv-dynamic-versioning", "dunamai",
+                  "poetry-dynamic-versioning", "versioningit", "pdm-backend"}  # fmt: skip
 MEMBER_PREFIX = "/opt/member"  # the member's own install, merged into the venv by one COPY
 
 
@@ -72,6 +75,12 @@ def check_buildable(member: Member, target: Target, build_packages: list[str]) -
         raise LoadError.at(
             target, "project", f"member {member.name} ({member.pyproject}) is a virtual project"
             " (no [build-system]): it cannot be installed as a package; give it a build-system",
+        )  # fmt: skip
+    if member.outside:
+        raise LoadError.at(
+            target, "project", f"member {member.name} ({member.pyproject}) names"
+            f" {', '.join(member.outside)}, outside its folder: its build backend builds from"
+            " the member's folder alone; move the file into it",
         )  # fmt: skip
     needs = TOOLCHAIN_BACKENDS.get((member.backend or "").split(".", 1)[0])
     if needs is not None and needs[0] not in build_packages:
@@ -233,7 +242,10 @@ def uv_builder(
         spec.copy_from("project", str(workspace.libraries[name]), "/", where)
         # --no-sources: outside the workspace its `workspace = true` sources name nothing; the
         # members it needs are installed by their own layers.
-        command = f"uv pip install --python {venv}/bin/python --no-deps --no-sources {where}"
+        command = (
+            f"{version_from_lock(library)}uv pip install --python {venv}/bin/python --no-deps"
+            f" --no-sources {where}"
+        )
         spec.run("project", command + forget_install_time(venv), UV_CACHE)
     if not member.packaged:
         return [spec]
@@ -243,12 +255,27 @@ def uv_builder(
     copy_member(own, "project", member, where)
     own.run(
         "project",
-        f"uv pip install --python {venv}/bin/python --no-deps --no-sources --prefix"
+        f"{version_from_lock(member)}uv pip install --python {venv}/bin/python --no-deps"
+        f" --no-sources --prefix"
         f" {MEMBER_PREFIX} {where} && rm -f {MEMBER_PREFIX}/.lock"
         + forget_install_time(MEMBER_PREFIX),
         UV_CACHE,
     )
     return [spec, own]
+
+
+def version_from_lock(member: Member) -> str:
+    """Environment that gives a backend reading its version from git (absent: .git is never
+    sent) the version uv.lock has (0.0.0 where the lock has none: a dynamic version), for the
+    plugins that take one; empty for other members."""
+    version = member.version or UNKNOWN_VERSION
+    if not VCS_VERSIONING & set(member.build_requires):
+        return ""
+    if not re.fullmatch(r"[A-Za-z0-9.+!_-]+", version):
+        return ""
+    names = ("SETUPTOOLS_SCM_PRETEND_VERSION", "UV_DYNAMIC_VERSIONING_BYPASS",
+             "POETRY_DYNAMIC_VERSIONING_BYPASS", "VERSIONINGIT_VERSION")  # fmt: skip
+    return " ".join(f"{n}={version}" for n in names) + " "
 
 
 def forget_install_time(prefix: str) -> str:

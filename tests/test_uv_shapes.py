@@ -1,0 +1,163 @@
+"""uv workspaces shaped as teams have them (#23), each through init -> emit -> plan -> lint
+with no edit, and checked against uv itself: `uv lock --check` accepts each lock as it is,
+every lock slice equals `uv export`, and uv's own list of members is graphbuild's.
+
+shapes: sources only at the root (listing every member, itself included), a sibling pinned
+by version, a member only a dev group uses (its version and dependencies dynamic), a namespace
+package with a license and a version file its backend reads, a flat layout, a member nested in
+a member, two console scripts, a service with its own Dockerfile, an sdist-only dependency.
+subfolder: the workspace in python/, `==3.12.*`. uv_monorepo: the first scenario."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from graphbuild.definition.entry_points import Found, dockerfile_entry
+from graphbuild.definition.uv_workspace import folder_cover, load_uv_workspace
+from tests.conftest import FIXTURES, run
+from tests.uv_export import UV, exported, slice_member, sliced
+
+SHAPES = {  # case -> (its folder, where the uv workspace is in it)
+    "shapes": (FIXTURES / "uv/shapes", "."),
+    "subfolder": (FIXTURES / "uv/subfolder", "python"),
+    "uv_monorepo": (FIXTURES / "workspaces/uv_monorepo", "."),
+}
+needs_uv = pytest.mark.skipif(UV is None, reason="uv is not installed (the [test] extra has it)")
+
+
+def python_312() -> str | None:
+    """A CPython 3.12 on this machine, for `uv lock --check` of a `==3.12.*` workspace."""
+    found = [
+        shutil.which("python3.12"),
+        *map(str, Path.home().glob(".pyenv/versions/3.12*/bin/python3.12")),
+    ]
+    for candidate in filter(None, found):
+        if subprocess.run([candidate, "-c", ""], capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+def bare(tmp_path: Path, case: str) -> Path:
+    """The fixture copied, without the BUILD.toml files a team would not have yet."""
+    root = tmp_path / case.replace("_", "-")
+    shutil.copytree(SHAPES[case][0], root)
+    for build in root.rglob("BUILD.toml"):
+        build.unlink()
+    shutil.rmtree(root / "images", ignore_errors=True)
+    return root
+
+
+@pytest.mark.parametrize("case", sorted(SHAPES))
+def test_init_emit_plan_lint_with_no_edit(case: str, tmp_path: Path, text_snapshot):
+    root = bare(tmp_path, case)
+    init = run("init", cwd=root)
+    assert init.code == 0, init.err
+    assert init.out == text_snapshot(name="init")
+    workspace = root / SHAPES[case][1]
+    for path in sorted(workspace.rglob("BUILD.toml")):
+        assert path.read_text() == text_snapshot(name=str(path.relative_to(root)))
+    assert run("emit", cwd=workspace).code == 0
+    assert (workspace / "docker/Dockerfile").read_text() == text_snapshot(name="Dockerfile")
+    assert run("plan", "--check", cwd=workspace).code == 0  # emit locked what it wrote
+    lint = run("lint", cwd=workspace)
+    assert lint.code == 0, lint.out
+    assert lint.out == text_snapshot(name="lint")
+
+
+@needs_uv
+@pytest.mark.parametrize("case", sorted(SHAPES))
+def test_uv_accepts_the_lock_and_every_slice_equals_uv_export(case: str, tmp_path: Path):
+    root = bare(tmp_path, case)
+    workspace = root / SHAPES[case][1]
+    python = python_312() if case == "subfolder" else None
+    check = [UV, "lock", "--check"] + (["--python", python] if python else [])
+    if case != "subfolder" or python:  # ==3.12.* needs a 3.12 to resolve with
+        env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
+        done = subprocess.run(check, cwd=workspace, capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+    assert run("init", cwd=root).code == 0
+    assert run("emit", cwd=workspace).code == 0
+    slices = sorted((workspace / "docker/locks").glob("*.txt"))
+    assert slices
+    for path in slices:
+        member, version = slice_member(path)
+        assert sliced(path) == exported(workspace, member, version), path.name
+
+
+@needs_uv
+@pytest.mark.parametrize("case", sorted(SHAPES))
+def test_members_and_folders_are_uvs(case: str):
+    """graphbuild reads members from uv.lock; uv's own `workspace list --paths` agrees."""
+    workspace = SHAPES[case][0] / SHAPES[case][1]
+    done = subprocess.run(
+        [UV, "workspace", "list", "--paths", "--preview-features", "workspace-list"],
+        cwd=workspace, capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        pytest.fail(done.stderr)
+    theirs = sorted(os.path.relpath(line, workspace) for line in done.stdout.split())
+    files = [str(p.relative_to(workspace)) for p in workspace.rglob("*") if p.is_file()]
+    uv = load_uv_workspace(lambda p: (workspace / p).read_text(), files)
+    assert uv is not None
+    ours = sorted(m.path or "." for m in uv.members.values())
+    assert ours == theirs
+
+
+def test_a_dev_group_member_is_never_installed(tmp_path: Path):
+    root = bare(tmp_path, "shapes")
+    run("init", cwd=root)
+    run("emit", cwd=root)
+    dockerfile = (root / "docker/Dockerfile").read_text()
+    assert "libs/tools" not in dockerfile  # only svc's dev group names it
+    assert "six" not in (root / "docker/locks/services-svc-svc.txt").read_text()
+
+
+def test_the_library_stage_holds_the_members_folder_less_nested_members(tmp_path: Path):
+    root = bare(tmp_path, "shapes")
+    run("init", cwd=root)
+    run("emit", cwd=root)
+    dockerfile = (root / "docker/Dockerfile").read_text()
+    greeter = dockerfile.split("FROM scratch AS libs-greeter\n")[1].split("\n\n")[0]
+    assert greeter.splitlines() == [
+        "COPY libs/greeter/LICENSE-CODE libs/greeter/pyproject.toml /",
+        "COPY libs/greeter/acme/ /acme/",
+    ]
+    flatlib = dockerfile.split("FROM scratch AS libs-flatlib\n")[1].split("\n\n")[0]
+    assert "plugin" not in flatlib  # the nested member is its own library
+
+
+def test_folder_cover_skips_nested_folders_and_graphbuilds_own_file():
+    files = ["pyproject.toml", "BUILD.toml", "a/x.py", "a/sub/y.py", "a/sub/z/w.py", "b/c.py"]
+    assert folder_cover(files, set()) == ("a/", "b/", "pyproject.toml")
+    assert folder_cover(files, {"a/sub/z"}) == ("a/sub/y.py", "a/x.py", "b/", "pyproject.toml")
+
+
+def test_a_dockerfiles_last_stage_gives_the_command():
+    text = (
+        'FROM python:3.12 AS build\nCMD ["not", "this"]\nFROM python:3.12-slim\n'
+        'EXPOSE 8000/tcp 9000\nENTRYPOINT ["tini", "--"]\n# a comment\n'
+        "CMD uvicorn app:app \\\n    --port 8000\n"
+    )
+    entry = dockerfile_entry("svc/Dockerfile", text)
+    assert entry is not None and entry.found is Found.DOCKERFILE
+    assert entry.entrypoint == ("tini", "--")
+    assert entry.cmd == ("/bin/sh", "-c", "uvicorn app:app      --port 8000")
+    assert entry.expose == (8000, 9000)
+    assert dockerfile_entry("x/Dockerfile", "FROM scratch\nRUN true\n") is None
+
+
+def test_init_plans_the_subfolder_workspace_on_the_official_312_image(tmp_path: Path):
+    root = bare(tmp_path, "subfolder")
+    out = run("init", cwd=root).out
+    assert out.splitlines()[:2] == [
+        "found the uv workspace in python/",
+        "images use CPython 3.12 from the official python:3.12-slim-bookworm image (Debian has"
+        " no such package; pin it by digest in BUILD.toml)",
+    ]
+    assert 'method = "image"' in (root / "python/BUILD.toml").read_text()
+    assert not (root / "BUILD.toml").exists()  # the repository's root is not the workspace
