@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, run
+from tests.conftest import FIXTURES, git, run
 from tests.e2e_support import docker, on_local_bases, steps_in
 
 pytestmark = pytest.mark.e2e
@@ -27,10 +26,9 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(FIXTURES / "uv/shapes", root)
     assert run("init", cwd=root).code == 0
     on_local_bases(root)
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(root)]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-qm", "init"], check=True)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "init")
     assert run("emit", cwd=root).code == 0
     result = run("build", SVC, cwd=root)
     assert result.code == 0, result.out[-4000:] + result.err

@@ -30,7 +30,7 @@ from graphbuild.rules.builtin.common import (
     pip_mounts,
 )
 from graphbuild.rules.builtin.python_wheels import BUILD_VENV, PythonWheels, wheels_stage
-from graphbuild.rules.builtin.uv import (
+from graphbuild.rules.builtin.uv_builder import (
     MEMBER_PREFIX,
     UV_CACHE,
     default_command,

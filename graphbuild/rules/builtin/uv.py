@@ -1,8 +1,6 @@
-"""uv workspaces: `uv_library` (an internal library's files as a stage, one per member that
-others depend on; made by the loader, no BUILD.toml needed), `uv_installer` (uv at a pinned
-version, obtained once), and the builder a `python_app` with `project` gets: its lock slice
-installed with hashes required, then each internal library, non-editable, in dependency order.
-"""
+"""uv workspaces: `uv_library` (an internal library's folder as a stage, one per member that
+others depend on; made by the loader, no BUILD.toml needed) and `uv_installer` (uv at a pinned
+version, obtained once); what a member must be for a builder to install it."""
 
 from __future__ import annotations
 
@@ -10,19 +8,16 @@ import posixpath
 import re
 
 import attrs
-from packaging.utils import canonicalize_name
 
 from graphbuild.core.errors import LoadError
-from graphbuild.core.labels import parse_label
-from graphbuild.core.model import Expansion, Generated, Settings, Target
-from graphbuild.core.uv import Member, SourceKind, UvWorkspace
+from graphbuild.core.model import Expansion, Settings, Target
+from graphbuild.core.uv import Member, UvWorkspace
 from graphbuild.definition.fields import ValueType, option
-from graphbuild.definition.lock_slice import LockSlice, make_slice, render_slice
 from graphbuild.definition.uv_targets import LIBRARY_RULE
 from graphbuild.definition.wheels import TOOLCHAIN_BACKENDS
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
-from graphbuild.rules.builtin.common import PIP_CACHE, apt_install, check_packages, stage_label
+from graphbuild.rules.builtin.common import PIP_CACHE, stage_label
 
 S, L = ValueType.STR, ValueType.STR_LIST
 UV_CACHE = ("type=cache,target=/root/.cache/uv",)
@@ -30,10 +25,6 @@ UV_ENV = {"UV_COMPILE_BYTECODE": "1", "UV_LINK_MODE": "copy", "UV_PYTHON_DOWNLOA
 UV_VERSION_RE = re.compile(r"\d+\.\d+\.\d+\Z")
 SHA256_RE = re.compile(r"(sha256:)?[0-9a-f]{64}\Z")
 INSTALLED_UV = "/opt/uv/bin/uv"
-UNKNOWN_VERSION = "0.0.0"
-VCS_VERSIONING = {"setuptools-scm", "hatch-vcs", "uv-dynamic-versioning", "dunamai",
-                  "poetry-dynamic-versioning", "versioningit", "pdm-backend"}  # fmt: skip
-MEMBER_PREFIX = "/opt/member"  # the member's own install, merged into the venv by one COPY
 
 
 def workspace_of(target: Target, context: Context, key: str) -> UvWorkspace:
@@ -159,145 +150,6 @@ def expand_uv_installer(target: Target, config: UvInstaller, settings: Settings)
     built = stage.build(settings)
     facts = {"uv_path": INSTALLED_UV}
     return Expansion(target=target, stages=(built,), output=target.label, facts=facts)
-
-
-def project_member(target: Target, uv: UvWorkspace, project: str) -> Member:
-    """The member whose folder `project` (package-relative) names."""
-    folder = posixpath.normpath(posixpath.join(target.label.package, project)).strip("/")
-    folder = "" if folder == "." else folder
-    for member in uv.members.values():
-        if member.path == folder:
-            return member
-    raise LoadError.at(
-        target, "project", f"{folder or 'the root'} is not a member of the uv workspace"
-        f" (members: {', '.join(sorted(m.path or '.' for m in uv.members.values()))})",
-    )  # fmt: skip
-
-
-def slice_file(
-    target: Target, member: Member, context: Context, python: str, extras: tuple[str, ...]
-) -> tuple[Generated, LockSlice]:
-    """The image's lock slice, for the interpreter `python` names, and the file it is."""
-    uv = workspace_of(target, context, "project")
-    facts = context.facts_of(parse_label(python, target.label.package))
-    version = facts.get("python_release") or facts.get("python_version")
-    if not version:
-        raise LoadError.at(
-            target, "python", "a lock slice needs the interpreter's version: name a"
-            " python_interpreter target",
-        )  # fmt: skip
-    root = next(p for p in uv.by_name(member.name) if p.source is SourceKind.WORKSPACE)
-    chosen = tuple(canonicalize_name(e) for e in extras)
-    for i, extra in enumerate(chosen):
-        if extra not in root.optional:
-            known = ", ".join(root.optional) or "none"
-            raise LoadError.at(
-                target, f"extras[{i}]", f"member {member.name} has no extra {extra!r} (its"
-                f" extras in uv.lock: {known})",
-            )  # fmt: skip
-    lock = make_slice(uv, member.name, chosen, version, context.settings.platforms, python)
-    label = str(target.label)
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", label.lstrip("/")).strip("-")
-    path = f"{context.settings.lock_slices}/{name}.txt"
-    text = render_slice(lock, label)
-    return Generated(path, text, lock.versions, lock.compiles, lock.unhashed), lock
-
-
-def uv_builder(
-    target: Target, context: Context, python: str, project: str, uv: str | None,
-    build_packages: tuple[str, ...], venv: str, extras: tuple[str, ...] = (),
-) -> list[StageBuilder]:  # fmt: skip
-    """#builder of a uv app: uv from its installer, the venv, the lock slice with hashes
-    required, then each internal library (dependencies first), non-editable; and #member,
-    the member itself installed on top into a prefix of its own (its layer alone moves on a
-    source edit), unless it is a virtual project."""
-    workspace = workspace_of(target, context, "project")
-    member = project_member(target, workspace, project)
-    if uv is None:
-        raise LoadError.at(target, "uv", "give uv: the label of a uv_installer target")
-    uv_path = context.facts_of(parse_label(uv, target.label.package)).get("uv_path")
-    if uv_path is None:
-        raise LoadError.at(target, "uv", f"{uv} is not a uv_installer target")
-    spec = StageBuilder(target, "builder", stage_label(python, target, "dev"))
-    lock_file, lock = slice_file(target, member, context, python, extras)
-    packages = check_packages(target, "build_packages", build_packages)
-    if lock.unhashed and "git" not in packages:
-        packages.append("git")  # uv clones git sources with git
-    if packages:
-        apt_install(spec, "build_packages", packages)
-    spec.copy_from("uv", uv, uv_path, "/usr/local/bin/uv")
-    spec.env("uv", UV_ENV)
-    spec.copy_generated("project", lock_file, "/build/requirements.txt")
-    hashes = "--verify-hashes" if lock.unhashed else "--require-hashes"
-    spec.run(
-        "project",
-        f'uv venv --python "$(command -v python)" {venv} && uv pip install --python'
-        f" {venv}/bin/python {hashes} --no-deps -r /build/requirements.txt",
-        UV_CACHE,
-    )
-    for name in lock.internal:
-        library = workspace.members[name]
-        check_buildable(library, target, packages)
-        where = f"/build/{library.path or 'root'}"
-        spec.copy_from("project", str(workspace.libraries[name]), "/", where)
-        # --no-sources: outside the workspace its `workspace = true` sources name nothing; the
-        # members it needs are installed by their own layers.
-        command = (
-            f"{version_from_lock(library)}uv pip install --python {venv}/bin/python --no-deps"
-            f" --no-sources {where}"
-        )
-        spec.run("project", command + forget_install_time(venv), UV_CACHE)
-    if not member.packaged:
-        return [spec]
-    check_buildable(member, target, packages)
-    own = StageBuilder(target, "member", str(target.label.with_stage("builder")))
-    where = f"/build/{member.path or 'root'}"
-    copy_member(own, "project", member, where)
-    own.run(
-        "project",
-        f"{version_from_lock(member)}uv pip install --python {venv}/bin/python --no-deps"
-        f" --no-sources --prefix"
-        f" {MEMBER_PREFIX} {where} && rm -f {MEMBER_PREFIX}/.lock"
-        + forget_install_time(MEMBER_PREFIX),
-        UV_CACHE,
-    )
-    return [spec, own]
-
-
-def version_from_lock(member: Member) -> str:
-    """Environment that gives a backend reading its version from git (absent: .git is never
-    sent) the version uv.lock has (0.0.0 where the lock has none: a dynamic version), for the
-    plugins that take one; empty for other members."""
-    version = member.version or UNKNOWN_VERSION
-    if not VCS_VERSIONING & set(member.build_requires):
-        return ""
-    if not re.fullmatch(r"[A-Za-z0-9.+!_-]+", version):
-        return ""
-    names = ("SETUPTOOLS_SCM_PRETEND_VERSION", "UV_DYNAMIC_VERSIONING_BYPASS",
-             "POETRY_DYNAMIC_VERSIONING_BYPASS", "VERSIONINGIT_VERSION")  # fmt: skip
-    return " ".join(f"{n}={version}" for n in names) + " "
-
-
-def forget_install_time(prefix: str) -> str:
-    """The shell that removes what uv records of when it installed a local source (a
-    dist-info's uv_cache.json, and its RECORD line): two cold builds differed by it alone."""
-    return (
-        f" && for f in $(find {prefix}/lib -path '*.dist-info/uv_cache.json'); do"
-        """ sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done"""
-    )
-
-
-def default_command(member: Member) -> tuple[str, ...] | None:
-    """The member's one console script: its name (on PATH once the member is installed), or
-    for a virtual project what its wrapper would do; None when it has none or several."""
-    if len(member.scripts) != 1:
-        return None
-    script, target = next(iter(member.scripts.items()))
-    if member.packaged:
-        return (script,)
-    module, _, function = target.partition(":")
-    call = f"import sys; from {module} import {function.split('.')[0]}; sys.exit({function}())"
-    return ("python", "-c", call)
 
 
 LIBRARY = Rule(
