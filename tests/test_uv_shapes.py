@@ -161,3 +161,16 @@ def test_init_plans_the_subfolder_workspace_on_the_official_312_image(tmp_path: 
     ]
     assert 'method = "image"' in (root / "python/BUILD.toml").read_text()
     assert not (root / "BUILD.toml").exists()  # the repository's root is not the workspace
+
+
+def test_the_lock_is_read_through_the_one_provider_seam():
+    from graphbuild.definition.lockfiles import PROVIDERS, load_locked_workspace
+
+    assert [p.name for p in PROVIDERS] == ["uv"]
+    assert load_locked_workspace(lambda path: None, []) is None  # no ecosystem's lock here
+    shapes = FIXTURES / "uv/shapes"
+    files = [str(p.relative_to(shapes)) for p in shapes.rglob("*") if p.is_file()]
+    found = load_locked_workspace(lambda p: (shapes / p).read_text(), files)
+    assert found is not None and sorted(found.members) == [
+        "acme-greeter", "cron", "flatlib", "flatlib-plugin", "shapes", "svc", "tools",
+    ]  # fmt: skip

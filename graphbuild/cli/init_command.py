@@ -13,7 +13,7 @@ from graphbuild.core.writes import write_atomic
 from graphbuild.definition.init_workspace import Wiring, plan_init
 from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.definition.load import read_text
-from graphbuild.definition.uv_workspace import load_uv_workspace
+from graphbuild.definition.lockfiles import load_locked_workspace
 from graphbuild.importer.stages import safe_name
 from graphbuild.tree.walk import scan_workspace
 
@@ -37,7 +37,7 @@ def run_init(args: argparse.Namespace) -> int:
             raise GraphbuildError(f"several uv workspaces below here ({shown}): run init in one")
     scan = scan_workspace(root, SKIPPED)
     files = list(scan.entries)
-    uv = load_uv_workspace(lambda path: read_text(root, path), files)
+    uv = load_locked_workspace(lambda path: read_text(root, path), files)
     if uv is None:
         return no_workspace(files)
     wiring = existing_wiring(root) if (root / BUILD_FILE).exists() else None

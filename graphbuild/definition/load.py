@@ -35,6 +35,7 @@ from graphbuild.definition.fields import (
     suggest,
 )
 from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
+from graphbuild.definition.lockfiles import load_locked_workspace
 from graphbuild.definition.matrix import expand_matrix
 from graphbuild.definition.references import registry_problem
 from graphbuild.definition.side_tables import load_externals, package_exclude
@@ -50,7 +51,6 @@ from graphbuild.definition.toml import (
     target_lines,
 )
 from graphbuild.definition.uv_targets import with_libraries
-from graphbuild.definition.uv_workspace import load_uv_workspace
 
 IMAGE_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
 SYNTAX_RE = re.compile(r"1\.\d+\Z")
@@ -116,7 +116,7 @@ def load_packages(
         if file != BUILD_FILE:
             text, data = read_build_file(root, file)
             packages.append(load_package(data, text, file, file.rpartition("/")[0], rules))
-    uv = load_uv_workspace(lambda path: read_text(root, path), files)
+    uv = load_locked_workspace(lambda path: read_text(root, path), files)
     if uv is not None:
         packages, uv = with_libraries(packages, uv)
     settings = root_file.settings
