@@ -16,7 +16,7 @@ BASES = LOCAL_BASES
 __all__ = ["BASES", "DOCKER", "DRIVERS", "docker", "on_local_bases", "steps_in"]
 # `#7 [stage 2/4] COPY …`, or `#7 [target stage 2/4] COPY …` where bake builds several targets
 STEP_RE = re.compile(r"^#(\d+) \[(?:[a-zA-Z0-9_-]+ )?([a-z0-9._-]+) +\d+/\d+\] (.*)$")
-STATUS_RE = re.compile(r"^#(\d+) (CACHED|DONE [\d.]+s|ERROR.*)$")
+STATUS_RE = re.compile(r"^#(\d+) (CACHED|CANCELED|DONE [\d.]+s|ERROR.*)$")
 
 
 def engine() -> str | None:
@@ -44,7 +44,8 @@ def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 def steps_in(log: str) -> dict[str, tuple[str, str]]:
     """BuildKit plain progress: step text -> (stage, status) for every Dockerfile step. Bake
-    reports a step once per target's solve: it ran if any of its vertices did not hit the cache."""
+    reports a step once per target's solve: it ran if any of its vertices did not hit the cache
+    (a vertex BuildKit CANCELED because a twin of it ran says nothing)."""
     headers: dict[str, tuple[str, str]] = {}
     statuses: dict[str, str] = {}
     for line in log.splitlines():
@@ -57,6 +58,6 @@ def steps_in(log: str) -> dict[str, tuple[str, str]]:
         if text.startswith("FROM "):  # it only resolves the base: DONE, never CACHED
             continue
         status = statuses.get(n, "?")
-        if steps.get(text, (stage, "CACHED"))[1] == "CACHED":
+        if steps.get(text, (stage, "CACHED"))[1] in ("CACHED", "CANCELED", "?"):
             steps[text] = (stage, status)
     return steps

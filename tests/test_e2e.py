@@ -139,12 +139,19 @@ def test_source_edit_reruns_only_the_source_copy(workspace: Path, driver: str):
         handle.write(f"# an edit {uuid.uuid4()}\n")  # new to the engine's cache on every run
     plan = json.loads(run("plan", "--format", "json", cwd=workspace).out)
     predicted = sorted(t["label"] for t in plan["targets"] if t["status"] == "rebuild")
-    assert predicted == ["//images/api:api", "//images/api:api-dev"]
+    assert predicted == ["//images/api:api", "//images/api:api#member", "//images/api:api-dev"]
     assert run("emit", cwd=workspace).code == 0
     build(workspace, driver, "//images/api:api")
     steps = steps_in((workspace / ".graphbuild/logs/api.log").read_text())
     ran = {text for text, (_, status) in steps.items() if status != "CACHED"}
-    assert ran == {"COPY images/api/src/ /app/"}
+    # the member's own layers: its source copied into #member, installed there, merged last
+    install = [t for t in ran if "--prefix /opt/member /build/images/api" in t]
+    assert len(install) == 1
+    assert ran == {
+        "COPY images/api/src/ /build/images/api/src/",
+        *install,
+        "COPY --from=images-api-member /opt/member/ /opt/venv/",
+    }
     assert len(steps) > 10
 
 
@@ -182,7 +189,8 @@ def test_a_shared_step_is_in_every_log_that_needs_it(workspace: Path, driver: st
         steps_in((logs / "api.log").read_text()),
         steps_in((logs / "api-dev.log").read_text()),
     )
-    assert api["COPY images/api/src/ /app/"][1] == "DONE"
+    merge = "COPY --from=images-api-member /opt/member/ /opt/venv/"
+    assert api[merge][1] == "DONE"
     # under bake the one shared vertex; under docker-build api-dev's own, cached after api's
-    assert dev["COPY images/api/src/ /app/"][1] == ("DONE" if driver == "bake" else "CACHED")
+    assert dev[merge][1] == ("DONE" if driver == "bake" else "CACHED")
     assert set(api) < set(dev)  # api-dev is api plus its own stage

@@ -125,4 +125,12 @@ def test_a_service_source_edit_reruns_only_its_source_layer(mono: Path):
     with open(mono / "services/api/src/api/main.py", "a") as handle:
         handle.write(f"# an edit {uuid.uuid4()}\n")
     assert rebuild(mono) == ["//services/api:api", "//services/api:api-dev"]
-    assert ran(mono, "api") == ["COPY services/api/src/ /app/"]
+    steps = ran(mono, "api")  # the member's own layers, and its src copied beside it last
+    install = [t for t in steps if "--prefix /opt/member /build/services/api" in t]
+    assert len(install) == 1
+    assert steps == sorted([
+        "COPY --from=services-api-member /opt/member/ /opt/venv/",
+        "COPY services/api/src/ /app/",
+        "COPY services/api/src/ /build/services/api/src/",
+        *install,
+    ])  # fmt: skip
