@@ -174,3 +174,12 @@ def test_the_lock_is_read_through_the_one_provider_seam():
     assert found is not None and sorted(found.members) == [
         "acme-greeter", "cron", "flatlib", "flatlib-plugin", "shapes", "svc", "tools",
     ]  # fmt: skip
+
+
+def test_init_never_writes_over_the_teams_own_dockerfile():
+    from graphbuild.definition.init_workspace import output_folder
+
+    assert output_folder({"src/app.py"}) == "docker"
+    assert output_folder({"docker/Dockerfile", "docker/entrypoint.sh"}) == "docker/graphbuild"
+    taken = {"docker/Dockerfile", "docker/graphbuild/docker-bake.json"}
+    assert output_folder(taken) == "graphbuild-out"

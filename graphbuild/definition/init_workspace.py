@@ -35,7 +35,7 @@ UV_HASHES = (  # its manylinux wheels: x86_64, aarch64
 )
 # Where emit writes: outside build/, which the usual Python .gitignore hides, and never over a
 # file the team has (the first of these folders without a Dockerfile or bake file of its own).
-OUTPUT_FOLDERS = ("docker", "graphbuild", ".graphbuild-out")
+OUTPUT_FOLDERS = ("docker", "docker/graphbuild", "graphbuild-out")
 EMITTED = ("Dockerfile", "Dockerfile.dockerignore", "docker-bake.json", "docker-bake.rebuild.json")
 
 
