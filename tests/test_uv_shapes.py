@@ -183,3 +183,35 @@ def test_init_never_writes_over_the_teams_own_dockerfile():
     assert output_folder({"docker/Dockerfile", "docker/entrypoint.sh"}) == "docker/graphbuild"
     taken = {"docker/Dockerfile", "docker/graphbuild/docker-bake.json"}
     assert output_folder(taken) == "graphbuild-out"
+
+
+def test_which_wheels_install_on_the_images_cpython_and_glibc():
+    from graphbuild.core.uv import LockedPackage, SourceKind
+    from graphbuild.definition.wheels import builds_from_source, has_wheel
+
+    def package(*wheels: str) -> LockedPackage:
+        return LockedPackage("p", "1.0", SourceKind.REGISTRY, None, (), {}, {}, (), None,
+                             wheels, True)  # fmt: skip
+
+    assert has_wheel(package("p-1.0-py3-none-any.whl"), "3.13", "x86_64")
+    assert has_wheel(package("p-1.0-cp311-abi3-manylinux_2_17_x86_64.whl"), "3.13", "x86_64")
+    assert not has_wheel(package("p-1.0-cp312-cp312-manylinux_2_17_x86_64.whl"), "3.13", "x86_64")
+    assert not has_wheel(package("p-1.0-cp313-cp313-musllinux_1_2_x86_64.whl"), "3.13", "x86_64")
+    assert not has_wheel(package("p-1.0-cp313-cp313-manylinux_2_39_x86_64.whl"), "3.13", "x86_64")
+    assert not has_wheel(package("p-1.0-cp313-cp313-manylinux_2_17_x86_64.whl"), "3.13", "aarch64")
+    assert builds_from_source([package()], "3.11", ["x86_64"]) == ("p 1.0",)
+
+
+def test_a_single_uv_project_is_a_workspace_of_one(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "solo"\nversion = "1.0"\n\n[project.scripts]\nsolo = "solo:main"\n'
+    )
+    (tmp_path / "uv.lock").write_text(
+        'version = 1\nrevision = 3\nrequires-python = ">=3.11"\n\n[[package]]\nname = "solo"\n'
+        'version = "1.0"\nsource = { virtual = "." }\n'
+    )
+    files = ["pyproject.toml", "uv.lock", "solo/__init__.py"]
+    uv = load_uv_workspace(lambda p: (tmp_path / p).read_text(), files)
+    assert uv is not None and list(uv.members) == ["solo"]
+    solo = uv.members["solo"]
+    assert (solo.path, solo.packaged, dict(solo.scripts)) == ("", False, {"solo": "solo:main"})
