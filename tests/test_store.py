@@ -1,9 +1,13 @@
 """The state store decides alone what to trust: garbage in `.graphbuild/` changes no result,
-a pickle from other code is never loaded, and `plan -v` says where the analysis came from."""
+a record from other code is never loaded, a crafted one runs nothing (no record is a pickle),
+and `plan -v` says where the analysis came from."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import pickle
 import random
 import shutil
 from pathlib import Path
@@ -13,7 +17,7 @@ import pytest
 from graphbuild.hashing.lockfile import Lock
 from graphbuild.state import fingerprint
 from graphbuild.state.kinds import PARSED_LOCK
-from graphbuild.state.store import STATE_DIR, Miss, Missed, Store
+from graphbuild.state.store import STATE_DIR, Hit, Miss, Missed, Store
 from tests.conftest import git, run
 from tests.test_cli import fake_docker
 
@@ -68,27 +72,59 @@ def test_random_bytes_in_every_state_file_change_no_result(
         assert results(example, docker) == truth, seed
 
 
-class OlderLock:
-    """Pickles as a Lock did before the class had all of today's fields: it loads, and fails
-    only when a missing field is read."""
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (object.__new__, (Lock,), {"images": {}})
-
-
-def test_a_pickle_written_by_other_code_is_never_loaded(example: Path, monkeypatch):
+def test_a_record_written_by_other_code_is_never_loaded(example: Path, monkeypatch):
     first = run("plan", cwd=example)
     lock_text = (example / "graphbuild.lock").read_text()
-    import hashlib
-
     digest = hashlib.sha256(lock_text.encode()).digest()
     store = Store(example / STATE_DIR)
     with monkeypatch.context() as patch:
         patch.setattr(fingerprint, "code_fingerprint", lambda: "an-older-graphbuild")
-        store.write(PARSED_LOCK, (digest, "graphbuild.lock", OlderLock()))
+        store.write(PARSED_LOCK, (digest, "graphbuild.lock", Lock(images={"//x:x": "y"})))
     assert store.read(PARSED_LOCK) == Missed(Miss.OTHER_CODE)
-    again = run("plan", cwd=example)  # before the store, this raised AttributeError
+    again = run("plan", cwd=example)
     assert (again.code, again.out, again.err) == (first.code, first.out, first.err)
+
+
+class Payload:
+    """What a hostile repository (or a poisoned CI cache) would commit: unpickling it writes a
+    file. No record of graphbuild's may ever run it."""
+
+    def __init__(self, proof: Path) -> None:
+        self.proof = proof
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Path.write_text, (self.proof, "code ran"))
+
+
+def sealed(codec: str, payload: bytes) -> bytes:
+    """A record of PARSED_LOCK with a well-formed header and checksum, as anyone can compute
+    them (the code fingerprint hashes graphbuild's public sources)."""
+    code = fingerprint.code_fingerprint()
+    head = f"graphbuild-state {PARSED_LOCK.name} {PARSED_LOCK.version} {codec} {code}\n"
+    return head.encode() + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda proof: sealed("pickle", pickle.dumps(Payload(proof))),
+        lambda proof: sealed("data", pickle.dumps(Payload(proof))),
+        lambda proof: sealed(
+            "data", json.dumps({"$a": "pathlib:Path", "$f": {}}).encode()
+        ),  # a class outside graphbuild's data classes
+        lambda proof: sealed(
+            "data", json.dumps({"$n": "subprocess:run", "$v": [["touch", str(proof)]]}).encode()
+        ),
+    ],
+)
+def test_a_crafted_record_runs_nothing(example: Path, tmp_path: Path, make):
+    first = run("plan", cwd=example)
+    proof = tmp_path / "proof"
+    (example / STATE_DIR / PARSED_LOCK.file_name).write_bytes(make(proof))
+    again = run("plan", cwd=example)
+    assert not proof.exists()
+    assert (again.code, again.out, again.err) == (first.code, first.out, first.err)
+    assert isinstance(Store(example / STATE_DIR).read(PARSED_LOCK), Hit)  # rewritten as data
 
 
 def test_plan_verbose_says_where_the_analysis_came_from(example: Path):

@@ -33,7 +33,7 @@ class WalkKey:
     mode and link (BUILD.toml files included), and what the scan left out. Stored whole and
     compared with ==, which is far cheaper than hashing 200,000 entries."""
 
-    entries: Mapping[str, tuple[object, ...]]  # plain tuples: they pickle fast
+    entries: Mapping[str, tuple[object, ...]]  # plain tuples: compact as data
     build_files: tuple[str, ...]
     nested: tuple[str, ...]
     problems: Mapping[str, str]
@@ -96,8 +96,8 @@ class IndexListing:
 
 
 def code_bound(name: str, version: int, shape: type) -> Kind:
-    """A memo kind: pickled graphbuild classes, trusted only from the same code."""
-    return Kind(name, version, Codec.PICKLE, shape, code_bound=True)
+    """A memo kind: graphbuild's data classes, read back only by the same code."""
+    return Kind(name, version, Codec.DATA, shape, code_bound=True)
 
 
 WALK_SUMMARY = code_bound("analysis-walk-summary", 7, WalkSummary)

@@ -39,15 +39,6 @@ class Graph:
             object.__setattr__(self, "_dag", make_dag(self.stages, self.edges))
         return self._dag
 
-    def __getstate__(self) -> tuple[object, ...]:
-        return (self.workspace, self.targets, self.stages, self.outputs, self.edges, self.order,
-                self.tests)  # fmt: skip
-
-    def __setstate__(self, state: tuple[object, ...]) -> None:
-        for name, value in zip(PICKLED_FIELDS, state, strict=True):
-            object.__setattr__(self, name, value)
-        object.__setattr__(self, "_dag", None)
-
     def resolve(self, ref: Ref) -> Label | None:
         """The stage a reference names; None for an external image."""
         if ref.label is None:
@@ -66,9 +57,6 @@ class Graph:
     def images(self) -> tuple[Target, ...]:
         """The image targets, sorted by label."""
         return tuple(t for _, t in sorted(self.targets.items()) if t.image is not None)
-
-
-PICKLED_FIELDS = ("workspace", "targets", "stages", "outputs", "edges", "order", "tests")
 
 
 def make_dag(stages: Iterable[Label], edges: Iterable[tuple[Label, Label]]) -> nx.DiGraph:

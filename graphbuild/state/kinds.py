@@ -42,11 +42,11 @@ def is_parsed_lock(value: tuple[Any, ...]) -> bool:
 
 # plain data: valid whatever graphbuild wrote it
 # 5: blob ids instead of SHA-256 of the bytes
-STAT_DIGESTS = Kind("digests-by-stat", 5, Codec.PICKLE, dict, code_bound=False, check=is_stat_cache)
+STAT_DIGESTS = Kind("digests-by-stat", 5, Codec.DATA, dict, code_bound=False, check=is_stat_cache)
 # 8: inputs carry blob ids
 STAGE_RECORDS = Kind("records", 8, Codec.JSON, dict, code_bound=False, keyed=True)
 # 3: each image's record holds the digest the engine reported beside the content hash
 BUILT_IMAGES = Kind("built", 3, Codec.JSON, dict, code_bound=False, check=is_built_map)
-# graphbuild's classes: a pickle from other code (an attrs class that has since gained a
+# graphbuild's classes: a record from other code (an attrs class that has since gained a
 # field) must never load
-PARSED_LOCK = Kind("parsed-lock", 2, Codec.PICKLE, tuple, code_bound=True, check=is_parsed_lock)
+PARSED_LOCK = Kind("parsed-lock", 2, Codec.DATA, tuple, code_bound=True, check=is_parsed_lock)

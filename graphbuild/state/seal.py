@@ -4,36 +4,25 @@ turn anything else into a miss with a reason."""
 
 from __future__ import annotations
 
-import copyreg
 import enum
 import hashlib
 import json
-import pickle
 from collections.abc import Callable
-from types import MappingProxyType
 from typing import Any, BinaryIO
 
 import attrs
 
-from graphbuild.state import fingerprint
+from graphbuild.state import data, fingerprint
 
 MAGIC = b"graphbuild-state"
 NO_CODE = "-"
 
 
-def mapping_proxy(items: dict[str, Any]) -> MappingProxyType[str, Any]:
-    """A read-only mapping (how pickle rebuilds one: mappingproxy cannot be pickled itself)."""
-    return MappingProxyType(items)
-
-
-# the memos pickle targets' frozen configs (read-only mappings); this is how they round-trip
-copyreg.pickle(MappingProxyType, lambda proxy: (mapping_proxy, (dict(proxy),)))
-
-
 class Codec(enum.Enum):
-    """How a record's value is turned into bytes."""
+    """How a record's value is turned into bytes: never a format that can construct any
+    object (no pickle): a record is data, decoded against graphbuild's own data classes."""
 
-    PICKLE = "pickle"  # graphbuild's own classes: trusted only from the same code
+    DATA = "data"  # graphbuild's data classes as tagged JSON (graphbuild.state.data)
     JSON = "json"  # plain data, readable by people and other tools
 
 
@@ -99,8 +88,8 @@ def header(kind: Kind) -> bytes:
 
 def encode(kind: Kind, value: Any, handle: SealingWriter) -> None:
     """Write `value` with the kind's codec."""
-    if kind.codec is Codec.PICKLE:
-        pickle.dump(value, handle, protocol=5)
+    if kind.codec is Codec.DATA:
+        handle.write(data.dumps(value))
     else:
         handle.write(json.dumps(value, sort_keys=True, separators=(",", ":")).encode())
 
@@ -108,7 +97,7 @@ def encode(kind: Kind, value: Any, handle: SealingWriter) -> None:
 def decode(kind: Kind, payload: memoryview) -> Hit | Missed:
     """The value in a sealed payload, checked against the kind's shape."""
     try:
-        value = pickle.loads(payload) if kind.codec is Codec.PICKLE else json.loads(bytes(payload))
+        value = data.loads(payload) if kind.codec is Codec.DATA else json.loads(bytes(payload))
     except Exception:
         return Missed(Miss.UNDECODABLE)
     if not isinstance(value, kind.shape):

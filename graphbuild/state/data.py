@@ -1,0 +1,135 @@
+"""The data codec of `.graphbuild/`: graphbuild's own values as tagged JSON, decoded against a
+schema of known classes only. A record can name no function and no class outside graphbuild's
+data classes (attrs classes, enums, named tuples), so a hostile or corrupt record is at worst
+a miss: decoding never runs code of the record's choosing."""
+
+from __future__ import annotations
+
+import base64
+import enum
+import json
+import sys
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from graphbuild.hashing.packed import PackedInputs
+
+PACKAGE = "graphbuild."
+
+
+class DecodeError(ValueError):
+    """A payload that is not a value of graphbuild's data classes."""
+
+
+def dumps(value: Any) -> bytes:
+    """`value` as tagged JSON."""
+    return json.dumps(tagged(value), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def loads(payload: bytes | memoryview) -> Any:
+    """The value tagged JSON holds; DecodeError for anything else."""
+    try:
+        return json.loads(bytes(payload), object_hook=untag)
+    except DecodeError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError) as err:
+        raise DecodeError(str(err)) from None
+
+
+def name_of(cls: type) -> str:
+    """`module:Qualname`."""
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def tagged(value: Any) -> Any:
+    """A JSON-able form of `value`, every non-JSON type tagged with a `$` key."""
+    if value is None or isinstance(value, str | bool | int | float):
+        if isinstance(value, enum.Enum):
+            return {"$e": name_of(type(value)), "$v": value.value}
+        return value
+    if isinstance(value, enum.Enum):
+        return {"$e": name_of(type(value)), "$v": value.value}
+    if isinstance(value, PackedInputs):
+        return {"$pi": value.packed}
+    if attrs.has(type(value)):
+        fields = {
+            f.alias: tagged(getattr(value, f.name))
+            for f in attrs.fields(type(value))
+            if f.init and not f.name.startswith("_")  # a private field is a cache
+        }
+        return {"$a": name_of(type(value)), "$f": fields}
+    if isinstance(value, tuple):
+        if hasattr(value, "_fields"):  # a NamedTuple
+            return {"$n": name_of(type(value)), "$v": [tagged(v) for v in value]}
+        return {"$t": [tagged(v) for v in value]}
+    if isinstance(value, bytes):
+        return {"$b": base64.b64encode(value).decode()}
+    if isinstance(value, MappingProxyType):
+        return {"$p": [[tagged(k), tagged(v)] for k, v in value.items()]}
+    if isinstance(value, Mapping):
+        return {"$m": [[tagged(k), tagged(v)] for k, v in value.items()]}
+    if isinstance(value, frozenset):
+        return {"$fs": [tagged(v) for v in sorted(value, key=repr)]}
+    if isinstance(value, list):
+        return [tagged(v) for v in value]
+    raise TypeError(f"{type(value).__name__} is not a data value graphbuild stores")
+
+
+def known_class(name: Any) -> type:
+    """The graphbuild data class `module:Qualname` names: an attrs class, an enum or a named
+    tuple of a module graphbuild already imported; DecodeError for anything else."""
+    if not isinstance(name, str) or ":" not in name:
+        raise DecodeError(f"not a class name: {name!r}")
+    module_name, _, qualname = name.partition(":")
+    module = sys.modules.get(module_name) if module_name.startswith(PACKAGE) else None
+    found: Any = module
+    for part in qualname.split(".") if module is not None else ():
+        found = getattr(found, part, None)
+    if not isinstance(found, type) or name_of(found) != name:
+        raise DecodeError(f"not a graphbuild data class: {name}")
+    if attrs.has(found) or issubclass(found, enum.Enum):
+        return found
+    if issubclass(found, tuple) and hasattr(found, "_fields"):
+        return found
+    raise DecodeError(f"not a graphbuild data class: {name}")
+
+
+def untag(obj: dict[str, Any]) -> Any:
+    """json's object hook: a tagged object back to its value (untagged ones are field tables)."""
+    if "$t" in obj:
+        return tuple(obj["$t"])
+    if "$m" in obj:
+        return {_hashable(k): v for k, v in obj["$m"]}
+    if "$a" in obj:
+        cls = known_class(obj["$a"])
+        fields = obj["$f"]
+        if not isinstance(fields, dict):
+            raise DecodeError("attrs fields must be a table")
+        return cls(**fields)
+    if "$e" in obj:
+        return known_class(obj["$e"])(obj["$v"])
+    if "$pi" in obj:
+        if not isinstance(obj["$pi"], str):
+            raise DecodeError("packed inputs must be a string")
+        return PackedInputs(packed=obj["$pi"])
+    if "$n" in obj:
+        return known_class(obj["$n"])(*obj["$v"])
+    if "$b" in obj:
+        return base64.b64decode(obj["$b"], validate=True)
+    if "$p" in obj:
+        return MappingProxyType({_hashable(k): v for k, v in obj["$p"]})
+    if "$fs" in obj:
+        return frozenset(_hashable(v) for v in obj["$fs"])
+    if any(key.startswith("$") for key in obj):
+        raise DecodeError(f"unknown tag in {sorted(obj)}")
+    return obj
+
+
+def _hashable(key: Any) -> Any:
+    """A decoded mapping key (a list cannot be one)."""
+    if isinstance(key, list | dict):
+        raise DecodeError("a mapping key must be a scalar or a data value")
+    return key
