@@ -10,6 +10,7 @@ from graphbuild.analysis.run import analyze
 from graphbuild.cli.common import EXIT_OK
 from graphbuild.core.errors import GraphbuildError, InputError
 from graphbuild.core.model import Workspace
+from graphbuild.core.reading import read_text as safe_read_text
 from graphbuild.core.writes import write_atomic
 from graphbuild.importer.convert import Imported, import_dockerfile
 from graphbuild.importer.root import edit_root
@@ -20,9 +21,11 @@ from graphbuild.importer.stages import RootFacts, safe_name
 def read_text(path: Path, shown: str) -> str:
     """A file's text, or a one-line error naming it."""
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise GraphbuildError(f"cannot read {shown}: {err}") from None
+        return safe_read_text(path)
+    except UnicodeDecodeError as err:
+        raise GraphbuildError(f"cannot read {shown}: not valid UTF-8 (byte {err.start})") from None
+    except OSError as err:
+        raise GraphbuildError(f"cannot read {shown}: {err.strerror or err}") from None
 
 
 def ignore_file(dockerfile: Path, context: Path) -> Path | None:
@@ -50,7 +53,7 @@ def run_import(args: argparse.Namespace, root: Path) -> int:
     package = folder.relative_to(root).as_posix().strip(".")
     build = folder / "BUILD.toml"
     root_build = root / "BUILD.toml"
-    root_text = root_build.read_text(encoding="utf-8")
+    root_text = read_text(root_build, "BUILD.toml")
     workspace = load_workspace(root)
     at_root = not package  # a Dockerfile at the workspace root: the root BUILD.toml gains it
     if (build.exists() and not at_root) or (at_root and workspace_has_targets(workspace)):

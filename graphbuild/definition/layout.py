@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+from graphbuild.core.reading import read_bytes
 
 BUILD_FILE = "BUILD.toml"
 WORKSPACE_TABLE_RE = re.compile(r"^\s*\[\s*workspace\s*\]", re.MULTILINE)
@@ -11,8 +14,7 @@ WORKSPACE_TABLE_RE = re.compile(r"^\s*\[\s*workspace\s*\]", re.MULTILINE)
 def is_workspace_root(path: str) -> bool:
     """True when the BUILD.toml at `path` has a [workspace] table of its own."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
+        text = read_bytes(Path(path)).decode("utf-8", errors="replace")
     except OSError:
         return False
     return WORKSPACE_TABLE_RE.search(text) is not None

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from graphbuild.core.errors import LoadError
+from graphbuild.core.reading import NotRegular
+from graphbuild.core.reading import read_text as safe_read_text
 from graphbuild.definition.layout import BUILD_FILE
 
 TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -93,10 +95,10 @@ def table_key_line(text: str, path: str) -> int | None:
 def read_build_file(root: Path, file: str) -> tuple[str, dict[str, Any]]:
     """The text and the parsed tables of one BUILD.toml."""
     try:
-        text = (root / file).read_text(encoding="utf-8")
+        text = safe_read_text(root / file)
     except UnicodeDecodeError as err:
         raise LoadError(f"not valid UTF-8 (byte {err.start})", file=file) from None
-    except IsADirectoryError:
+    except (IsADirectoryError, NotRegular):
         raise LoadError(f"{BUILD_FILE} is not a regular file", file=file) from None
     except FileNotFoundError:
         raise LoadError(f"no {BUILD_FILE} at the workspace root", file=file) from None

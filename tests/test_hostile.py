@@ -1,0 +1,76 @@
+"""A checkout may be hostile (a fork's pull request, a restored CI cache): what it holds can
+make graphbuild neither hang nor read without bound (#24). Each case runs the real command in a
+subprocess with a time limit, so a hang fails the test instead of the suite."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES
+
+LIMIT = 30  # seconds: every case answers in well under one
+
+
+def graphbuild(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The CLI in a subprocess, bounded in time."""
+    return subprocess.run(
+        [sys.executable, "-m", "graphbuild", *args], cwd=cwd, capture_output=True, text=True,
+        timeout=LIMIT, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "workspaces/raw_stages", root)
+    return root
+
+
+def one_line(done: subprocess.CompletedProcess[str]) -> str:
+    """The one error line of a refused input, after checking the exit code."""
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+def test_a_fifo_named_build_toml_does_not_hang_plan(workspace: Path):
+    (workspace / "evil").mkdir()
+    os.mkfifo(workspace / "evil/BUILD.toml")
+    done = graphbuild("plan", cwd=workspace)
+    assert done.returncode in (0, 1), done.stderr  # not a package: nothing to read
+
+
+def test_a_build_toml_that_is_a_device_is_refused(workspace: Path):
+    (workspace / "evil").mkdir()
+    (workspace / "evil/BUILD.toml").symlink_to("/dev/zero")
+    line = one_line(graphbuild("plan", cwd=workspace))
+    assert line == "graphbuild: error: evil/BUILD.toml: BUILD.toml is not a regular file"
+
+
+@pytest.mark.parametrize("make", ["fifo", "device"])
+def test_import_reads_no_fifo_or_device(workspace: Path, make: str):
+    source = workspace / "Dockerfile.evil"
+    if make == "fifo":
+        os.mkfifo(source)
+    else:
+        source.symlink_to("/dev/zero")
+    line = one_line(graphbuild("import", "Dockerfile.evil", cwd=workspace))
+    assert line == "graphbuild: error: cannot read Dockerfile.evil: not a regular file"
+
+
+def test_a_uv_lock_that_is_a_device_is_refused(tmp_path: Path):
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "workspaces/uv_monorepo", root)
+    (root / "uv.lock").unlink()
+    (root / "uv.lock").symlink_to("/dev/zero")
+    assert one_line(graphbuild("plan", cwd=root)).endswith(
+        "uv.lock: cannot read: not a regular file"
+    )
