@@ -347,23 +347,36 @@ def test_files_hashed_ahead_fail_only_when_they_are_inputs(
 
 def test_a_fresh_clone_reads_only_its_build_files(repo: Path, tmp_path: Path, monkeypatch):
     """A CI job on a fresh clone (no .graphbuild/) knows every clean file from git's index: the
-    only workspace files graphbuild opens are the BUILD.toml files."""
+    only workspace files graphbuild opens are its definition: the BUILD.toml files, and the uv
+    workspace's pyproject.toml files and uv.lock (seen since they are read with os.open)."""
     import builtins
 
     clone = tmp_path / "clone"
     git(repo, "clone", "-q", str(repo), str(clone))
     opened: list[str] = []
-    real_open = builtins.open
+    real_open, real_os_open = builtins.open, os.open
+
+    def seen(file: object) -> None:
+        path = Path(file) if isinstance(file, str | Path) else None
+        own = {".git", ".graphbuild"}  # git's and graphbuild's own state, not the tree
+        if path is not None and path.is_relative_to(clone) and not own & set(path.parts):
+            opened.append(path.relative_to(clone).as_posix())
 
     def spy(file, *args, **kwargs):
-        path = Path(file) if isinstance(file, str | Path) else None
-        if path is not None and path.is_relative_to(clone) and ".git" not in path.parts:
-            opened.append(path.relative_to(clone).as_posix())
+        seen(file)
         return real_open(file, *args, **kwargs)
 
+    def os_spy(file, *args, **kwargs):  # how the text files of the workspace are read
+        seen(file)
+        return real_os_open(file, *args, **kwargs)
+
     monkeypatch.setattr(builtins, "open", spy)
+    monkeypatch.setattr(os, "open", os_spy)
     analysis = analyze(clone)
     monkeypatch.undo()
     assert analysis.source is Source.FULL
-    assert opened and all(path.endswith("BUILD.toml") for path in opened), opened
+    definition = ("BUILD.toml", "pyproject.toml", "uv.lock")
+    others = [p for p in opened if p.rsplit("/", 1)[-1] not in definition]
+    assert opened and not others, others
+    assert any(path.endswith("BUILD.toml") for path in opened)
     assert analysis.hashes == analyze(clone, use_cache=False, use_git=False).hashes
