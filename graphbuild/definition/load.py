@@ -230,12 +230,48 @@ def load_root_tables(
         default=raw["default"],
         default_line=table_key_line(text, "workspace.default") if raw["default"] else None,
     )
+    check_outputs_apart(settings, error)
     if raw["default"] is not None:
         try:
             parse_label(raw["default"], "")
         except LabelError as err:
             raise error("workspace.default", err.message) from None
     return settings, load_externals(data, error, dict(settings.args))
+
+
+DEFINITION_FILES = (BUILD_FILE, "pyproject.toml", "uv.lock")  # what emit must never write over
+STATE_FOLDERS = (".git", ".graphbuild")
+
+
+def check_outputs_apart(settings: Settings, error: Callable[[str, str], LoadError]) -> None:
+    """The files emit writes are apart from each other, from the workspace's definition and
+    from git's and graphbuild's own folders (else one output would overwrite another, or a
+    BUILD.toml, and `emit --check` would pass on it)."""
+    named = {
+        "dockerfile": settings.dockerfile,
+        "bake": settings.bake,
+        "lock": settings.lock,
+    }
+    written = {
+        settings.dockerfile: "dockerfile",
+        f"{settings.dockerfile}.dockerignore": "dockerfile",
+        settings.bake: "bake",
+        settings.rebuild_bake: "bake",
+    }
+    slices = settings.lock_slices + "/"
+    for key, path in named.items():
+        parts = path.split("/")
+        if parts[-1] in DEFINITION_FILES:
+            raise error(f"workspace.{key}", f"{path!r} would overwrite the workspace's definition")
+        if any(p in STATE_FOLDERS for p in parts):
+            raise error(f"workspace.{key}", f"{path!r} is inside git's or graphbuild's own folder")
+        if path.startswith(slices):
+            raise error(f"workspace.{key}", f"{path!r} is inside the lock slices' folder {slices}")
+    if settings.lock in written:
+        other = written[settings.lock]
+        raise error("workspace.lock", f"{settings.lock!r} is also what {other} writes")
+    if settings.bake in (settings.dockerfile, f"{settings.dockerfile}.dockerignore"):
+        raise error("workspace.bake", f"{settings.bake!r} is also what dockerfile writes")
 
 
 def check_output_path(path: str, error: Callable[[str], LoadError]) -> None:
