@@ -74,3 +74,16 @@ def test_a_uv_lock_that_is_a_device_is_refused(tmp_path: Path):
     assert one_line(graphbuild("plan", cwd=root)).endswith(
         "uv.lock: cannot read: not a regular file"
     )
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_a_docker_cli_that_is_not_there_is_an_error_not_another_docker(workspace: Path, how: str):
+    assert graphbuild("emit", cwd=workspace).returncode == 0
+    env_or_flag = ["--docker", "/typo/docker"] if how == "flag" else []
+    done = subprocess.run(
+        [sys.executable, "-m", "graphbuild", "build", "--dry-run", *env_or_flag],
+        cwd=workspace, capture_output=True, text=True, timeout=LIMIT,
+        env={**os.environ, **({"GRAPHBUILD_DOCKER": "/typo/docker"} if how == "env" else {})},
+    )  # fmt: skip
+    where = "--docker" if how == "flag" else "GRAPHBUILD_DOCKER"
+    assert one_line(done) == f"graphbuild: error: {where} /typo/docker: no executable there"

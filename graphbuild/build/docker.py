@@ -58,13 +58,14 @@ class Job:
 
 
 def find_docker(explicit: str | None) -> str:
-    """The docker CLI: --docker, then $GRAPHBUILD_DOCKER, then /usr/bin/docker, then PATH."""
-    for candidate in (
-        explicit,
-        os.environ.get(DOCKER_ENV),
-        "/usr/bin/docker",
-        shutil.which("docker"),
-    ):
+    """The docker CLI: --docker, else $GRAPHBUILD_DOCKER (either, when given, must be an
+    executable: a typo is an error, never a silent fall back), else /usr/bin/docker, else PATH."""
+    for given, where in ((explicit, "--docker"), (os.environ.get(DOCKER_ENV), DOCKER_ENV)):
+        if given:
+            if os.path.isfile(given) and os.access(given, os.X_OK):
+                return given
+            raise BuildError(f"{where} {given}: no executable there")
+    for candidate in ("/usr/bin/docker", shutil.which("docker")):
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     raise BuildError("no docker CLI found (give --docker PATH or set GRAPHBUILD_DOCKER)")
