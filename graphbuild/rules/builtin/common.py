@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from graphbuild.core.errors import LoadError
@@ -50,10 +51,25 @@ def stage_label(value: str, target: Target, stage: str) -> str:
     return str(parse_label(value, target.label.package).with_stage(stage))
 
 
+# Debian policy's package name, then an optional :arch and =version (never an apt option)
+PACKAGE_RE = re.compile(r"[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?(=[A-Za-z0-9.+:~-]+)?\Z")
+INDEX_URL_RE = re.compile(r"https?://[A-Za-z0-9._~:/@%+=-]+\Z")  # no shell or query characters
+
+
 def check_packages(target: Target, key: str, packages: Iterable[str]) -> list[str]:
-    """Debian package names: no spaces or shell characters."""
+    """Debian package names (name[:arch][=version]): never an apt option or shell text."""
     names = list(packages)
-    for name in names:
-        if not name or not all(c.isalnum() or c in "+-.:=~" for c in name):
-            raise LoadError.at(target, key, f"invalid package name {name!r}")
+    for i, name in enumerate(names):
+        if not PACKAGE_RE.match(name):
+            raise LoadError.at(target, f"{key}[{i}]", f"invalid Debian package name {name!r}")
     return names
+
+
+def check_index_url(target: Target, url: str | None) -> str | None:
+    """A package index URL: http(s), and nothing a shell would read as more than one word."""
+    if url is not None and not INDEX_URL_RE.match(url):
+        raise LoadError.at(
+            target, "index_url", f"expected an http(s) URL with no spaces, quotes or shell"
+            f" characters, got {url!r}",
+        )  # fmt: skip
+    return url

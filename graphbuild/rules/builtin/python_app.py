@@ -25,6 +25,7 @@ from graphbuild.rules.builder import StageBuilder
 from graphbuild.rules.builtin.common import (
     VENV,
     apt_install,
+    check_index_url,
     check_packages,
     pip_flags,
     pip_mounts,
@@ -231,7 +232,7 @@ def test_stage(target: Target, config: PythonApp, builder: str, venv: str) -> St
             spec.run(
                 "test_requirements",
                 f"{BUILD_VENV}/bin/pip --python {venv}/bin/python install"
-                f"{pip_flags(config.index_url)} {files}",
+                f"{pip_flags(check_index_url(target, config.index_url))} {files}",
                 pip_mounts(config.index_url),
             )
     spec.copy("src", config.src, workdir + "/")

@@ -23,6 +23,7 @@ from graphbuild.rules.builtin.common import (
     PIP_CACHE,
     VENV,
     apt_install,
+    check_index_url,
     check_packages,
     pip_flags,
     pip_mounts,
@@ -90,7 +91,7 @@ def wheels_stage(target: Target, config: PythonWheels, name: str | None) -> Stag
     for path in files:
         spec.copy("requirements", [path], posixpath.join("/build", path))
     requirements = " ".join(f"-r {posixpath.join('/build', p)}" for p in files)
-    index = config.index_url
+    index = check_index_url(target, config.index_url)
     spec.run(
         "requirements",
         f"python -m venv {BUILD_VENV} && {BUILD_VENV}/bin/pip wheel"
