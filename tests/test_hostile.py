@@ -87,3 +87,23 @@ def test_a_docker_cli_that_is_not_there_is_an_error_not_another_docker(workspace
     )  # fmt: skip
     where = "--docker" if how == "flag" else "GRAPHBUILD_DOCKER"
     assert one_line(done) == f"graphbuild: error: {where} /typo/docker: no executable there"
+
+
+def test_no_exclude_pattern_sends_git(workspace: Path):
+    """.dockerignore's last matching line wins: .git and .graphbuild come after every pattern
+    of the team's, so a `!` pattern cannot send them to the builder."""
+    from graphbuild.tree.ignore import ignore_test
+
+    build = workspace / "BUILD.toml"
+    build.write_text(
+        build.read_text().replace("[workspace]", '[workspace]\nexclude = ["!.git", "!**/.git"]', 1)
+    )
+    (workspace / "tool/BUILD.toml").write_text(
+        '[package]\nexclude = ["!/.git", "!.graphbuild"]\n'
+        + (workspace / "tool/BUILD.toml").read_text()
+    )
+    assert graphbuild("emit", cwd=workspace).returncode == 0
+    lines = (workspace / "build/Dockerfile.dockerignore").read_text().splitlines()
+    excluded = ignore_test([line for line in lines if line and not line.startswith("#")])
+    for path in (".git/config", "tool/.git/HEAD", ".graphbuild/records.v8/x", "tool/.graphbuild/x"):
+        assert excluded(path), path

@@ -281,7 +281,8 @@ def test_the_dockerignore_keeps_files_out_of_the_hash_and_the_context(tmp_path: 
     assert ignore.endswith(
         "apps/dockerignore/node_modules\napps/dockerignore/.venv\napps/dockerignore/**/*.pyc\n"
         "apps/dockerignore/logs/*\n!apps/dockerignore/logs/keep.txt\napps/dockerignore/*.md\n"
-        "apps/dockerignore/BUILD.toml\n"
+        "apps/dockerignore/BUILD.toml\n# never sent, whatever a line above re-includes\n"
+        ".git\n**/.git\n.graphbuild\n**/.graphbuild\n"
     )
     sent = root / "apps/dockerignore/logs/keep.txt"  # re-included by `!logs/keep.txt`
     sent.write_text("edited\n")

@@ -3,6 +3,7 @@ package's [package] table."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -51,6 +52,9 @@ def load_externals(
     return externals
 
 
+NEWLINE_RE = re.compile(r"[\n\r]")  # a pattern is one line of the emitted ignore file
+
+
 def package_exclude(table: Any, text: str, file: str) -> tuple[str, ...]:
     """The [package] table's exclude patterns, each checked."""
 
@@ -63,7 +67,7 @@ def package_exclude(table: Any, text: str, file: str) -> tuple[str, ...]:
     raw = check_table(table, PACKAGE_SCHEMA, error, "package.")
     for i, pattern in enumerate(raw["exclude"]):
         body = pattern.removeprefix("!")
-        if not body.strip() or "\\" in body or ".." in body.split("/"):
+        if not body.strip() or "\\" in body or ".." in body.split("/") or NEWLINE_RE.search(body):
             raise error(
                 f"package.exclude[{i}]",
                 f"invalid pattern {pattern!r}: a glob relative to the package, '!' to re-include",
