@@ -107,3 +107,45 @@ def test_no_exclude_pattern_sends_git(workspace: Path):
     excluded = ignore_test([line for line in lines if line and not line.startswith("#")])
     for path in (".git/config", "tool/.git/HEAD", ".graphbuild/records.v8/x", "tool/.graphbuild/x"):
         assert excluded(path), path
+
+
+def test_emit_writes_nothing_through_a_symlinked_folder(workspace: Path, tmp_path: Path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".bashrc").write_text("# the user's own\n")
+    (workspace / "out").symlink_to(home)
+    build = workspace / "BUILD.toml"
+    build.write_text(
+        build.read_text().replace("[workspace]", '[workspace]\nbake = "out/.bashrc"', 1)
+    )
+    line = one_line(graphbuild("emit", cwd=workspace))
+    assert line.endswith("out/.bashrc: a symlinked folder leads it out of the workspace:"
+                         " graphbuild writes only inside it")  # fmt: skip
+    assert (home / ".bashrc").read_text() == "# the user's own\n"
+    assert not (workspace / "build").exists()  # nothing else was written either
+
+
+def test_emit_removes_only_the_slices_it_wrote(tmp_path: Path):
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "workspaces/uv_monorepo", root)
+    assert graphbuild("emit", cwd=root).returncode == 0
+    locks = root / "build/locks"
+    (locks / "constraints.txt").write_text("six<2\n")  # the team's own file
+    stale = locks / "gone-image.txt"
+    stale.write_text((locks / "services-api-api.txt").read_text())  # one emit wrote, now stale
+    assert graphbuild("emit", cwd=root).returncode == 0
+    assert (locks / "constraints.txt").read_text() == "six<2\n"
+    assert not stale.exists()
+
+
+def test_emit_empties_no_folder_outside_through_a_symlinked_slices_folder(tmp_path: Path):
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "workspaces/uv_monorepo", root)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text("# The uv.lock packages of someone else\n")
+    (root / "build").mkdir()
+    (root / "build/locks").symlink_to(elsewhere)
+    done = graphbuild("emit", cwd=root)
+    assert done.returncode == 2, done.stderr
+    assert (elsewhere / "notes.txt").exists()

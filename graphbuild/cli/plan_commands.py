@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,7 +12,9 @@ from graphbuild.analysis.run import Analysis, analyze
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.labels import parse_label
-from graphbuild.core.writes import sweep_temporaries, write_atomic
+from graphbuild.core.reading import read_bytes
+from graphbuild.core.writes import resolves_inside, sweep_temporaries, write_atomic
+from graphbuild.definition.lock_slice import SLICE_HEADER
 from graphbuild.emit.bake import render_rebuild_group
 from graphbuild.emit.outputs import drift, render_outputs
 from graphbuild.hashing.lockfile import make_lock, render_lock
@@ -64,6 +67,7 @@ def run_lock(args: argparse.Namespace, root: Path, store: Store) -> int:
     analysis = analyze(root, store=store)
     lock = make_lock(analysis.workspace, analysis.hashes)
     path = root / analysis.workspace.settings.lock
+    check_inside(root, [analysis.workspace.settings.lock])
     write_atomic(path, render_lock(lock))
     remember_records(store, analysis)
     print(
@@ -97,6 +101,7 @@ def run_emit(args: argparse.Namespace, root: Path, store: Store) -> int:
         **outputs.files,
         settings.rebuild_bake: render_rebuild_group(analysis.graph, rebuilt),
     }
+    check_inside(root, list(files))  # before anything is written: all files or none
     for path, text in files.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         sweep_temporaries(root / path)
@@ -123,8 +128,32 @@ def run_emit(args: argparse.Namespace, root: Path, store: Store) -> int:
     return EXIT_OK
 
 
+SLICE_HEAD_LIMIT = 16 * 1024 * 1024  # larger .txt files are not slices emit wrote
+
+
+def check_inside(root: Path, paths: list[str]) -> None:
+    """Refuse to write where a symlinked folder would lead a file out of the workspace."""
+    outside = [p for p in paths if not resolves_inside(root, root / p)]
+    if outside:
+        raise GraphbuildError(
+            f"{outside[0]}: a symlinked folder leads it out of the workspace: graphbuild"
+            " writes only inside it"
+        )
+
+
 def stale_slices(root: Path, folder: str, files: Mapping[str, str]) -> list[str]:
-    """Lock slices on disk that no image has any more (emit removes them)."""
-    found = sorted((root / folder).glob("*.txt")) if (root / folder).is_dir() else []
-    paths = [f"{folder}/{p.name}" for p in found]
-    return [p for p in paths if p not in files]
+    """Lock slices on disk that no image has any more (emit removes them): regular files of
+    the slices' folder that graphbuild wrote (they start with its header), never a file of
+    the team's, and nothing through a symlinked folder."""
+    where = root / folder
+    if where.is_symlink() or not where.is_dir() or any(p.is_symlink() for p in where.parents):
+        return []
+    stale = []
+    for path in sorted(where.glob("*.txt")):
+        name = f"{folder}/{path.name}"
+        if name in files or path.is_symlink() or not path.is_file():
+            continue
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            if read_bytes(path, SLICE_HEAD_LIMIT).decode().startswith(SLICE_HEADER):
+                stale.append(name)
+    return stale

@@ -59,3 +59,10 @@ def sweep_temporaries(path: Path) -> None:
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         with contextlib.suppress(OSError):
             stale.unlink()
+
+
+def resolves_inside(root: Path, path: Path) -> bool:
+    """Whether `path`'s existing folders resolve inside `root` (no symlinked folder leads a
+    write out of the workspace); `path` itself may be a link emit replaces, never follows."""
+    base = root.resolve()
+    return path.parent.resolve().is_relative_to(base)

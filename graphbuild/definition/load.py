@@ -193,9 +193,7 @@ def load_root_tables(
         check_output_path(raw[key], functools.partial(error, f"workspace.{key}"))
     for i, pattern in enumerate(raw["exclude"]):
         if "\n" in pattern or "\r" in pattern or not pattern.strip():
-            raise error(
-                "workspace.exclude", f"pattern {i}: one non-empty line, got {pattern!r}"
-            )
+            raise error("workspace.exclude", f"pattern {i}: one non-empty line, got {pattern!r}")
     choices: tuple[tuple[str, type[enum.StrEnum]], ...] = (
         ("cache", CacheBackend),
         ("dockerfile_frontend", DockerfileFrontend),

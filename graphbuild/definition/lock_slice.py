@@ -15,6 +15,7 @@ from graphbuild.definition.wheels import builds_from_source
 
 MACHINES = {"amd64": "x86_64", "arm64": "aarch64", "arm": "armv7l", "386": "i686",
             "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}  # fmt: skip
+SLICE_HEADER = "# The uv.lock packages "  # how every slice begins: emit removes only such files
 LATEST_PATCH = 99  # with no release declared, a marker must not depend on the patch release
 
 
@@ -193,8 +194,7 @@ def render_slice(lock_slice: LockSlice, label: str) -> str:
     """The slice as a requirements file uv and pip install with --require-hashes."""
     internal = ", ".join(lock_slice.internal) or "none"
     lines = [
-        f"# The uv.lock packages {label} installs: member {lock_slice.member}, internal"
-        f" members {internal},",
+        f"{SLICE_HEADER}{label} installs: member {lock_slice.member}, internal members {internal},",
         f"# CPython {lock_slice.python} on {', '.join(lock_slice.platforms)}. Written by"
         " `graphbuild emit` from uv.lock; do not edit.",
     ]
