@@ -149,3 +149,36 @@ def test_emit_empties_no_folder_outside_through_a_symlinked_slices_folder(tmp_pa
     done = graphbuild("emit", cwd=root)
     assert done.returncode == 2, done.stderr
     assert (elsewhere / "notes.txt").exists()
+
+
+def test_a_symlinked_state_folder_is_refused(workspace: Path, tmp_path: Path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (workspace / ".graphbuild").symlink_to(elsewhere)
+    line = one_line(graphbuild("plan", cwd=workspace))
+    assert line == (
+        "graphbuild: error: .graphbuild: .graphbuild is a symlink or not a folder: graphbuild"
+        " keeps its state only in a folder of its own (remove it)"
+    )
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_build_never_writes_a_log_through_a_symlink(tmp_path: Path):
+    from tests.test_cli import fake_docker
+
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "workspaces/raw_stages", root)
+    assert graphbuild("emit", cwd=root).returncode == 0
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    logs = root / ".graphbuild/logs"
+    logs.mkdir(parents=True)
+    (logs / "acme-tool.log").symlink_to(victim)
+    (logs / "acme-tool.iid").symlink_to(victim)  # docker writes its --iidfile there
+    done = graphbuild(
+        "build", "--driver", "docker-build", "--docker", fake_docker(tmp_path), cwd=root
+    )
+    assert done.returncode == 0, done.stderr
+    assert victim.read_text() == "precious\n"
+    for name in ("acme-tool.log", "acme-tool.iid"):
+        assert (logs / name).is_file() and not (logs / name).is_symlink()

@@ -15,6 +15,7 @@ from typing import IO
 from graphbuild.build.bake_log import BakeDemux
 from graphbuild.build.docker import Job
 from graphbuild.build.runner import STEP_RE, TAIL_LINES, JobStatus, Outcome, cancel, start
+from graphbuild.core.writes import open_log
 
 
 def read_metadata(path: Path) -> dict[str, str]:
@@ -52,8 +53,7 @@ def run_bake(
     tails = {t: deque[str](maxlen=TAIL_LINES) for t in job.targets}
     with contextlib.ExitStack() as files:
         logs: dict[str, IO[str]] = {
-            t: files.enter_context(open(log_dir / f"{t}.log", "w", encoding="utf-8"))
-            for t in job.targets
+            t: files.enter_context(open_log(log_dir / f"{t}.log")) for t in job.targets
         }
         for target, label in zip(job.targets, job.builds, strict=True):
             report(f"[{target}] building {label}")

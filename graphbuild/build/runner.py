@@ -18,6 +18,7 @@ from pathlib import Path
 import attrs
 
 from graphbuild.build.docker import Job
+from graphbuild.core.writes import open_log
 
 STEP_RE = re.compile(r"^#\d+ (\[.*\] .*|CACHED|DONE [\d.]+s|ERROR.*)$")
 TAIL_LINES = 30
@@ -138,7 +139,11 @@ def finish(ended: Running, code: int, cancelling: bool, cwd: Path, log_dir: Path
 
 def start(job: Job, log_dir: Path, cwd: Path, environ: Mapping[str, str],
           events: Events) -> Running:  # fmt: skip
-    """Start one job in its own process group; a thread copies its output to the log and queue."""
+    """Start one job in its own process group; a thread copies its output to the log and queue.
+    The image id file of an earlier build goes first (a build that writes none must not
+    report the last one's), and a symlink there is removed, never written through."""
+    if job.metadata is not None:
+        (cwd / job.metadata).unlink(missing_ok=True)
     env = {**os.environ, **environ, "DOCKER_BUILDKIT": "1"}
     process = subprocess.Popen(
         job.argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -148,7 +153,7 @@ def start(job: Job, log_dir: Path, cwd: Path, environ: Mapping[str, str],
 
     def pump() -> None:
         assert process.stdout is not None
-        with open(log_path, "wb") as log:
+        with open_log(log_path, binary=True) as log:
             for raw in process.stdout:
                 log.write(raw)
                 events.put(("line", job.name, raw.decode("utf-8", "replace").rstrip("\n")))

@@ -68,6 +68,7 @@ def run_lock(args: argparse.Namespace, root: Path, store: Store) -> int:
     lock = make_lock(analysis.workspace, analysis.hashes)
     path = root / analysis.workspace.settings.lock
     check_inside(root, [analysis.workspace.settings.lock])
+    sweep_temporaries(path)  # what a killed `lock` left beside it
     write_atomic(path, render_lock(lock))
     remember_records(store, analysis)
     print(

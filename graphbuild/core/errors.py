@@ -87,6 +87,10 @@ class RegistryError(GraphbuildError):
     """The registry could not be asked (unreachable, refused, an unexpected answer)."""
 
 
+class StateError(GraphbuildError):
+    """graphbuild's own folder (.graphbuild) is not one it may write in."""
+
+
 class LoadErrors(LoadError):
     """Several problems of one input, found in one run: one line each."""
 

@@ -7,7 +7,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any, BinaryIO
 
 
 def write_atomic(path: Path, data: bytes | str, durable: bool = True) -> None:
@@ -66,3 +66,13 @@ def resolves_inside(root: Path, path: Path) -> bool:
     write out of the workspace); `path` itself may be a link emit replaces, never follows."""
     base = root.resolve()
     return path.parent.resolve().is_relative_to(base)
+
+
+def open_log(path: Path, binary: bool = False) -> IO[Any]:
+    """A log file of graphbuild's own folder opened for writing afresh: a symlink left there
+    (a checkout or a restored cache may hold one) is removed, never followed."""
+    if path.is_symlink():
+        path.unlink()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags, 0o644)
+    return os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8")

@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 
 import attrs
 
+from graphbuild.core.errors import StateError
 from graphbuild.core.writes import write_atomic, write_atomic_stream
 from graphbuild.state.seal import (
     Codec,
@@ -129,6 +130,17 @@ class Store:
                 os.unlink(self.path(kind, key))
 
 
+def check_state_folder(root: Path) -> None:
+    """`.graphbuild` must be a folder of the workspace's own: a symlink (committed, or a cache
+    restored as one) would put graphbuild's writes wherever it points."""
+    folder = root / STATE_DIR
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise StateError(
+            f"{STATE_DIR} is a symlink or not a folder: graphbuild keeps its state only in a"
+            " folder of its own (remove it)", file=STATE_DIR,
+        )  # fmt: skip
+
+
 def logs_folder(root: Path) -> Path:
     """Where build logs go (output for people, never read back as state)."""
     return root / STATE_DIR / "logs"
@@ -145,6 +157,7 @@ def open_store(root: Path, enabled: bool = True) -> Iterator[Store]:
         yield Store(None)
         return
     root = root.resolve()
+    check_state_folder(root)
     if root in HELD:
         HELD[root] += 1
         try:
