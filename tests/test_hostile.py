@@ -182,3 +182,29 @@ def test_build_never_writes_a_log_through_a_symlink(tmp_path: Path):
     assert victim.read_text() == "precious\n"
     for name in ("acme-tool.log", "acme-tool.iid"):
         assert (logs / name).is_file() and not (logs / name).is_symlink()
+
+
+def test_a_file_name_that_is_not_utf8(workspace: Path):
+    """Anywhere it is only skipped over; as an input it is one line (the hash is UTF-8)."""
+    (workspace / os.fsdecode(b"notes-\xff.txt")).write_text("x")
+    assert graphbuild("plan", cwd=workspace).returncode in (0, 1)
+    assert graphbuild("plan", cwd=workspace).returncode in (0, 1)  # and with the store
+    (workspace / os.fsdecode(b"tool/src/bad-\xff.py")).write_text("x")
+    line = one_line(graphbuild("plan", cwd=workspace))
+    assert line.endswith("input tool/src/bad-\\xff.py: its file name is not UTF-8: rename it")
+
+
+def test_a_tree_thousands_of_folders_deep(workspace: Path):
+    deep = "/".join(["deep"] + ["d"] * 1300)  # outside any package; pathlib would recurse
+    subprocess.run(["mkdir", "-p", deep], cwd=workspace, check=True)
+    subprocess.run(["sh", "-c", f"echo x > {deep}/f.py"], cwd=workspace, check=True)
+    try:
+        assert graphbuild("plan", cwd=workspace).returncode in (0, 1)
+        git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+        subprocess.run([*git, "init", "-q"], cwd=workspace, check=True)
+        subprocess.run([*git, "add", "-A"], cwd=workspace, check=True)
+        subprocess.run([*git, "commit", "-qm", "x"], cwd=workspace, check=True)
+        done = graphbuild("plan", cwd=workspace)  # git's view of the same tree
+        assert done.returncode in (0, 1), done.stderr[-2000:]
+    finally:  # pytest's own clean-up of old temporary folders recurses: remove it here
+        subprocess.run(["rm", "-rf", "deep"], cwd=workspace, check=True)

@@ -231,10 +231,14 @@ def likely_inputs(scan: Scan) -> list[str]:
     packages = {f.rpartition("/")[0] for f in scan.build_files if f != BUILD_FILE}
     inside: dict[str, bool] = {"": False}
 
-    def in_package(folder: str) -> bool:
-        known = inside.get(folder)
-        if known is None:
-            known = inside[folder] = folder in packages or in_package(folder.rpartition("/")[0])
+    def in_package(folder: str) -> bool:  # a loop, not recursion: a tree may be 1,000s deep
+        chain = []
+        while folder not in inside:
+            chain.append(folder)
+            folder = folder.rpartition("/")[0]
+        known = inside[folder]
+        for below in reversed(chain):
+            known = inside[below] = known or below in packages
         return known
 
     return [

@@ -25,8 +25,8 @@ class DecodeError(ValueError):
 
 
 def dumps(value: Any) -> bytes:
-    """`value` as tagged JSON."""
-    return json.dumps(tagged(value), separators=(",", ":"), ensure_ascii=False).encode()
+    """`value` as tagged JSON (ASCII: a file name that is not UTF-8 keeps its escapes)."""
+    return json.dumps(tagged(value), separators=(",", ":")).encode()
 
 
 def loads(payload: bytes | memoryview) -> Any:

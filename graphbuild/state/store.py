@@ -101,7 +101,7 @@ class Store:
             handle.seek(len(first))
             handle.write(sealing.digest.hexdigest().encode())
 
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError, TypeError):  # unwritable: only a miss
             write_atomic_stream(self.path(kind, key), write, durable=False)
             self.ignore_in_git()
 

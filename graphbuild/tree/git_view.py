@@ -99,15 +99,19 @@ def index_entry(index: bytes, path: str) -> tuple[int, str] | None:
 def folder_state(
     state: dict[str, tuple[bool, bool]], path: str, is_excluded: Callable[[str, str], bool]
 ) -> tuple[bool, bool]:
-    """Whether a folder is excluded (or below one) and whether it is hidden, memoised."""
-    known = state.get(path)
-    if known is None:
-        parent, _, name = path.rpartition("/")
-        excluded, hidden = folder_state(state, parent, is_excluded)
-        excluded = excluded or name in SKIP_DIRS or is_excluded(name, path)
+    """Whether a folder is excluded (or below one) and whether it is hidden, memoised (a loop,
+    not recursion: a tree may be thousands of folders deep)."""
+    chain = []
+    while path not in state:
+        chain.append(path)
+        path = path.rpartition("/")[0]
+    excluded, hidden = state[path]
+    for below in reversed(chain):
+        name = below.rpartition("/")[2]
+        excluded = excluded or name in SKIP_DIRS or is_excluded(name, below)
         hidden = hidden or hides_packages(name)
-        known = state[path] = (excluded, hidden)
-    return known
+        state[below] = (excluded, hidden)
+    return excluded, hidden
 
 
 GitRun = tuple[subprocess.Popen[bytes], ...]

@@ -3,6 +3,7 @@ undeclared COPY source, no pattern that matches nothing."""
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
 
@@ -65,6 +66,7 @@ def stage_inputs(
         for path in matched:
             if tree.entries[path].link is not None:
                 check_link(tree, path, stage, key)
+            check_utf8(path, stage, key)
         files.update(matched)
     for step in stage.steps:
         for src in step.sources:
@@ -89,6 +91,17 @@ def stage_inputs(
                     "(declare them in inputs so the hash covers them)",
                 )
     return tuple(sorted(files))
+
+
+def check_utf8(path: str, stage: Stage, key: str) -> None:
+    """An input's name must be UTF-8: the hash and the emitted files are UTF-8 text."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+        raise InputError.at(
+            stage, key, f"input {shown}: its file name is not UTF-8: rename it"
+        ) from None
 
 
 def why_nothing(tree: Tree, package: str, pattern: str) -> str:
