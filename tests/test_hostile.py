@@ -208,3 +208,21 @@ def test_a_tree_thousands_of_folders_deep(workspace: Path):
         assert done.returncode in (0, 1), done.stderr[-2000:]
     finally:  # pytest's own clean-up of old temporary folders recurses: remove it here
         subprocess.run(["rm", "-rf", "deep"], cwd=workspace, check=True)
+
+
+def test_a_build_that_writes_no_image_id_records_none(tmp_path: Path):
+    """The docker-build driver read the previous build's --iidfile when a build wrote none."""
+    from tests.test_cli import fake_docker
+
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "workspaces/raw_stages", root)
+    assert graphbuild("emit", cwd=root).returncode == 0
+    build = ["build", "--driver", "docker-build"]
+    first = graphbuild(*build, "--docker", fake_docker(tmp_path), cwd=root)
+    assert "built in" in first.stdout, first.stdout
+    silent = tmp_path / "silent"
+    silent.mkdir()
+    docker = Path(fake_docker(silent))
+    docker.write_text(docker.read_text().replace("printf 'sha256:%064d' 7 > \"$iidfile\"", "true"))
+    second = graphbuild(*build, "--docker", str(docker), cwd=root)
+    assert second.returncode == 0 and "done in" in second.stdout, second.stdout  # not "built"
