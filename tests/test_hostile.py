@@ -226,3 +226,23 @@ def test_a_build_that_writes_no_image_id_records_none(tmp_path: Path):
     docker.write_text(docker.read_text().replace("printf 'sha256:%064d' 7 > \"$iidfile\"", "true"))
     second = graphbuild(*build, "--docker", str(docker), cwd=root)
     assert second.returncode == 0 and "done in" in second.stdout, second.stdout  # not "built"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["sh <<RUN", 'echo "<<EOF"', "cat <<< x", "a<<EOF", "x <<-EOF", "x << EOF", 'x <<"E"',
+     "<<EOF /x", "x 2<<EOF", "echo a<<b", 'python -c "1<<2"', "echo $((1<<2))", "echo '<<EOF'",
+     "echo 'a b' <<X", 'echo "x <<EOF y"'],
+)  # fmt: skip
+def test_a_one_line_heredoc_is_read_as_buildkit_reads_it(line: str):
+    """graphbuild's test of a one-line step agrees with BuildKit's own parser on whether the
+    line starts a heredoc that would swallow the steps after it (then the step is refused)."""
+    import dockerfile
+
+    from graphbuild.core.steps import starts_heredoc
+
+    for instruction in ("RUN", "COPY"):
+        ends = "EOF\nRUN\nb\nE\nX\n"  # each delimiter a case may open, alone on a line
+        parsed = dockerfile.parse_string(f"FROM x\n{instruction} {line}\nRUN next\n{ends}")
+        swallowed = any(getattr(c, "heredocs", ()) for c in parsed)
+        assert starts_heredoc(line) == swallowed, (instruction, line)

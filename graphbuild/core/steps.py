@@ -48,6 +48,23 @@ HEREDOC_INSTRUCTIONS = ("RUN", "COPY")  # COPY <<EOF dest writes the text as a f
 HEREDOC = "heredoc"  # the pseudo-flag a RUN heredoc step carries, for the syntax floor
 
 
+# What BuildKit reads as the start of a heredoc on a RUN/COPY/ADD line: a word `<<WORD`,
+# `<<-WORD`, `<<"WORD"` or `N<<WORD` (checked against its parser: `a<<b`, `"<<EOF"`, `<< EOF`
+# and `<<<` are not)
+HEREDOC_WORD_RE = re.compile(r"(?:^|\s)\d*<<-?([\"']?)[A-Za-z_][A-Za-z0-9_]*\1")
+QUOTED_RE = re.compile(r"'[^']*'|\"(?:\\.|[^\"\\])*\"|\\.")
+
+
+def starts_heredoc(line: str) -> bool:
+    """Whether BuildKit would take this one line for the start of a heredoc (and read the
+    lines after it, the next steps, as its text)."""
+    quoted = [m.span() for m in QUOTED_RE.finditer(line)]
+    return any(
+        not any(start <= m.start(0) < end for start, end in quoted)
+        for m in HEREDOC_WORD_RE.finditer(line)
+    )
+
+
 def heredoc_problem(text: str) -> str | None:
     """What keeps a multi-line step from being one RUN heredoc, or None: one `<<WORD` on the
     first line, WORD alone on the last line and on no line between, so nothing after the
@@ -107,6 +124,11 @@ def parse_step(
         raise error(f"{instruction} is not allowed in steps: {REJECTED[instruction]}")
     if instruction not in INSTRUCTIONS:
         raise error(f"unknown Dockerfile instruction {words[0]!r}")
+    if not heredoc and instruction in ("COPY", "ADD", "RUN") and starts_heredoc(rest):
+        raise error(
+            "a <<WORD in a one-line step starts a heredoc: BuildKit would read the steps after"
+            " it as its text; write a heredoc step (RUN <<EOF, the text, EOF) or quote it"
+        )
     if instruction not in ("COPY", "ADD", "RUN"):
         return Step(instruction, (f"{instruction} {rest}".rstrip(),), key)
     flags, body = split_flags(rest)
