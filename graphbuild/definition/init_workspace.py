@@ -14,7 +14,7 @@ from packaging.specifiers import SpecifierSet
 from graphbuild.core.uv import Member, UvWorkspace
 from graphbuild.definition.entry_points import Entry, Found, find_entry
 from graphbuild.definition.lock_slice import environment, walk
-from graphbuild.definition.wheels import TOOLCHAIN_BACKENDS, builds_from_source, system_packages
+from graphbuild.definition.wheels import builds_from_source, system_packages, toolchain_of
 
 # What a new root BUILD.toml pins (the example's pins of 2026-11-23: move them on a cadence).
 DEBIAN = {  # Python version -> (Debian suite, its slim image pinned by digest)
@@ -157,12 +157,8 @@ class Builds:
 def compiled(uv: UvWorkspace, member: Member, version: str) -> Builds:
     """What the member's image compiles on CPython `version` on x86_64."""
     reached = walk(uv, member.name, (), environment(f"{version}.0", "x86_64"))
-    backends = [uv.members[m].backend for m in (member.name, *sorted(reached.members))]
-    toolchains = {
-        TOOLCHAIN_BACKENDS[b.split(".")[0]][0]
-        for b in backends
-        if b and b.split(".")[0] in TOOLCHAIN_BACKENDS
-    }
+    needs = [toolchain_of(uv.members[m].backend) for m in (member.name, *reached.members)]
+    toolchains = {need[0] for need in needs if need is not None}
     sdists = builds_from_source(list(reached.packages.values()), version, ["x86_64"])
     return Builds(sdists, tuple(sorted(toolchains)))
 

@@ -33,6 +33,11 @@ TOOLCHAIN_BACKENDS = {  # build backend -> (the Debian package that brings it, w
 }
 
 
+def toolchain_of(backend: str | None) -> tuple[str, str] | None:
+    """(the Debian package, what it is) a build backend needs beyond a C compiler, or None."""
+    return TOOLCHAIN_BACKENDS.get((backend or "").split(".", 1)[0])
+
+
 @cache
 def supported_tags(python: str, machine: str) -> frozenset[Tag]:
     """The wheel tags pip would accept for CPython `python` (X.Y) on Linux `machine`."""

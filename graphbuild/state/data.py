@@ -46,12 +46,10 @@ def name_of(cls: type) -> str:
 
 def tagged(value: Any) -> Any:
     """A JSON-able form of `value`, every non-JSON type tagged with a `$` key."""
-    if value is None or isinstance(value, str | bool | int | float):
-        if isinstance(value, enum.Enum):
-            return {"$e": name_of(type(value)), "$v": value.value}
-        return value
-    if isinstance(value, enum.Enum):
+    if isinstance(value, enum.Enum):  # before str and int: StrEnum and IntEnum are both
         return {"$e": name_of(type(value)), "$v": value.value}
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
     if isinstance(value, PackedInputs):
         return {"$pi": value.packed}
     if attrs.has(type(value)):

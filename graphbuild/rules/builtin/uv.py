@@ -14,7 +14,7 @@ from graphbuild.core.model import Expansion, Settings, Target
 from graphbuild.core.uv import Member, UvWorkspace
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.definition.uv_targets import LIBRARY_RULE
-from graphbuild.definition.wheels import TOOLCHAIN_BACKENDS
+from graphbuild.definition.wheels import toolchain_of
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
 from graphbuild.rules.builtin.common import PIP_CACHE, stage_label
@@ -73,7 +73,7 @@ def check_buildable(member: Member, target: Target, build_packages: list[str]) -
             f" {', '.join(member.outside)}, outside its folder: its build backend builds from"
             " the member's folder alone; move the file into it",
         )  # fmt: skip
-    needs = TOOLCHAIN_BACKENDS.get((member.backend or "").split(".", 1)[0])
+    needs = toolchain_of(member.backend)
     if needs is not None and needs[0] not in build_packages:
         raise LoadError.at(
             target, "build_packages", f"member {member.name} ({member.pyproject}) builds with"
