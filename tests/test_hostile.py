@@ -184,6 +184,21 @@ def test_build_never_writes_a_log_through_a_symlink(tmp_path: Path):
         assert (logs / name).is_file() and not (logs / name).is_symlink()
 
 
+@pytest.mark.parametrize("pattern", ["src/**", "src"])
+def test_a_symlinked_source_folder_is_hashed_as_docker_follows_it(workspace: Path, pattern: str):
+    """COPY follows a source's symlinked folder: an edit behind the link rebuilds the stage."""
+    tool = workspace / "tool"
+    (tool / "src").rename(tool / "code")
+    (tool / "src").symlink_to("code")
+    build = tool / "BUILD.toml"
+    build.write_text(build.read_text().replace('"src/**"', f'"{pattern}"'))
+    assert graphbuild("lock", cwd=workspace).returncode == 0
+    with (tool / "code/tool/__init__.py").open("a") as module:
+        module.write("# an edit behind the link\n")
+    done = graphbuild("plan", cwd=workspace)
+    assert "input changed: tool/code/tool/__init__.py" in done.stdout, done.stdout + done.stderr
+
+
 def test_a_file_name_that_is_not_utf8(workspace: Path):
     """Anywhere it is only skipped over; as an input it is one line (the hash is UTF-8)."""
     (workspace / os.fsdecode(b"notes-\xff.txt")).write_text("x")

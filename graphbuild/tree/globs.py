@@ -4,6 +4,7 @@ which files Docker would send for a COPY source."""
 from __future__ import annotations
 
 import bisect
+import posixpath
 
 from graphbuild.core.labels import join
 from graphbuild.tree.patterns import glob_regex
@@ -21,7 +22,7 @@ def match_inputs(tree: Tree, package: str, pattern: str) -> list[str]:
         start = bisect.bisect_left(files, prefix + literal)
         end = bisect.bisect_right(files, prefix + literal + "\U0010ffff", start)
         files = files[start:end]
-    return [p for p in files if regex.match(p[cut:])]
+    return [p for p in files if regex.match(p[cut:])] + followed(tree, join(package, pattern))
 
 
 def literal_prefix(pattern: str) -> str:
@@ -44,4 +45,72 @@ def match_context(tree: Tree, package: str, source: str) -> list[str]:
     paths = tree.paths
     start = bisect.bisect_left(paths, prefix)
     end = bisect.bisect_right(paths, prefix + "\U0010ffff", start)
-    return [path for path in paths[start:end] if regex.match(path)]
+    return [path for path in paths[start:end] if regex.match(path)] + followed(tree, full)
+
+
+MAX_LINKS = 40  # links followed in one path before it counts as a loop, as Linux's ELOOP
+
+
+def followed(tree: Tree, full: str) -> list[str]:
+    """The files a workspace-relative pattern selects through a symlinked folder on its fixed
+    part (`app/src/**` with `app/src -> code`), as Docker follows a COPY source's links."""
+    segments = [s for s in full.strip("/").split("/") if s not in ("", ".")]
+    literal = literal_prefix(full)
+    if not literal:
+        return []
+    resolved = links_on(tree, literal)
+    if resolved is None or not resolved[1]:
+        return []
+    target, links = resolved
+    rest = segments[literal.count("/") + 1 :]
+    regex = glob_regex("/".join(s for s in (target, *rest) if s))
+    files = [path for path in below(tree, target) if regex.match(path)]
+    return [*links, *files] if files else []
+
+
+def below(tree: Tree, folder: str) -> list[str]:
+    """The tree's paths equal to or below `folder` (every path for the root)."""
+    if not folder:
+        return list(tree.paths)
+    paths = tree.paths
+    start = bisect.bisect_left(paths, folder)
+    end = bisect.bisect_right(paths, folder + "/\U0010ffff", start)
+    return [p for p in paths[start:end] if p == folder or p.startswith(folder + "/")]
+
+
+def resolve_links(tree: Tree, path: str) -> str | None:
+    """`path` with every symlink on its way replaced by its target, as Docker resolves a COPY
+    source in the build context; None when a link leads out of the workspace or they loop."""
+    followed = links_on(tree, path)
+    return None if followed is None else followed[0]
+
+
+def links_on(tree: Tree, path: str) -> tuple[str, list[str]] | None:
+    """`path` resolved as `resolve_links` does, and the symlinks it went through."""
+    todo = path.split("/")
+    done: list[str] = []
+    links: list[str] = []
+    while todo:
+        part = todo.pop(0)
+        here = "/".join([*done, part])
+        entry = tree.entries.get(here)
+        if entry is None or entry.link is None:
+            done.append(part)
+            continue
+        links.append(here)
+        target = posixpath.normpath(posixpath.join("/".join(done), entry.link))
+        if len(links) > MAX_LINKS or entry.link.startswith("/") or target.split("/")[0] == "..":
+            return None
+        todo = [s for s in target.split("/") if s != "."] + todo
+        done = []
+    return "/".join(done), links
+
+
+def with_link_targets(tree: Tree, paths: list[str]) -> list[str]:
+    """`paths` and, for each symlink among them that stays in the workspace, the files Docker
+    copies when it follows it: its target file, or every file below its target folder."""
+    out = list(paths)
+    for path in paths:
+        if tree.entries[path].link is not None and (resolved := resolve_links(tree, path)):
+            out.extend(below(tree, resolved))
+    return out

@@ -11,7 +11,7 @@ from graphbuild.core.errors import InputError
 from graphbuild.core.labels import Label, join
 from graphbuild.core.model import Stage
 from graphbuild.graph.link import Graph
-from graphbuild.tree.globs import match_context, match_inputs
+from graphbuild.tree.globs import match_context, match_inputs, with_link_targets
 from graphbuild.tree.ignore import ignore_test
 from graphbuild.tree.walk import Tree, in_git_dir
 
@@ -67,12 +67,12 @@ def stage_inputs(
             if tree.entries[path].link is not None:
                 check_link(tree, path, stage, key)
             check_utf8(path, stage, key)
-        files.update(matched)
+        files.update(keep(with_link_targets(tree, matched)))
     for step in stage.steps:
         for src in step.sources:
             if src.generated:  # written by emit and hashed by its text: not the tree's
                 continue
-            copied = keep(match_context(tree, stage.package, src.path))
+            copied = keep(with_link_targets(tree, match_context(tree, stage.package, src.path)))
             shown = join(stage.package, src.path)
             if not copied:
                 raise InputError.at(
