@@ -117,3 +117,12 @@ def run(*args: str, cwd: Path) -> Result:
 @pytest.fixture
 def cli() -> Callable[..., Result]:
     return run
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file counts as settled (no racy window): a test's files were all just written,
+    so their ctimes are now, and no utime can age a ctime."""
+    from graphbuild.hashing import file_digests
+
+    monkeypatch.setattr(file_digests, "RACY_NS", -3600 * 10**9)

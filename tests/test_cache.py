@@ -47,7 +47,7 @@ def age(path: Path) -> None:
             os.utime(p, (1_700_000_000, 1_700_000_000))
 
 
-def test_a_lying_digest_cache_is_not_trusted(example: Path):
+def test_a_lying_digest_cache_is_not_trusted(example: Path, settled: None):
     age(example)
     truth = analyze(example).hashes
     cache = example / CACHE_DIR / STAT_DIGESTS.file_name
@@ -134,7 +134,7 @@ def test_killing_emit_at_any_moment_leaves_old_or_new_files(example: Path):
     assert {p: (example / p).read_text() for p in paths} == {p: new[p] for p in paths}
 
 
-def test_the_analysis_memo_is_reused_only_for_an_unchanged_tree(example: Path):
+def test_the_analysis_memo_is_reused_only_for_an_unchanged_tree(example: Path, settled: None):
     age(example)
     truth = analyze(example, use_cache=False).hashes
     assert analyze(example).hashes == truth  # computes and stores the memo

@@ -54,7 +54,7 @@ def test_same_tree_same_bytes_at_any_path_seed_locale_and_zone(tmp_path: Path):
     assert (first / "graphbuild.lock").read_bytes() == (REPO / "graphbuild.lock").read_bytes()
 
 
-def test_hashes_do_not_depend_on_the_cache(example: Path):
+def test_hashes_do_not_depend_on_the_cache(example: Path, settled: None):
     cold = analyze(example, use_cache=False).hashes
     analyze(example)  # fills the cache
     warm = analyze(example).hashes

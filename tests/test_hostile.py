@@ -8,10 +8,12 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from graphbuild.hashing.file_digests import RACY_NS
 from tests.conftest import FIXTURES
 
 LIMIT = 30  # seconds: every case answers in well under one
@@ -197,6 +199,27 @@ def test_a_symlinked_source_folder_is_hashed_as_docker_follows_it(workspace: Pat
         module.write("# an edit behind the link\n")
     done = graphbuild("plan", cwd=workspace)
     assert "input changed: tool/code/tool/__init__.py" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_same_size_edit_with_the_mtime_put_back_is_seen(workspace: Path):
+    """The stat cache and the analysis memo notice ctime, which no edit can put back."""
+    module = workspace / "tool/src/tool/__init__.py"
+    module.write_text("A = 1\n")
+    os.utime(module, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    time.sleep(RACY_NS / 1e9 + 0.1)  # past the racy window, so the stat cache keeps it
+    assert graphbuild("lock", cwd=workspace).returncode == 0
+    assert "unchanged" in graphbuild("plan", cwd=workspace).stdout
+    (digests,) = (workspace / ".graphbuild").glob("digests-by-stat.v*")
+    assert "tool/src/tool/__init__.py" in digests.read_text()  # the stat cache holds it
+    before = module.stat()
+    module.write_text("A = 2\n")
+    os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (module.stat().st_size, module.stat().st_mtime_ns) == (
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    done = graphbuild("plan", cwd=workspace)
+    assert "input changed: tool/src/tool/__init__.py" in done.stdout, done.stdout + done.stderr
 
 
 def test_a_file_name_that_is_not_utf8(workspace: Path):

@@ -29,7 +29,7 @@ class Parts:
 
 @attrs.frozen
 class WalkKey:
-    """Everything the analysis of a walked tree read: every file's path, size, mtime, inode,
+    """Everything the analysis of a walked tree read: every file's path, size, mtime, ctime, inode,
     mode and link (BUILD.toml files included), and what the scan left out. Stored whole and
     compared with ==, which is far cheaper than hashing 200,000 entries."""
 
@@ -47,6 +47,7 @@ class WalkSummary:
     files: int
     total_size: int
     total_mtime: int
+    total_ctime: int
     total_inode: int
     build_files: tuple[str, ...]
     nested: tuple[str, ...]
@@ -100,8 +101,8 @@ def code_bound(name: str, version: int, shape: type) -> Kind:
     return Kind(name, version, Codec.DATA, shape, code_bound=True)
 
 
-WALK_SUMMARY = code_bound("analysis-walk-summary", 7, WalkSummary)
-WALK_MEMO = code_bound("analysis-walk", 7, WalkMemo)
+WALK_SUMMARY = code_bound("analysis-walk-summary", 8, WalkSummary)
+WALK_MEMO = code_bound("analysis-walk", 8, WalkMemo)
 GIT_MEMO = code_bound("analysis-git", 7, GitMemo)
 GIT_SHAPE = code_bound("analysis-git-shape", 7, GitShape)
 GIT_INDEX = code_bound("analysis-git-index", 7, IndexListing)
@@ -122,6 +123,7 @@ def walk_summary(scan: Scan) -> WalkSummary:
         sum(e[0] for e in entries),
         sum(e[1] for e in entries),
         sum(e[2] for e in entries),
+        sum(e[3] for e in entries),
         scan.build_files,
         scan.nested,
     )

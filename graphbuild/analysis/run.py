@@ -95,9 +95,9 @@ class Analysis:
 
 def settled(entries: Iterable[tuple[Any, ...]]) -> bool:
     """False when a file changed so recently that it may change again within one mtime tick
-    (files git vouched for carry mtime 0: git keeps its own watch on them)."""
+    (files git vouched for carry mtime and ctime 0: git keeps its own watch on them)."""
     cutoff = racy_cutoff()
-    return all(entry[1] < cutoff for entry in entries)
+    return all(entry[1] < cutoff and entry[2] < cutoff for entry in entries)
 
 
 @contextlib.contextmanager

@@ -26,10 +26,10 @@ def racy_cutoff() -> int:
 
 @attrs.define
 class Caches:
-    """The stat cache, read once: path -> (size, mtime, inode, blob id) of files git does not
+    """The stat cache, read once: path -> (size, mtime, ctime, inode, blob id) of files git does not
     vouch for; grown in place by digest_files, which marks it when it needs storing."""
 
-    by_stat: dict[str, tuple[int, int, int, str]] = attrs.field(factory=dict)
+    by_stat: dict[str, tuple[int, int, int, int, str]] = attrs.field(factory=dict)
     stat_changed: bool = False
 
 
@@ -52,11 +52,10 @@ def start_hashing(root: Path, tree: Tree, paths: Iterable[str], caches: Caches) 
 
 def miss(caches: Caches, path: str, entry: Entry) -> bool:
     """True when a regular file's digest must be read from its bytes."""
-    size, mtime_ns, inode, _, link, blob = entry
-    if link is not None or blob is not None:
+    if entry.link is not None or entry.blob is not None:
         return False
     cached = caches.by_stat.get(path)
-    return cached is None or cached[0] != size or cached[1] != mtime_ns or cached[2] != inode
+    return cached is None or cached[:4] != entry[:4]
 
 
 def digest_files(
@@ -78,7 +77,7 @@ def digest_files(
     new_digest = tuple.__new__  # FileDigest(...) built in C: these loops run once per file
     missing: list[str] = []
     for path in paths:  # the hot loop of a warm plan: one pass, no allocation on a cache hit
-        size, mtime_ns, inode, mode, link, blob = entries[path]
+        size, mtime_ns, ctime_ns, inode, mode, link, blob = entries[path]
         if blob is not None:
             result[path] = new_digest(FileDigest, (blob, bool(mode & S_IXUSR), False))
             continue
@@ -90,9 +89,10 @@ def digest_files(
             cached is not None
             and cached[0] == size
             and cached[1] == mtime_ns
-            and cached[2] == inode
+            and cached[2] == ctime_ns
+            and cached[3] == inode
         ):
-            result[path] = new_digest(FileDigest, (cached[3], bool(mode & S_IXUSR), False))
+            result[path] = new_digest(FileDigest, (cached[4], bool(mode & S_IXUSR), False))
         else:
             missing.append(path)
     ahead = started.results() if started is not None else {}
@@ -104,9 +104,9 @@ def digest_files(
         outcome = ahead.pop(path)  # freed as it is used: a cold plan without git holds 200,000
         if isinstance(outcome, Unreadable):
             raise InputError(f"cannot read input {path}: {outcome.error}", file=path)
-        size, mtime_ns, inode, mode, _, _ = entries[path]
-        if mtime_ns < cutoff:
-            cache[path] = (size, mtime_ns, inode, outcome)  # the cache, grown in place
+        size, mtime_ns, ctime_ns, inode, mode, _, _ = entries[path]
+        if mtime_ns < cutoff and ctime_ns < cutoff:
+            cache[path] = (size, mtime_ns, ctime_ns, inode, outcome)  # the cache, grown in place
             added += 1
         result[path] = new_digest(FileDigest, (outcome, bool(mode & S_IXUSR), False))
     caches.stat_changed = caches.stat_changed or bool(added)

@@ -11,9 +11,9 @@ from graphbuild.state.store import Codec, Kind
 
 
 def is_stat_cache(value: dict[Any, Any]) -> bool:
-    """path -> (size, mtime, inode, blob id)."""
+    """path -> (size, mtime, ctime, inode, blob id)."""
     return all(
-        isinstance(k, str) and isinstance(v, tuple) and len(v) == 4 and isinstance(v[3], str)
+        isinstance(k, str) and isinstance(v, tuple) and len(v) == 5 and isinstance(v[4], str)
         for k, v in value.items()
     )
 
@@ -42,7 +42,7 @@ def is_parsed_lock(value: tuple[Any, ...]) -> bool:
 
 # plain data: valid whatever graphbuild wrote it
 # 5: blob ids instead of SHA-256 of the bytes
-STAT_DIGESTS = Kind("digests-by-stat", 5, Codec.DATA, dict, code_bound=False, check=is_stat_cache)
+STAT_DIGESTS = Kind("digests-by-stat", 6, Codec.DATA, dict, code_bound=False, check=is_stat_cache)
 # 8: inputs carry blob ids
 STAGE_RECORDS = Kind("records", 8, Codec.JSON, dict, code_bound=False, keyed=True)
 # 3: each image's record holds the digest the engine reported beside the content hash

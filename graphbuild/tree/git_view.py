@@ -76,7 +76,7 @@ class GitView:
             if mode == b"120000":
                 walk.file(path, name, hidden, None)  # its target string is read from the link
                 continue
-            entries[path] = new_entry((-1, 0, 0, MODES[mode], None, blob.decode()))  # vouched
+            entries[path] = new_entry((-1, 0, 0, 0, MODES[mode], None, blob.decode()))  # vouched
             if name == BUILD_FILE and not hidden:
                 walk.build_files.append(path)
         drop_nested(walk)
