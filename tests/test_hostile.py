@@ -222,6 +222,29 @@ def test_a_same_size_edit_with_the_mtime_put_back_is_seen(workspace: Path):
     assert "input changed: tool/src/tool/__init__.py" in done.stdout, done.stdout + done.stderr
 
 
+@pytest.mark.parametrize("with_git", [False, True])
+def test_a_file_name_with_a_newline_is_hashed_and_shown_on_one_line(workspace: Path, with_git):
+    """Docker sends a file whatever its name: `src/**` covers `a⏎b.py` too, and the plan names
+    it escaped, so no file name can forge a line of the plan."""
+    if with_git:
+        commit_all(workspace)
+    assert graphbuild("lock", cwd=workspace).returncode == 0
+    (workspace / "tool/src/tool/a\nb.py").write_text("x = 1\n")
+    if with_git:
+        commit_all(workspace)
+    done = graphbuild("plan", cwd=workspace)
+    assert "             input added: tool/src/tool/a\\nb.py\n" in done.stdout, done.stdout
+
+
+def commit_all(root: Path) -> None:
+    """Commit everything in `root`, a git repository from the first call."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    if not (root / ".git").exists():
+        subprocess.run([*git, "init", "-q"], cwd=root, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-qm", "x", "--allow-empty"], cwd=root, check=True)
+
+
 def test_a_file_name_that_is_not_utf8(workspace: Path):
     """Anywhere it is only skipped over; as an input it is one line (the hash is UTF-8)."""
     (workspace / os.fsdecode(b"notes-\xff.txt")).write_text("x")
@@ -238,10 +261,7 @@ def test_a_tree_thousands_of_folders_deep(workspace: Path):
     subprocess.run(["sh", "-c", f"echo x > {deep}/f.py"], cwd=workspace, check=True)
     try:
         assert graphbuild("plan", cwd=workspace).returncode in (0, 1)
-        git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
-        subprocess.run([*git, "init", "-q"], cwd=workspace, check=True)
-        subprocess.run([*git, "add", "-A"], cwd=workspace, check=True)
-        subprocess.run([*git, "commit", "-qm", "x"], cwd=workspace, check=True)
+        commit_all(workspace)
         done = graphbuild("plan", cwd=workspace)  # git's view of the same tree
         assert done.returncode in (0, 1), done.stderr[-2000:]
     finally:  # pytest's own clean-up of old temporary folders recurses: remove it here

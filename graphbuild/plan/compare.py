@@ -10,6 +10,7 @@ import attrs
 import networkx as nx
 
 from graphbuild.core.labels import Label
+from graphbuild.core.printable import printable
 from graphbuild.definition.uv_targets import LIBRARY_RULE
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.lockfile import Lock
@@ -65,20 +66,21 @@ class Reason:
 
     def sentence(self) -> str:
         """The reason in words."""
+        path = printable(self.path or "")
         texts = {
-            ReasonKind.INPUT_CHANGED: f"input changed: {self.path}",
+            ReasonKind.INPUT_CHANGED: f"input changed: {path}",
             ReasonKind.INPUT_MODE_CHANGED: (
-                f"input mode changed: {self.path} ({self.old} -> {self.new})"
+                f"input mode changed: {path} ({self.old} -> {self.new})"
             ),
-            ReasonKind.INPUT_ADDED: f"input added: {self.path}",
-            ReasonKind.INPUT_REMOVED: f"input removed: {self.path}",
+            ReasonKind.INPUT_ADDED: f"input added: {path}",
+            ReasonKind.INPUT_REMOVED: f"input removed: {path}",
             ReasonKind.DEFINITION_CHANGED: f"definition changed: {self.key}",
             ReasonKind.BASE_CHANGED: f"base image changed: {self.old} -> {self.new}",
             ReasonKind.UPSTREAM: f"upstream rebuilds: {self.label}",
             ReasonKind.LOCK_CHANGED: (
                 f"lock: {self.key} {self.old or '(none)'} -> {self.new or '(none)'}"
             ),
-            ReasonKind.INTERNAL_LIBRARY: f"internal library {self.label}: {self.path}",
+            ReasonKind.INTERNAL_LIBRARY: f"internal library {self.label}: {path}",
             ReasonKind.UNRECORDED: "changed; the previous state is not in the local cache "
             "(use --since REF to recompute it from git)",
         }

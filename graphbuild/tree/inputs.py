@@ -3,13 +3,13 @@ undeclared COPY source, no pattern that matches nothing."""
 
 from __future__ import annotations
 
-import os
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
 
 from graphbuild.core.errors import InputError
 from graphbuild.core.labels import Label, join
 from graphbuild.core.model import Stage
+from graphbuild.core.printable import printable
 from graphbuild.graph.link import Graph
 from graphbuild.tree.globs import match_context, match_inputs, with_link_targets
 from graphbuild.tree.ignore import ignore_test
@@ -86,7 +86,8 @@ def stage_inputs(
                 raise InputError.at(
                     stage,
                     step.key,
-                    f"{step.instruction} source {src.path!r} copies {undeclared[0]}{more}, which "
+                    f"{step.instruction} source {src.path!r} copies "
+                    f"{printable(undeclared[0])}{more}, which "
                     f"{'is' if len(undeclared) == 1 else 'are'} not among the stage's inputs "
                     "(declare them in inputs so the hash covers them)",
                 )
@@ -98,9 +99,8 @@ def check_utf8(path: str, stage: Stage, key: str) -> None:
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
-        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
         raise InputError.at(
-            stage, key, f"input {shown}: its file name is not UTF-8: rename it"
+            stage, key, f"input {printable(path)}: its file name is not UTF-8: rename it"
         ) from None
 
 

@@ -19,7 +19,7 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
             out += ".*" if last else "(?:[^/]+/)*"
             continue
         out += segment_regex(segment) + ("" if last else "/")
-    return re.compile(out + "(?:/.*)?\\Z" if out else ".*\\Z")
+    return re.compile(out + "(?:/.*)?\\Z" if out else ".*\\Z", re.DOTALL)  # names hold any byte
 
 
 def segment_regex(segment: str) -> str:

@@ -228,8 +228,8 @@ def exclusion_test(exclude: Iterable[str]) -> Callable[[str, str], bool]:
         (by_name if rest != pattern and "/" not in rest.strip("/") else by_path).append(
             glob_regex(rest if rest != pattern else pattern).pattern
         )
-    name_re = re.compile("|".join(f"(?:{p})" for p in by_name)) if by_name else None
-    path_re = re.compile("|".join(f"(?:{p})" for p in by_path)) if by_path else None
+    name_re = re.compile("|".join(f"(?:{p})" for p in by_name), re.S) if by_name else None
+    path_re = re.compile("|".join(f"(?:{p})" for p in by_path), re.S) if by_path else None
     seen: dict[str, bool] = {}
 
     def test(name: str, path: str) -> bool:
