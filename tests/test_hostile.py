@@ -245,6 +245,74 @@ def commit_all(root: Path) -> None:
     subprocess.run([*git, "commit", "-qm", "x", "--allow-empty"], cwd=root, check=True)
 
 
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 512 KiB file system of its own (tmpfs), unmounted afterwards."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(where)],
+                             capture_output=True, text=True)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+@pytest.mark.parametrize("how", ["full", "read-only"])
+@pytest.mark.parametrize("command", ["emit", "lock"])
+def test_a_full_or_read_only_disk_is_one_line_and_leaves_the_old_files(
+    small_disk: Path, how: str, command: str
+):
+    root = small_disk / "ws"
+    shutil.copytree(FIXTURES / "workspaces/raw_stages", root)
+    assert graphbuild("emit", cwd=root).returncode == 0
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    build = root / "tool/BUILD.toml"
+    build.write_text(build.read_text().replace('echo \\"$GREETING\\"', 'echo \\"$GREETING!\\"'))
+    before[build] = build.read_bytes()
+    if how == "full":
+        subprocess.run(["sh", "-c", f"cat /dev/zero > {small_disk}/filler"], capture_output=True)
+    else:
+        subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    line = one_line(graphbuild(command, cwd=root))
+    why = "No space left on device" if how == "full" else "Read-only file system"
+    first = "build/Dockerfile" if command == "emit" else "graphbuild.lock"
+    assert line == f"graphbuild: error: {first}: cannot write: {why} (nothing was written)"
+    after = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    assert {p: d for p, d in after.items() if ".graphbuild" not in p.parts} == {
+        p: d for p, d in before.items() if ".graphbuild" not in p.parts
+    }
+
+
+@pytest.mark.parametrize("command", ["import", "init"])
+def test_a_crash_after_writing_leaves_no_file(tmp_path: Path, monkeypatch, command: str):
+    """import and init check what they wrote by analysing it; whatever ends that check (an
+    error, a crash, Ctrl-C), the files are put back as they were."""
+    from graphbuild.cli import import_command, init_command
+    from tests.conftest import run
+
+    root = tmp_path / "ws"
+    if command == "import":
+        shutil.copytree(FIXTURES / "workspaces/raw_stages", root)
+        (root / "svc").mkdir()
+        (root / "svc/Dockerfile").write_text("FROM scratch\nCOPY Dockerfile /x\n")
+        args = ["import", "svc/Dockerfile"]
+    else:
+        shutil.copytree(FIXTURES / "uv/shapes", root)
+        args = ["init"]
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    def crash(*_args, **_kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(import_command if command == "import" else init_command, "analyze", crash)
+    with pytest.raises(RecursionError):
+        run(*args, cwd=root)
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
 def test_a_file_name_that_is_not_utf8(workspace: Path):
     """Anywhere it is only skipped over; as an input it is one line (the hash is UTF-8)."""
     (workspace / os.fsdecode(b"notes-\xff.txt")).write_text("x")

@@ -8,10 +8,10 @@ from pathlib import Path
 from graphbuild.analysis.load import load_workspace
 from graphbuild.analysis.run import analyze
 from graphbuild.cli.common import EXIT_OK
-from graphbuild.core.errors import GraphbuildError, InputError
+from graphbuild.core.errors import GraphbuildError, InputError, WriteError
 from graphbuild.core.model import Workspace
 from graphbuild.core.reading import read_text as safe_read_text
-from graphbuild.core.writes import write_atomic
+from graphbuild.core.writes import write_checked
 from graphbuild.importer.convert import Imported, import_dockerfile
 from graphbuild.importer.root import edit_root
 from graphbuild.importer.source import dockerignore_patterns
@@ -76,15 +76,13 @@ def run_import(args: argparse.Namespace, root: Path) -> int:
     if args.dry_run:
         print_dry_run(package, result, root_text, new_root)
         return EXIT_OK
-    if not at_root:
-        write_atomic(build, result.build_toml)
-    write_atomic(root_build, new_root)
+    files = {} if at_root else {f"{package}/BUILD.toml": result.build_toml}
+    files["BUILD.toml"] = new_root
     try:
-        analyze(root, use_cache=False)
+        write_checked(root, files, lambda: analyze(root, use_cache=False))
+    except WriteError:
+        raise
     except GraphbuildError as err:
-        if not at_root:
-            build.unlink()
-        write_atomic(root_build, root_text)
         raise at_dockerfile(
             err, f"{package}/BUILD.toml" if package else "BUILD.toml", result, shown
         ) from None

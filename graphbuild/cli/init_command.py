@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
 from pathlib import Path
 
 from graphbuild.analysis.run import analyze
 from graphbuild.cli.common import EXIT_OK
 from graphbuild.core.errors import GraphbuildError
-from graphbuild.core.writes import write_atomic
+from graphbuild.core.writes import write_checked
 from graphbuild.definition.init_workspace import Wiring, plan_init
 from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.definition.load import read_text
@@ -48,7 +47,7 @@ def run_init(args: argparse.Namespace) -> int:
         )  # fmt: skip
     except ValueError as err:
         raise GraphbuildError(str(err), file="uv.lock") from None
-    write_all(root, plan.files)
+    write_checked(root, plan.files, lambda: analyze(root, use_cache=False))
     print(f"images use {plan.python}")
     for choice in plan.choices:
         done = f"wrote {choice.wrote}" if choice.wrote else "left alone"
@@ -59,21 +58,6 @@ def run_init(args: argparse.Namespace) -> int:
     if any(c.wrote for c in plan.choices):
         print(f"next: {where}graphbuild emit && graphbuild lint && graphbuild build")
     return EXIT_OK
-
-
-def write_all(root: Path, files: Mapping[str, str]) -> None:
-    """Write every file, check the workspace loads and plans; on any error remove them all."""
-    written: list[Path] = []
-    try:
-        for path, text in files.items():
-            target = root / path
-            write_atomic(target, text)
-            written.append(target)
-        analyze(root, use_cache=False)
-    except BaseException:
-        for target in written:
-            target.unlink(missing_ok=True)
-        raise
 
 
 def is_uv_root(folder: Path) -> bool:

@@ -13,7 +13,7 @@ from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.labels import parse_label
 from graphbuild.core.reading import read_bytes
-from graphbuild.core.writes import resolves_inside, sweep_temporaries, write_atomic
+from graphbuild.core.writes import write_files
 from graphbuild.definition.lock_slice import SLICE_HEADER
 from graphbuild.emit.bake import render_rebuild_group
 from graphbuild.emit.outputs import drift, render_outputs
@@ -66,10 +66,7 @@ def run_lock(args: argparse.Namespace, root: Path, store: Store) -> int:
     """`graphbuild lock`."""
     analysis = analyze(root, store=store)
     lock = make_lock(analysis.workspace, analysis.hashes)
-    path = root / analysis.workspace.settings.lock
-    check_inside(root, [analysis.workspace.settings.lock])
-    sweep_temporaries(path)  # what a killed `lock` left beside it
-    write_atomic(path, render_lock(lock))
+    write_files(root, {analysis.workspace.settings.lock: render_lock(lock)}, sweep=True)
     remember_records(store, analysis)
     print(
         f"wrote {analysis.workspace.settings.lock}: {len(lock.images)} images, "
@@ -102,11 +99,7 @@ def run_emit(args: argparse.Namespace, root: Path, store: Store) -> int:
         **outputs.files,
         settings.rebuild_bake: render_rebuild_group(analysis.graph, rebuilt),
     }
-    check_inside(root, list(files))  # before anything is written: all files or none
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        sweep_temporaries(root / path)
-        write_atomic(root / path, text)
+    write_files(root, files, sweep=True)
     for path in stale:
         (root / path).unlink()
     hidden = ignored_by_git(root, [*outputs.files, settings.lock])
@@ -130,16 +123,6 @@ def run_emit(args: argparse.Namespace, root: Path, store: Store) -> int:
 
 
 SLICE_HEAD_LIMIT = 16 * 1024 * 1024  # larger .txt files are not slices emit wrote
-
-
-def check_inside(root: Path, paths: list[str]) -> None:
-    """Refuse to write where a symlinked folder would lead a file out of the workspace."""
-    outside = [p for p in paths if not resolves_inside(root, root / p)]
-    if outside:
-        raise GraphbuildError(
-            f"{outside[0]}: a symlinked folder leads it out of the workspace: graphbuild"
-            " writes only inside it"
-        )
 
 
 def stale_slices(root: Path, folder: str, files: Mapping[str, str]) -> list[str]:

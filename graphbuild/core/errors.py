@@ -87,6 +87,10 @@ class RegistryError(GraphbuildError):
     """The registry could not be asked (unreachable, refused, an unexpected answer)."""
 
 
+class WriteError(GraphbuildError):
+    """An output could not be written (a full disk, a read-only folder); none was."""
+
+
 class StateError(GraphbuildError):
     """graphbuild's own folder (.graphbuild) is not one it may write in."""
 

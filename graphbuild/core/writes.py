@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any, BinaryIO
+
+from graphbuild.core.errors import WriteError
 
 
 def write_atomic(path: Path, data: bytes | str, durable: bool = True) -> None:
@@ -34,6 +36,79 @@ def write_atomic_stream(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
+
+
+def write_checked(root: Path, files: Mapping[str, str], check: Callable[[], object]) -> None:
+    """Write every file (as write_files does), then run `check`; when it fails in any way (an
+    error, a crash, Ctrl-C), each file is put back as it was, or removed where there was none."""
+    before = {path: old_bytes(root / path) for path in files}
+    write_files(root, files)
+    try:
+        check()
+    except BaseException:
+        write_files(root, {p: data for p, data in before.items() if data is not None})
+        for path in (p for p, data in before.items() if data is None):
+            with contextlib.suppress(FileNotFoundError):
+                (root / path).unlink()
+        raise
+
+
+def old_bytes(path: Path) -> bytes | None:
+    """A regular file's bytes, or None where there is none (a link is replaced, not read)."""
+    return path.read_bytes() if path.is_file() and not path.is_symlink() else None
+
+
+def write_files(root: Path, files: Mapping[str, str | bytes], sweep: bool = False) -> None:
+    """Write every file or none: each to a temporary beside it, then all renamed into place.
+    A full disk or a read-only folder is a WriteError naming the file, and what was written
+    so far (temporaries, new folders) is removed: old files stay whole and in place. Nothing
+    is written where a symlinked folder would lead a file out of `root`. `sweep`: first remove
+    what killed writers left beside the files (only under the workspace lock)."""
+    outside = [path for path in files if not resolves_inside(root, root / path)]
+    if outside:
+        raise WriteError(
+            "a symlinked folder leads it out of the workspace: graphbuild writes only inside it",
+            file=outside[0],
+        )
+    for path in files if sweep else ():
+        sweep_temporaries(root / path)
+    staged: list[tuple[str, Path]] = []
+    made: list[Path] = []
+    path = ""
+    try:
+        for path, text in files.items():
+            target = root / path
+            made.extend(make_folders(target.parent))
+            fd, temp = open_temporary(target)
+            staged.append((temp, target))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8") if isinstance(text, str) else text)
+                handle.flush()
+                os.fsync(handle.fileno())
+    except BaseException as err:
+        for temp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if isinstance(err, OSError):
+            why = err.strerror or str(err)
+            raise WriteError(f"cannot write: {why} (nothing was written)", file=path) from None
+        raise
+    for temp, target in staged:
+        os.replace(temp, target)
+
+
+def make_folders(folder: Path) -> list[Path]:
+    """Create `folder` and the missing ones above it; those it created, outermost first."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        new.mkdir()
+    return list(reversed(missing))
 
 
 def open_temporary(path: Path) -> tuple[int, str]:
