@@ -1,14 +1,16 @@
-"""Large inputs: a 2 GB input file is hashed in bounded memory, and a 20,000-stage dependency
-chain loads, links and hashes without hitting a recursion limit."""
+"""Large inputs: a 2 GB input file is hashed in bounded memory, a 20,000-stage dependency
+chain loads, links and hashes without hitting a recursion limit, and long chains and cycles
+are reported in output proportional to what changed."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.conftest import REPO, run
 
 # VmHWM, not ru_maxrss: the kernel carries ru_maxrss across exec, so a child of a large pytest
 # process starts with pytest's peak (this test once failed at 280 MB of pytest's own memory)
@@ -68,3 +70,49 @@ def test_a_20000_stage_chain_needs_no_recursion(tmp_path: Path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == str(count)
+
+
+def chain_workspace(root: Path, count: int, cycle: bool = False) -> None:
+    """`count` targets, each FROM the one before; the first reads seed.txt, or (a cycle) is
+    FROM the last."""
+    parts = ['[workspace]\nname = "chain"\n']
+    for i in range(count):
+        parent = (f":t{count - 1}" if cycle else "scratch") if i == 0 else f":t{i - 1}"
+        own = 'inputs = ["seed.txt"]\nsteps = ["COPY seed.txt /seed"]' if i == 0 else ""
+        own = own or f'steps = ["LABEL n={i}"]'
+        image = "image = true\n" if i == count - 1 else ""
+        parts.append(
+            f'[[target]]\nname = "t{i}"\nrule = "stages"\nfrom = "{parent}"\n{own}\n{image}'
+        )
+    (root / "BUILD.toml").write_text("\n".join(parts))
+    (root / "seed.txt").write_text("1\n")
+
+
+def test_a_long_chain_is_planned_in_output_proportional_to_what_changed(tmp_path: Path):
+    """1,000 levels whose bottom changes: each entry names its chain by its ends (the plan
+    was 11 MB of JSON, each entry holding the whole chain below it)."""
+    chain_workspace(tmp_path, 1000)
+    assert run("lock", cwd=tmp_path).code == 0
+    (tmp_path / "seed.txt").write_text("2\n")
+    plan = run("plan", "--format", "json", cwd=tmp_path).out
+    assert len(plan) < 1000 * 700, len(plan)
+    image = next(t for t in json.loads(plan)["targets"] if t["label"] == "//:t999")
+    assert image["chain"] == ["//:t999", "//:t998", "//:t997", "//:t996",
+                              "//:t3", "//:t2", "//:t1", "//:t0"]  # fmt: skip
+    assert image["chain_skipped"] == 992
+    text = run("plan", cwd=tmp_path).out
+    assert max(len(line) for line in text.splitlines()) < 200
+    assert (
+        "first cause: //:t999 -> //:t998 -> //:t997 -> //:t996 -> … 992 more … -> //:t3 -> //:t2"
+        " -> //:t1 -> //:t0: input changed: seed.txt\n" in text
+    )
+
+
+def test_a_long_cycle_is_named_by_its_ends(tmp_path: Path):
+    chain_workspace(tmp_path, 3000, cycle=True)
+    done = run("plan", cwd=tmp_path)
+    assert done.code == 2
+    assert done.err == (
+        "graphbuild: error: BUILD.toml:4: //:t0: dependency cycle: //:t0 -> //:t2999 -> //:t2998"
+        " -> //:t2997 -> … 2993 more … -> //:t3 -> //:t2 -> //:t1 -> //:t0\n"
+    )

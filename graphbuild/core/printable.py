@@ -1,8 +1,10 @@
-"""File names as one printable line: a name may hold any byte but a slash and NUL."""
+"""Text for one line of output: file names escaped (a name may hold any byte but a slash and
+NUL), long paths of labels shortened."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 
 def printable(name: str) -> str:
@@ -12,3 +14,10 @@ def printable(name: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def arrows(head: Sequence[str], skipped: int = 0, tail: Sequence[str] = ()) -> str:
+    """`a -> b -> … 992 more … -> y -> z`: a path of labels, `skipped` of them left out
+    between its head and its tail."""
+    middle = [f"… {skipped} more …"] if skipped else []
+    return " -> ".join([*head, *middle, *tail])

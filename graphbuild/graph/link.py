@@ -12,6 +12,7 @@ import attrs
 from graphbuild.core.errors import GraphError
 from graphbuild.core.labels import Label, parse_label
 from graphbuild.core.model import Expansion, Ref, Stage, Target, Workspace
+from graphbuild.core.printable import arrows
 from graphbuild.definition.fields import suggest
 from graphbuild.definition.layout import BUILD_FILE
 
@@ -224,8 +225,12 @@ def ref_key(stage: Stage, ref: Ref) -> str:
     return prefix.rstrip(".")
 
 
+CYCLE_ENDS = 4  # a longer cycle is named by this many labels at each end
+
+
 def check_acyclic(dag: nx.DiGraph, stages: Mapping[Label, Stage]) -> None:
-    """Raise GraphError printing the whole cycle when the stages depend on themselves."""
+    """Raise GraphError naming the cycle when the stages depend on themselves (a long one by
+    its ends and how many labels lie between)."""
     import networkx as nx
 
     try:
@@ -235,7 +240,9 @@ def check_acyclic(dag: nx.DiGraph, stages: Mapping[Label, Stage]) -> None:
     nodes = [edge[0] for edge in reversed(cycle)]  # edges run dependency -> dependent
     start = nodes.index(min(nodes, key=str))  # print the same cycle however it was found
     nodes = nodes[start:] + nodes[:start]
-    path = " -> ".join(str(n) for n in [*nodes, nodes[0]])
+    labels = [str(n) for n in [*nodes, nodes[0]]]
+    skipped = max(0, len(labels) - 2 * CYCLE_ENDS)
+    path = arrows(labels[:CYCLE_ENDS], skipped, labels[CYCLE_ENDS + skipped :])
     first = stages[nodes[0]]
     raise GraphError(
         f"dependency cycle: {path}", file=first.file, line=first.line, label=str(nodes[0])

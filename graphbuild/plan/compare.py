@@ -102,6 +102,7 @@ class Entry:
     status: Status
     reasons: tuple[Reason, ...] = ()
     chain: tuple[str, ...] = ()  # from this entry down to the stage with the first own cause
+    chain_skipped: int = 0  # labels of a long chain left out after its first CHAIN_ENDS
     in_registry: bool = False  # its hash tag is pushed already (plan --registry)
 
     @property
@@ -121,6 +122,8 @@ class Entry:
         }
         if self.chain:
             data["chain"] = list(self.chain)
+        if self.chain_skipped:
+            data["chain_skipped"] = self.chain_skipped
         if self.in_registry:
             data["in_registry"] = True
         return data
@@ -240,8 +243,10 @@ def make_plan(
     for name, previous in baseline.stages.items():
         if name not in stage_entries:
             stage_entries[name] = Entry(name, EntryKind.STAGE, None, previous, Status.REMOVED)
+    chains = first_causes(stage_entries)
     stage_entries = {
-        k: attrs.evolve(e, chain=first_cause(k, stage_entries)) for k, e in stage_entries.items()
+        k: attrs.evolve(e, chain=chains[k][0], chain_skipped=chains[k][1])
+        for k, e in stage_entries.items()
     }
     entries = dict(stage_entries)
     for target in graph.images:
@@ -255,10 +260,10 @@ def make_plan(
             reasons = (*what_moved(graph, target.label, stage_entries), *reasons)
         if status == Status.REBUILD and not reasons:
             reasons = (Reason(ReasonKind.UPSTREAM, label=output.label),)
-        chain = (
-            (str(target.label), *output.chain)
+        chain, skipped = (
+            image_chain(str(target.label), output)
             if output.label != str(target.label)
-            else output.chain
+            else (output.chain, output.chain_skipped)
         )
         entries[str(target.label)] = Entry(
             str(target.label),
@@ -268,12 +273,23 @@ def make_plan(
             status,
             reasons,
             chain if status == Status.REBUILD else (),
+            skipped if status == Status.REBUILD else 0,
         )
     current_images = {str(t.label) for t in graph.images}
     for name, previous in baseline.images.items():
         if name not in current_images:
             entries[name] = Entry(name, EntryKind.IMAGE, None, previous, Status.REMOVED)
     return Plan(entries=tuple(e for _, e in sorted(entries.items())))
+
+
+def image_chain(image: str, output: Entry) -> tuple[tuple[str, ...], int]:
+    """An image's chain: its own label, then its output stage's chain (summarised alike)."""
+    if not output.chain:
+        return (), 0
+    if not output.chain_skipped and len(output.chain) < 2 * CHAIN_ENDS:
+        return (image, *output.chain), 0
+    head = (image, *output.chain[: CHAIN_ENDS - 1])
+    return (*head, *output.chain[-CHAIN_ENDS:]), output.chain_skipped + 1
 
 
 def what_moved(graph: Graph, image: Label, entries: Mapping[str, Entry]) -> list[Reason]:
@@ -294,23 +310,68 @@ def what_moved(graph: Graph, image: Label, entries: Mapping[str, Entry]) -> list
     return found
 
 
-def first_cause(label: str, entries: Mapping[str, Entry]) -> tuple[str, ...]:
-    """The chain from a rebuilt entry down its first upstream reasons to one with its own cause."""
-    chain = [label]
-    entry = entries[label]
-    while entry.status == Status.REBUILD and not entry.own and entry.reasons:
-        nxt = entry.reasons[0].label
-        if nxt is None or nxt in chain or nxt not in entries:
-            break
-        chain.append(nxt)
-        entry = entries[nxt]
-    return tuple(chain) if len(chain) > 1 else ()
+CHAIN_ENDS = 4  # a longer chain keeps this many labels at each end, and counts the rest
+
+
+def first_causes(entries: Mapping[str, Entry]) -> dict[str, tuple[tuple[str, ...], int]]:
+    """Each entry's chain from itself down its first upstream reasons to one with its own
+    cause, as (labels, skipped): a chain longer than 2 * CHAIN_ENDS keeps its ends and counts
+    the labels left out between them, so a plan stays proportional to what changed."""
+    upstream = {label: next_down(entry, entries) for label, entry in entries.items()}
+    length: dict[str, int] = {}
+    tail: dict[str, tuple[str, ...]] = {}
+    for start in entries:
+        path: list[str] = []
+        at: str | None = start
+        while at is not None and at not in length and at not in path:
+            path.append(at)
+            at = upstream[at]
+        for label in reversed(path):
+            below = upstream[label]
+            if below is None or below not in length:
+                length[label], tail[label] = 1, (label,)
+            else:
+                length[label] = length[below] + 1
+                tail[label] = tail[below] if length[below] >= CHAIN_ENDS else (label, *tail[below])
+    return {label: chain_of(label, upstream, length, tail) for label in entries}
+
+
+def next_down(entry: Entry, entries: Mapping[str, Entry]) -> str | None:
+    """The label an entry's chain goes on to: its first upstream reason's, when it rebuilds
+    for no change of its own."""
+    if entry.status != Status.REBUILD or entry.own or not entry.reasons:
+        return None
+    below = entry.reasons[0].label
+    return below if below in entries and below != entry.label else None
+
+
+def chain_of(
+    label: str,
+    upstream: Mapping[str, str | None],
+    length: Mapping[str, int],
+    tail: Mapping[str, tuple[str, ...]],
+    prefix: tuple[str, ...] = (),
+) -> tuple[tuple[str, ...], int]:
+    """`prefix` and the chain from `label`, summarised as first_causes says."""
+    total = len(prefix) + length[label]
+    head = list(prefix)
+    at: str | None = label
+    while at is not None and len(head) < min(total, 2 * CHAIN_ENDS):
+        head.append(at)
+        at = upstream[at]
+    if total <= 1:
+        return (), 0
+    if total <= 2 * CHAIN_ENDS:
+        return tuple(head), 0
+    return (*head[:CHAIN_ENDS], *tail[label]), total - 2 * CHAIN_ENDS
 
 
 def mark_pushed(plan: Plan, pushed: set[str]) -> Plan:
     """The plan with images whose hash tag is in the registry already marked unchanged."""
     entries = tuple(
-        attrs.evolve(e, status=Status.UNCHANGED, reasons=(), chain=(), in_registry=True)
+        attrs.evolve(
+            e, status=Status.UNCHANGED, reasons=(), chain=(), chain_skipped=0, in_registry=True
+        )
         if e.kind is EntryKind.IMAGE and e.label in pushed
         else e
         for e in plan.entries

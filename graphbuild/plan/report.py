@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from graphbuild.core.printable import arrows
 from graphbuild.hashing.stages import short_hash
 from graphbuild.lint import Finding, Severity
-from graphbuild.plan.compare import Entry, EntryKind, Plan, Status
+from graphbuild.plan.compare import CHAIN_ENDS, Entry, EntryKind, Plan, Status
 
 
 def plan_json(plan: Plan) -> str:
@@ -39,8 +40,16 @@ def entry_lines(entry: Entry, entries: dict[str, Entry], explain: bool) -> list[
     if explain and entry.status == Status.REBUILD and not entry.own and entry.chain:
         root = entries.get(entry.chain[-1])
         cause = root.own[0].sentence() if root and root.own else "changed"
-        lines.append(f"{'':<10}   first cause: {' -> '.join(entry.chain)}: {cause}")
+        lines.append(f"{'':<10}   first cause: {chain_text(entry)}: {cause}")
     return lines
+
+
+def chain_text(entry: Entry) -> str:
+    """`a -> b -> … 992 more … -> y -> z`."""
+    chain = entry.chain
+    if not entry.chain_skipped:
+        return arrows(chain)
+    return arrows(chain[:CHAIN_ENDS], entry.chain_skipped, chain[CHAIN_ENDS:])
 
 
 def plan_text(plan: Plan, baseline: str) -> str:
