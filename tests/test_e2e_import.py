@@ -84,3 +84,43 @@ def test_an_imported_dockerfile_builds_the_same_image(tmp_path: Path):
     )  # fmt: skip
     assert plain.returncode == 0, plain.stderr[-3000:]
     assert image_facts("graphbuild-e2e/import:plain")[0] == want_files
+
+
+def test_global_args_reach_each_stage_as_docker_gives_them(tmp_path: Path):
+    """A default naming an earlier ARG, `${X:-word}` of a bare ARG, quotes and escapes, and a
+    stage's own default for a name its FROM uses: the same values as Docker's build."""
+    context = tmp_path / "original"
+    shutil.copytree(FIXTURES / "import-e2e/args", context)
+    tag = "graphbuild-e2e/import:args-original"
+    original = docker("buildx", "build", "--load", "-t", tag, str(context), check=False)
+    assert original.returncode == 0, original.stderr[-3000:]
+    want = docker("run", "--rm", tag, "cat", "/args.txt").stdout
+    assert want.splitlines()[-1] == "tag: own-default"  # the stage's own, not the global's
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "BUILD.toml").write_text('[workspace]\nname = "imported"\nprovenance = "none"\n')
+    shutil.copytree(context, root / "svc")
+    imported = run("import", "svc/Dockerfile", cwd=root)
+    assert imported.code == 0, imported.err
+    assert run("emit", cwd=root).code == 0
+    built = run("build", "--driver", "bake", "--docker", DOCKER, cwd=root)
+    assert built.code == 0, built.out[-3000:] + built.err
+    bake = json.loads((root / "build/docker-bake.json").read_text())["target"]
+    assert docker("run", "--rm", bake["svc"]["tags"][0], "cat", "/args.txt").stdout == want
+
+
+def test_the_arg_words_agree_with_the_engine(tmp_path: Path):
+    """The lexer's cases (tests/test_import_model.py) as the engine reads them."""
+    from tests.test_import_model import ARG_WORDS
+
+    names = [f"W{i}" for i in range(len(ARG_WORDS))]
+    lines = ["ARG PY=3.12", *(f"ARG {n}={w}" for n, (w, _) in zip(names, ARG_WORDS, strict=True))]
+    lines += ["FROM graphbuild-e2e/debian:bookworm", f"ARG {' '.join(names)}"]
+    lines.append("RUN printf '[%s]\\n' " + " ".join(f'"${n}"' for n in names) + " > /out.txt")
+    (tmp_path / "Dockerfile").write_text("\n".join(lines) + "\n")
+    tag = "graphbuild-e2e/import:arg-words"
+    built = docker("buildx", "build", "--load", "-t", tag, str(tmp_path), check=False)
+    assert built.returncode == 0, built.stderr[-3000:]
+    out = docker("run", "--rm", tag, "cat", "/out.txt").stdout
+    assert out.splitlines() == [f"[{value}]" for _, value in ARG_WORDS]

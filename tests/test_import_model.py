@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild.core.args import expand, variables
+from graphbuild.core.args import expand, shell_word, variables
 from graphbuild.core.errors import GraphbuildError
 from tests.conftest import run
 
@@ -36,6 +36,23 @@ def test_expand_refuses_an_unset_name_and_lists_names_once():
     with pytest.raises(GraphbuildError, match=r"\$\{PY\} has no value"):
         expand("python:${PY}", {})
     assert variables("$A:${B}-${A:-x}") == ["A", "B"]
+
+
+ARG_WORDS = [  # (an ARG default as written, its value after ARG PY=3.12), as Docker 26 reads it
+    (r'"a \"b\" c"', 'a "b" c'),  # double quotes: \" is a quote
+    (r'"a\nb"', r"a\nb"),  # ... and any other backslash stays
+    ("'$PY \\'", "$PY \\"),  # single quotes: nothing is special
+    (r"a\ b\$PY", "a b$PY"),  # unquoted: a backslash escapes what follows
+    ("python:${PY}-slim", "python:3.12-slim"),  # a default naming an earlier ARG
+    ("${NONE:-bookworm}", "bookworm"),  # an unset name with a default word
+    ("$NONE.x", ".x"),  # an unset name is empty
+    ('"${PY:+has "py"}"', "has py"),  # the word is a word of its own
+]
+
+
+@pytest.mark.parametrize(("word", "expected"), ARG_WORDS)
+def test_an_arg_default_is_read_as_buildkits_lexer_reads_it(word: str, expected: str):
+    assert shell_word(word, {"PY": "3.12"}) == expected
 
 
 def workspace(tmp_path: Path, stage: str, extra: str = "") -> Path:
@@ -173,3 +190,24 @@ def test_new_args_go_to_the_workspace_table_not_to_a_target_after_it(tmp_path: P
     assert result.code == 0, result.err
     text = (root / "BUILD.toml").read_text()
     assert text.startswith('[workspace]\ndefault = "//apps/svc:svc"\nargs = { PY = "3.12" }\n')
+
+
+def test_imported_global_args_keep_docker_values_and_bake_overrides_no_own_default(tmp_path):
+    """The args fixture of the engine test, imported: the workspace args hold the values Docker
+    computes, and no bake arg overrides the stage's own `ARG TAG=own-default`."""
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "BUILD.toml").write_text('[workspace]\nname = "w"\n')
+    shutil.copytree(FIXTURES / "import-e2e/args", root / "svc")
+    assert run("import", "svc/Dockerfile", cwd=root).code == 0
+    text = (root / "BUILD.toml").read_text()
+    assert 'BASE = "graphbuild-e2e/debian:bookworm"' in text
+    assert 'MSG = "a \\"quoted\\" $word, \'single\' and none"' in text
+    assert 'image = "graphbuild-e2e/debian:${TAG}"' in text
+    assert run("emit", cwd=root).code == 0
+    bake = json.loads((root / "build/docker-bake.json").read_text())["target"]["svc"]
+    assert "TAG" not in bake["args"]

@@ -25,6 +25,16 @@ def variables(text: str) -> list[str]:
     return list(dict.fromkeys(n for n in found if n))
 
 
+def unset(text: str, values: Mapping[str, str]) -> list[str]:
+    """The names `text` refers to without a default word (`$X`, `${X}`) that `values` lacks."""
+    found = (
+        m.group("bare") or m.group("name")
+        for m in VARIABLE_RE.finditer(text)
+        if m.group("op") is None and m.group(0) != "\\$"
+    )
+    return list(dict.fromkeys(n for n in found if n and n not in values))
+
+
 def expand(text: str, values: Mapping[str, str]) -> str:
     """`text` with every reference replaced; GraphbuildError for an unset one without a
     default (Docker would make it empty, which no image reference survives)."""
@@ -33,15 +43,51 @@ def expand(text: str, values: Mapping[str, str]) -> str:
         if match.group(0) == "\\$":
             return "$"
         name = match.group("bare") or match.group("name")
-        op, word = match.group("op"), match.group("word") or ""
-        value = values.get(name)
-        if op is None:
-            if value is None:
-                raise GraphbuildError(f"${{{name}}} has no value")
-            return value
-        is_set = value is not None and (value != "" or not op.startswith(":"))
-        if op.endswith("-"):
-            return value if is_set and value is not None else word
-        return word if is_set else ""
+        if match.group("op") is None and values.get(name) is None:
+            raise GraphbuildError(f"${{{name}}} has no value")
+        return substitute(match, values)
 
     return VARIABLE_RE.sub(replace, text)
+
+
+def shell_word(text: str, values: Mapping[str, str]) -> str:
+    """One word as BuildKit's shell lexer reads an ARG default: quotes removed, backslash
+    escapes applied (inside double quotes only before `"`, `$` and `\\`), and `$NAME` and
+    `${NAME…}` outside single quotes substituted, an unset name being empty."""
+    out: list[str] = []
+    quote = ""
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if quote == "'":
+            quote = "" if c == "'" else quote
+            out.append("" if c == "'" else c)
+        elif c in "'\"" and (not quote or c == quote):
+            quote = "" if quote else c
+        elif c == "\\":
+            nxt = text[i + 1 : i + 2]
+            if quote and nxt not in ('"', "$", "\\"):
+                out.append(c)
+            else:
+                out.append(nxt)
+                i += 1
+        elif c == "$" and (match := VARIABLE_RE.match(text, i)):
+            out.append(substitute(match, values))
+            i = match.end() - 1
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def substitute(match: re.Match[str], values: Mapping[str, str]) -> str:
+    """The value of one `$NAME`/`${NAME…}` reference, an unset name being empty."""
+    name = match.group("bare") or match.group("name")
+    op, word = match.group("op"), shell_word(match.group("word") or "", values)
+    value = values.get(name)
+    if op is None:
+        return value or ""
+    is_set = value is not None and (value != "" or not op.startswith(":"))
+    if op.endswith("-"):
+        return value if is_set and value is not None else word
+    return word if is_set else ""

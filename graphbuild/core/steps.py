@@ -288,3 +288,11 @@ def declared_args(step: Step) -> set[str]:
         return set()
     text = "".join(p for p in step.parts if isinstance(p, str))
     return {word.split("=", 1)[0] for word in text.split()[1:]}
+
+
+def defaulted_args(step: Step) -> set[str]:
+    """The names an `ARG` step gives a default of its own (`ARG A B=1` -> {B})."""
+    if step.instruction != "ARG":
+        return set()
+    text = "".join(p for p in step.parts if isinstance(p, str))
+    return {word.split("=", 1)[0] for word in text.split()[1:] if "=" in word}

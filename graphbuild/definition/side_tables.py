@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from graphbuild.core.args import expand, variables
+from graphbuild.core.args import expand, unset, variables
 from graphbuild.core.errors import LabelError, LoadError
 from graphbuild.core.labels import check_name
 from graphbuild.core.model import ExternalImage
@@ -35,8 +35,8 @@ def load_externals(
             raise error(f"external.{name}", err.message) from None
         image = check_table(ext, EXTERNAL_SCHEMA, error, f"external.{name}.")["image"]
         written = image
-        if names := variables(image):
-            unknown = [v for v in names if v not in args]
+        if variables(image):
+            unknown = unset(image, args)  # `${X:-word}` has a value without X
             if unknown:
                 raise error(
                     f"external.{name}.image",

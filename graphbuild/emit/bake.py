@@ -24,7 +24,7 @@ from graphbuild.core.errors import EmitError
 from graphbuild.core.labels import Label
 from graphbuild.core.model import CacheBackend, Provenance, Target
 from graphbuild.graph.link import Graph, image_dependencies
-from graphbuild.hashing.stages import Hashes, short_hash, stage_args
+from graphbuild.hashing.stages import Hashes, own_defaults, short_hash, stage_args
 
 REVISION_VARIABLE = "GRAPHBUILD_REVISION"
 OCI = "org.opencontainers."  # the labels that are annotations too
@@ -48,7 +48,9 @@ def image_ref(registry: str | None, image: str, digest: str) -> str:
 
 
 def image_args(graph: Graph, target: Target) -> dict[str, str]:
-    """The workspace args any stage of the image uses (stage-level args stay ARG defaults)."""
+    """The workspace args any stage of the image uses (stage-level args stay ARG defaults),
+    less those a stage of it gives a default of its own: a bake arg would override that
+    default, which the same Dockerfile built without --build-arg never does."""
     workspace_args = dict(graph.workspace.settings.args)
     if not workspace_args:
         return {}
@@ -56,11 +58,13 @@ def image_args(graph: Graph, target: Target) -> dict[str, str]:
 
     output = graph.outputs[target.label]
     used: set[str] = set()
+    defaulted: set[str] = set()
     for label in {output, *nx.ancestors(graph.dag, output)}:
         stage = graph.stages[label]
         own = dict(stage.args)
         used |= {n for n in stage_args(stage, workspace_args) if n not in own}
-    return {n: escape(workspace_args[n]) for n in sorted(used)}
+        defaulted |= own_defaults(stage)
+    return {n: escape(workspace_args[n]) for n in sorted(used - defaulted)}
 
 
 def bake_targets(

@@ -11,7 +11,7 @@ import attrs
 
 from graphbuild.core.labels import Label
 from graphbuild.core.model import EPOCH_ARG, SCHEMA_VERSION, Ref, Stage
-from graphbuild.core.steps import declared_args, render_step, used_args
+from graphbuild.core.steps import declared_args, defaulted_args, render_step, used_args
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import FileDigest
 from graphbuild.hashing.packed import InputDigest, PackedInputs, pack
@@ -107,7 +107,13 @@ def stage_args(stage: Stage, workspace_args: Mapping[str, str]) -> dict[str, str
     used |= redeclared_args(stage, workspace_args)
     if EPOCH_ARG in workspace_args:
         used.add(EPOCH_ARG)
+    used -= own_defaults(stage)  # `ARG NAME=value` in the stage: the workspace's never reaches it
     return {**{n: workspace_args[n] for n in sorted(used)}, **dict(stage.args)}
+
+
+def own_defaults(stage: Stage) -> set[str]:
+    """The names the stage's ARG steps give defaults of their own."""
+    return set().union(*(defaulted_args(s) for s in stage.steps)) if stage.steps else set()
 
 
 def redeclared_args(stage: Stage, workspace_args: Mapping[str, str]) -> set[str]:
@@ -115,7 +121,7 @@ def redeclared_args(stage: Stage, workspace_args: Mapping[str, str]) -> set[str]
     them before the first FROM, so the stage's `ARG NAME` takes their value as Docker's does."""
     found: set[str] = set()
     for step in stage.steps:
-        found |= declared_args(step)
+        found |= declared_args(step) - defaulted_args(step)
     return found & workspace_args.keys()
 
 

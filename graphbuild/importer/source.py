@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from graphbuild.core.args import shell_word
 from graphbuild.core.errors import LoadError
 
 DIRECTIVE_RE = re.compile(r"#\s*([A-Za-z]+)\s*=\s*(\S*)\s*\Z")
@@ -80,13 +81,24 @@ def directives(text: str, file: str) -> tuple[str | None, int | None]:
 
 
 def arg_words(words: tuple[str, ...]) -> list[tuple[str, str | None]]:
-    """(name, default) of each word of an ARG instruction, quotes around a default removed."""
+    """(name, default as written) of each word of an ARG instruction."""
     found = []
     for word in words:
         name, eq, default = word.partition("=")
-        if eq and len(default) >= 2 and default[0] == default[-1] and default[0] in "\"'":
-            default = default[1:-1]
         found.append((name, default if eq else None))
+    return found
+
+
+def global_args(step: Instruction, before: list[GlobalArg]) -> list[GlobalArg]:
+    """The ARGs one instruction before the first FROM declares, each default as BuildKit
+    reads it: quotes and escapes removed, the ARGs declared before it substituted."""
+    values = {a.name: a.default for a in before if a.default is not None}
+    found = []
+    for name, written in arg_words(step.value):
+        default = None if written is None else shell_word(written, values)
+        if default is not None:
+            values[name] = default
+        found.append(GlobalArg(name, default, step.line))
     return found
 
 
@@ -128,7 +140,7 @@ def read_dockerfile(text: str, file: str) -> Source:
         if step.name == "FROM":
             stages.append(from_line(step, len(stages), file))
         elif not stages and step.name == "ARG":
-            args += [GlobalArg(n, d, step.line) for n, d in arg_words(step.value)]
+            args += global_args(step, args)
         elif not stages:
             raise LoadError(
                 f"{step.name} before the first FROM: only ARG may stand there (move it into "

@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from graphbuild.core.args import AUTOMATIC_ARGS, expand, variables
+from graphbuild.core.args import AUTOMATIC_ARGS, expand, unset, variables
 from graphbuild.core.errors import GraphbuildError, LoadError
 from graphbuild.core.model import FromPlatform, Step
 from graphbuild.core.steps import URL_RE, parse_step
@@ -110,13 +110,13 @@ class Importer:
                     f"FROM {image}: ${name} makes the base depend on the platform being built; "
                     "write one target per platform with its base, or FROM --platform=… instead",
                 )
-            if name not in self.defaults:
-                declared = "has no default" if name in self.global_lines else "is not declared"
-                raise self.fail(
-                    line,
-                    f"FROM {image}: ${name} {declared} before the first FROM; give it one "
-                    f"(ARG {name}=value): graphbuild hashes the base it names",
-                )
+        for name in unset(image, self.defaults):
+            declared = "has no default" if name in self.global_lines else "is not declared"
+            raise self.fail(
+                line,
+                f"FROM {image}: ${name} {declared} before the first FROM; give it one "
+                f"(ARG {name}=value): graphbuild hashes the base it names",
+            )
         try:
             return expand(image, self.defaults)
         except GraphbuildError as err:
@@ -143,7 +143,8 @@ class Importer:
         if name.lower() == "scratch":
             return "scratch"
         for variable in variables(name):
-            self.use_arg(variable, line)
+            if variable in self.defaults:  # else a `${X:-word}` of an ARG without a default
+                self.use_arg(variable, line)
         for existing, image in self.externals.items():
             if image == name:
                 return f"@{existing}"
