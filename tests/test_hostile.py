@@ -372,3 +372,22 @@ def test_a_one_line_heredoc_is_read_as_buildkit_reads_it(line: str):
         parsed = dockerfile.parse_string(f"FROM x\n{instruction} {line}\nRUN next\n{ends}")
         swallowed = any(getattr(c, "heredocs", ()) for c in parsed)
         assert starts_heredoc(line) == swallowed, (instruction, line)
+
+
+@pytest.mark.parametrize("ending", ["\\", "\\\\", "\\\\\\", "\\\\\\\\", "\\ ", "\\\\ ", "x"])
+def test_a_line_ending_in_backslashes_joins_the_next_as_buildkit_says(ending: str):
+    """One backslash at the end continues the line; two or more are text
+    (`RUN echo x \\\\` was refused, though BuildKit and Docker 26 read it as one step)."""
+    import dockerfile
+
+    from graphbuild.core.errors import LoadError
+    from graphbuild.core.steps import parse_step
+
+    line = f"echo a {ending}"
+    joins = len(dockerfile.parse_string(f"FROM x\nRUN {line}\nRUN next\n")) == 2
+    try:
+        parse_step(f"RUN {line}", "", file="BUILD.toml", label="//:a", key="steps[0]", line=1)
+    except LoadError as err:
+        assert joins and "would join the next Dockerfile line" in err.message
+    else:
+        assert not joins

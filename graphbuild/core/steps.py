@@ -115,7 +115,7 @@ def parse_step(
     heredoc = "\n" in text or "\r" in text
     if heredoc and (problem := heredoc_problem(text.strip())) is not None:
         raise error(problem)
-    if not heredoc and text.rstrip().endswith("\\"):
+    if not heredoc and joins_next_line(text):
         raise error("a step must not end with '\\': it would join the next Dockerfile line")
     words = text.strip().split(None, 1)
     instruction = words[0].upper()
@@ -288,6 +288,13 @@ def declared_args(step: Step) -> set[str]:
         return set()
     text = "".join(p for p in step.parts if isinstance(p, str))
     return {word.split("=", 1)[0] for word in text.split()[1:]}
+
+
+def joins_next_line(text: str) -> bool:
+    """Whether BuildKit reads the line as continued: it ends with one backslash, not two or
+    more (`\\\\` at the end is text, as BuildKit's parser and Docker 26 read it)."""
+    stripped = text.rstrip(" \t")
+    return stripped.endswith("\\") and not stripped.endswith("\\\\")
 
 
 def defaulted_args(step: Step) -> set[str]:
