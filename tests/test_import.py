@@ -207,6 +207,8 @@ def test_refusals_say_what_to_write_instead(tmp_path: Path, text_snapshot):
     (root / "apps/x").mkdir(parents=True)
     (root / "BUILD.toml").write_text('[workspace]\nname = "w"\nargs = { V = "11" }\n')
     (root / "apps/x/present.txt").write_text("x\n")
+    (root / "apps/x/.git/refs/heads").mkdir(parents=True)
+    (root / "apps/x/.git/refs/heads/main").write_text("0" * 40 + "\n")
     errors = []
     for text in [
         "ARG V=12\nFROM debian:${V}\n",  # the workspace's V differs
@@ -222,6 +224,9 @@ def test_refusals_say_what_to_write_instead(tmp_path: Path, text_snapshot):
         "FROM debian:12\nCOPY --from=$BASE /a /b\n",
         "# escape=`\nFROM debian:12\n",
         "# syntax=example.com/frontend:1\nFROM debian:12\n",
+        "FROM debian:12\nCOPY --parents present.txt /x/\n",  # labs only: emit would refuse
+        "FROM debian:12\nRUN --security=insecure true\n",
+        "FROM debian:12\nCOPY .git/refs/heads /x/\n",  # a folder inside .git is never walked
     ]:
         (root / "apps/x/Dockerfile").write_text(text)
         result = run("import", "apps/x/Dockerfile", cwd=root)

@@ -8,7 +8,7 @@ from pathlib import Path
 from graphbuild.analysis.load import load_workspace
 from graphbuild.analysis.run import analyze
 from graphbuild.cli.common import EXIT_OK
-from graphbuild.core.errors import GraphbuildError, InputError, WriteError
+from graphbuild.core.errors import GraphbuildError, UnmatchedInput, WriteError
 from graphbuild.core.model import Workspace
 from graphbuild.core.reading import read_text as safe_read_text
 from graphbuild.core.writes import write_checked
@@ -107,7 +107,7 @@ def at_dockerfile(
         stage = f"{err.label} {(err.key or 'stage[0]').split('.')[0]}.from"
         line = result.origins.get(stage)
     message = err.message
-    if isinstance(err, InputError):
+    if isinstance(err, UnmatchedInput):
         context = written.rpartition("/")[0] or "."
         message += (
             f" (the build context is {context}/, the Dockerfile's folder; import with "

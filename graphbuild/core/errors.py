@@ -67,6 +67,11 @@ class InputError(GraphbuildError):
     """A declared input or a COPY source that is missing, escapes the workspace or is undeclared."""
 
 
+class UnmatchedInput(InputError):
+    """An input pattern or COPY source that matches no file, for no reason found in the tree
+    (the files may be in another folder than the one the stage's package looks in)."""
+
+
 class EmitError(GraphbuildError):
     """Output that cannot be produced from valid-looking input (a feature above the floor, …)."""
 

@@ -12,11 +12,16 @@ import attrs
 
 from graphbuild.core.args import AUTOMATIC_ARGS, expand, unset, variables
 from graphbuild.core.errors import GraphbuildError, LoadError
+from graphbuild.core.features import LABS_ONLY
 from graphbuild.core.model import FromPlatform, Step
 from graphbuild.core.steps import URL_RE, parse_step
 from graphbuild.definition.fields import PLATFORM_RE
 from graphbuild.importer.source import Instruction, Source, SourceStage, arg_words
 
+LABS_INSTEAD = {  # what to write instead of a labs-only flag
+    "parents": "write one COPY per folder, naming its destination",
+    "security": "drop --security=insecure (it needs an entitlement the bake file never grants)",
+}
 NAME_UNSAFE = re.compile(r"[^a-z0-9_.-]+")
 PLATFORM_VARIABLES = {  # `$BUILDPLATFORM` and `${BUILDPLATFORM}` -> "build", likewise TARGET
     written: platform.value
@@ -211,6 +216,14 @@ class Importer:
                 f"{step.name} with {step.heredocs} heredoc(s) is not supported: write one RUN or "
                 "COPY per heredoc, or put the file in the package and COPY it",
             )
+        for flag in step.flags:
+            name = flag.removeprefix("--").partition("=")[0]
+            if (step.name, name) in LABS_ONLY:
+                raise self.fail(
+                    step.line,
+                    f"{step.name} --{name} exists only in the labs Dockerfile frontend, which "
+                    f"graphbuild does not emit: {LABS_INSTEAD[name]}",
+                )
         text, sources = step.text, []
         if step.name == "ARG":
             for name, default in arg_words(step.value):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
 
-from graphbuild.core.errors import InputError
+from graphbuild.core.errors import InputError, UnmatchedInput
 from graphbuild.core.labels import Label, join
 from graphbuild.core.model import Stage
 from graphbuild.core.printable import printable
@@ -62,7 +62,8 @@ def stage_inputs(
         if not matched:
             why = " that [package] exclude leaves in" if every else ""
             why += why_nothing(tree, stage.package, pattern)
-            raise InputError.at(stage, key, f"input {pattern!r} matches no file{why}")
+            unexplained = UnmatchedInput if not why else InputError
+            raise unexplained.at(stage, key, f"input {pattern!r} matches no file{why}")
         for path in matched:
             if tree.entries[path].link is not None:
                 check_link(tree, path, stage, key)
@@ -75,7 +76,7 @@ def stage_inputs(
             copied = keep(with_link_targets(tree, match_context(tree, stage.package, src.path)))
             shown = join(stage.package, src.path)
             if not copied:
-                raise InputError.at(
+                raise UnmatchedInput.at(
                     stage,
                     step.key,
                     f"{step.instruction} source {src.path!r} ({shown}) matches no file",
