@@ -40,24 +40,30 @@ class Imported:
     origins: Mapping[str, int]  # "stage-label key" -> the Dockerfile line it came from
 
 
-def syntax_floor(importer: Importer) -> str | None:
+def syntax_pin(importer: Importer) -> str | None:
+    """The frontend version the `# syntax=` line pins (refused unless it is the stable
+    docker/dockerfile channel): checked before any step, as it is the file's first line."""
+    written = importer.source.syntax
+    if written is None:
+        return None
+    match = SYNTAX_RE.match(written)
+    if match is None or match.group("channel"):
+        raise importer.fail(
+            importer.source.syntax_line,
+            f"# syntax={written}: graphbuild emits the stable docker/dockerfile frontend "
+            "only; write # syntax=docker/dockerfile:1 (labs-only features such as COPY "
+            "--parents cannot be imported)",
+        )
+    version = match.group("version") or ""
+    return ".".join(version.split(".")[:2]) if version.count(".") >= 1 else None
+
+
+def syntax_floor(importer: Importer, pinned: str | None) -> str | None:
     """The floor the Dockerfile needs (its `# syntax=` version and the features its steps
     use), or None when the workspace's is high enough."""
     needed = floor_for(importer.steps)
-    written = importer.source.syntax
-    if written is not None:
-        match = SYNTAX_RE.match(written)
-        if match is None or match.group("channel"):
-            raise importer.fail(
-                importer.source.syntax_line,
-                f"# syntax={written}: graphbuild emits the stable docker/dockerfile frontend "
-                "only; write # syntax=docker/dockerfile:1 (labs-only features such as COPY "
-                "--parents cannot be imported)",
-            )
-        version = match.group("version") or ""
-        if version.count(".") >= 1:
-            pinned = ".".join(version.split(".")[:2])
-            needed = max(needed, pinned, key=version_key)
+    if pinned is not None:
+        needed = max(needed, pinned, key=version_key)
     if version_key(needed) <= version_key(importer.root.floor):
         return None
     return needed
@@ -70,6 +76,7 @@ def import_dockerfile(
     other stage nothing uses)."""
     source = read_dockerfile(text, file)
     importer = Importer(source, file, package, target, root)
+    pinned = syntax_pin(importer)
     used = importer.used()
     last = source.stages[-1].index
     main: list[dict[str, Any]] = []
@@ -102,7 +109,7 @@ def import_dockerfile(
         build_toml=header + tomli_w.dumps(document),
         externals=new,
         args=importer.new_args,
-        floor=syntax_floor(importer),
+        floor=syntax_floor(importer, pinned),
         default=f"//{package}:{target}",
         images=images,
         origins=importer.origins,
