@@ -65,6 +65,7 @@ def run_import(args: argparse.Namespace, root: Path) -> int:
         externals={n: e.written or e.image for n, e in workspace.externals.items()},
         args=dict(settings.args),
         floor=settings.dockerfile_syntax,
+        check=settings.dockerfile_check,
     )
     ignore = ignore_file(source, folder)
     exclude = dockerignore_patterns(read_text(ignore, str(ignore))) if ignore else []
@@ -127,6 +128,8 @@ def summary(package: str, result: Imported, set_default: bool, root_changed: boo
         )
     if result.floor:
         lines.append(f"raised [workspace] dockerfile_syntax to {result.floor}")
+    if result.check:
+        lines.append(f"[workspace] dockerfile_check = {result.check} (its # check= line)")
     if set_default:
         lines.append(f"[workspace] default = {result.default} (the Dockerfile's last stage)")
     if not root_changed:

@@ -30,13 +30,21 @@ FLAG_VERSIONS: dict[tuple[str, str], str] = {
     ("ADD", "keep-git-dir"): "1.6",
     ("ADD", "exclude"): "1.19",
 }
+CHECK_PART = r"(?:skip=(?:all|[A-Za-z]+(?:,[A-Za-z]+)*)|error=(?:true|false))"
+CHECK_RE = re.compile(rf"{CHECK_PART}(?:;{CHECK_PART})*\Z")  # BuildKit's `# check=` grammar
+CHECK_GRAMMAR = "skip=RULE[,RULE…] or skip=all and/or error=true|false, joined with ';'"
 LABS_ONLY = {("COPY", "parents"), ("RUN", "security")}
 HEALTHCHECK_START_INTERVAL = re.compile(r"^HEALTHCHECK(\s+--[a-z-]+=\S+)*\s+--start-interval=")
 
 
+NEWEST = 10**6  # the minor version a bare major stands for: the newest of its channel
+
+
 def version_key(version: str) -> tuple[int, ...]:
-    """'1.19' -> (1, 19), for comparing versions."""
-    return tuple(int(p) for p in version.split("."))
+    """'1.19' -> (1, 19), for comparing versions; '1' (docker/dockerfile:1, the newest stable
+    1.x) above every 1.x."""
+    parts = tuple(int(p) for p in version.split("."))
+    return parts if len(parts) > 1 else (parts[0], NEWEST)
 
 
 def needs(step: Step) -> list[tuple[str, str]]:

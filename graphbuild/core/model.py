@@ -65,6 +65,7 @@ class Settings:
     lock: str = "graphbuild.lock"
     dockerfile_syntax: str = "1.2"
     dockerfile_frontend: DockerfileFrontend = DockerfileFrontend.IMAGE
+    dockerfile_check: str | None = None  # the `# check=` directive's value
     platforms: tuple[str, ...] = ("linux/amd64",)
     args: tuple[tuple[str, str], ...] = ()
     cache: CacheBackend = CacheBackend.NONE

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from graphbuild.core.errors import LabelError, LoadError
+from graphbuild.core.features import CHECK_GRAMMAR, CHECK_RE
 from graphbuild.core.labels import Label, check_name, check_package, parse_label
 from graphbuild.core.model import (
     EPOCH_ARG,
@@ -54,7 +55,7 @@ from graphbuild.definition.toml import (
 from graphbuild.definition.uv_targets import with_libraries
 
 IMAGE_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
-SYNTAX_RE = re.compile(r"1\.\d+\Z")
+SYNTAX_RE = re.compile(r"1(?:\.\d+)?\Z")
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 WORKSPACE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 
@@ -187,7 +188,13 @@ def load_root_tables(
     if not SYNTAX_RE.match(raw["dockerfile_syntax"]):
         raise error(
             "workspace.dockerfile_syntax",
-            f"expected a version like '1.2', got {raw['dockerfile_syntax']!r}",
+            f"expected a version like '1.2' (or '1', the newest 1.x), got "
+            f"{raw['dockerfile_syntax']!r}",
+        )
+    if raw["dockerfile_check"] is not None and not CHECK_RE.match(raw["dockerfile_check"]):
+        raise error(
+            "workspace.dockerfile_check",
+            f"expected {CHECK_GRAMMAR}, got {raw['dockerfile_check']!r}",
         )
     for key in ("dockerfile", "bake", "lock"):
         check_output_path(raw[key], functools.partial(error, f"workspace.{key}"))
@@ -220,6 +227,7 @@ def load_root_tables(
         lock=raw["lock"],
         dockerfile_syntax=raw["dockerfile_syntax"],
         dockerfile_frontend=DockerfileFrontend(raw["dockerfile_frontend"]),
+        dockerfile_check=raw["dockerfile_check"],
         platforms=tuple(raw["platforms"]),
         args=tuple(sorted(raw["args"].items())),
         cache=CacheBackend(raw["cache"]),

@@ -13,7 +13,15 @@ WORKSPACE_SCHEMA = {
     "bake": Field(S, "Where `emit` writes the bake file.", default="build/docker-bake.json"),
     "lock": Field(S, "The lock file of content hashes.", default="graphbuild.lock"),
     "dockerfile_syntax": Field(
-        S, "The Dockerfile feature floor the emitted file may use, e.g. '1.2'.", default="1.2"
+        S,
+        "The Dockerfile feature floor the emitted file may use, e.g. '1.2', or '1': every "
+        "stable feature, with `# syntax=docker/dockerfile:1` (the newest 1.x).",
+        default="1.2",
+    ),
+    "dockerfile_check": Field(
+        S,
+        "The emitted Dockerfile's `# check=` line: which build checks to skip and whether a "
+        "finding fails the build (`skip=JSONArgsRecommended,StageNameCasing;error=true`).",
     ),
     "dockerfile_frontend": Field(
         S,

@@ -45,6 +45,8 @@ def render_dockerfile(graph: Graph, stages: list[EmittedStage], names: Mapping[L
     directive = syntax_line(settings.dockerfile_syntax, settings.dockerfile_frontend)
     if directive:
         out.append(directive + "\n")
+    if settings.dockerfile_check is not None:  # a directive too: above any comment
+        out.append(f"# check={settings.dockerfile_check}\n")
     out.append(HEADER.format(name=settings.name))
     redeclared = {s.stage.label: redeclared_args(s.stage, workspace_args) for s in stages}
     global_args = sorted(set().union(*redeclared.values())) if redeclared else []

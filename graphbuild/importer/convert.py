@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 import tomli_w
 
-from graphbuild.core.features import floor_for, version_key
+from graphbuild.core.features import CHECK_GRAMMAR, CHECK_RE, floor_for, version_key
 from graphbuild.importer.source import read_dockerfile
 from graphbuild.importer.stages import Importer, RootFacts
 
@@ -35,6 +35,7 @@ class Imported:
     externals: dict[str, str]  # new [external.NAME] images
     args: dict[str, str]  # new [workspace] args
     floor: str | None  # the raised dockerfile_syntax, or None
+    check: str | None  # the new dockerfile_check, or None
     default: str  # the image target the Dockerfile ended with
     images: tuple[str, ...]  # every image target's label
     origins: Mapping[str, int]  # "stage-label key" -> the Dockerfile line it came from
@@ -43,19 +44,39 @@ class Imported:
 def syntax_pin(importer: Importer) -> str | None:
     """The frontend version the `# syntax=` line pins (refused unless it is the stable
     docker/dockerfile channel): checked before any step, as it is the file's first line."""
-    written = importer.source.syntax
-    if written is None:
+    if importer.source.syntax is None:
         return None
+    written = importer.source.syntax.value
     match = SYNTAX_RE.match(written)
     if match is None or match.group("channel"):
         raise importer.fail(
-            importer.source.syntax_line,
+            importer.source.syntax.line,
             f"# syntax={written}: graphbuild emits the stable docker/dockerfile frontend "
             "only; write # syntax=docker/dockerfile:1 (labs-only features such as COPY "
             "--parents cannot be imported)",
         )
-    version = match.group("version") or ""
-    return ".".join(version.split(".")[:2]) if version.count(".") >= 1 else None
+    version = match.group("version") or "1"  # docker/dockerfile alone: the newest, a 1.x
+    return ".".join(version.split(".")[:2])
+
+
+def new_check(importer: Importer) -> str | None:
+    """The `# check=` directive as the workspace's dockerfile_check, when it has none yet (one
+    it has already is kept when equal, and refused at the directive's line when not)."""
+    directive, have = importer.source.check, importer.root.check
+    if directive is None or directive.value == have:
+        return None
+    if not CHECK_RE.match(directive.value):
+        raise importer.fail(
+            directive.line,
+            f"# check={directive.value}: expected {CHECK_GRAMMAR}",
+        )
+    if have is not None:
+        raise importer.fail(
+            directive.line,
+            f"# check={directive.value}: the workspace's dockerfile_check is {have!r} (one "
+            "Dockerfile is emitted for all images); make them the same, then import again",
+        )
+    return directive.value
 
 
 def syntax_floor(importer: Importer, pinned: str | None) -> str | None:
@@ -110,6 +131,7 @@ def import_dockerfile(
         externals=new,
         args=importer.new_args,
         floor=syntax_floor(importer, pinned),
+        check=new_check(importer),
         default=f"//{package}:{target}",
         images=images,
         origins=importer.origins,

@@ -50,6 +50,8 @@ def edit_root(text: str, imported: Imported, has_default: bool, file: str) -> st
             lines[found] = f"dockerfile_syntax = {toml_string(imported.floor)}"
         else:
             added.append(f"dockerfile_syntax = {toml_string(imported.floor)}")
+    if imported.check is not None:
+        added.append(f"dockerfile_check = {toml_string(imported.check)}")
     if not has_default:
         added.append(f"default = {toml_string(imported.default)}")
     if imported.args:

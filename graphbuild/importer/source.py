@@ -11,7 +11,7 @@ import attrs
 from graphbuild.core.args import shell_word
 from graphbuild.core.errors import LoadError
 
-DIRECTIVE_RE = re.compile(r"#\s*([A-Za-z]+)\s*=\s*(\S*)\s*\Z")
+DIRECTIVE_RE = re.compile(r"#\s*([A-Za-z][A-Za-z0-9]*)\s*=\s*(.+?)\s*\Z")  # as BuildKit reads them
 DIRECTIVES = ("syntax", "escape", "check")
 
 
@@ -51,33 +51,41 @@ class SourceStage:
 
 
 @attrs.frozen
+class Directive:
+    """A parser directive at the top of the file (`# syntax=…`, `# check=…`)."""
+
+    value: str
+    line: int
+
+
+@attrs.frozen
 class Source:
     """The whole Dockerfile."""
 
-    syntax: str | None
-    syntax_line: int | None
+    syntax: Directive | None
+    check: Directive | None
     args: tuple[GlobalArg, ...]
     stages: tuple[SourceStage, ...]
 
 
-def directives(text: str, file: str) -> tuple[str | None, int | None]:
-    """The `# syntax=` value and its line; `# escape=` other than a backslash is refused."""
-    syntax, syntax_line = None, None
+def directives(text: str, file: str) -> dict[str, Directive]:
+    """The parser directives at the top of the file, by key; `# escape=` other than a
+    backslash is refused."""
+    found: dict[str, Directive] = {}
     for number, line in enumerate(text.splitlines(), 1):
         match = DIRECTIVE_RE.match(line.strip())
         if not match or match.group(1).lower() not in DIRECTIVES:
             break
         key, value = match.group(1).lower(), match.group(2)
-        if key == "syntax":
-            syntax, syntax_line = value, number
-        elif key == "escape" and value != "\\":
+        found[key] = Directive(value, number)
+        if key == "escape" and value != "\\":
             raise LoadError(
                 f"escape={value} (a Windows Dockerfile's escape character) is not supported: "
                 "write the file with backslash continuations",
                 file=file,
                 line=number,
             )
-    return syntax, syntax_line
+    return found
 
 
 def arg_words(words: tuple[str, ...]) -> list[tuple[str, str | None]]:
@@ -128,7 +136,7 @@ def read_dockerfile(text: str, file: str) -> Source:
         raise LoadError(
             "graphbuild import needs the BuildKit parser: pip install 'graphbuild[import]'"
         ) from None
-    syntax, syntax_line = directives(text, file)
+    found = directives(text, file)
     try:
         commands = dockerfile.parse_string(text)
     except dockerfile.GoParseError as err:
@@ -153,8 +161,8 @@ def read_dockerfile(text: str, file: str) -> Source:
     if not stages:
         raise LoadError("the Dockerfile has no FROM", file=file)
     return Source(
-        syntax,
-        syntax_line,
+        found.get("syntax"),
+        found.get("check"),
         tuple(args),
         tuple(SourceStage(**{**s, "body": tuple(s["body"])}) for s in stages),
     )

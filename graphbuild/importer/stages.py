@@ -38,6 +38,7 @@ class RootFacts:
     externals: Mapping[str, str]  # name -> image as written
     args: Mapping[str, str]
     floor: str
+    check: str | None = None
 
 
 def safe_name(text: str) -> str:
