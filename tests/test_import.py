@@ -227,6 +227,7 @@ def test_refusals_say_what_to_write_instead(tmp_path: Path, text_snapshot):
         "FROM debian:12\nCOPY --parents present.txt /x/\n",  # labs only: emit would refuse
         "FROM debian:12\nRUN --security=insecure true\n",
         "FROM debian:12\nCOPY .git/refs/heads /x/\n",  # a folder inside .git is never walked
+        "FROM debian:12\nCOPY . /app/\n",  # Docker sent the folder's .git: graphbuild never does
     ]:
         (root / "apps/x/Dockerfile").write_text(text)
         result = run("import", "apps/x/Dockerfile", cwd=root)

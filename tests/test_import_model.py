@@ -248,3 +248,18 @@ def test_a_check_directive_graphbuild_cannot_keep_is_refused_at_its_line(
     _, done = imported(tmp_path, f"# check={written}\nFROM debian:12\n", have)
     assert done.code == 2
     assert done.err.startswith(f"graphbuild: error: apps/x/Dockerfile:1: {message}"), done.err
+
+
+@pytest.mark.parametrize("ignored", [True, False])
+def test_copy_of_the_whole_folder_is_refused_only_where_docker_sent_its_git(
+    tmp_path: Path, ignored: bool
+):
+    root = tmp_path / "ws"
+    (root / "apps/x/.git").mkdir(parents=True)
+    (root / "apps/x/.git/HEAD").write_text("ref: refs/heads/main\n")
+    if ignored:
+        (root / "apps/x/.dockerignore").write_text(".git\n")
+    (root / "BUILD.toml").write_text('[workspace]\nname = "w"\n')
+    (root / "apps/x/Dockerfile").write_text("FROM debian:12\nCOPY . /app/\n")
+    done = run("import", "apps/x/Dockerfile", cwd=root)
+    assert done.code == (0 if ignored else 2), done.err

@@ -70,7 +70,8 @@ def run_import(args: argparse.Namespace, root: Path) -> int:
     ignore = ignore_file(source, folder)
     exclude = dockerignore_patterns(read_text(ignore, str(ignore))) if ignore else []
     name = args.name or safe_name(folder.name)
-    result = import_dockerfile(text, shown, package, name, facts, exclude)
+    has_git = (folder / ".git").exists()
+    result = import_dockerfile(text, shown, package, name, facts, exclude, has_git)
     new_root = edit_root(root_text, result, settings.default is not None, "BUILD.toml")
     if at_root:
         new_root += "\n" + result.build_toml

@@ -20,6 +20,7 @@ import tomli_w
 from graphbuild.core.features import CHECK_GRAMMAR, CHECK_RE, floor_for, version_key
 from graphbuild.importer.source import read_dockerfile
 from graphbuild.importer.stages import Importer, RootFacts
+from graphbuild.tree.ignore import ignore_test
 
 SYNTAX_RE = re.compile(
     r"(?:docker\.io/)?docker/dockerfile(?:-upstream)?(?::(?P<version>\d+(?:\.\d+){0,2})?"
@@ -91,12 +92,19 @@ def syntax_floor(importer: Importer, pinned: str | None) -> str | None:
 
 
 def import_dockerfile(
-    text: str, file: str, package: str, target: str, root: RootFacts, exclude: list[str]
+    text: str,
+    file: str,
+    package: str,
+    target: str,
+    root: RootFacts,
+    exclude: list[str],
+    git_in_context: bool = False,
 ) -> Imported:
     """Translate a Dockerfile of package `package` into target `target` (and one target per
-    other stage nothing uses)."""
+    other stage nothing uses); `git_in_context`: the package folder holds a `.git`."""
     source = read_dockerfile(text, file)
-    importer = Importer(source, file, package, target, root)
+    git_sent = git_in_context and not ignore_test(exclude)(".git")
+    importer = Importer(source, file, package, target, root, git_sent)
     pinned = syntax_pin(importer)
     used = importer.used()
     last = source.stages[-1].index

@@ -17,6 +17,7 @@ from graphbuild.core.model import FromPlatform, Step
 from graphbuild.core.steps import URL_RE, parse_step
 from graphbuild.definition.fields import PLATFORM_RE
 from graphbuild.importer.source import Instruction, Source, SourceStage, arg_words
+from graphbuild.tree.patterns import glob_regex
 
 LABS_INSTEAD = {  # what to write instead of a labs-only flag
     "parents": "write one COPY per folder, naming its destination",
@@ -59,8 +60,17 @@ def external_name(image: str, taken: Mapping[str, str]) -> str:
 class Importer:
     """The state of one import: names given so far, what the root must gain."""
 
-    def __init__(self, source: Source, file: str, package: str, target: str, root: RootFacts):
+    def __init__(
+        self,
+        source: Source,
+        file: str,
+        package: str,
+        target: str,
+        root: RootFacts,
+        git_sent: bool = False,
+    ):
         self.source = source
+        self.git_sent = git_sent  # the context folder holds a .git its ignore file lets through
         self.file = file  # the Dockerfile, as refusals name it
         self.package = package
         self.target = target
@@ -250,7 +260,20 @@ class Importer:
             sources += [v for v in step.value[:-1] if not URL_RE.match(v)]
         for source in sources:
             self.check_source(step, source)
+        self.check_git(step, sources)
         return text, sources
+
+    def check_git(self, step: Instruction, sources: list[str]) -> None:
+        """Refuse a source that would have sent the context's .git: graphbuild never sends
+        it, so the image would differ from Docker's."""
+        sent = [s for s in sources if glob_regex(input_pattern(s)).match(".git")]
+        if self.git_sent and sent:
+            raise self.fail(
+                step.line,
+                f"{step.name} source {sent[0]!r} sends the folder's .git to the builder (no line "
+                "of its .dockerignore leaves it out), which graphbuild never does: add .git to "
+                "the .dockerignore (Docker's image then matches) and import again",
+            )
 
     def check_source(self, step: Instruction, source: str) -> None:
         """A build-context source graphbuild can hash: a path in the context, no variable."""
