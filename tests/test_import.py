@@ -249,6 +249,21 @@ def test_dry_run_prints_what_it_would_write_and_writes_nothing(tmp_path: Path, t
     assert (root / "BUILD.toml").read_text() == before
 
 
+def test_dry_run_refuses_what_the_import_refuses(tmp_path: Path):
+    """Errors found only once the BUILD.toml is written (a COPY source that matches no file):
+    --dry-run exited 0 on them."""
+    root = tmp_path / "ws"
+    (root / "apps/x").mkdir(parents=True)
+    (root / "BUILD.toml").write_text('[workspace]\nname = "w"\n')
+    (root / "apps/x/Dockerfile").write_text("FROM debian:12\nCOPY missing.txt /x\n")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    dry = run("import", "--dry-run", "apps/x/Dockerfile", cwd=root)
+    real = run("import", "apps/x/Dockerfile", cwd=root)
+    assert (dry.code, dry.err, dry.out) == (2, real.err, "")
+    assert real.err.startswith("graphbuild: error: apps/x/Dockerfile:2: input 'missing.txt'")
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
 def test_an_existing_build_file_is_refused_and_nothing_is_left_behind(tmp_path: Path):
     root = tmp_path / "ws"
     (root / "apps/x").mkdir(parents=True)

@@ -75,19 +75,19 @@ def run_import(args: argparse.Namespace, root: Path) -> int:
     new_root = edit_root(root_text, result, settings.default is not None, "BUILD.toml")
     if at_root:
         new_root += "\n" + result.build_toml
-    if args.dry_run:
-        print_dry_run(package, result, root_text, new_root)
-        return EXIT_OK
     files = {} if at_root else {f"{package}/BUILD.toml": result.build_toml}
     files["BUILD.toml"] = new_root
-    try:
-        write_checked(root, files, lambda: analyze(root, use_cache=False))
+    try:  # a dry run checks the files as the import would, then puts every file back
+        write_checked(root, files, lambda: analyze(root, use_cache=False), keep=not args.dry_run)
     except WriteError:
         raise
     except GraphbuildError as err:
         raise at_dockerfile(
             err, f"{package}/BUILD.toml" if package else "BUILD.toml", result, shown
         ) from None
+    if args.dry_run:
+        print_dry_run(package, result, root_text, new_root)
+        return EXIT_OK
     print(summary(package, result, settings.default is None, root_text != new_root))
     return EXIT_OK
 

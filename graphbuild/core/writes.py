@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -38,19 +39,22 @@ def write_atomic_stream(
         raise
 
 
-def write_checked(root: Path, files: Mapping[str, str], check: Callable[[], object]) -> None:
+def write_checked(
+    root: Path, files: Mapping[str, str], check: Callable[[], object], keep: bool = True
+) -> None:
     """Write every file (as write_files does), then run `check`; when it fails in any way (an
-    error, a crash, Ctrl-C), each file is put back as it was, or removed where there was none."""
+    error, a crash, Ctrl-C), or always unless `keep`, each file is put back as it was, or
+    removed where there was none."""
     before = {path: old_bytes(root / path) for path in files}
     write_files(root, files)
     try:
         check()
-    except BaseException:
-        write_files(root, {p: data for p, data in before.items() if data is not None})
-        for path in (p for p, data in before.items() if data is None):
-            with contextlib.suppress(FileNotFoundError):
-                (root / path).unlink()
-        raise
+    finally:
+        if not keep or sys.exc_info()[0] is not None:
+            write_files(root, {p: data for p, data in before.items() if data is not None})
+            for path in (p for p, data in before.items() if data is None):
+                with contextlib.suppress(FileNotFoundError):
+                    (root / path).unlink()
 
 
 def old_bytes(path: Path) -> bytes | None:
