@@ -10,7 +10,7 @@ import re
 
 import dockerfile
 
-from graphbuild.core.args import expand
+from graphbuild.core.args import expand, shell_word
 from graphbuild.importer.stages import safe_name
 
 FROM_RE = re.compile(r"FROM (?:--platform=\S+ )?\S+ AS (\S+)$")
@@ -62,7 +62,7 @@ def original_stages(text: str, package: str, emitted_name) -> list[tuple]:
             for word in command.value:
                 key, eq, value = word.partition("=")
                 if eq:
-                    defaults[key] = value
+                    defaults[key] = shell_word(value, defaults)  # as BuildKit reads it
             continue
         if command.cmd.upper() != "FROM":
             stages[-1][3].append(command)

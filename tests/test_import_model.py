@@ -263,3 +263,13 @@ def test_copy_of_the_whole_folder_is_refused_only_where_docker_sent_its_git(
     (root / "apps/x/Dockerfile").write_text("FROM debian:12\nCOPY . /app/\n")
     done = run("import", "apps/x/Dockerfile", cwd=root)
     assert done.code == (0 if ignored else 2), done.err
+
+
+@pytest.mark.parametrize(
+    ("folder", "name"), [("svc_", "svc"), ("_a.b-", "a.b"), ("Web App", "web-app")]
+)
+def test_a_folder_name_becomes_a_name_images_accept(folder: str, name: str):
+    """`svc_` gave the image name `svc_`, which Docker refuses (found by tools/import_corpus)."""
+    from graphbuild.importer.stages import safe_name
+
+    assert safe_name(folder) == name

@@ -44,7 +44,7 @@ class RootFacts:
 
 def safe_name(text: str) -> str:
     """A valid target/stage/external name from arbitrary text."""
-    name = NAME_UNSAFE.sub("-", text.lower()).strip("-.") or "stage"
+    name = NAME_UNSAFE.sub("-", text.lower()).strip("-._") or "stage"  # an image name ends alnum
     return name if name[0].isalnum() else f"s{name}"
 
 
