@@ -36,6 +36,22 @@ def image_facts(tag: str) -> tuple[str, dict]:
     return files, facts
 
 
+def imported_and_built(context: Path, root: Path, settings: str) -> dict:
+    """A new workspace at `root` (with `settings` in [workspace]) that imports `context` as
+    package svc and builds it with bake; the bake file's targets."""
+    root.mkdir()
+    (root / "BUILD.toml").write_text(
+        f'[workspace]\nname = "imported"\nprovenance = "none"\n{settings}'
+    )
+    shutil.copytree(context, root / "svc")
+    imported = run("import", "svc/Dockerfile", cwd=root)
+    assert imported.code == 0, imported.err
+    assert run("emit", cwd=root).code == 0
+    built = run("build", "--driver", "bake", "--docker", DOCKER, cwd=root)
+    assert built.code == 0, built.out[-3000:] + built.err
+    return json.loads((root / "build/docker-bake.json").read_text())["target"]
+
+
 def test_an_imported_dockerfile_builds_the_same_image(tmp_path: Path):
     context = tmp_path / "original"
     shutil.copytree(FIXTURES / "import-e2e/svc", context)
@@ -53,18 +69,8 @@ def test_an_imported_dockerfile_builds_the_same_image(tmp_path: Path):
     assert original.returncode == 0, original.stderr[-3000:]
 
     root = tmp_path / "ws"
-    root.mkdir()
-    (root / "BUILD.toml").write_text(
-        '[workspace]\nname = "imported"\ndockerfile_frontend = "builtin"\n'
-        'dockerfile_syntax = "1.4"\nprovenance = "none"\n'
-    )
-    shutil.copytree(context, root / "svc")
-    imported = run("import", "svc/Dockerfile", cwd=root)
-    assert imported.code == 0, imported.err
-    assert run("emit", cwd=root).code == 0
-    built = run("build", "--driver", "bake", "--docker", DOCKER, cwd=root)
-    assert built.code == 0, built.out[-3000:] + built.err
-    bake = json.loads((root / "build/docker-bake.json").read_text())["target"]
+    settings = 'dockerfile_frontend = "builtin"\ndockerfile_syntax = "1.4"\n'
+    bake = imported_and_built(context, root, settings)
     assert sorted(bake) == ["svc", "svc-dev"]  # the unused `dev` stage is an image too
     want_files, want_config = image_facts("graphbuild-e2e/import:original")
     got_files, got_config = image_facts(bake["svc"]["tags"][0])
@@ -97,16 +103,7 @@ def test_global_args_reach_each_stage_as_docker_gives_them(tmp_path: Path):
     want = docker("run", "--rm", tag, "cat", "/args.txt").stdout
     assert want.splitlines()[-1] == "tag: own-default"  # the stage's own, not the global's
 
-    root = tmp_path / "ws"
-    root.mkdir()
-    (root / "BUILD.toml").write_text('[workspace]\nname = "imported"\nprovenance = "none"\n')
-    shutil.copytree(context, root / "svc")
-    imported = run("import", "svc/Dockerfile", cwd=root)
-    assert imported.code == 0, imported.err
-    assert run("emit", cwd=root).code == 0
-    built = run("build", "--driver", "bake", "--docker", DOCKER, cwd=root)
-    assert built.code == 0, built.out[-3000:] + built.err
-    bake = json.loads((root / "build/docker-bake.json").read_text())["target"]
+    bake = imported_and_built(context, tmp_path / "ws", "")
     assert docker("run", "--rm", bake["svc"]["tags"][0], "cat", "/args.txt").stdout == want
 
 
