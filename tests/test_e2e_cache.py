@@ -35,11 +35,20 @@ def cached_example(root: Path) -> Path:
     return root
 
 
+REGISTRY_RACE = "500 Internal Server Error"
+
+
 @pytest.fixture(scope="module")
 def pushed(tmp_path_factory) -> Iterator[Path]:
     """The example, pushed with its cache to a repository of its own in the loopback registry."""
     root = cached_example(tmp_path_factory.mktemp("e2e-cache") / "ws")
     result = run("build", "--driver", "bake", "--push", "--all", cwd=root)
+    if result.code != 0 and REGISTRY_RACE in result.out:
+        # The loopback registry (distribution 2.8, filesystem storage) rewrites a tag's link
+        # file in place: the daemon's HEAD of a tag it is pushing read it half-written once
+        # ("invalid checksum digest format", HTTP 500). The registry's flaw, not the build's:
+        # one more push of the same images.
+        result = run("build", "--driver", "bake", "--push", "--all", cwd=root)
     assert result.code == 0, result.out[-4000:] + result.err
     yield root
     # Steps taken from the registry leave records whose layers were never pulled; a later
