@@ -15,9 +15,12 @@ from graphbuild.state.store import Store
 from tests.conftest import run
 
 FAKE_DOCKER = """#!/bin/sh
-# A stand-in for the docker CLI: no buildx; `build` prints BuildKit-style progress and
-# writes an image id to --iidfile.
+# A stand-in for the docker CLI: no buildx; `image ls` lists the tags file beside it (fails
+# without one); `build` prints BuildKit-style progress and writes an image id to --iidfile.
 if [ "$1" = buildx ]; then exit 1; fi
+if [ "$1" = image ] && [ "$2" = ls ]; then  # the image store: the tags file beside, if any
+  tags="$(dirname "$0")/tags"; [ -f "$tags" ] && cat "$tags" && exit 0; exit 1
+fi
 target=""
 iidfile=""
 while [ $# -gt 0 ]; do
@@ -191,3 +194,31 @@ def test_an_image_named_bake_does_not_hide_a_failed_build(tmp_path: Path):
     again = run("build", "--rebuild", "--docker", docker, cwd=workspace)
     assert again.code == 1
     assert "[zz] building //:zz" in again.out
+
+
+def test_build_builds_what_changed_and_all_with_all(emitted: Path, tmp_path: Path):
+    """By default an image recorded as built at its hash, whose hash tag the engine still
+    holds, is left out: after an edit only what the plan says rebuilds is built."""
+    docker = fake_docker(tmp_path)
+
+    def tags() -> list[str]:
+        bake = json.loads((emitted / "build/docker-bake.json").read_text())["target"]
+        return [t["tags"][0] for t in bake.values()]
+
+    def building(*args: str) -> list[str]:
+        result = run("build", "--docker", docker, *args, cwd=emitted)
+        assert result.code == 0, result.err
+        return sorted(line.split()[-1] for line in result.out.splitlines() if "] building " in line)
+
+    first = building()
+    assert len(first) == len(tags()) == 5
+    (tmp_path / "tags").write_text("\n".join(tags()) + "\n")
+    assert building() == []  # built here, tags in the engine
+    assert building("--all") == first
+    (tmp_path / "tags").write_text("\n".join(t for t in tags() if "worker" not in t) + "\n")
+    assert building() == ["//images/worker:worker@3.11", "//images/worker:worker@3.13"]
+    (tmp_path / "tags").write_text("\n".join(tags()) + "\n")
+    with open(emitted / "images/api/src/api/__init__.py", "a") as handle:
+        handle.write("# an edit\n")
+    assert run("emit", cwd=emitted).code == 0
+    assert building() == ["//images/api:api", "//images/api:api-dev"]

@@ -71,6 +71,16 @@ def find_docker(explicit: str | None) -> str:
     raise BuildError("no docker CLI found (give --docker PATH or set GRAPHBUILD_DOCKER)")
 
 
+def engine_tags(docker: str) -> set[str] | None:
+    """The `repository:tag` names in the engine's image store; None when it does not answer."""
+    argv = [docker, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return set(result.stdout.split()) if result.returncode == 0 else None
+
+
 def has_buildx(docker: str) -> bool:
     """True when `docker buildx` answers."""
     try:

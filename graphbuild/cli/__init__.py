@@ -69,12 +69,18 @@ def make_parser() -> Parser:
     build = commands.add_parser("build", help="build images with BuildKit from the emitted files")
     build.add_argument("labels", nargs="*", metavar="LABEL", help="image targets to build")
     which = build.add_mutually_exclusive_group()
-    which.add_argument("--all", action="store_true", help="every image (the default)")
-    which.add_argument("--rebuild", action="store_true", help="images not yet built here")
+    which.add_argument(
+        "--all", action="store_true", help="every image, built here at its hash or not"
+    )
+    which.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="images not built here at their current hash (the default)",
+    )
     build.add_argument(
         "--registry",
         action="store_true",
-        help="with --rebuild: images whose hash tag is not in the workspace registry",
+        help="images whose hash tag is not in the workspace registry (the default with --push)",
     )
     build.add_argument(
         "--driver",

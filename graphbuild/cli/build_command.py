@@ -20,6 +20,7 @@ from graphbuild.build.docker import (
     bake_job,
     docker_build_jobs,
     docker_build_test_jobs,
+    engine_tags,
     find_docker,
     has_buildx,
     stage_users,
@@ -29,7 +30,7 @@ from graphbuild.build.runner import JobStatus, Outcome, run_jobs
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.labels import Label, parse_label
-from graphbuild.emit.bake import REVISION_VARIABLE, bake_name, test_name
+from graphbuild.emit.bake import REVISION_VARIABLE, bake_name, image_ref, test_name
 from graphbuild.emit.names import emitted_stages
 from graphbuild.emit.outputs import render_outputs
 from graphbuild.hashing.stages import short_hash
@@ -37,29 +38,39 @@ from graphbuild.plan.baseline import head_revision, repo_prefix
 from graphbuild.state.store import Store, logs_folder, open_store
 
 
-def wanted_images(args: argparse.Namespace, analysis: Analysis, store: Store) -> list[Label]:
-    """The image targets a build asks for."""
+def wanted_images(
+    args: argparse.Namespace, analysis: Analysis, store: Store, docker: str
+) -> list[Label]:
+    """The image targets a build asks for: those named; every one with --all, --oci or --test;
+    else those not built at their current hash: not in the workspace registry when pushing
+    there (or with --registry), else not recorded as built here with their hash tag still in
+    the engine's image store."""
     graph = analysis.graph
-    images = {t.label for t in graph.images}
-    if args.registry and not args.rebuild:
-        raise GraphbuildError("--registry goes with --rebuild")
+    images = sorted(t.label for t in graph.images)
     if args.labels:
         wanted = []
         for text in args.labels:
             label = parse_label(text)
             if label not in images:
                 raise GraphbuildError(f"{text} is not an image target (images: "
-                                      f"{', '.join(str(i) for i in sorted(images))})")  # fmt: skip
+                                      f"{', '.join(str(i) for i in images)})")  # fmt: skip
             wanted.append(label)
         return wanted
-    if args.rebuild and args.registry:
-        return [i for i in sorted(images) if not in_registry(analysis, i)]
-    if args.rebuild:
-        built = load_built(store)
-        hashes = analysis.hashes.targets
-        return [i for i in sorted(images)
-                if (b := built.get(str(i))) is None or b.hash != hashes[i]]  # fmt: skip
-    return sorted(images)
+    registry = analysis.workspace.settings.registry
+    if args.registry or (args.push and registry and not args.all):
+        return [i for i in images if not in_registry(analysis, i)]
+    if args.all or args.push or args.oci is not None or args.test:
+        return images
+    built = load_built(store)
+    tags = engine_tags(docker)
+    hashes = analysis.hashes.targets
+
+    def here(label: Label) -> bool:
+        record = built.get(str(label))
+        ref = image_ref(registry, graph.targets[label].image or "", hashes[label])
+        return record is not None and record.hash == hashes[label] and (tags is None or ref in tags)
+
+    return [i for i in images if not here(i)]
 
 
 def in_registry(analysis: Analysis, label: Label) -> bool:
@@ -87,21 +98,23 @@ def choose_driver(args: argparse.Namespace, docker: str) -> tuple[Driver, bool]:
 def run_build(args: argparse.Namespace, root: Path) -> int:
     """`graphbuild build`: the emitted files must be current; exit 1 when a build fails. The
     workspace lock is held while analysing and while recording, not while images build."""
+    if args.registry and args.all:
+        raise GraphbuildError("--registry leaves out what is pushed: it goes without --all")
+    docker = find_docker(args.docker)
     with open_store(root) as store:
         analysis = analyze(root, store=store)
-        wanted = wanted_images(args, analysis, store)
+        wanted = wanted_images(args, analysis, store, docker)
     graph, settings = analysis.graph, analysis.workspace.settings
     outputs = render_outputs(graph, analysis.hashes, repo_prefix(root) is not None)
     stale = [p for p, text in outputs.files.items() if read_text(root / p) != text]
     if stale:
         raise GraphbuildError(f"{stale[0]} is out of date: run `graphbuild emit` first")
     if not wanted:
-        where = "in the registry" if args.registry else "here"
+        where = "in the registry" if args.registry or args.push else "here"
         print(f"nothing to build: every image is built {where} at its current hash")
         return EXIT_OK
     if args.jobs < 1:
         raise GraphbuildError("--jobs must be at least 1")
-    docker = find_docker(args.docker)
     driver, buildx = choose_driver(args, docker)
     environ = dict(os.environ)
     if REVISION_VARIABLE not in environ and (revision := head_revision(root)):
