@@ -350,7 +350,7 @@ def test_a_build_that_writes_no_image_id_records_none(tmp_path: Path):
     silent.mkdir()
     docker = Path(fake_docker(silent))
     docker.write_text(docker.read_text().replace("printf 'sha256:%064d' 7 > \"$iidfile\"", "true"))
-    second = graphbuild(*build, "--docker", str(docker), cwd=root)
+    second = graphbuild(*build, "--all", "--docker", str(docker), cwd=root)
     assert second.returncode == 0 and "done in" in second.stdout, second.stdout  # not "built"
 
 
