@@ -106,11 +106,9 @@ def links_on(tree: Tree, path: str) -> tuple[str, list[str]] | None:
     return "/".join(done), links
 
 
-def with_link_targets(tree: Tree, paths: list[str]) -> list[str]:
-    """`paths` and, for each symlink among them that stays in the workspace, the files Docker
-    copies when it follows it: its target file, or every file below its target folder."""
-    out = list(paths)
-    for path in paths:
-        if tree.entries[path].link is not None and (resolved := resolve_links(tree, path)):
-            out.extend(below(tree, resolved))
-    return out
+def link_targets(tree: Tree, links: list[str]) -> list[str]:
+    """The files Docker copies when it follows the symlinks `links` where they stay in the
+    workspace: each one's target file, or every file below its target folder."""
+    return [
+        p for link in links if (target := resolve_links(tree, link)) for p in below(tree, target)
+    ]

@@ -11,7 +11,7 @@ from graphbuild.core.labels import Label, join
 from graphbuild.core.model import Stage
 from graphbuild.core.printable import printable
 from graphbuild.graph.link import Graph
-from graphbuild.tree.globs import match_context, match_inputs, with_link_targets
+from graphbuild.tree.globs import link_targets, match_context, match_inputs
 from graphbuild.tree.ignore import ignore_test
 from graphbuild.tree.walk import Tree, in_git_dir
 
@@ -64,16 +64,20 @@ def stage_inputs(
             why += why_nothing(tree, stage.package, pattern)
             unexplained = UnmatchedInput if not why else InputError
             raise unexplained.at(stage, key, f"input {pattern!r} matches no file{why}")
+        links = []
         for path in matched:
             if tree.entries[path].link is not None:
                 check_link(tree, path, stage, key)
+                links.append(path)
             check_utf8(path, stage, key)
-        files.update(keep(with_link_targets(tree, matched)))
+        files.update(matched)
+        files.update(keep(link_targets(tree, links)))
     for step in stage.steps:
         for src in step.sources:
             if src.generated:  # written by emit and hashed by its text: not the tree's
                 continue
-            copied = keep(with_link_targets(tree, match_context(tree, stage.package, src.path)))
+            copied = match_context(tree, stage.package, src.path)
+            copied = keep(copied + link_targets(tree, [p for p in copied if tree.entries[p].link]))
             shown = join(stage.package, src.path)
             if not copied:
                 raise UnmatchedInput.at(
