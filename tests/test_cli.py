@@ -15,11 +15,17 @@ from graphbuild.state.store import Store
 from tests.conftest import run
 
 FAKE_DOCKER = """#!/bin/sh
-# A stand-in for the docker CLI: no buildx; `image ls` lists the tags file beside it (fails
-# without one); `build` prints BuildKit-style progress and writes an image id to --iidfile.
+# A stand-in for the docker CLI: no buildx; `image inspect` finds the tags listed in the tags
+# file beside it (fails without one); `build` prints BuildKit-style progress and writes an
+# image id to --iidfile.
 if [ "$1" = buildx ]; then exit 1; fi
-if [ "$1" = image ] && [ "$2" = ls ]; then  # the image store: the tags file beside, if any
-  tags="$(dirname "$0")/tags"; [ -f "$tags" ] && cat "$tags" && exit 0; exit 1
+if [ "$1" = image ] && [ "$2" = inspect ]; then  # the image store: the tags file beside
+  tags="$(dirname "$0")/tags"; [ -f "$tags" ] || exit 2; shift 4; rc=0
+  for tag in "$@"; do
+    if grep -qxF "$tag" "$tags"; then echo "[\\"$tag\\"]"
+    else echo "Error response from daemon: No such image: $tag" >&2; rc=1; fi
+  done
+  exit $rc
 fi
 target=""
 iidfile=""

@@ -71,14 +71,27 @@ def find_docker(explicit: str | None) -> str:
     raise BuildError("no docker CLI found (give --docker PATH or set GRAPHBUILD_DOCKER)")
 
 
-def engine_tags(docker: str) -> set[str] | None:
-    """The `repository:tag` names in the engine's image store; None when it does not answer."""
-    argv = [docker, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]
+def engine_has(docker: str, tags: list[str]) -> set[str] | None:
+    """Which of `tags` the engine's image store holds; None when it does not answer. One
+    `docker image inspect` of just these (a 0.1 s call where `docker image ls` of a
+    containerd store with 300 images took 3.6 s)."""
+    if not tags:
+        return set()
+    argv = [docker, "image", "inspect", "--format", "{{json .RepoTags}}", *tags]
     try:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return set(result.stdout.split()) if result.returncode == 0 else None
+    missing = result.stderr.count("No such image")
+    if result.returncode != 0 and not missing:
+        return None  # the daemon did not answer
+    found: set[str] = set()
+    for line in result.stdout.splitlines():
+        try:
+            found.update(json.loads(line) or ())
+        except (ValueError, TypeError):
+            return None
+    return found & set(tags)
 
 
 def has_buildx(docker: str) -> bool:

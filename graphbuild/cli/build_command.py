@@ -20,7 +20,7 @@ from graphbuild.build.docker import (
     bake_job,
     docker_build_jobs,
     docker_build_test_jobs,
-    engine_tags,
+    engine_has,
     find_docker,
     has_buildx,
     stage_users,
@@ -62,15 +62,11 @@ def wanted_images(
     if args.all or args.push or args.oci is not None or args.test:
         return images
     built = load_built(store)
-    tags = engine_tags(docker)
     hashes = analysis.hashes.targets
-
-    def here(label: Label) -> bool:
-        record = built.get(str(label))
-        ref = image_ref(registry, graph.targets[label].image or "", hashes[label])
-        return record is not None and record.hash == hashes[label] and (tags is None or ref in tags)
-
-    return [i for i in images if not here(i)]
+    recorded = [i for i in images if (b := built.get(str(i))) is not None and b.hash == hashes[i]]
+    refs = {i: image_ref(registry, graph.targets[i].image or "", hashes[i]) for i in recorded}
+    present = engine_has(docker, list(refs.values()))
+    return [i for i in images if i not in refs or (present is not None and refs[i] not in present)]
 
 
 def in_registry(analysis: Analysis, label: Label) -> bool:
