@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from graphbuild.core.errors import WriteError
+from graphbuild.core.reading import read_bytes
 
 
 def write_atomic(path: Path, data: bytes | str, durable: bool = True) -> None:
@@ -49,17 +49,24 @@ def write_checked(
     write_files(root, files)
     try:
         check()
-    finally:
-        if not keep or sys.exc_info()[0] is not None:
-            write_files(root, {p: data for p, data in before.items() if data is not None})
-            for path in (p for p, data in before.items() if data is None):
-                with contextlib.suppress(FileNotFoundError):
-                    (root / path).unlink()
+    except BaseException:
+        put_back(root, before)
+        raise
+    if not keep:
+        put_back(root, before)
+
+
+def put_back(root: Path, before: Mapping[str, bytes | None]) -> None:
+    """Each file as it was: its old bytes written again, or removed where there was none."""
+    write_files(root, {path: data for path, data in before.items() if data is not None})
+    for path in (p for p, data in before.items() if data is None):
+        with contextlib.suppress(FileNotFoundError):
+            (root / path).unlink()
 
 
 def old_bytes(path: Path) -> bytes | None:
     """A regular file's bytes, or None where there is none (a link is replaced, not read)."""
-    return path.read_bytes() if path.is_file() and not path.is_symlink() else None
+    return read_bytes(path) if path.is_file() and not path.is_symlink() else None
 
 
 def write_files(root: Path, files: Mapping[str, str | bytes], sweep: bool = False) -> None:

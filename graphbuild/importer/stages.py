@@ -266,8 +266,10 @@ class Importer:
     def check_git(self, step: Instruction, sources: list[str]) -> None:
         """Refuse a source that would have sent the context's .git: graphbuild never sends
         it, so the image would differ from Docker's."""
+        if not self.git_sent:
+            return
         sent = [s for s in sources if glob_regex(input_pattern(s)).match(".git")]
-        if self.git_sent and sent:
+        if sent:
             raise self.fail(
                 step.line,
                 f"{step.name} source {sent[0]!r} sends the folder's .git to the builder (no line "

@@ -350,11 +350,10 @@ def chain_of(
     upstream: Mapping[str, str | None],
     length: Mapping[str, int],
     tail: Mapping[str, tuple[str, ...]],
-    prefix: tuple[str, ...] = (),
 ) -> tuple[tuple[str, ...], int]:
-    """`prefix` and the chain from `label`, summarised as first_causes says."""
-    total = len(prefix) + length[label]
-    head = list(prefix)
+    """The chain from `label`, summarised as first_causes says."""
+    total = length[label]
+    head: list[str] = []
     at: str | None = label
     while at is not None and len(head) < min(total, 2 * CHAIN_ENDS):
         head.append(at)

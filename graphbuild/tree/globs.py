@@ -54,14 +54,12 @@ MAX_LINKS = 40  # links followed in one path before it counts as a loop, as Linu
 def followed(tree: Tree, full: str) -> list[str]:
     """The files a workspace-relative pattern selects through a symlinked folder on its fixed
     part (`app/src/**` with `app/src -> code`), as Docker follows a COPY source's links."""
-    segments = [s for s in full.strip("/").split("/") if s not in ("", ".")]
     literal = literal_prefix(full)
-    if not literal:
-        return []
-    resolved = links_on(tree, literal)
+    resolved = links_on(tree, literal) if literal else None
     if resolved is None or not resolved[1]:
         return []
     target, links = resolved
+    segments = [s for s in full.strip("/").split("/") if s not in ("", ".")]
     rest = segments[literal.count("/") + 1 :]
     regex = glob_regex("/".join(s for s in (target, *rest) if s))
     files = [path for path in below(tree, target) if regex.match(path)]
