@@ -28,6 +28,7 @@ class ExternalImage:
         return "@sha256:" in self.image
 
 
+DEVCONTAINERS = ".devcontainer"  # the folder dev container tools look in: one folder a config
 EPOCH_ARG = "SOURCE_DATE_EPOCH"  # the build arg of reproducible builds: every stage uses it
 
 
@@ -78,6 +79,8 @@ class Settings:
     exclude: tuple[str, ...] = ()
     default: str | None = None  # the image the Dockerfile ends with (`docker build`'s default)
     default_line: int | None = attrs.field(default=None, eq=False)  # its line, for messages
+    compose: str | None = None  # where emit writes the compose file, when it does
+    devcontainers: bool = False  # whether emit writes a dev container per development variant
 
     @property
     def rebuild_bake(self) -> str:
@@ -96,7 +99,9 @@ class Settings:
         """The files graphbuild writes: never inputs (an input that changes with every emit
         would make the hashes chase their own tail)."""
         ignore = f"{self.dockerfile}.dockerignore"
-        return (self.dockerfile, ignore, self.bake, self.rebuild_bake, self.lock, self.lock_slices)
+        written = (self.dockerfile, ignore, self.bake, self.rebuild_bake, self.lock)
+        optional = (self.compose, DEVCONTAINERS if self.devcontainers else None)
+        return (*written, self.lock_slices, *(p for p in optional if p is not None))
 
 
 @attrs.frozen
@@ -262,6 +267,25 @@ class LabelUse:
 
 
 @attrs.frozen
+class Sync:
+    """A source folder or file whose copy a running container holds: compose's watch syncs an
+    edit of it into the container instead of rebuilding the image."""
+
+    source: str  # workspace-relative
+    target: str  # the absolute path of its copy in the container
+
+
+@attrs.frozen
+class Service:
+    """What a rule tells about running its image, beyond the image's own config: how an edit
+    reaches a running container, the interpreter it runs, whether it is a development variant."""
+
+    syncs: tuple[Sync, ...] = ()
+    python: str | None = None  # the interpreter the app runs (its venv's), for editors
+    dev: bool = False  # a development variant: a dev container definition is written for it
+
+
+@attrs.frozen
 class Expansion:
     """What a rule makes of one target: its stages, which of them is the target's output, and
     the labels its keys name (the graph checks each names a target of the expected rule)."""
@@ -273,3 +297,4 @@ class Expansion:
     test: Label | None = None  # the stage that runs the target's tests (never in its image)
     facts: Mapping[str, str] = attrs.field(factory=dict)  # what rules built on it may read
     # (python_interpreter: python_version, python_release)
+    service: Service | None = None  # how its image runs, for compose and dev containers

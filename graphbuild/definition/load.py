@@ -196,8 +196,15 @@ def load_root_tables(
             "workspace.dockerfile_check",
             f"expected {CHECK_GRAMMAR}, got {raw['dockerfile_check']!r}",
         )
-    for key in ("dockerfile", "bake", "lock"):
-        check_output_path(raw[key], functools.partial(error, f"workspace.{key}"))
+    for key in ("dockerfile", "bake", "lock", "compose"):
+        if raw[key] is not None:
+            check_output_path(raw[key], functools.partial(error, f"workspace.{key}"))
+    if raw["compose"] is not None and raw["compose"].rpartition("/")[2] not in COMPOSE_NAMES:
+        raise error(
+            "workspace.compose",
+            f"expected a file named {' or '.join(COMPOSE_NAMES)} (so docker compose finds it and"
+            f" merges compose.override.yaml), got {raw['compose']!r}",
+        )
     for i, pattern in enumerate(raw["exclude"]):
         if "\n" in pattern or "\r" in pattern or not pattern.strip():
             raise error("workspace.exclude", f"pattern {i}: one non-empty line, got {pattern!r}")
@@ -240,6 +247,8 @@ def load_root_tables(
         exclude=tuple(raw["exclude"]),
         default=raw["default"],
         default_line=table_key_line(text, "workspace.default") if raw["default"] else None,
+        compose=raw["compose"],
+        devcontainers=raw["devcontainers"],
     )
     check_outputs_apart(settings, error)
     if raw["default"] is not None:
@@ -250,6 +259,7 @@ def load_root_tables(
     return settings, load_externals(data, error, dict(settings.args))
 
 
+COMPOSE_NAMES = ("compose.yaml",)  # the name compose finds and pairs with compose.override.yaml
 DEFINITION_FILES = (BUILD_FILE, "pyproject.toml", "uv.lock")  # what emit must never write over
 STATE_FOLDERS = (".git", ".graphbuild")
 
@@ -262,6 +272,7 @@ def check_outputs_apart(settings: Settings, error: Callable[[str, str], LoadErro
         "dockerfile": settings.dockerfile,
         "bake": settings.bake,
         "lock": settings.lock,
+        **({"compose": settings.compose} if settings.compose is not None else {}),
     }
     written = {
         settings.dockerfile: "dockerfile",
@@ -278,9 +289,11 @@ def check_outputs_apart(settings: Settings, error: Callable[[str, str], LoadErro
             raise error(f"workspace.{key}", f"{path!r} is inside git's or graphbuild's own folder")
         if path.startswith(slices):
             raise error(f"workspace.{key}", f"{path!r} is inside the lock slices' folder {slices}")
-    if settings.lock in written:
-        other = written[settings.lock]
-        raise error("workspace.lock", f"{settings.lock!r} is also what {other} writes")
+    for key in ("lock", "compose"):
+        if (output := named.get(key)) is not None and output in written:
+            raise error(f"workspace.{key}", f"{output!r} is also what {written[output]} writes")
+        if output is not None:
+            written[output] = key
     if settings.bake in (settings.dockerfile, f"{settings.dockerfile}.dockerignore"):
         raise error("workspace.bake", f"{settings.bake!r} is also what dockerfile writes")
 

@@ -74,6 +74,18 @@ WORKSPACE_SCHEMA = {
         "The image target the emitted Dockerfile ends with, so a plain `docker build` without "
         "--target builds it (a label; nothing may be built on it).",
     ),
+    "compose": Field(
+        S,
+        "Where `emit` writes a Docker Compose file (compose.yaml, or in a folder: "
+        "deploy/compose.yaml): a service per image that runs something, with `develop.watch` "
+        "rules for `docker compose up --watch`; your own services go in compose.override.yaml.",
+    ),
+    "devcontainers": Field(
+        ValueType.BOOL,
+        "Whether `emit` writes .devcontainer/<image>/devcontainer.json for each development "
+        "variant (python_dev), built from its stage of the emitted Dockerfile.",
+        default=False,
+    ),
     "exclude": Field(
         L, "Globs of files that are never inputs.", default=["**/__pycache__", "**/*.pyc"]
     ),

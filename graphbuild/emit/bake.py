@@ -48,9 +48,9 @@ def image_ref(registry: str | None, image: str, digest: str) -> str:
 
 
 def image_args(graph: Graph, target: Target) -> dict[str, str]:
-    """The workspace args any stage of the image uses (stage-level args stay ARG defaults),
-    less those a stage of it gives a default of its own: a bake arg would override that
-    default, which the same Dockerfile built without --build-arg never does."""
+    """The workspace args any stage of the image uses, unescaped (stage-level args stay ARG
+    defaults), less those a stage of it gives a default of its own: a bake arg would override
+    that default, which the same Dockerfile built without --build-arg never does."""
     workspace_args = dict(graph.workspace.settings.args)
     if not workspace_args:
         return {}
@@ -64,7 +64,7 @@ def image_args(graph: Graph, target: Target) -> dict[str, str]:
         own = dict(stage.args)
         used |= {n for n in stage_args(stage, workspace_args) if n not in own}
         defaulted |= own_defaults(stage)
-    return {n: escape(workspace_args[n]) for n in sorted(used - defaulted)}
+    return {n: workspace_args[n] for n in sorted(used - defaulted)}
 
 
 def bake_targets(
@@ -111,7 +111,7 @@ def bake_targets(
             "target": names[graph.outputs[target.label]],
             "tags": [escape(image_ref(settings.registry, target.image, digest))],
             "labels": dict(sorted(labels.items())),
-            "args": image_args(graph, target),
+            "args": {k: escape(v) for k, v in image_args(graph, target).items()},
             "platforms": [escape(p) for p in hashes.stages[graph.outputs[target.label]].platforms],
             "cache-from": cache_from
             + [escape(fill(c, substitutions)) for c in settings.cache_from],

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 import attrs
 
 from graphbuild.emit.bake import render_bake
+from graphbuild.emit.compose import render_compose
+from graphbuild.emit.devcontainer import render_devcontainers
 from graphbuild.emit.dockerfile import render_dockerfile, render_dockerignore
 from graphbuild.emit.names import EmittedStage, emitted_stages
 from graphbuild.graph.link import Graph
@@ -25,7 +27,8 @@ class Outputs:
 
 
 def render_outputs(graph: Graph, hashes: Hashes, in_git: bool) -> Outputs:
-    """The Dockerfile, its ignore file, the bake file and the lock."""
+    """The Dockerfile, its ignore file, the bake file, the lock, the lock slices, and the
+    compose file and dev container definitions when the workspace asks for them."""
     settings = graph.workspace.settings
     stages, names = emitted_stages(graph, hashes)
     generated = {g.path: g.text for s in graph.stages.values() for g in s.generated}
@@ -44,6 +47,10 @@ def render_outputs(graph: Graph, hashes: Hashes, in_git: bool) -> Outputs:
         settings.lock: render_lock(make_lock(graph.workspace, hashes)),
         **dict(sorted(generated.items())),
     }
+    if settings.compose is not None:
+        files[settings.compose] = render_compose(graph, hashes, names)
+    if settings.devcontainers:
+        files |= render_devcontainers(graph, names)
     return Outputs(files=files, stages=tuple(stages))
 
 

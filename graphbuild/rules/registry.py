@@ -11,7 +11,7 @@ import networkx as nx
 
 from graphbuild.core.errors import GraphbuildError, RuleError
 from graphbuild.core.labels import Label
-from graphbuild.core.model import Expansion, LabelUse, Workspace
+from graphbuild.core.model import Expansion, LabelUse, Service, Workspace
 from graphbuild.rules.api import ENTRY_POINT_GROUP, Context, Rule
 from graphbuild.rules.builtin import (
     distro_base,
@@ -78,11 +78,14 @@ def expand_all(workspace: Workspace) -> list[Expansion]:
     except nx.NetworkXUnfeasible:
         sequence = list(range(len(workspace.targets)))
     facts: dict[Label, Mapping[str, str]] = {}
+    services: dict[Label, Service] = {}
     done: dict[int, Expansion] = {}
     for i in sequence:
-        context = Context(workspace.settings, workspace.uv, facts)
+        context = Context(workspace.settings, workspace.uv, facts, services)
         target = workspace.targets[i]
         done[i] = expansion = rules[target.rule].run(target, context, uses.get(i))
         if expansion.facts:
             facts[expansion.target.label] = expansion.facts
+        if expansion.service is not None:
+            services[expansion.target.label] = expansion.service
     return [done[i] for i in range(len(workspace.targets))]

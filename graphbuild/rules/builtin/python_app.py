@@ -18,7 +18,8 @@ from collections.abc import Mapping
 import attrs
 
 from graphbuild.core.errors import LoadError
-from graphbuild.core.model import Expansion, Target
+from graphbuild.core.labels import parse_label
+from graphbuild.core.model import Expansion, Service, Sync, Target
 from graphbuild.definition.fields import ValueType, check_args, option
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
@@ -244,12 +245,44 @@ def test_stage(target: Target, config: PythonApp, builder: str, venv: str) -> St
     return spec
 
 
+def app_service(target: Target, config: PythonApp, context: Context) -> Service:
+    """Where the app's files are in its image, so an edit can be synced into a running
+    container: each src folder (written with a trailing '/') into the workdir, and a uv member's
+    import package (its normalized name, under src/ or the member's folder, the layout hatchling,
+    uv_build and setuptools default to) into the venv's site-packages."""
+    venv = config.venv or VENV
+    workdir = config.workdir.rstrip("/") or "/"
+    syncs = [
+        Sync(posixpath.join(target.label.package, path).rstrip("/"), workdir)
+        for path in config.src
+        if path.endswith("/") and not any(c in path for c in "*?[")
+    ]
+    if config.project is not None:
+        member = project_member(target, workspace_of(target, context, "project"), config.project)
+        version = context.facts_of(parse_label(config.python, target.label.package)).get(
+            "python_version", ""
+        )
+        module = member.name.replace("-", "_")
+        found = [f for f in (f"src/{module}/", f"{module}/") if sends(member.files, f)]
+        if member.packaged and version and found:
+            site = f"{venv}/lib/python{'.'.join(version.split('.')[:2])}/site-packages"
+            source = posixpath.join(member.path, found[0]).rstrip("/")
+            syncs.append(Sync(source, f"{site}/{module}"))
+    return Service(syncs=tuple(syncs), python=f"{venv}/bin/python")
+
+
+def sends(cover: tuple[str, ...], folder: str) -> bool:
+    """Whether a member's files (folders ending in '/') include some of `folder`."""
+    return any(f.startswith(folder) or (f.endswith("/") and folder.startswith(f)) for f in cover)
+
+
 def expand_python_app(target: Target, config: PythonApp, context: Context) -> Expansion:
     """The app's stages; the runtime image is the target's output."""
     settings = context.settings
     stages = tuple(spec.build(settings) for spec in app_stages(target, config, context))
     test = target.label.with_stage("test") if any(s.label.stage == "test" for s in stages) else None
-    return Expansion(target=target, stages=stages, output=target.label, test=test)
+    service = app_service(target, config, context)
+    return Expansion(target=target, stages=stages, output=target.label, test=test, service=service)
 
 
 RULE = Rule(

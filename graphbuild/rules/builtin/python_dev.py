@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import attrs
 
-from graphbuild.core.model import Expansion, Settings, Target
+from graphbuild.core.labels import parse_label
+from graphbuild.core.model import Expansion, Service, Target
 from graphbuild.definition.fields import ValueType, option
-from graphbuild.rules.api import Rule
+from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
 from graphbuild.rules.builtin.common import apt_install, check_packages
 
@@ -30,20 +31,23 @@ class PythonDev:
     uid: int = option(ValueType.INT, "The app's uid, switched back to after.", default=10001)
 
 
-def expand_python_dev(target: Target, config: PythonDev, settings: Settings) -> Expansion:
-    """One stage: the app image, root for the install, the tools, the app's uid again."""
+def expand_python_dev(target: Target, config: PythonDev, context: Context) -> Expansion:
+    """One stage: the app image, root for the install, the tools, the app's uid again. Its
+    app's files are where they are in the app: it runs (and syncs) as the app does."""
     tools = check_packages(target, "tools", config.tools)
     spec = StageBuilder(target, None, config.app).instruction("tools", "USER", "root")
     apt_install(spec, "tools", tools)
     spec.instruction("uid", "USER", f"{config.uid}:{config.uid}")
-    stage = spec.build(settings)
-    return Expansion(target=target, stages=(stage,), output=stage.label)
+    stage = spec.build(context.settings)
+    app = context.service_of(parse_label(config.app, target.label.package)) or Service()
+    service = attrs.evolve(app, dev=True)
+    return Expansion(target=target, stages=(stage,), output=stage.label, service=service)
 
 
 RULE = Rule(
     name="python_dev",
     doc="An app's runtime plus debugging tools, for running it locally under a debugger.",
     config=PythonDev,
-    expand=expand_python_dev,
+    expand_in=expand_python_dev,
     image_default=True,
 )
