@@ -60,6 +60,10 @@ def check_bake(text: str, stage_names: list[str], dockerfile_path: str) -> dict:
         if target.get("output") == ["type=cacheonly"]:  # a test stage: no image, no tag
             assert name in document["group"]["test"]["targets"] and "tags" not in target
             continue
+        if name.endswith("-test-report"):  # its reports, exported below .graphbuild/
+            assert name in document["group"]["test-report"]["targets"] and "tags" not in target
+            assert target["output"] == [f"type=local,dest=.graphbuild/test-reports/{name[:-12]}"]
+            continue
         digest = target["labels"]["dev.graphbuild.hash"].removeprefix("sha256:")
         assert any(tag.endswith(":" + digest[:12]) for tag in target["tags"])
     for name, group in document["group"].items():
@@ -67,6 +71,7 @@ def check_bake(text: str, stage_names: list[str], dockerfile_path: str) -> dict:
         assert set(group) <= {"targets", "description"}
         assert set(group["targets"]) <= set(document["target"])
     tests = set(document["group"].get("test", {}).get("targets", []))
+    tests |= set(document["group"].get("test-report", {}).get("targets", []))
     assert sorted(document["group"]["default"]["targets"]) == sorted(
         set(document["target"]) - tests
     )

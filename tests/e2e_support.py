@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -37,9 +38,11 @@ DOCKER = find_docker(None)
 DRIVERS = ["bake", "docker-build"] if has_buildx(DOCKER) else ["docker-build"]
 
 
-def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run the docker CLI; its captured output."""
-    return subprocess.run([DOCKER, *args], capture_output=True, text=True, check=check)
+def docker(
+    *args: str, check: bool = True, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the docker CLI (in `cwd`); its captured output."""
+    return subprocess.run([DOCKER, *args], capture_output=True, text=True, check=check, cwd=cwd)
 
 
 def steps_in(log: str) -> dict[str, tuple[str, str]]:

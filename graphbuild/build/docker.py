@@ -129,7 +129,9 @@ def build_command(
         return interpolate(str(value), variables)
 
     argv = [docker, "build", "--progress=plain", "--target", text(target["target"])]
-    argv += ["--iidfile", str(iidfile)]
+    local = [str(o) for o in target.get("output", []) if str(o).startswith("type=local,")]
+    if not local:  # the local exporter makes no image: docker build refuses an --iidfile
+        argv += ["--iidfile", str(iidfile)]
     for tag in target.get("tags", []):
         argv += ["--tag", text(tag)]
     for key, value in sorted(dict(target.get("labels", {})).items()):
@@ -153,7 +155,10 @@ def build_command(
         for attestation in target.get("attest", []):
             argv += ["--attest", text(attestation)]
         for output in target.get("output", []):  # a test target's cacheonly, or --oci
-            argv += ["--output", text(output)]
+            if str(output) not in local:
+                argv += ["--output", text(output)]
+    for output in local:  # test reports: BuildKit's local exporter, which any builder has
+        argv += ["--output", text(output)]
     context = text(target.get("context", "."))
     argv += ["--file", os.path.join(context, text(target["dockerfile"])), context]
     return tuple(argv)

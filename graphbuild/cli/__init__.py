@@ -90,7 +90,14 @@ def make_parser() -> Parser:
     build.add_argument(
         "--test",
         action="store_true",
-        help="run the images' test stages (the bake file's test group) instead of building images",
+        help="run the images' tests instead of building images: each image's JUnit XML and "
+        "exit code are exported to .graphbuild/test-reports/<image>/, passed or failed, and "
+        "summed up; exit 1 when a test failed",
+    )
+    build.add_argument(
+        "--reports",
+        metavar="DIR",
+        help="with --test: copy each image's reports to DIR/<image>/ as well",
     )
     build.add_argument("--push", action="store_true", help="push the images' tags")
     build.add_argument(

@@ -295,6 +295,7 @@ class Expansion:
     output: Label
     label_uses: tuple[LabelUse, ...] = ()
     test: Label | None = None  # the stage that runs the target's tests (never in its image)
+    test_report: Label | None = None  # the stage holding just their reports and exit code
     facts: Mapping[str, str] = attrs.field(factory=dict)  # what rules built on it may read
     # (python_interpreter: python_version, python_release)
     service: Service | None = None  # how its image runs, for compose and dev containers

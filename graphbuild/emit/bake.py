@@ -27,6 +27,7 @@ from graphbuild.graph.link import Graph, image_dependencies
 from graphbuild.hashing.stages import Hashes, own_defaults, short_hash, stage_args
 
 REVISION_VARIABLE = "GRAPHBUILD_REVISION"
+REPORTS_DIR = ".graphbuild/test-reports"  # where report targets export to
 OCI = "org.opencontainers."  # the labels that are annotations too
 BAKE_NAME_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]+")
 
@@ -170,7 +171,10 @@ def render_bake(graph: Graph, hashes: Hashes, names: Mapping[Label, str], in_git
     groups = {"default": sorted(targets), **matrix_groups(graph, by_label)}
     tests = test_targets(graph, hashes, names, by_label)
     if tests:
-        groups["test"] = sorted(tests)
+        groups["test"] = sorted(t for t in tests if not t.endswith("-test-report"))
+        reports = sorted(t for t in tests if t.endswith("-test-report"))
+        if reports:
+            groups["test-report"] = reports
     clash = sorted((set(groups) & set(targets)) | (set(tests) & set(targets)))
     if clash:
         raise EmitError(
@@ -191,11 +195,23 @@ def test_name(image_target: str) -> str:
     return f"{image_target}-test"
 
 
+def test_report_name(image_target: str) -> str:
+    """The bake target that exports an image's test reports, whether the tests passed."""
+    return f"{image_target}-test-report"
+
+
+def reports_folder(image_target: str) -> str:
+    """Where a report target exports to, relative to the workspace root (graphbuild's own
+    folder: never an input)."""
+    return f"{REPORTS_DIR}/{image_target}"
+
+
 def test_targets(
     graph: Graph, hashes: Hashes, names: Mapping[Label, str], by_label: Mapping[Label, str]
 ) -> dict[str, dict[str, Any]]:
-    """One bake target per image with tests: its #test stage, built for its result only
-    (`type=cacheonly`: no image, no tag; a failing test fails the build)."""
+    """Two bake targets per image with tests: its #test stage, built for its result only
+    (`type=cacheonly`: no image, no tag; a failing test fails the build), and its
+    #test-report stage, the reports and exit code exported to .graphbuild/test-reports/."""
     settings = graph.workspace.settings
     found = {}
     for label, stage in sorted(graph.tests.items()):
@@ -208,6 +224,15 @@ def test_targets(
             "output": ["type=cacheonly"],
             "platforms": [escape(p) for p in hashes.stages[stage].platforms],
         }
+        report = graph.test_reports.get(label)
+        if report is not None:
+            found[test_report_name(by_label[label])] = {
+                "context": ".",
+                "dockerfile": escape(settings.dockerfile),
+                "target": names[report],
+                "output": [f"type=local,dest={escape(reports_folder(by_label[label]))}"],
+                "platforms": [escape(p) for p in hashes.stages[report].platforms],
+            }
     return found
 
 

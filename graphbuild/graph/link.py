@@ -32,6 +32,7 @@ class Graph:
     order: tuple[Label, ...]
     tests: Mapping[Label, Label] = attrs.field(factory=dict)  # target -> its test stage
     services: Mapping[Label, Service] = attrs.field(factory=dict)  # image target -> its facts
+    test_reports: Mapping[Label, Label] = attrs.field(factory=dict)  # target -> report stage
     _dag: Any = attrs.field(default=None, eq=False, repr=False, alias="_dag")
 
     @property
@@ -118,9 +119,11 @@ def link(workspace: Workspace, expansions: list[Expansion]) -> Graph:
     check_default(workspace, targets, outputs, dag)
     tests = {e.target.label: e.test for e in expansions if e.test is not None}
     services = {e.target.label: e.service for e in expansions if e.service is not None}
+    reports = {e.target.label: e.test_report for e in expansions if e.test_report is not None}
     return Graph(
-        workspace, targets, stages, outputs, tuple(sorted(edges)), order, tests, services, dag
-    )
+        workspace, targets, stages, outputs, tuple(sorted(edges)), order, tests, services,
+        reports, dag,
+    )  # fmt: skip
 
 
 def check_default(

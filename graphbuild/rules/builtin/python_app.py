@@ -100,6 +100,7 @@ class PythonApp(PythonWheels):
     uid: int = option(ValueType.INT, "The user's fixed numeric uid (1000 or more).", default=10001)
 
 
+TEST_REPORTS = "/test-reports"  # where a #test-run stage keeps reports and the exit code
 USER_RE = re.compile(r"[a-z_][a-z0-9_-]*\Z")
 DURATION_RE = re.compile(r"\d+(ms|s|m|h)\Z")
 PATH_RE = re.compile(r"/[A-Za-z0-9_./-]*\Z")
@@ -207,7 +208,7 @@ def app_stages(target: Target, config: PythonApp, context: Context) -> list[Stag
         runtime.copy("src", config.src, config.workdir.rstrip("/") + "/")
     specs.append(runtime)
     if config.tests and builder is not None:
-        specs.append(test_stage(target, config, builder, venv or VENV))
+        specs += test_stages(target, config, builder, venv or VENV)
     return specs
 
 
@@ -216,11 +217,27 @@ def venv_env(venv: str) -> dict[str, str]:
     return {"VIRTUAL_ENV": venv, "PATH": f"{venv}/bin:$PATH"}
 
 
-def test_stage(target: Target, config: PythonApp, builder: str, venv: str) -> StageBuilder:
-    """#test: the builder's venv plus the test tools, the source and the tests, then the test
-    command; a failing test fails the stage. Nothing is copied from it into the image."""
+def test_stages(target: Target, config: PythonApp, builder: str, venv: str) -> list[StageBuilder]:
+    """#test-run runs the tests and keeps their reports and exit code in /test-reports;
+    #test-report holds just those files (what `build --test` exports, passed or failed);
+    #test fails when the tests did (what a bake of the test group checks)."""
+    run = test_run_stage(target, config, builder, venv)
+    check = StageBuilder(target, "test", str(target.label.with_stage("test-run")))
+    check.run("test_command", f'exit "$(cat {TEST_REPORTS}/exit-code)"')
+    report = StageBuilder(target, "test-report", "scratch")
+    report.copy_from(
+        "test_command", str(target.label.with_stage("test-run")), TEST_REPORTS + "/", "/"
+    )
+    return [run, check, report]
+
+
+def test_run_stage(target: Target, config: PythonApp, builder: str, venv: str) -> StageBuilder:
+    """#test-run: the builder's venv plus the test tools, the source and the tests, then the
+    test command, its JUnit XML (pytest's, through PYTEST_ADDOPTS) and exit code kept in
+    /test-reports, where any other command may write its reports too. Nothing is copied from
+    it into the image."""
     workdir = config.workdir.rstrip("/")
-    spec = StageBuilder(target, "test", builder)
+    spec = StageBuilder(target, "test-run", builder)
     spec.inputs += [*config.test_requirements, *config.src, *config.tests]
     for path in config.test_requirements:
         spec.copy("test_requirements", [path], posixpath.join("/build/test", path))
@@ -241,7 +258,12 @@ def test_stage(target: Target, config: PythonApp, builder: str, venv: str) -> St
         spec.copy("tests", [path], posixpath.join(workdir, path))
     spec.env("test_command", venv_env(venv))
     spec.instruction("test_command", "WORKDIR", config.workdir)
-    spec.run("test_command", shlex.join(config.test_command))
+    reports = (
+        f'PYTEST_ADDOPTS="${{PYTEST_ADDOPTS:-}} --junitxml={TEST_REPORTS}/junit.xml"'
+        f" GRAPHBUILD_TEST_REPORTS={TEST_REPORTS}"
+    )
+    command = f"{reports} {shlex.join(config.test_command)}; echo $? > {TEST_REPORTS}/exit-code"
+    spec.run("test_command", f"mkdir -p {TEST_REPORTS} && {{ {command}; }}")
     return spec
 
 
@@ -280,9 +302,14 @@ def expand_python_app(target: Target, config: PythonApp, context: Context) -> Ex
     """The app's stages; the runtime image is the target's output."""
     settings = context.settings
     stages = tuple(spec.build(settings) for spec in app_stages(target, config, context))
-    test = target.label.with_stage("test") if any(s.label.stage == "test" for s in stages) else None
+    tested = any(s.label.stage == "test" for s in stages)
+    test = target.label.with_stage("test") if tested else None
+    report = target.label.with_stage("test-report") if tested else None
     service = app_service(target, config, context)
-    return Expansion(target=target, stages=stages, output=target.label, test=test, service=service)
+    return Expansion(
+        target=target, stages=stages, output=target.label, test=test, test_report=report,
+        service=service,
+    )  # fmt: skip
 
 
 RULE = Rule(

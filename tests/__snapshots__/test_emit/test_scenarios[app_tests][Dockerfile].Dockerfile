@@ -36,12 +36,20 @@ USER 10001:10001
 CMD ["python", "-m", "app"]
 COPY images/app/src/ /app/
 
-# //images/app:app#test
-FROM images-app-builder AS images-app-test
+# //images/app:app#test-run
+FROM images-app-builder AS images-app-test-run
 COPY images/app/requirements-test.txt /build/test/requirements-test.txt
 RUN --mount=type=cache,target=/root/.cache/pip /opt/build-venv/bin/pip --python /opt/venv/bin/python install -r /build/test/requirements-test.txt
 COPY images/app/src/ /app/
 COPY images/app/tests/ /app/tests/
 ENV PATH="/opt/venv/bin:$PATH" VIRTUAL_ENV="/opt/venv"
 WORKDIR /app
-RUN python -m pytest -q
+RUN mkdir -p /test-reports && { PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-} --junitxml=/test-reports/junit.xml" GRAPHBUILD_TEST_REPORTS=/test-reports python -m pytest -q; echo $? > /test-reports/exit-code; }
+
+# //images/app:app#test
+FROM images-app-test-run AS images-app-test
+RUN exit "$(cat /test-reports/exit-code)"
+
+# //images/app:app#test-report
+FROM scratch AS images-app-test-report
+COPY --from=images-app-test-run /test-reports/ /
