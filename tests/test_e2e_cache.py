@@ -116,3 +116,35 @@ def test_a_level_1_job_starts_from_the_layers_level_0_exported(tmp_path: Path):
     ran = {stage for _, (stage, status) in steps.items() if status != "CACHED"}
     assert ran == {"images-api-api-dev"}
     assert len(steps) > 10
+
+
+def test_digests_file_matches_the_registry(pushed: Path, tmp_path: Path):
+    out = tmp_path / "digests.json"
+    result = run("build", "--push", "--digests", str(out), cwd=pushed)
+    assert result.code == 0, result.out[-3000:] + result.err
+    # the registry check and the digests file agree: nothing left to push, every image listed
+    assert "nothing to build: every image is built in the registry" in result.out
+    images = json.loads(out.read_text())["images"]
+    bake = json.loads((pushed / "build/docker-bake.json").read_text())
+    assert sorted(images) == sorted(bake["group"]["default"]["targets"])
+    for name, entry in images.items():
+        tag = bake["target"][name]["tags"][0]
+        assert entry["tag"] == tag
+        inspected = docker("buildx", "imagetools", "inspect", tag, "--format", "{{json .Manifest}}")
+        index = json.loads(inspected.stdout)
+        repository = tag.rpartition(":")[0]
+        assert entry["pinned"] == f"{repository}@{index['digest']}"
+        platforms = {
+            f"{m['platform']['os']}/{m['platform']['architecture']}": f"{repository}@{m['digest']}"
+            for m in index["manifests"]
+            if m["platform"]["os"] != "unknown"
+        }
+        assert entry["platforms"] == platforms == {"linux/amd64": entry["platforms"]["linux/amd64"]}
+    kustomize = tmp_path / "kustomize.yaml"
+    result = run("build", "--push", "--digests", str(kustomize), "--digests-format", "kustomize",
+                 cwd=pushed)  # fmt: skip
+    assert result.code == 0, result.err
+    text = kustomize.read_text()
+    for entry in images.values():
+        repository, _, digest = entry["pinned"].partition("@")
+        assert f'  - name: "{repository}"\n    digest: "{digest}"\n' in text

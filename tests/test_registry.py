@@ -18,7 +18,8 @@ from typing import ClassVar
 
 import pytest
 
-from graphbuild.plan.image_registry import tag_exists
+from graphbuild.plan.deploy_digests import DigestsFormat, PushedImage, render_digests
+from graphbuild.plan.image_registry import Pushed, pushed, tag_exists
 from tests.conftest import run
 
 REGISTRY = shutil.which("docker-registry") or "/usr/bin/docker-registry"
@@ -59,32 +60,17 @@ def registry(tmp_path: Path):
 def push_tag(host: str, repository: str, tag: str) -> None:
     """Push a minimal image manifest under a tag, through the registry HTTP API."""
     config = b"{}"
-    digest = "sha256:" + hashlib.sha256(config).hexdigest()
-    start = urllib.request.urlopen(
-        urllib.request.Request(f"http://{host}/v2/{repository}/blobs/uploads/", method="POST")
-    )
-    location = start.headers["Location"]
-    url = location if location.startswith("http") else f"http://{host}{location}"
-    url += ("&" if "?" in url else "?") + f"digest={digest}"
-    blob = urllib.request.Request(url, data=config, method="PUT")
-    blob.add_header("Content-Type", "application/octet-stream")
-    urllib.request.urlopen(blob)
     manifest = {
         "schemaVersion": 2,
         "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
         "config": {
             "mediaType": "application/vnd.docker.container.image.v1+json",
             "size": len(config),
-            "digest": digest,
+            "digest": put_blob(host, repository, config),
         },
         "layers": [],
     }
-    urllib.request.urlopen(urllib.request.Request(
-        f"http://{host}/v2/{repository}/manifests/{tag}",
-        data=json.dumps(manifest).encode(),
-        method="PUT",
-        headers={"Content-Type": "application/vnd.docker.distribution.manifest.v2+json"},
-    ))  # fmt: skip
+    put_manifest(host, repository, tag, manifest)
 
 
 def test_plan_counts_pushed_hashes_as_unchanged(example: Path, registry: str, json_snapshot):
@@ -182,3 +168,88 @@ def test_bearer_token_flow_with_docker_config_credentials(tmp_path: Path, monkey
     ]
     assert token_requests[0][0] == "/token?service=reg&scope=repository%3Aacme%2Fapi%3Apull"
     assert token_requests[0][1] == f"Basic {auth}"
+
+
+def put_blob(host: str, repository: str, data: bytes) -> str:
+    """Upload a blob; its digest."""
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    start = urllib.request.urlopen(
+        urllib.request.Request(f"http://{host}/v2/{repository}/blobs/uploads/", method="POST")
+    )
+    location = start.headers["Location"]
+    url = location if location.startswith("http") else f"http://{host}{location}"
+    url += ("&" if "?" in url else "?") + f"digest={digest}"
+    headers = {"Content-Type": "application/octet-stream"}
+    urllib.request.urlopen(urllib.request.Request(url, data=data, method="PUT", headers=headers))
+    return digest
+
+
+def put_manifest(host: str, repository: str, reference: str, manifest: dict) -> str:
+    """Upload a manifest or index under a tag or digest; its digest."""
+    body = json.dumps(manifest).encode()
+    urllib.request.urlopen(urllib.request.Request(
+        f"http://{host}/v2/{repository}/manifests/{reference}", data=body, method="PUT",
+        headers={"Content-Type": manifest["mediaType"]},
+    ))  # fmt: skip
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def image_manifest(host: str, repository: str, config: dict) -> dict:
+    """An OCI image manifest with `config` uploaded and no layers."""
+    data = json.dumps(config).encode()
+    return {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "size": len(data),
+            "digest": put_blob(host, repository, data),
+        },
+        "layers": [],
+    }
+
+
+def test_pushed_reads_an_index_and_a_single_manifest(registry: str):
+    arm = image_manifest(
+        registry, "acme/api", {"os": "linux", "architecture": "arm64", "variant": "v8"}
+    )
+    amd = image_manifest(registry, "acme/api", {"os": "linux", "architecture": "amd64"})
+    proof = image_manifest(registry, "acme/api", {"provenance": True})
+    entries = []
+    for manifest, platform in ((amd, {"os": "linux", "architecture": "amd64"}),
+                               (arm, {"os": "linux", "architecture": "arm64", "variant": "v8"}),
+                               (proof, {"os": "unknown", "architecture": "unknown"})):  # fmt: skip
+        digest = put_manifest(registry, "acme/api", "sha256:" + hashlib.sha256(
+            json.dumps(manifest).encode()).hexdigest(), manifest)  # fmt: skip
+        entries.append({"mediaType": manifest["mediaType"], "digest": digest,
+                        "size": len(json.dumps(manifest)), "platform": platform})  # fmt: skip
+    index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+             "manifests": entries}  # fmt: skip
+    index_digest = put_manifest(registry, "acme/api", "abc", index)
+    found = pushed(f"{registry}/acme", "api", "abc")
+    assert found == Pushed(index_digest, (("linux/amd64", entries[0]["digest"]),
+                                          ("linux/arm64/v8", entries[1]["digest"])))  # fmt: skip
+    single = put_manifest(registry, "acme/worker", "def", image_manifest(
+        registry, "acme/worker", {"os": "linux", "architecture": "amd64"}))  # fmt: skip
+    assert pushed(f"{registry}/acme", "worker", "def") == Pushed(single, (("linux/amd64", single),))
+    assert pushed(f"{registry}/acme", "worker", "missing") is None
+
+
+def test_digests_formats(text_snapshot):
+    images = [
+        PushedImage("worker", "//images/worker:worker", "reg.example/acme/worker", "0123456789ab",
+                    Pushed("sha256:" + "b" * 64, (("linux/amd64", "sha256:" + "c" * 64),))),
+        PushedImage("api", "//images/api:api", "reg.example/acme/api", "ba9876543210",
+                    Pushed("sha256:" + "a" * 64, (("linux/amd64", "sha256:" + "d" * 64),
+                                                  ("linux/arm64", "sha256:" + "e" * 64)))),
+    ]  # fmt: skip
+    text = "".join(f"== {kind}\n{render_digests(images, kind)}" for kind in DigestsFormat)
+    assert text == text_snapshot
+
+
+def test_digests_need_push_and_a_registry(example: Path):
+    result = run("build", "--digests", "d.json", "--docker", "/bin/true", cwd=example)
+    assert (result.code, result.err) == (
+        2, "graphbuild: error: --digests FILE records what --push pushed: give --push too\n"
+    )  # fmt: skip
+    assert not (example / "d.json").exists()

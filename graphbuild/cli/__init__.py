@@ -13,6 +13,7 @@ from graphbuild import __version__
 from graphbuild.cli.common import DESCRIPTION, EXIT_BAD_INPUT, EXIT_OK
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.definition.load import find_root
+from graphbuild.plan.deploy_digests import DigestsFormat
 from graphbuild.state.store import open_store
 
 
@@ -100,6 +101,18 @@ def make_parser() -> Parser:
         help="with --test: copy each image's reports to DIR/<image>/ as well",
     )
     build.add_argument("--push", action="store_true", help="push the images' tags")
+    build.add_argument(
+        "--digests",
+        metavar="FILE",
+        help="with --push: write the digest every image's hash tag points at in the registry "
+        "(the index and each platform's) to FILE, for deploy manifests",
+    )
+    build.add_argument(
+        "--digests-format",
+        choices=[f.value for f in DigestsFormat],
+        default=DigestsFormat.JSON.value,
+        help="FILE as JSON, as kustomize's `images:` list, or as Helm values",
+    )
     build.add_argument(
         "--load",
         action="store_true",

@@ -31,6 +31,7 @@ from graphbuild.build.record import BuiltImage, load_built, record_built
 from graphbuild.build.runner import JobStatus, Outcome, run_jobs
 from graphbuild.build.test_reports import Verdict, read_report, summary
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
+from graphbuild.cli.pushed_digests import check_digests_request, write_digests
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.labels import Label, parse_label
 from graphbuild.emit.bake import (
@@ -45,6 +46,7 @@ from graphbuild.emit.names import emitted_stages
 from graphbuild.emit.outputs import render_outputs
 from graphbuild.hashing.stages import short_hash
 from graphbuild.plan.baseline import head_revision, repo_prefix
+from graphbuild.plan.deploy_digests import DigestsFormat
 from graphbuild.state.store import Store, logs_folder, open_store
 
 
@@ -111,6 +113,7 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
         analysis = analyze(root, store=store)
         wanted = wanted_images(args, analysis, store, docker)
     graph, settings = analysis.graph, analysis.workspace.settings
+    check_digests_request(args.digests, args.push, settings.registry)
     outputs = render_outputs(graph, analysis.hashes, repo_prefix(root) is not None)
     stale = [p for p, text in outputs.files.items() if read_text(root / p) != text]
     if stale:
@@ -118,7 +121,7 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     if not wanted:
         where = "in the registry" if args.registry or args.push else "here"
         print(f"nothing to build: every image is built {where} at its current hash")
-        return EXIT_OK
+        return digests_written(args, analysis, EXIT_OK)
     if args.jobs < 1:
         raise GraphbuildError("--jobs must be at least 1")
     driver, buildx = choose_driver(args, docker)
@@ -162,7 +165,20 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     if built:
         with open_store(root) as store:
             record_built(store, built)
-    return exit_code(outcomes)
+    return digests_written(args, analysis, exit_code(outcomes))
+
+
+def digests_written(args: argparse.Namespace, analysis: Analysis, code: int) -> int:
+    """With --digests: write the file after a push that ended well, naming the images it
+    leaves out (not in the registry); `code` otherwise."""
+    if args.digests is None or code != EXIT_OK:
+        return code
+    missing = write_digests(analysis, args.digests, DigestsFormat(args.digests_format))
+    print(f"wrote {args.digests} ({len(analysis.graph.images) - len(missing)} images)")
+    for label in missing:
+        print(f"{label}: its hash tag is not in the registry: left out of {args.digests}",
+              file=sys.stderr)  # fmt: skip
+    return EXIT_CHANGES if missing else code
 
 
 def print_commands(jobs: list[Job]) -> int:
