@@ -231,3 +231,38 @@ def test_emitted_files_are_never_inputs(tmp_path: Path):
     assert run("emit", "--check", cwd=root).code == 0
     ignore = (root / "build/Dockerfile.dockerignore").read_text().splitlines()
     assert {"build/Dockerfile", "build/docker-bake.json", "graphbuild.lock"} <= set(ignore)
+
+
+def with_api_tests(example: Path, test_body: str) -> None:
+    """The example's API (a uv member, installed as a package) with a test of its own."""
+    (example / "images/api/tests").mkdir()
+    (example / "images/api/tests/test_api.py").write_text(test_body)
+    (example / "images/api/requirements-test.txt").write_text("pytest==8.3.4\n")
+    build = example / "images/api/BUILD.toml"
+    build.write_text(
+        build.read_text().replace(
+            "healthcheck = [",
+            'tests = ["tests/"]\ntest_requirements = ["requirements-test.txt"]\nhealthcheck = [',
+        )
+    )
+
+
+API_TEST = """\
+from api import app
+
+
+def test_healthz():
+    assert app.test_client().get("/healthz").get_json()["status"] == "ok"
+"""
+
+
+def test_a_uv_members_tests_run_on_the_member_installed(example: Path):
+    with_api_tests(example, API_TEST)
+    assert run("emit", cwd=example).code == 0
+    check_workspace(example)  # every COPY has a source and a destination
+    text = (example / "build/Dockerfile").read_text()
+    stage = text.split("AS images-api-test-run\n")[1].split("\n\n")[0]
+    # the member as its image has it (its package in the venv), then the tests; no src COPY
+    assert "COPY --from=images-api-member /opt/member/ /opt/venv/\n" in stage
+    assert "COPY images/api/tests/ /app/tests/\n" in stage
+    assert "COPY  /app/" not in text and "COPY /app/" not in text

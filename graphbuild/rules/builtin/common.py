@@ -73,3 +73,8 @@ def check_index_url(target: Target, url: str | None) -> str | None:
             f" characters, got {url!r}",
         )  # fmt: skip
     return url
+
+
+def venv_env(venv: str) -> dict[str, str]:
+    """The environment that makes `venv` the Python of every command."""
+    return {"VIRTUAL_ENV": venv, "PATH": f"{venv}/bin:$PATH"}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-import shlex
 from collections.abc import Mapping
 
 import attrs
@@ -23,18 +22,16 @@ from graphbuild.core.model import Expansion, Service, Sync, Target
 from graphbuild.definition.fields import ValueType, check_args, option
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
+from graphbuild.rules.builtin.app_tests import test_stages
 from graphbuild.rules.builtin.common import (
     VENV,
     apt_install,
-    check_index_url,
     check_packages,
-    pip_flags,
-    pip_mounts,
+    venv_env,
 )
-from graphbuild.rules.builtin.python_wheels import BUILD_VENV, PythonWheels, wheels_stage
+from graphbuild.rules.builtin.python_wheels import PythonWheels, wheels_stage
 from graphbuild.rules.builtin.uv_builder import (
     MEMBER_PREFIX,
-    UV_CACHE,
     default_command,
     project_member,
     uv_builder,
@@ -100,7 +97,6 @@ class PythonApp(PythonWheels):
     uid: int = option(ValueType.INT, "The user's fixed numeric uid (1000 or more).", default=10001)
 
 
-TEST_REPORTS = "/test-reports"  # where a #test-run stage keeps reports and the exit code
 USER_RE = re.compile(r"[a-z_][a-z0-9_-]*\Z")
 DURATION_RE = re.compile(r"\d+(ms|s|m|h)\Z")
 PATH_RE = re.compile(r"/[A-Za-z0-9_./-]*\Z")
@@ -200,6 +196,7 @@ def app_stages(target: Target, config: PythonApp, context: Context) -> list[Stag
         runtime.instruction("entrypoint", "ENTRYPOINT", json.dumps(list(config.entrypoint)))
     if config.cmd is not None:
         runtime.instruction("cmd", "CMD", json.dumps(list(config.cmd)))
+    member = None
     if any(spec.name == "member" for spec in specs):  # the member's own install: last layers
         member = str(target.label.with_stage("member"))
         runtime.copy_from("project", member, MEMBER_PREFIX + "/", (venv or VENV) + "/")
@@ -208,63 +205,8 @@ def app_stages(target: Target, config: PythonApp, context: Context) -> list[Stag
         runtime.copy("src", config.src, config.workdir.rstrip("/") + "/")
     specs.append(runtime)
     if config.tests and builder is not None:
-        specs += test_stages(target, config, builder, venv or VENV)
+        specs += test_stages(target, config, builder, venv or VENV, member)
     return specs
-
-
-def venv_env(venv: str) -> dict[str, str]:
-    """The environment that makes `venv` the Python of every command."""
-    return {"VIRTUAL_ENV": venv, "PATH": f"{venv}/bin:$PATH"}
-
-
-def test_stages(target: Target, config: PythonApp, builder: str, venv: str) -> list[StageBuilder]:
-    """#test-run runs the tests and keeps their reports and exit code in /test-reports;
-    #test-report holds just those files (what `build --test` exports, passed or failed);
-    #test fails when the tests did (what a bake of the test group checks)."""
-    run = test_run_stage(target, config, builder, venv)
-    check = StageBuilder(target, "test", str(target.label.with_stage("test-run")))
-    check.run("test_command", f'exit "$(cat {TEST_REPORTS}/exit-code)"')
-    report = StageBuilder(target, "test-report", "scratch")
-    report.copy_from(
-        "test_command", str(target.label.with_stage("test-run")), TEST_REPORTS + "/", "/"
-    )
-    return [run, check, report]
-
-
-def test_run_stage(target: Target, config: PythonApp, builder: str, venv: str) -> StageBuilder:
-    """#test-run: the builder's venv plus the test tools, the source and the tests, then the
-    test command, its JUnit XML (pytest's, through PYTEST_ADDOPTS) and exit code kept in
-    /test-reports, where any other command may write its reports too. Nothing is copied from
-    it into the image."""
-    workdir = config.workdir.rstrip("/")
-    spec = StageBuilder(target, "test-run", builder)
-    spec.inputs += [*config.test_requirements, *config.src, *config.tests]
-    for path in config.test_requirements:
-        spec.copy("test_requirements", [path], posixpath.join("/build/test", path))
-    if config.test_requirements:
-        files = " ".join(f"-r {posixpath.join('/build/test', p)}" for p in config.test_requirements)
-        if config.project is not None:  # the builder has uv and no build venv
-            command = f"uv pip install --python {venv}/bin/python {files}"
-            spec.run("test_requirements", command, UV_CACHE)
-        else:
-            spec.run(
-                "test_requirements",
-                f"{BUILD_VENV}/bin/pip --python {venv}/bin/python install"
-                f"{pip_flags(check_index_url(target, config.index_url))} {files}",
-                pip_mounts(config.index_url),
-            )
-    spec.copy("src", config.src, workdir + "/")
-    for path in config.tests:
-        spec.copy("tests", [path], posixpath.join(workdir, path))
-    spec.env("test_command", venv_env(venv))
-    spec.instruction("test_command", "WORKDIR", config.workdir)
-    reports = (
-        f'PYTEST_ADDOPTS="${{PYTEST_ADDOPTS:-}} --junitxml={TEST_REPORTS}/junit.xml"'
-        f" GRAPHBUILD_TEST_REPORTS={TEST_REPORTS}"
-    )
-    command = f"{reports} {shlex.join(config.test_command)}; echo $? > {TEST_REPORTS}/exit-code"
-    spec.run("test_command", f"mkdir -p {TEST_REPORTS} && {{ {command}; }}")
-    return spec
 
 
 def app_service(target: Target, config: PythonApp, context: Context) -> Service:
