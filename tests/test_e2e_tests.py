@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, run
+from tests.conftest import FIXTURES, copy_example, run
 from tests.e2e_support import DRIVERS, docker, on_local_bases, steps_in
+from tests.example_variants import API_TEST, with_api_tests
 
 pytestmark = pytest.mark.e2e
 
@@ -73,3 +74,26 @@ def test_a_failing_test_gives_its_report_and_exit_1_and_the_image_has_no_tests(t
     script = "ls /app; python -c 'import pytest' 2>/dev/null && echo has-pytest; python -m app"
     out = docker("run", "--rm", "--entrypoint", "sh", tag, "-c", script).stdout.splitlines()
     assert out == ["app", "hello world (six 1.16.0)"]  # no tests/, no pytest
+
+
+def test_the_examples_api_reports_a_pass_then_a_failure(tmp_path: Path):
+    root = copy_example(tmp_path / "ws")
+    on_local_bases(root)
+    with_api_tests(root, API_TEST)
+    assert run("emit", cwd=root).code == 0
+    reports = tmp_path / "reports"
+    result = run("build", "--test", "--reports", str(reports), cwd=root)
+    assert result.code == 0, result.out[-3000:] + result.err
+    assert f"api: tests passed: 1 passed ({reports}/api)" in result.out.splitlines()
+    junit = ElementTree.parse(reports / "api/junit.xml").getroot()
+    assert [c.get("name") for c in junit.iter("testcase")] == ["test_healthz"]
+    failing = API_TEST + "\n\ndef test_price():\n    assert app.name == 'billing'\n"
+    (root / "images/api/tests/test_api.py").write_text(failing)
+    assert run("emit", cwd=root).code == 0
+    result = run("build", "--test", "--reports", str(reports), cwd=root)
+    assert result.code == 1, result.out[-3000:] + result.err
+    assert f"api: tests failed: 1 passed, 1 failed ({reports}/api)" in result.out.splitlines()
+    junit = ElementTree.parse(reports / "api/junit.xml").getroot()
+    failures = [c.get("name") for c in junit.iter("testcase") if c.find("failure") is not None]
+    assert failures == ["test_price"]
+    assert (reports / "api/exit-code").read_text() == "1\n"

@@ -15,6 +15,7 @@ from graphbuild.analysis.load import load_workspace
 from graphbuild.core import writes
 from tests.conftest import FIXTURES, REPO, copy_example, run
 from tests.dockerfile_checks import check_bake, check_dockerfile
+from tests.example_variants import API_TEST, with_api_tests
 
 SCENARIOS = sorted(p.name for p in (FIXTURES / "workspaces").iterdir() if p.is_dir())
 
@@ -231,29 +232,6 @@ def test_emitted_files_are_never_inputs(tmp_path: Path):
     assert run("emit", "--check", cwd=root).code == 0
     ignore = (root / "build/Dockerfile.dockerignore").read_text().splitlines()
     assert {"build/Dockerfile", "build/docker-bake.json", "graphbuild.lock"} <= set(ignore)
-
-
-def with_api_tests(example: Path, test_body: str) -> None:
-    """The example's API (a uv member, installed as a package) with a test of its own."""
-    (example / "images/api/tests").mkdir()
-    (example / "images/api/tests/test_api.py").write_text(test_body)
-    (example / "images/api/requirements-test.txt").write_text("pytest==8.3.4\n")
-    build = example / "images/api/BUILD.toml"
-    build.write_text(
-        build.read_text().replace(
-            "healthcheck = [",
-            'tests = ["tests/"]\ntest_requirements = ["requirements-test.txt"]\nhealthcheck = [',
-        )
-    )
-
-
-API_TEST = """\
-from api import app
-
-
-def test_healthz():
-    assert app.test_client().get("/healthz").get_json()["status"] == "ok"
-"""
 
 
 def test_a_uv_members_tests_run_on_the_member_installed(example: Path):
