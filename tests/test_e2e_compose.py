@@ -45,12 +45,17 @@ def workspace(tmp_path_factory) -> Iterator[Path]:
     compose(root, "down", "--timeout", "1", "--rmi", "local", check=False)
 
 
-def test_compose_builds_and_starts_a_healthy_service(workspace: Path):
+def test_compose_builds_and_starts_the_services_and_one_goes_healthy(workspace: Path):
     config = json.loads(compose(workspace, "config", "--format", "json").stdout)
     assert config["services"]["api"]["healthcheck"]["interval"] == "1s"  # the override merged
     assert "api-dev" not in config["services"]  # the dev profile stays off by default
-    compose(workspace, "build", "api")
-    compose(workspace, "up", "--detach", "--wait", "--wait-timeout", "120", "api")
+    compose(workspace, "build")  # every service of the default profile
+    services = ["api", "worker-3-11", "worker-3-13"]
+    compose(workspace, "up", "--detach", "--wait", "--wait-timeout", "120", *services)
+    for worker in ("worker-3-11", "worker-3-13"):
+        assert "worker up, requests" in compose(workspace, "logs", worker).stdout
+    report = compose(workspace, "run", "--rm", "report").stdout
+    assert "report ready, six" in report
     container = compose(workspace, "ps", "--quiet", "api").stdout.strip()
     state = json.loads(docker("inspect", container).stdout)[0]
     assert state["State"]["Health"]["Status"] == "healthy"
