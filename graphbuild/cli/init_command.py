@@ -98,16 +98,14 @@ def no_workspace(files: list[str]) -> int:
 
 
 def existing_wiring(root: Path) -> Wiring:
-    """The interpreters and uv an existing workspace declares, for new members to name."""
-    from graphbuild.analysis.load import load_workspace
+    """The interpreters and uv an existing workspace declares (their rules say so), for new
+    members to name."""
+    from graphbuild.analysis.load import build_graph, load_workspace
 
-    workspace = load_workspace(root)
-    pythons = {
-        str(t.config["version"]): str(t.label)
-        for t in workspace.targets
-        if t.rule == "python_interpreter" and t.config.get("version")
-    }
-    uv = [str(t.label) for t in workspace.targets if t.rule == "uv_installer"]
+    graph = build_graph(load_workspace(root))
+    facts = sorted(graph.facts.items(), key=lambda item: str(item[0]))
+    pythons = {f.interpreter.version: str(label) for label, f in facts if f.interpreter}
+    uv = [str(label) for label, f in facts if f.uv_path is not None]
     if not pythons or not uv:
         missing = "python_interpreter" if not pythons else "uv_installer"
         raise GraphbuildError(

@@ -286,6 +286,34 @@ class Service:
 
 
 @attrs.frozen
+class Interpreter:
+    """A Python interpreter a target provides."""
+
+    version: str  # X.Y
+    release: str | None = None  # the full version where it is pinned (3.12.7)
+
+
+@attrs.frozen
+class DistroPins:
+    """What a distro base pins its packages to."""
+
+    refresh: str | None = None  # the day of its security refresh (YYYY-MM-DD)
+    snapshot: str | None = None  # the Debian snapshot apt reads, if any
+
+
+@attrs.frozen
+class Facts:
+    """What a target's rule tells the rules built on it, lint, plan and the CLI, so none of
+    them compares rule names."""
+
+    interpreter: Interpreter | None = None  # a python_interpreter
+    distro: DistroPins | None = None  # a distro base
+    uv_path: str | None = None  # where the uv binary is in its stage
+    library: str | None = None  # the uv workspace member an internal library target builds
+    service: Service | None = None  # how its image runs, for compose and dev containers
+
+
+@attrs.frozen
 class Expansion:
     """What a rule makes of one target: its stages, which of them is the target's output, and
     the labels its keys name (the graph checks each names a target of the expected rule)."""
@@ -296,6 +324,4 @@ class Expansion:
     label_uses: tuple[LabelUse, ...] = ()
     test: Label | None = None  # the stage that runs the target's tests (never in its image)
     test_report: Label | None = None  # the stage holding just their reports and exit code
-    facts: Mapping[str, str] = attrs.field(factory=dict)  # what rules built on it may read
-    # (python_interpreter: python_version, python_release)
-    service: Service | None = None  # how its image runs, for compose and dev containers
+    facts: Facts = Facts()  # what rules built on it, lint, plan and the CLI may read

@@ -108,6 +108,8 @@ class Field:
     input_paths: bool = False  # package-relative paths of input files (the hash covers them)
     table: Mapping[str, Field] | None = None  # the keys of each table of a TABLE_LIST
     key: str | None = None  # the TOML key, where it is not the attribute's name
+    epoch_date: bool = False  # a date a reproducible workspace's SOURCE_DATE_EPOCH derives from
+    names_member: bool = False  # the uv workspace member the target builds as a library
 
     def names_label(self, value: object) -> bool:
         """True when `value` of this key is meant as a label (not an image or scratch)."""
@@ -146,9 +148,14 @@ def option(
     input_paths: bool = False,
     table: Mapping[str, Field] | None = None,
     key: str | None = None,
+    epoch_date: bool = False,
+    names_member: bool = False,
 ) -> Any:
     """An attribute of a config class that is a key of its BUILD.toml table."""
-    spec = Field(type, doc, required, default, choices, label_of, or_image, input_paths, table, key)
+    spec = Field(
+        type, doc, required, default, choices, label_of, or_image, input_paths, table, key,
+        epoch_date, names_member,
+    )  # fmt: skip
     return attrs.field(default=freeze(default), metadata={FIELD: spec})
 
 

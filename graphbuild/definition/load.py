@@ -122,10 +122,10 @@ def load_packages(
             packages.append(load_package(data, text, file, file.rpartition("/")[0], rules))
     uv = load_locked_workspace(lambda path: read_text(root, path), files)
     if uv is not None:
-        packages, uv = with_libraries(packages, uv)
+        packages, uv = with_libraries(packages, uv, rules)
     settings = root_file.settings
     if settings.reproducible:
-        epoch = source_date_epoch(settings, packages, root_file.text)
+        epoch = source_date_epoch(settings, packages, root_file.text, rules)
         settings = attrs.evolve(settings, args=(*settings.args, (EPOCH_ARG, str(epoch))))
     return Workspace(
         settings=settings,
@@ -136,16 +136,20 @@ def load_packages(
     )
 
 
-def source_date_epoch(settings: Settings, packages: Sequence[Package], root_text: str) -> int:
+def source_date_epoch(
+    settings: Settings, packages: Sequence[Package], root_text: str, rules: Mapping[str, RuleKeys]
+) -> int:
     """The SOURCE_DATE_EPOCH of a reproducible workspace: its own setting, else midnight UTC of
-    the newest `refresh` date of its distro_base targets (the security cadence's pin)."""
+    the newest date its targets' rules declare it derives from (distro_base's `refresh`: the
+    security cadence's pin)."""
     if settings.source_date_epoch is not None:
         return settings.source_date_epoch
     refreshes = [
-        str(t.config["refresh"])
+        str(t.config[key])
         for p in packages
         for t in p.targets
-        if t.rule == "distro_base" and DATE_RE.match(str(t.config.get("refresh", "")))
+        for key, field in rules[t.rule].schema.items()
+        if field.epoch_date and DATE_RE.match(str(t.config.get(key, "")))
     ]
     if not refreshes:
         raise LoadError(

@@ -4,12 +4,15 @@ without a BUILD.toml of its own."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.labels import Label, check_name
 from graphbuild.core.model import Package, Target
 from graphbuild.core.uv import UvWorkspace
+from graphbuild.definition.fields import RuleKeys
 
 LIBRARY_RULE = "uv_library"
 
@@ -20,15 +23,18 @@ def library_label(path: str) -> Label:
     return Label(path, path.rsplit("/", 1)[-1])
 
 
-def with_libraries(packages: list[Package], uv: UvWorkspace) -> tuple[list[Package], UvWorkspace]:
+def with_libraries(
+    packages: list[Package], uv: UvWorkspace, rules: Mapping[str, RuleKeys]
+) -> tuple[list[Package], UvWorkspace]:
     """`packages` plus a uv_library target for each internal library not declared by hand,
     and the uv workspace knowing each library's label (`//libs/money`, or `//svc:svc-lib`
     where the member's own package already has a target of the folder's name)."""
     labels = {
-        str(t.config.get("member")): t.label
+        str(t.config.get(key)): t.label
         for p in packages
         for t in p.targets
-        if t.rule == LIBRARY_RULE
+        for key, field in rules[t.rule].schema.items()
+        if field.names_member
     }
     used = sorted({dep for m in uv.members.values() for dep in m.internal} - set(labels))
     by_path = {p.path: p for p in packages}

@@ -63,7 +63,7 @@ def compose_services(
     for target in graph.images:
         config = image_config(graph, graph.outputs[target.label])
         if config.runs:
-            service = graph.services.get(target.label, Service())
+            service = graph.facts[target.label].service or Service()
             runs.append((service.dev, bake_name(target.image or ""), target, config, service))
     claimed: set[str] = set()
     services = {}

@@ -29,7 +29,7 @@ def render_devcontainers(graph: Graph, names: Mapping[Label, str]) -> dict[str, 
     """Path -> text of every development variant's definition."""
     files = {}
     for target in graph.images:
-        service = graph.services.get(target.label)
+        service = graph.facts[target.label].service
         if service is None or not service.dev:
             continue
         name = bake_name(target.image or "")

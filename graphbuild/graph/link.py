@@ -11,7 +11,7 @@ import attrs
 
 from graphbuild.core.errors import GraphError
 from graphbuild.core.labels import Label, parse_label
-from graphbuild.core.model import Expansion, Ref, Service, Stage, Target, Workspace
+from graphbuild.core.model import Expansion, Facts, Ref, Stage, Target, Workspace
 from graphbuild.core.printable import arrows
 from graphbuild.definition.fields import suggest
 from graphbuild.definition.layout import BUILD_FILE
@@ -31,7 +31,7 @@ class Graph:
     edges: tuple[tuple[Label, Label], ...]  # (dependency, dependent), sorted
     order: tuple[Label, ...]
     tests: Mapping[Label, Label] = attrs.field(factory=dict)  # target -> its test stage
-    services: Mapping[Label, Service] = attrs.field(factory=dict)  # image target -> its facts
+    facts: Mapping[Label, Facts] = attrs.field(factory=dict)  # target -> what its rule told
     test_reports: Mapping[Label, Label] = attrs.field(factory=dict)  # target -> report stage
     _dag: Any = attrs.field(default=None, eq=False, repr=False, alias="_dag")
 
@@ -118,10 +118,10 @@ def link(workspace: Workspace, expansions: list[Expansion]) -> Graph:
     order = tuple(nx.lexicographical_topological_sort(dag, key=str))
     check_default(workspace, targets, outputs, dag)
     tests = {e.target.label: e.test for e in expansions if e.test is not None}
-    services = {e.target.label: e.service for e in expansions if e.service is not None}
+    facts = {e.target.label: e.facts for e in expansions}
     reports = {e.target.label: e.test_report for e in expansions if e.test_report is not None}
     return Graph(
-        workspace, targets, stages, outputs, tuple(sorted(edges)), order, tests, services,
+        workspace, targets, stages, outputs, tuple(sorted(edges)), order, tests, facts,
         reports, dag,
     )  # fmt: skip
 

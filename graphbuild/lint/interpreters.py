@@ -17,8 +17,8 @@ def check_python_versions(graph: Graph) -> Iterator[Finding]:
     """GB501: at most three Python versions across the workspace."""
     versions: dict[str, Target] = {}
     for target in sorted(graph.targets.values(), key=lambda t: str(t.label)):
-        if target.rule == "python_interpreter" and target.config.get("version"):
-            versions.setdefault(target.config["version"], target)
+        if (interpreter := graph.facts[target.label].interpreter) is not None:
+            versions.setdefault(interpreter.version, target)
     for stage in graph.stages.values():
         for step in stage.steps:
             for match in APT_INSTALL_RE.finditer(text(stage, step)):
@@ -31,10 +31,10 @@ def check_python_versions(graph: Graph) -> Iterator[Finding]:
 
 
 def interpreter_of(graph: Graph, label: Label) -> Target | None:
-    """The python_interpreter target a stage is built on, if any (the nearest in its chain)."""
+    """The interpreter target a stage is built on, if any (the nearest in its chain)."""
     for stage in reversed(from_chain(graph, label)):
         target = graph.targets[stage.label.target]
-        if target.rule == "python_interpreter":
+        if graph.facts[target.label].interpreter is not None:
             return target
     return None
 

@@ -19,10 +19,10 @@ DOWNLOAD_RE = re.compile(r"(?:^RUN(?:\s+--\S+)*|&&|;|\|\|?|\()\s*(curl|wget)\s")
 
 
 def apt_pinned(graph: Graph, stage: Stage) -> bool:
-    """True when the stage is built on a distro_base pinned to a Debian snapshot."""
+    """True when the stage is built on a distro base pinned to a Debian snapshot."""
     for ancestor in from_chain(graph, stage.label):
-        target = graph.targets[ancestor.label.target]
-        if target.rule == "distro_base" and target.config.get("snapshot"):
+        distro = graph.facts[ancestor.label.target].distro
+        if distro is not None and distro.snapshot:
             return True
     return False
 

@@ -11,7 +11,6 @@ import networkx as nx
 
 from graphbuild.core.labels import Label
 from graphbuild.core.printable import printable
-from graphbuild.definition.uv_targets import LIBRARY_RULE
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.lockfile import Lock
 from graphbuild.hashing.stages import Hashes, StageRecord
@@ -304,7 +303,7 @@ def what_moved(graph: Graph, image: Label, entries: Mapping[str, Entry]) -> list
             continue
         if label.target == image.target:
             found += [r for r in entry.reasons if r.kind is ReasonKind.LOCK_CHANGED]
-        elif graph.targets[label.target].rule == LIBRARY_RULE:
+        elif graph.facts[label.target].library is not None:
             paths = [r.path for r in entry.reasons if r.path is not None]
             found += [Reason(ReasonKind.INTERNAL_LIBRARY, label=str(label), path=p) for p in paths]
     return found

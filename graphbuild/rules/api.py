@@ -12,7 +12,7 @@ import attrs
 
 from graphbuild.core.errors import GraphbuildError, LoadError, RuleError
 from graphbuild.core.labels import Label, parse_label
-from graphbuild.core.model import Expansion, LabelUse, Service, Settings, Target
+from graphbuild.core.model import Expansion, Facts, LabelUse, Settings, Target
 from graphbuild.core.uv import UvWorkspace
 from graphbuild.definition.fields import (
     Field,
@@ -22,6 +22,7 @@ from graphbuild.definition.fields import (
 )
 
 Config = TypeVar("Config")
+NO_FACTS = Facts()
 
 
 @attrs.frozen
@@ -31,16 +32,11 @@ class Context:
 
     settings: Settings
     uv: UvWorkspace | None = None
-    facts: Mapping[Label, Mapping[str, str]] = attrs.field(factory=dict)
-    services: Mapping[Label, Service] = attrs.field(factory=dict)
+    facts: Mapping[Label, Facts] = attrs.field(factory=dict)
 
-    def service_of(self, label: Label) -> Service | None:
-        """The service facts the target `label` names published (None if it has none)."""
-        return self.services.get(label.target)
-
-    def facts_of(self, label: Label) -> Mapping[str, str]:
+    def facts_of(self, label: Label) -> Facts:
         """The facts of the target `label` names (none for an unknown or external one)."""
-        return self.facts.get(label.target, {})
+        return self.facts.get(label.target, NO_FACTS)
 
 
 ENTRY_POINT_GROUP = "graphbuild.rules"

@@ -11,7 +11,7 @@ import networkx as nx
 
 from graphbuild.core.errors import GraphbuildError, RuleError
 from graphbuild.core.labels import Label
-from graphbuild.core.model import Expansion, LabelUse, Service, Workspace
+from graphbuild.core.model import Expansion, Facts, LabelUse, Workspace
 from graphbuild.rules.api import ENTRY_POINT_GROUP, Context, Rule
 from graphbuild.rules.builtin import (
     distro_base,
@@ -77,15 +77,11 @@ def expand_all(workspace: Workspace) -> list[Expansion]:
         sequence = list(nx.lexicographical_topological_sort(order))
     except nx.NetworkXUnfeasible:
         sequence = list(range(len(workspace.targets)))
-    facts: dict[Label, Mapping[str, str]] = {}
-    services: dict[Label, Service] = {}
+    facts: dict[Label, Facts] = {}
     done: dict[int, Expansion] = {}
     for i in sequence:
-        context = Context(workspace.settings, workspace.uv, facts, services)
+        context = Context(workspace.settings, workspace.uv, facts)
         target = workspace.targets[i]
         done[i] = expansion = rules[target.rule].run(target, context, uses.get(i))
-        if expansion.facts:
-            facts[expansion.target.label] = expansion.facts
-        if expansion.service is not None:
-            services[expansion.target.label] = expansion.service
+        facts[expansion.target.label] = expansion.facts
     return [done[i] for i in range(len(workspace.targets))]

@@ -12,7 +12,7 @@ import re
 import attrs
 
 from graphbuild.core.errors import LoadError
-from graphbuild.core.model import Expansion, Settings, Target
+from graphbuild.core.model import DistroPins, Expansion, Facts, Settings, Target
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Rule
 from graphbuild.rules.builder import StageBuilder
@@ -33,8 +33,9 @@ class DistroBase:
         ValueType.STR_LIST, "Debian packages every image on this base needs.", default=[]
     )
     refresh: str = option(
-        S, "The security-update date (YYYY-MM-DD): move it to pull new updates.", required=True
-    )
+        S, "The security-update date (YYYY-MM-DD): move it to pull new updates.", required=True,
+        epoch_date=True,
+    )  # fmt: skip
     snapshot: str | None = option(S, "A Debian snapshot time (20261123T000000Z) to pin apt to.")
     suite: str | None = option(S, "The Debian suite of the snapshot, e.g. 'bookworm'.")
     snapshot_mirror: str = option(
@@ -115,7 +116,8 @@ def expand_distro_base(target: Target, config: DistroBase, settings: Settings) -
         )
     spec.run("refresh", f"{upgrade} && {APT_TRACES}", APT_CACHE)
     stage = spec.build(settings)
-    return Expansion(target=target, stages=(stage,), output=stage.label)
+    facts = Facts(distro=DistroPins(refresh=config.refresh, snapshot=config.snapshot))
+    return Expansion(target=target, stages=(stage,), output=stage.label, facts=facts)
 
 
 RULE = Rule(

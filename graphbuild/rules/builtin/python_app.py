@@ -18,7 +18,7 @@ import attrs
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.labels import parse_label
-from graphbuild.core.model import Expansion, Service, Sync, Target
+from graphbuild.core.model import Expansion, Facts, Service, Sync, Target
 from graphbuild.definition.fields import ValueType, check_args, option
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
@@ -223,9 +223,8 @@ def app_service(target: Target, config: PythonApp, context: Context) -> Service:
     ]
     if config.project is not None:
         member = project_member(target, workspace_of(target, context, "project"), config.project)
-        version = context.facts_of(parse_label(config.python, target.label.package)).get(
-            "python_version", ""
-        )
+        interpreter = context.facts_of(parse_label(config.python, target.label.package)).interpreter
+        version = interpreter.version if interpreter is not None else ""
         module = member.name.replace("-", "_")
         found = [f for f in (f"src/{module}/", f"{module}/") if sends(member.files, f)]
         if member.packaged and version and found:
@@ -247,10 +246,10 @@ def expand_python_app(target: Target, config: PythonApp, context: Context) -> Ex
     tested = any(s.label.stage == "test" for s in stages)
     test = target.label.with_stage("test") if tested else None
     report = target.label.with_stage("test-report") if tested else None
-    service = app_service(target, config, context)
+    facts = Facts(service=app_service(target, config, context))
     return Expansion(
         target=target, stages=stages, output=target.label, test=test, test_report=report,
-        service=service,
+        facts=facts,
     )  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import attrs
 
 from graphbuild.core.labels import parse_label
-from graphbuild.core.model import Expansion, Service, Target
+from graphbuild.core.model import Expansion, Facts, Service, Target
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
@@ -39,9 +39,9 @@ def expand_python_dev(target: Target, config: PythonDev, context: Context) -> Ex
     apt_install(spec, "tools", tools)
     spec.instruction("uid", "USER", f"{config.uid}:{config.uid}")
     stage = spec.build(context.settings)
-    app = context.service_of(parse_label(config.app, target.label.package)) or Service()
-    service = attrs.evolve(app, dev=True)
-    return Expansion(target=target, stages=(stage,), output=stage.label, service=service)
+    app = context.facts_of(parse_label(config.app, target.label.package)).service or Service()
+    facts = Facts(service=attrs.evolve(app, dev=True))
+    return Expansion(target=target, stages=(stage,), output=stage.label, facts=facts)
 
 
 RULE = Rule(

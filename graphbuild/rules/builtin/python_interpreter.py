@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import attrs
 
 from graphbuild.core.errors import LoadError
-from graphbuild.core.model import Expansion, Settings, Target
+from graphbuild.core.model import Expansion, Facts, Interpreter, Settings, Target
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Rule
 from graphbuild.rules.builder import StageBuilder
@@ -246,7 +246,7 @@ def expand_python_interpreter(
         specs = built_stages(target, config, method)
     stages = tuple(spec.build(settings) for spec in specs)
     release = release_config(target, config)["release"]
-    facts = {"python_version": version, **({"python_release": release} if release else {})}
+    facts = Facts(interpreter=Interpreter(version, release or None))
     return Expansion(target=target, stages=stages, output=target.label, facts=facts)
 
 

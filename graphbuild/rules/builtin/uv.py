@@ -10,7 +10,7 @@ import re
 import attrs
 
 from graphbuild.core.errors import LoadError
-from graphbuild.core.model import Expansion, Settings, Target
+from graphbuild.core.model import Expansion, Facts, Settings, Target
 from graphbuild.core.uv import Member, UvWorkspace
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.definition.uv_targets import LIBRARY_RULE
@@ -40,7 +40,9 @@ def workspace_of(target: Target, context: Context, key: str) -> UvWorkspace:
 class UvLibrary:
     """The keys of a uv_library target."""
 
-    member: str = option(S, "The workspace member (its project name).", required=True)
+    member: str = option(
+        S, "The workspace member (its project name).", required=True, names_member=True
+    )
 
 
 def expand_uv_library(target: Target, config: UvLibrary, context: Context) -> Expansion:
@@ -56,7 +58,8 @@ def expand_uv_library(target: Target, config: UvLibrary, context: Context) -> Ex
         )
     stage = StageBuilder(target, None, "scratch")
     copy_member(stage, "member", member, "/")
-    return Expansion(target=target, stages=(stage.build(context.settings),), output=target.label)
+    stages = (stage.build(context.settings),)
+    return Expansion(target, stages, target.label, facts=Facts(library=member.name))
 
 
 def check_buildable(member: Member, target: Target, build_packages: list[str]) -> None:
@@ -129,7 +132,7 @@ def expand_uv_installer(target: Target, config: UvInstaller, settings: Settings)
         if not config.path.startswith("/") or " " in config.path:
             raise LoadError.at(target, "path", f"expected an absolute path, got {config.path!r}")
         image = StageBuilder(target, None, config.uv_image).build(settings)
-        facts = {"uv_path": config.path}
+        facts = Facts(uv_path=config.path)
         return Expansion(target=target, stages=(image,), output=target.label, facts=facts)
     if config.version is None or not UV_VERSION_RE.match(config.version):
         raise LoadError.at(target, "version", "give the uv release to install, e.g. '0.13.8'")
@@ -148,7 +151,7 @@ def expand_uv_installer(target: Target, config: UvInstaller, settings: Settings)
         PIP_CACHE,
     )
     built = stage.build(settings)
-    facts = {"uv_path": INSTALLED_UV}
+    facts = Facts(uv_path=INSTALLED_UV)
     return Expansion(target=target, stages=(built,), output=target.label, facts=facts)
 
 

@@ -49,8 +49,8 @@ def slice_file(
 ) -> tuple[Generated, LockSlice]:
     """The image's lock slice, for the interpreter `python` names, and the file it is."""
     uv = workspace_of(target, context, "project")
-    facts = context.facts_of(parse_label(python, target.label.package))
-    version = facts.get("python_release") or facts.get("python_version")
+    interpreter = context.facts_of(parse_label(python, target.label.package)).interpreter
+    version = interpreter and (interpreter.release or interpreter.version)
     if not version:
         raise LoadError.at(
             target, "python", "a lock slice needs the interpreter's version: name a"
@@ -85,7 +85,7 @@ def uv_builder(
     member = project_member(target, workspace, project)
     if uv is None:
         raise LoadError.at(target, "uv", "give uv: the label of a uv_installer target")
-    uv_path = context.facts_of(parse_label(uv, target.label.package)).get("uv_path")
+    uv_path = context.facts_of(parse_label(uv, target.label.package)).uv_path
     if uv_path is None:
         raise LoadError.at(target, "uv", f"{uv} is not a uv_installer target")
     spec = StageBuilder(target, "builder", stage_label(python, target, "dev"))
