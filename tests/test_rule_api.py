@@ -209,3 +209,45 @@ def test_built_steps_are_what_parsing_their_text_would_give():
                 assert again == step
                 checked += 1
     assert checked > 50
+
+
+TEAM_PYTHON = '''
+"""A team's interpreter rule: a prebuilt Python of its own, published as an interpreter."""
+
+import attrs
+
+from graphbuild.core.model import Expansion, Facts, Interpreter
+from graphbuild.definition.fields import ValueType, option
+from graphbuild.rules.api import Rule
+from graphbuild.rules.builder import StageBuilder
+
+
+@attrs.frozen
+class TeamPython:
+    version: str = option(ValueType.STR, "X.Y", required=True)
+
+
+def expand(target, config, settings):
+    stage = StageBuilder(target, None, "scratch").instruction("v", "ENV", f"PY={config.version}")
+    built = stage.build(settings)
+    facts = Facts(interpreter=Interpreter(config.version))
+    return Expansion(target=target, stages=(built,), output=built.label, facts=facts)
+
+
+RULE = Rule(name="team_python", doc="A team's Python.", config=TeamPython, expand=expand)
+'''
+
+
+def test_lint_counts_the_interpreters_a_teams_rule_publishes(team_rule: Path, tmp_path: Path):
+    (team_rule / "team_python.py").write_text(TEAM_PYTHON)
+    entry_points = team_rule / "team_rules-1.0.dist-info/entry_points.txt"
+    entry_points.write_text(entry_points.read_text() + "team_python = team_python:RULE\n")
+    sys.modules.pop("team_python", None)
+    pythons = "".join(
+        f'\n[[target]]\nname = "py{v}"\nrule = "team_python"\nversion = "3.{v}"\n'
+        for v in (10, 11, 12, 13)
+    )
+    root = workspace_with(tmp_path, '[workspace]\nname = "team"\n' + pythons)
+    result = run("lint", "--format", "json", cwd=root)
+    found = [f for f in json.loads(result.out)["findings"] if f["id"] == "GB501"]
+    assert [f["message"] for f in found] == ["4 Python versions: 3.10, 3.11, 3.12, 3.13"]
