@@ -65,7 +65,17 @@ def test_import_reads_no_fifo_or_device(workspace: Path, make: str):
     else:
         source.symlink_to("/dev/zero")
     line = one_line(graphbuild("import", "Dockerfile.evil", cwd=workspace))
-    assert line == "graphbuild: error: cannot read Dockerfile.evil: not a regular file"
+    assert line == "graphbuild: error: Dockerfile.evil: cannot read: not a regular file"
+
+
+@pytest.mark.parametrize("command", [("emit", "--check"), ("build", "--dry-run")])
+def test_a_fifo_where_an_output_goes_does_not_hang(workspace: Path, command: tuple[str, ...]):
+    assert graphbuild("emit", cwd=workspace).returncode == 0
+    (workspace / "build/Dockerfile").unlink()
+    os.mkfifo(workspace / "build/Dockerfile")
+    line = one_line(graphbuild(*command, "--docker", "/bin/true", cwd=workspace)
+                    if command[0] == "build" else graphbuild(*command, cwd=workspace))  # fmt: skip
+    assert line == "graphbuild: error: build/Dockerfile: cannot read: not a regular file"
 
 
 def test_a_uv_lock_that_is_a_device_is_refused(tmp_path: Path):

@@ -115,7 +115,7 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     graph, settings = analysis.graph, analysis.workspace.settings
     check_digests_request(args.digests, args.push, settings.registry)
     outputs = render_outputs(graph, analysis.hashes, repo_prefix(root) is not None)
-    stale = [p for p, text in outputs.files.items() if read_text(root / p) != text]
+    stale = [p for p, text in outputs.files.items() if read_text(root, p) != text]
     if stale:
         raise GraphbuildError(f"{stale[0]} is out of date: run `graphbuild emit` first")
     if not wanted:
@@ -145,7 +145,7 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     if driver is Driver.BAKE:
         jobs = [bake_job([settings.bake], names, request, wanted)]
     else:
-        bake_text = (root / settings.bake).read_text(encoding="utf-8")
+        bake_text = read_text(root, settings.bake) or ""
         jobs = docker_build_jobs(graph, bake_text, wanted, request, environ)
     if args.dry_run:
         return print_commands(jobs)
@@ -223,7 +223,7 @@ def run_tests(
     if driver is Driver.BAKE:
         jobs = [bake_job([bake_file], tests, test_request, tested)]
     else:
-        bake_text = (root / bake_file).read_text(encoding="utf-8")
+        bake_text = read_text(root, bake_file) or ""
         jobs = docker_build_test_jobs(bake_text, tests, test_request, environ)
     if args.dry_run:
         return print_commands(jobs)

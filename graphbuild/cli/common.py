@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graphbuild.core.errors import GraphbuildError
+from graphbuild.core.reading import read_optional
 
 EXIT_OK, EXIT_CHANGES, EXIT_BAD_INPUT = 0, 1, 2
 DESCRIPTION = (
@@ -13,11 +13,7 @@ DESCRIPTION = (
 )
 
 
-def read_text(path: Path) -> str | None:
-    """A file's text, or None when it does not exist."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as err:
-        raise GraphbuildError(f"cannot read {path.name}: {err}") from None
+def read_text(root: Path, path: str) -> str | None:
+    """A workspace file's text (a regular file, bounded: a FIFO a checkout puts where an
+    output goes must not hang a command), or None when it does not exist."""
+    return read_optional(root / path, path)

@@ -10,7 +10,7 @@ from graphbuild.analysis.run import analyze
 from graphbuild.cli.common import EXIT_OK
 from graphbuild.core.errors import GraphbuildError, UnmatchedInput, WriteError
 from graphbuild.core.model import Workspace
-from graphbuild.core.reading import read_text as safe_read_text
+from graphbuild.core.reading import read_optional
 from graphbuild.core.writes import write_checked
 from graphbuild.importer.convert import Imported, import_dockerfile
 from graphbuild.importer.root import edit_root
@@ -20,12 +20,10 @@ from graphbuild.importer.stages import RootFacts, safe_name
 
 def read_text(path: Path, shown: str) -> str:
     """A file's text, or a one-line error naming it."""
-    try:
-        return safe_read_text(path)
-    except UnicodeDecodeError as err:
-        raise GraphbuildError(f"cannot read {shown}: not valid UTF-8 (byte {err.start})") from None
-    except OSError as err:
-        raise GraphbuildError(f"cannot read {shown}: {err.strerror or err}") from None
+    text = read_optional(path, shown)
+    if text is None:
+        raise GraphbuildError(f"cannot read {shown}: No such file or directory")
+    return text
 
 
 def ignore_file(dockerfile: Path, context: Path) -> Path | None:

@@ -81,7 +81,7 @@ def run_emit(args: argparse.Namespace, root: Path, store: Store) -> int:
     outputs = render_outputs(analysis.graph, analysis.hashes, repo_prefix(root) is not None)
     stale = stale_slices(root, analysis.workspace.settings.lock_slices, outputs.files)
     if args.check:
-        diffs = [drift(p, read_text(root / p), text) for p, text in outputs.files.items()]
+        diffs = [drift(p, read_text(root, p), text) for p, text in outputs.files.items()]
         diffs = [d for d in diffs if d] + [f"--- a/{p}\n+++ /dev/null\n(removed)\n" for p in stale]
         sys.stdout.write("".join(diffs))
         if diffs:

@@ -8,6 +8,8 @@ import os
 import stat
 from pathlib import Path
 
+from graphbuild.core.errors import LoadError
+
 TEXT_LIMIT = 64 * 1024 * 1024  # larger than any real lock file (the largest seen: ~8 MB)
 
 
@@ -42,3 +44,16 @@ def read_bytes(path: Path, limit: int = TEXT_LIMIT) -> bytes:
 def read_text(path: Path, limit: int = TEXT_LIMIT) -> str:
     """read_bytes decoded as UTF-8 (UnicodeDecodeError where it is not)."""
     return read_bytes(path, limit).decode("utf-8")
+
+
+def read_optional(path: Path, shown: str) -> str | None:
+    """read_text, None when the file is not there; a LoadError naming the file as `shown`
+    (workspace-relative) when it cannot be read."""
+    try:
+        return read_text(path)
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError as err:
+        raise LoadError(f"not valid UTF-8 (byte {err.start})", file=shown) from None
+    except OSError as err:
+        raise LoadError(f"cannot read: {err.strerror or err}", file=shown) from None

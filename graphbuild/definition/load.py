@@ -27,7 +27,7 @@ from graphbuild.core.model import (
     Target,
     Workspace,
 )
-from graphbuild.core.reading import read_text as safe_read_text
+from graphbuild.core.reading import read_optional
 from graphbuild.definition.fields import (
     RuleKeys,
     check_args,
@@ -62,14 +62,7 @@ WORKSPACE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 
 def read_text(root: Path, path: str) -> str | None:
     """A workspace file's text, None when it is not there; unreadable is an error."""
-    try:
-        return safe_read_text(root / path)
-    except FileNotFoundError:
-        return None
-    except UnicodeDecodeError as err:
-        raise LoadError(f"not valid UTF-8 (byte {err.start})", file=path) from None
-    except OSError as err:
-        raise LoadError(f"cannot read: {err.strerror or err}", file=path) from None
+    return read_optional(root / path, path)
 
 
 def find_root(start: Path) -> Path:
