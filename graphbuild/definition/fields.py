@@ -119,6 +119,7 @@ class Field:
 
 
 Schema = Mapping[str, Field]
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")  # a date key's value (YYYY-MM-DD)
 
 
 class RuleKeys(Protocol):

@@ -29,6 +29,7 @@ from graphbuild.core.model import (
 )
 from graphbuild.core.reading import read_optional
 from graphbuild.definition.fields import (
+    DATE_RE,
     RuleKeys,
     check_args,
     check_platforms,
@@ -56,7 +57,6 @@ from graphbuild.definition.uv_targets import with_libraries
 
 IMAGE_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
 SYNTAX_RE = re.compile(r"1(?:\.\d+)?\Z")
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 WORKSPACE_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 
 

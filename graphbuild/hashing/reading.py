@@ -12,10 +12,11 @@ from typing import Any
 
 import attrs
 
+from graphbuild.core.model import BLOB_HEX
+
 MAX_WORKERS = 8
 PARALLEL_BYTES = 64 << 20  # below this, starting processes costs more than it saves
 WHOLE_READ = 1 << 20  # files up to this size are read in one call, larger ones in chunks
-BLOB_HEX = 40  # a SHA-1 blob id in hex
 
 
 def blob_id(data: bytes) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import attrs
 
+from graphbuild.core.model import BLOB_HEX
 from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
 from graphbuild.tree.git import start_git
 from graphbuild.tree.git_attributes import attributes_may_apply, converted_paths, parse_config
@@ -34,7 +35,6 @@ GIT_TIMEOUT = 120
 MODES = {b"100644": 0o100644, b"100755": 0o100755, b"120000": 0o120000}
 CONFIG_KEYS = r"^core\.(filemode|symlinks|autocrlf|eol|attributesfile)$"
 FALSE = ("false", "no", "off", "0")
-BLOB_HEX = 40  # a SHA-1 object id in hex
 
 
 def output(process: subprocess.Popen[bytes]) -> bytes | None:

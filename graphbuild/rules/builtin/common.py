@@ -24,6 +24,7 @@ APT_TRACES = (
 PIP_CACHE = ("type=cache,target=/root/.cache/pip",)
 PIP_NETRC_SECRET = ("type=secret,id=pip-netrc,target=/root/.netrc",)
 VENV = "/opt/venv"
+SHA256_HEX_RE = re.compile(r"[0-9a-f]{64}\Z")  # a SHA-256 digest in hex, without its prefix
 
 
 def apt_install(stage: StageBuilder, key: str, packages: Iterable[str]) -> StageBuilder:

@@ -13,7 +13,7 @@ import attrs
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.model import DistroPins, Expansion, Facts, Settings, Target
-from graphbuild.definition.fields import ValueType, option
+from graphbuild.definition.fields import DATE_RE, ValueType, option
 from graphbuild.rules.api import Rule
 from graphbuild.rules.builder import StageBuilder
 from graphbuild.rules.builtin.common import APT_CACHE, APT_TRACES, check_packages
@@ -49,7 +49,6 @@ class DistroBase:
     )
 
 
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 SNAPSHOT_RE = re.compile(r"\d{8}T\d{6}Z\Z")
 SUITE_RE = re.compile(r"[a-z]+\Z")
 KEEP_CACHE = (

@@ -25,7 +25,7 @@ from graphbuild.core.model import Expansion, Facts, Interpreter, Settings, Targe
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Rule
 from graphbuild.rules.builder import StageBuilder
-from graphbuild.rules.builtin.common import APT_CACHE, apt_install, check_packages
+from graphbuild.rules.builtin.common import APT_CACHE, SHA256_HEX_RE, apt_install, check_packages
 from graphbuild.rules.builtin.cpython import (
     BUILD_PACKAGES,
     DEV_PACKAGES,
@@ -85,7 +85,6 @@ class PythonInterpreter:
 RELEASE_KEYS = ("release", "url", "sha256")
 VERSION_RE = re.compile(r"3\.\d+\Z")
 RELEASE_RE = re.compile(r"3\.\d+\.\d+\Z")
-SHA256_RE = re.compile(r"[0-9a-f]{64}\Z")
 GIT_REF_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*\Z")
 PYENV_REPO = "https://github.com/pyenv/pyenv.git"
 
@@ -150,7 +149,7 @@ def source_build(
     url, sha256 = release["url"], release["sha256"]
     if not url or not url.startswith("https://"):
         raise LoadError.at(target, "url", "the source method needs the tarball's https:// URL")
-    if not sha256 or not SHA256_RE.match(sha256):
+    if not sha256 or not SHA256_HEX_RE.match(sha256):
         raise LoadError.at(
             target, "sha256", "the source method needs the tarball's SHA-256 (64 hex)"
         )

@@ -17,13 +17,12 @@ from graphbuild.definition.uv_targets import LIBRARY_RULE
 from graphbuild.definition.wheels import toolchain_of
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
-from graphbuild.rules.builtin.common import PIP_CACHE, stage_label
+from graphbuild.rules.builtin.common import PIP_CACHE, SHA256_HEX_RE, stage_label
 
 S, L = ValueType.STR, ValueType.STR_LIST
 UV_CACHE = ("type=cache,target=/root/.cache/uv",)
 UV_ENV = {"UV_COMPILE_BYTECODE": "1", "UV_LINK_MODE": "copy", "UV_PYTHON_DOWNLOADS": "0"}
 UV_VERSION_RE = re.compile(r"\d+\.\d+\.\d+\Z")
-SHA256_RE = re.compile(r"(sha256:)?[0-9a-f]{64}\Z")
 INSTALLED_UV = "/opt/uv/bin/uv"
 
 
@@ -139,7 +138,7 @@ def expand_uv_installer(target: Target, config: UvInstaller, settings: Settings)
     if not config.hashes:
         raise LoadError.at(target, "hashes", "give the sha256 of the uv wheels (hashes required)")
     for i, digest in enumerate(config.hashes):
-        if not SHA256_RE.match(digest):
+        if not SHA256_HEX_RE.match(digest.removeprefix("sha256:")):
             raise LoadError.at(target, f"hashes[{i}]", f"expected 64 hex digits, got {digest!r}")
     pins = " ".join(f"--hash=sha256:{h.removeprefix('sha256:')}" for h in config.hashes)
     assert config.python is not None  # one of image and python is given
