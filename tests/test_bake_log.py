@@ -120,18 +120,80 @@ def test_build_through_bake_reports_and_records_per_target(example: Path, tmp_pa
     assert built["//images/api:api"].hash == hashes["//images/api:api"]
 
 
-def test_a_failed_bake_names_its_target_and_tail(tmp_path: Path):
+def test_a_failed_bake_names_its_target_and_tail_and_fail_fast_cancels_the_rest(tmp_path: Path):
     workspace = tmp_path / "ws"
     workspace.mkdir()
     (workspace / "BUILD.toml").write_text(TWO_IMAGES)
     assert run("emit", cwd=workspace).code == 0
     docker = fake_bake(tmp_path, "failure.log", 1)
-    result = run("build", "--docker", docker, cwd=workspace)
+    result = run("build", "--fail-fast", "--docker", docker, cwd=workspace)
     assert result.code == 1
     assert "[bad] FAILED" in result.out and "[good] FAILED" not in result.out
     assert "[bad] | ERROR: failed to solve: process" in result.out
     assert result.err.splitlines() == ["bad: failed", "good: cancelled"]
     assert load_built(Store(workspace / ".graphbuild")) == {}
+
+
+SELECTIVE_BAKE = """#!/bin/sh
+# A stand-in for buildx bake: a run that builds `bad` fails as the real engine did (every
+# other target of it cancelled); a run without it builds what it is asked for.
+if [ "$1 $2" = "buildx version" ]; then echo "github.com/docker/buildx 0.13.1"; exit 0; fi
+echo "$*" >> {calls}
+metadata="" targets=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --metadata-file) metadata=$2; shift ;;
+    --file|--set) shift ;;
+    -*|buildx|bake) ;;
+    *) targets="$targets $1" ;;
+  esac
+  shift
+done
+case " $targets " in *" bad "*) cat {log}; exit 1 ;; esac
+entries=""
+for t in $targets; do
+  entries="$entries${entries:+, }$(printf '"%s": {"containerimage.digest": "sha256:%064d"}' "$t" 5)"
+done
+printf '{%s}' "$entries" > "$metadata"
+"""
+
+
+def test_a_failure_stays_local_the_unrelated_image_is_built_the_dependent_skipped(
+    tmp_path: Path,
+):
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "BUILD.toml").write_text(TWO_IMAGES + ON_BAD)
+    assert run("emit", cwd=workspace).code == 0
+    docker = tmp_path / "docker"
+    calls = tmp_path / "calls"
+    docker.write_text(SELECTIVE_BAKE.replace("{log}", str(LOGS / "failure.log"))
+                      .replace("{calls}", str(calls)))  # fmt: skip
+    docker.chmod(0o755)
+    result = run("build", "--docker", str(docker), cwd=workspace)
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert "[//:on-bad] skipped: built on //:bad, which failed" in lines
+    assert "building again what the failure cancelled: //:good" in lines
+    assert lines[-1] == "built 1; failed 1: bad; skipped 1: on-bad"
+    assert result.err.splitlines() == [
+        "bad: failed",
+        "on-bad: skipped: built on an image that failed",
+    ]
+    runs = calls.read_text().splitlines()
+    targets = [[w for w in r.split() if w in ("bad", "good", "on-bad")] for r in runs]
+    assert targets == [["bad", "good", "on-bad"], ["good"]]  # the second run: good alone
+    assert set(load_built(Store(workspace / ".graphbuild"))) == {"//:good"}
+
+
+ON_BAD = """
+[[target]]
+name = "on-bad"
+rule = "stages"
+image = true
+from = ":bad"
+steps = ["ENV C=1"]
+"""
 
 
 TWO_IMAGES = """\

@@ -120,15 +120,32 @@ def test_build_runs_in_dependency_order_and_records(emitted: Path, tmp_path: Pat
     assert again.out == "nothing to build: every image is built here at its current hash\n"
 
 
-def test_a_failed_build_shows_its_tail_and_cancels_the_rest(emitted: Path, tmp_path: Path):
+def test_a_failed_build_shows_its_tail_and_the_rest_goes_on(emitted: Path, tmp_path: Path):
     docker = fake_docker(tmp_path, fail="images-api", delay=2)
     result = run("build", "--jobs", "2", "--docker", docker, cwd=emitted)
     assert result.code == 1
     assert "[api] FAILED" in result.out
     assert "[api] | #3 ERROR: exit code: 1" in result.out
+    assert result.err.splitlines() == [
+        "api: failed",
+        "api-dev: skipped: built on an image that failed",
+    ]
+    assert result.out.splitlines()[-1] == "built 3; failed 1: api; skipped 1: api-dev"
+    assert set(load_built(Store(emitted / ".graphbuild"))) == {  # the unrelated images
+        "//images/report:report",
+        "//images/worker:worker@3.11",
+        "//images/worker:worker@3.13",
+    }
+
+
+def test_fail_fast_cancels_the_rest(emitted: Path, tmp_path: Path):
+    docker = fake_docker(tmp_path, fail="images-api", delay=2)
+    result = run("build", "--jobs", "2", "--fail-fast", "--docker", docker, cwd=emitted)
+    assert result.code == 1
     assert "api-dev: cancelled" in result.err  # it waits for api, so it never starts
     assert "api: failed" in result.err
     assert load_built(Store(emitted / ".graphbuild")).keys() <= {
+        "//images/report:report",
         "//images/worker:worker@3.11",
         "//images/worker:worker@3.13",
     }

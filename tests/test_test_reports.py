@@ -16,7 +16,7 @@ from graphbuild.build.test_reports import (
     read_report,
     summary,
 )
-from graphbuild.cli.build_command import owned_folder
+from graphbuild.cli.test_command import owned_folder
 from graphbuild.core.errors import GraphbuildError
 
 PYTEST_XML = b"""<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest"

@@ -8,7 +8,6 @@ import enum
 import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -24,6 +23,21 @@ from graphbuild.graph.link import Graph, image_dependencies
 
 DOCKER_ENV = "GRAPHBUILD_DOCKER"
 VARIABLE_RE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# `docker push` of each tag ("$@"; the CLI is $0), tried twice more, after 2 s and 8 s, when the
+# registry answered 5xx (a registry's transient failure; any other failure ends it at once).
+PUSH_SCRIPT = r"""transient='5[0-9][0-9] (Internal Server Error|Bad Gateway|Service Unavailable'
+transient="$transient|Gateway Timeout)"
+for tag in "$@"; do
+  n=0
+  until out=$("$0" push "$tag" 2>&1); do
+    printf '%s\n' "$out"
+    n=$((n + 1))
+    if [ "$n" -gt 2 ] || ! printf '%s' "$out" | grep -Eq "$transient"; then exit 1; fi
+    echo "push of $tag: the registry answered 5xx; again in $((2 * n * n))s"
+    sleep $((2 * n * n))
+  done
+  printf '%s\n' "$out"
+done"""
 
 
 class JobKind(enum.Enum):
@@ -221,8 +235,7 @@ def docker_build_jobs(
             tags = [
                 interpolate(str(t), variables) for t in document["target"][name].get("tags", [])
             ]
-            script = " && ".join(f'"$0" push {shlex.quote(t)}' for t in tags) or "true"
-            push = ("sh", "-c", script, request.docker)
+            push = ("sh", "-c", PUSH_SCRIPT, request.docker, *tags)
             jobs.append(Job(JobKind.PUSH, f"{name}.push", label, push, (name,)))
     return jobs
 

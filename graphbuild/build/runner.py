@@ -32,6 +32,7 @@ class JobStatus(enum.StrEnum):
     OK = "ok"
     FAILED = "failed"
     CANCELLED = "cancelled"  # never ran, or was stopped
+    SKIPPED = "skipped: built on an image that failed"
     PENDING = "pending"  # not ended yet
 
 
@@ -74,9 +75,11 @@ def run_jobs(
     cwd: Path,
     environ: Mapping[str, str],
     report: Report,
+    fail_fast: bool = False,
 ) -> list[Outcome]:
-    """Run each job whose needs succeeded, `limit` at a time; the first failure cancels the
-    rest, and so does Ctrl-C (the builds run in process groups of their own)."""
+    """Run each job whose needs succeeded, `limit` at a time; a job whose need failed (or was
+    skipped) is skipped, the others go on. With `fail_fast` the first failure cancels the rest,
+    as Ctrl-C always does (the builds run in process groups of their own)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     events: Events = queue.Queue()
     pending = {job.name: job for job in jobs}
@@ -93,7 +96,11 @@ def run_jobs(
             for name, job in list(pending.items()):
                 if failed or len(running) >= limit:
                     break
-                if ready(job):
+                if blocked := blockers(job, outcomes):
+                    del pending[name]
+                    outcomes[name] = Outcome(name, JobStatus.SKIPPED)
+                    report(f"[{name}] skipped: {', '.join(blocked)} failed")
+                elif ready(job):
                     del pending[name]
                     running[name] = start(job, log_dir, cwd, environ, events)
                     report(f"[{name}] building {job.label}")
@@ -109,13 +116,19 @@ def run_jobs(
             assert isinstance(payload, int)
             ended = running.pop(name)
             outcomes[name] = finish(ended, payload, failed, cwd, log_dir, report)
-            if outcomes[name].status is JobStatus.FAILED:
+            if outcomes[name].status is JobStatus.FAILED and fail_fast:
                 failed = True
                 cancel(running.values(), report)
     except KeyboardInterrupt:
         cancel(running.values(), report)
         raise
     return [outcomes.get(job.name, Outcome(job.name, JobStatus.CANCELLED)) for job in jobs]
+
+
+def blockers(job: Job, outcomes: Mapping[str, Outcome]) -> list[str]:
+    """The jobs `job` needs that failed or were skipped."""
+    ended = (JobStatus.FAILED, JobStatus.SKIPPED)
+    return [n for n in job.needs if n in outcomes and outcomes[n].status in ended]
 
 
 def finish(ended: Running, code: int, cancelling: bool, cwd: Path, log_dir: Path,

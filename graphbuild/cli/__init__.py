@@ -124,6 +124,12 @@ def make_parser() -> Parser:
         help="write each image to DIR/<target>.tar (an OCI layout, file times set to "
         "SOURCE_DATE_EPOCH) instead of loading it: the reproducible export",
     )
+    build.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="the first image that fails stops every other build (by default the images not "
+        "built on it go on, and those built on it are skipped)",
+    )
     build.add_argument("--jobs", type=int, default=2, help="builds at once (docker-build driver)")
     build.add_argument("--dry-run", action="store_true", help="print the commands only")
     build.add_argument("--docker", metavar="PATH", help="the docker CLI (or $GRAPHBUILD_DOCKER)")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
-import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
@@ -21,15 +20,14 @@ from graphbuild.build.docker import (
     Request,
     bake_job,
     docker_build_jobs,
-    docker_build_test_jobs,
     engine_has,
     find_docker,
     has_buildx,
     stage_users,
 )
 from graphbuild.build.record import BuiltImage, load_built, record_built
+from graphbuild.build.rounds import build_in_rounds
 from graphbuild.build.runner import JobStatus, Outcome, run_jobs
-from graphbuild.build.test_reports import Verdict, read_report, summary
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
 from graphbuild.cli.pushed_digests import check_digests_request, write_digests
 from graphbuild.core.errors import GraphbuildError
@@ -38,12 +36,10 @@ from graphbuild.emit.bake import (
     REVISION_VARIABLE,
     bake_name,
     image_ref,
-    reports_folder,
-    test_name,
-    test_report_name,
 )
 from graphbuild.emit.names import emitted_stages
 from graphbuild.emit.outputs import render_outputs
+from graphbuild.graph.link import image_dependencies
 from graphbuild.hashing.stages import short_hash
 from graphbuild.plan.baseline import head_revision, repo_prefix
 from graphbuild.plan.deploy_digests import DigestsFormat
@@ -141,6 +137,8 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     load = args.load or (not args.push and oci is None)
     request = Request(docker, buildx, args.push, load, log_dir.relative_to(root), oci)
     if args.test:
+        from graphbuild.cli.test_command import run_tests
+
         return run_tests(args, analysis, driver, wanted, names, request, root, environ)
     if driver is Driver.BAKE:
         jobs = [bake_job([settings.bake], names, request, wanted)]
@@ -152,11 +150,20 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     if driver is Driver.BAKE:
         _stages, stage_names = emitted_stages(graph, analysis.hashes)
         users = stage_users(graph, stage_names, {graph.outputs[lb]: names[lb] for lb in wanted})
-        outcomes = run_bake(jobs[0], users, log_dir, root, environ, print)
-        builds = list(zip(wanted, outcomes, strict=True))
+
+        def bake_round(labels: Sequence[Label]) -> list[tuple[Label, Outcome]]:
+            job = bake_job([settings.bake], names, request, labels)
+            outcomes = run_bake(job, users, log_dir, root, environ, print)
+            return list(zip(labels, outcomes, strict=True))
+
+        results = build_in_rounds(wanted, image_dependencies(graph, wanted), bake_round,
+                                  args.fail_fast, print)  # fmt: skip
+        builds = [(label, results[label]) for label in wanted]
+        outcomes = [attrs.evolve(o, name=names[lb]) for lb, o in builds]
     else:
-        outcomes = run_jobs(jobs, args.jobs, log_dir, root, environ, print)
+        outcomes = run_jobs(jobs, args.jobs, log_dir, root, environ, print, args.fail_fast)
         builds = image_outcomes(jobs, outcomes)
+    report_builds([(names[lb], o) for lb, o in builds])
     built = {
         str(label): BuiltImage(analysis.hashes.targets[label], outcome.image)
         for label, outcome in builds
@@ -181,6 +188,21 @@ def digests_written(args: argparse.Namespace, analysis: Analysis, code: int) -> 
     return EXIT_CHANGES if missing else code
 
 
+def report_builds(builds: Sequence[tuple[str, Outcome]]) -> None:
+    """One line: what was built, what failed and what was skipped for it (when not all built)."""
+    by_status: dict[JobStatus, list[str]] = {}
+    for name, outcome in builds:
+        by_status.setdefault(outcome.status, []).append(name)
+    if set(by_status) <= {JobStatus.OK}:
+        return
+    parts = [f"built {len(by_status.get(JobStatus.OK, []))}"]
+    for status, word in ((JobStatus.FAILED, "failed"), (JobStatus.SKIPPED, "skipped"),
+                         (JobStatus.CANCELLED, "cancelled")):  # fmt: skip
+        if by_status.get(status):
+            parts.append(f"{word} {len(by_status[status])}: {', '.join(by_status[status])}")
+    print("; ".join(parts))
+
+
 def print_commands(jobs: list[Job]) -> int:
     """`--dry-run`: each job's command line."""
     for job in jobs:
@@ -194,81 +216,6 @@ def exit_code(outcomes: list[Outcome]) -> int:
     for outcome in failed:
         print(f"{outcome.name}: {outcome.status}", file=sys.stderr)
     return EXIT_CHANGES if failed else EXIT_OK
-
-
-def run_tests(
-    args: argparse.Namespace,
-    analysis: Analysis,
-    driver: Driver,
-    wanted: list[Label],
-    names: dict[Label, str],
-    request: Request,
-    root: Path,
-    environ: dict[str, str],
-) -> int:
-    """`build --test`: build the test report stage of each wanted image that has tests (its
-    tests' JUnit XML and exit code, exported whether they passed or not), print a summary per
-    image, copy the reports under --reports; nothing is recorded as built (no image is made).
-    Exit 1 when a test failed or a build did."""
-    graph = analysis.graph
-    tested = [label for label in wanted if label in graph.tests]
-    if not tested:
-        raise GraphbuildError("no wanted image has tests (python_app's `tests` key)")
-    if args.push or args.oci:
-        raise GraphbuildError("--test builds no image: it goes without --push and --oci")
-    reported = {lb for lb in tested if lb in graph.test_reports}
-    tests = {lb: (test_report_name if lb in reported else test_name)(names[lb]) for lb in tested}
-    test_request = attrs.evolve(request, load=False, push=False)
-    bake_file = analysis.workspace.settings.bake
-    if driver is Driver.BAKE:
-        jobs = [bake_job([bake_file], tests, test_request, tested)]
-    else:
-        bake_text = read_text(root, bake_file) or ""
-        jobs = docker_build_test_jobs(bake_text, tests, test_request, environ)
-    if args.dry_run:
-        return print_commands(jobs)
-    folders = {lb: owned_folder(root, reports_folder(names[lb])) for lb in sorted(reported)}
-    for folder in folders.values():
-        shutil.rmtree(folder, ignore_errors=True)  # a report from before must not stand in
-    if driver is Driver.BAKE:
-        _stages, stage_names = emitted_stages(graph, analysis.hashes)
-        built = {(graph.test_reports if lb in reported else graph.tests)[lb]: tests[lb]
-                 for lb in tested}  # fmt: skip
-        users = stage_users(graph, stage_names, built)
-        outcomes = run_bake(jobs[0], users, logs_folder(root), root, environ, print,
-                            makes_images=False)  # fmt: skip
-    else:
-        outcomes = run_jobs(jobs, args.jobs, logs_folder(root), root, environ, print)
-    failed = report_tests(folders, names, root, args.reports)
-    return max(exit_code(outcomes), EXIT_CHANGES if failed else EXIT_OK)
-
-
-def report_tests(
-    folders: Mapping[Label, Path], names: Mapping[Label, str], root: Path, copy_to: str | None
-) -> bool:
-    """Print each image's test summary and copy its reports to `copy_to`/<image>; True when
-    an image's tests failed or left no report."""
-    failed = False
-    for label, folder in folders.items():
-        report = read_report(folder)
-        where = folder.relative_to(root)
-        if copy_to is not None and report.verdict is not Verdict.MISSING:
-            destination = Path(copy_to) / names[label]
-            shutil.copytree(folder, destination, symlinks=True, dirs_exist_ok=True)
-            where = destination
-        for line in summary(names[label], report, str(where)):
-            print(line)
-        failed |= report.verdict is not Verdict.PASSED
-    return failed
-
-
-def owned_folder(root: Path, relative: str) -> Path:
-    """A folder below .graphbuild/ that graphbuild may empty: refused when a symlink on the
-    way would put it elsewhere (a checkout may hold one)."""
-    folder = root / relative
-    if folder.resolve() != root.resolve() / relative:
-        raise GraphbuildError(f"{relative}: a symlink on the way leads out of .graphbuild/")
-    return folder
 
 
 def image_outcomes(jobs: list[Job], outcomes: list[Outcome]) -> list[tuple[Label, Outcome]]:
