@@ -48,13 +48,6 @@ class JobKind(enum.Enum):
     PUSH = "one `docker push` of an image's tags"
 
 
-class Driver(enum.StrEnum):
-    """How `graphbuild build` drives the engine."""
-
-    BAKE = "bake"  # docker buildx bake: one invocation, BuildKit schedules and shares steps
-    DOCKER_BUILD = "docker-build"  # one docker build per image: engines without buildx
-
-
 @attrs.frozen
 class Job:
     """One build job: its name (a bake target's), the label it shows, the command, the jobs

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from graphbuild import __version__
+from graphbuild.build.driver_kinds import Driver
 from graphbuild.cli.common import DESCRIPTION, EXIT_BAD_INPUT, EXIT_OK
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.definition.load import find_root
@@ -85,7 +86,7 @@ def make_parser() -> Parser:
     )
     build.add_argument(
         "--driver",
-        choices=("bake", "docker-build"),
+        choices=[d.value for d in Driver],
         help="docker buildx bake (the default where buildx answers) or one docker build per image",
     )
     build.add_argument(

@@ -12,22 +12,17 @@ from pathlib import Path
 import attrs
 
 from graphbuild.analysis.run import Analysis, analyze
-from graphbuild.build.bake_run import run_bake
 from graphbuild.build.docker import (
-    Driver,
     Job,
-    JobKind,
     Request,
-    bake_job,
-    docker_build_jobs,
     engine_has,
     find_docker,
     has_buildx,
-    stage_users,
 )
+from graphbuild.build.driver_kinds import Driver
+from graphbuild.build.drivers import Session, make_driver
 from graphbuild.build.record import BuiltImage, load_built, record_built
-from graphbuild.build.rounds import build_in_rounds
-from graphbuild.build.runner import JobStatus, Outcome, run_jobs
+from graphbuild.build.runner import JobStatus, Outcome
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
 from graphbuild.cli.pushed_digests import check_digests_request, write_digests
 from graphbuild.core.errors import GraphbuildError
@@ -37,9 +32,7 @@ from graphbuild.emit.bake import (
     bake_name,
     image_ref,
 )
-from graphbuild.emit.names import emitted_stages
 from graphbuild.emit.outputs import render_outputs
-from graphbuild.graph.link import image_dependencies
 from graphbuild.hashing.stages import short_hash
 from graphbuild.plan.baseline import head_revision, repo_prefix
 from graphbuild.plan.deploy_digests import DigestsFormat
@@ -120,7 +113,7 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
         return digests_written(args, analysis, EXIT_OK)
     if args.jobs < 1:
         raise GraphbuildError("--jobs must be at least 1")
-    driver, buildx = choose_driver(args, docker)
+    kind, buildx = choose_driver(args, docker)
     environ = dict(os.environ)
     if REVISION_VARIABLE not in environ and (revision := head_revision(root)):
         environ[REVISION_VARIABLE] = revision
@@ -136,33 +129,20 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
         (root / oci).mkdir(parents=True, exist_ok=True)
     load = args.load or (not args.push and oci is None)
     request = Request(docker, buildx, args.push, load, log_dir.relative_to(root), oci)
+    if args.test:  # test stages make no image: nothing to load or push
+        request = attrs.evolve(request, load=False, push=False)
+    session = Session(graph, analysis.hashes, names, settings.bake,
+                      read_text(root, settings.bake) or "", request, root, environ,
+                      args.jobs, args.fail_fast)  # fmt: skip
+    driver = make_driver(kind, session)
     if args.test:
         from graphbuild.cli.test_command import run_tests
 
-        return run_tests(args, analysis, driver, wanted, names, request, root, environ)
-    if driver is Driver.BAKE:
-        jobs = [bake_job([settings.bake], names, request, wanted)]
-    else:
-        bake_text = read_text(root, settings.bake) or ""
-        jobs = docker_build_jobs(graph, bake_text, wanted, request, environ)
+        return run_tests(args, analysis, driver, wanted, names, root)
     if args.dry_run:
-        return print_commands(jobs)
-    if driver is Driver.BAKE:
-        _stages, stage_names = emitted_stages(graph, analysis.hashes)
-        users = stage_users(graph, stage_names, {graph.outputs[lb]: names[lb] for lb in wanted})
-
-        def bake_round(labels: Sequence[Label]) -> list[tuple[Label, Outcome]]:
-            job = bake_job([settings.bake], names, request, labels)
-            outcomes = run_bake(job, users, log_dir, root, environ, print)
-            return list(zip(labels, outcomes, strict=True))
-
-        results = build_in_rounds(wanted, image_dependencies(graph, wanted), bake_round,
-                                  args.fail_fast, print)  # fmt: skip
-        builds = [(label, results[label]) for label in wanted]
-        outcomes = [attrs.evolve(o, name=names[lb]) for lb, o in builds]
-    else:
-        outcomes = run_jobs(jobs, args.jobs, log_dir, root, environ, print, args.fail_fast)
-        builds = image_outcomes(jobs, outcomes)
+        return print_commands(driver.commands(wanted))
+    builds = driver.build(wanted)
+    outcomes = [outcome for _, outcome in builds]
     report_builds([(names[lb], o) for lb, o in builds])
     built = {
         str(label): BuiltImage(analysis.hashes.targets[label], outcome.image)
@@ -216,18 +196,3 @@ def exit_code(outcomes: list[Outcome]) -> int:
     for outcome in failed:
         print(f"{outcome.name}: {outcome.status}", file=sys.stderr)
     return EXIT_CHANGES if failed else EXIT_OK
-
-
-def image_outcomes(jobs: list[Job], outcomes: list[Outcome]) -> list[tuple[Label, Outcome]]:
-    """Each image built by a docker-build job with its outcome; with --push, an image counts as
-    built only when its push succeeded too."""
-    by_name = {o.name: o for o in outcomes}
-    result = []
-    for job, outcome in zip(jobs, outcomes, strict=True):
-        if job.kind is not JobKind.IMAGE:
-            continue
-        push = by_name.get(f"{job.name}.push")
-        if push is not None and push.status is not JobStatus.OK:
-            outcome = Outcome(outcome.name, push.status, outcome.seconds, outcome.log)
-        result.append((job.label, outcome))
-    return result

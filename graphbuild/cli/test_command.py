@@ -7,31 +7,23 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-import attrs
-
 from graphbuild.analysis.run import Analysis
-from graphbuild.build.bake_run import run_bake
-from graphbuild.build.docker import Driver, Request, bake_job, docker_build_test_jobs, stage_users
-from graphbuild.build.runner import run_jobs
+from graphbuild.build.drivers import BuildDriver
 from graphbuild.build.test_reports import Verdict, read_report, summary
 from graphbuild.cli.build_command import exit_code, print_commands
-from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
+from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.labels import Label
 from graphbuild.emit.bake import reports_folder, test_name, test_report_name
-from graphbuild.emit.names import emitted_stages
-from graphbuild.state.store import logs_folder
 
 
 def run_tests(
     args: argparse.Namespace,
     analysis: Analysis,
-    driver: Driver,
+    driver: BuildDriver,
     wanted: list[Label],
     names: dict[Label, str],
-    request: Request,
     root: Path,
-    environ: dict[str, str],
 ) -> int:
     """`build --test`: build the test report stage of each wanted image that has tests (its
     tests' JUnit XML and exit code, exported whether they passed or not), print a summary per
@@ -45,27 +37,13 @@ def run_tests(
         raise GraphbuildError("--test builds no image: it goes without --push and --oci")
     reported = {lb for lb in tested if lb in graph.test_reports}
     tests = {lb: (test_report_name if lb in reported else test_name)(names[lb]) for lb in tested}
-    test_request = attrs.evolve(request, load=False, push=False)
-    bake_file = analysis.workspace.settings.bake
-    if driver is Driver.BAKE:
-        jobs = [bake_job([bake_file], tests, test_request, tested)]
-    else:
-        bake_text = read_text(root, bake_file) or ""
-        jobs = docker_build_test_jobs(bake_text, tests, test_request, environ)
     if args.dry_run:
-        return print_commands(jobs)
+        return print_commands(driver.target_commands(tests))
     folders = {lb: owned_folder(root, reports_folder(names[lb])) for lb in sorted(reported)}
     for folder in folders.values():
         shutil.rmtree(folder, ignore_errors=True)  # a report from before must not stand in
-    if driver is Driver.BAKE:
-        _stages, stage_names = emitted_stages(graph, analysis.hashes)
-        built = {(graph.test_reports if lb in reported else graph.tests)[lb]: tests[lb]
-                 for lb in tested}  # fmt: skip
-        users = stage_users(graph, stage_names, built)
-        outcomes = run_bake(jobs[0], users, logs_folder(root), root, environ, print,
-                            makes_images=False)  # fmt: skip
-    else:
-        outcomes = run_jobs(jobs, args.jobs, logs_folder(root), root, environ, print)
+    stages = {lb: (graph.test_reports if lb in reported else graph.tests)[lb] for lb in tested}
+    outcomes = [outcome for _, outcome in driver.run_targets(tests, stages)]
     failed = report_tests(folders, names, root, args.reports)
     return max(exit_code(outcomes), EXIT_CHANGES if failed else EXIT_OK)
 
