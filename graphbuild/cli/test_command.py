@@ -59,7 +59,12 @@ def report_tests(
         where = folder.relative_to(root)
         if copy_to is not None and report.verdict is not Verdict.MISSING:
             destination = Path(copy_to) / names[label]
-            shutil.copytree(folder, destination, symlinks=True, dirs_exist_ok=True)
+            try:
+                shutil.copytree(folder, destination, symlinks=True, dirs_exist_ok=True)
+            except (OSError, shutil.Error) as err:
+                raise GraphbuildError(
+                    f"--reports {copy_to}: cannot copy the reports: {err}"
+                ) from None
             where = destination
         for line in summary(names[label], report, str(where)):
             print(line)
