@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from graphbuild.build.docker import find_docker, has_buildx
-from tests.conftest import REPO
 from tests.debian import LOCAL_BASES, on_local_bases
+from tests.support import REPO
 
 BASES = LOCAL_BASES
 __all__ = ["BASES", "DOCKER", "DRIVERS", "docker", "on_local_bases", "steps_in"]

@@ -16,7 +16,7 @@ from graphbuild.build.record import load_built
 from graphbuild.emit.bake import bake_name
 from graphbuild.emit.names import emitted_stages
 from graphbuild.state.store import Store
-from tests.conftest import REPO, run
+from tests.support import REPO, run
 
 LOGS = REPO / "tests/fixtures/bake-logs"
 # the failure log's Dockerfile: `base`, then `good` and `bad` each FROM base

@@ -15,7 +15,7 @@ from graphbuild.analysis.memo import WALK_MEMO
 from graphbuild.analysis.run import CACHE_DIR, analyze
 from graphbuild.state.kinds import STAGE_RECORDS, STAT_DIGESTS
 from graphbuild.state.store import Codec, Hit, Kind, Miss, Missed, Store, workspace_lock
-from tests.conftest import REPO, run
+from tests.support import REPO, run
 
 
 def test_sealed_round_trip_and_damage(tmp_path: Path):

@@ -4,7 +4,6 @@ docker CLI (progress per target, a failure's log tail, cancellation, the built r
 from __future__ import annotations
 
 import json
-import stat
 from pathlib import Path
 
 import pytest
@@ -12,40 +11,8 @@ import pytest
 from graphbuild import __version__
 from graphbuild.build.record import load_built
 from graphbuild.state.store import Store
-from tests.conftest import run
-
-FAKE_DOCKER = """#!/bin/sh
-# A stand-in for the docker CLI: no buildx; `image inspect` finds the tags listed in the tags
-# file beside it (fails without one); `build` prints BuildKit-style progress and writes an
-# image id to --iidfile.
-if [ "$1" = buildx ]; then exit 1; fi
-if [ "$1" = image ] && [ "$2" = inspect ]; then  # the image store: the tags file beside
-  tags="$(dirname "$0")/tags"; [ -f "$tags" ] || exit 2; shift 4; rc=0
-  for tag in "$@"; do
-    if grep -qxF "$tag" "$tags"; then echo "[\\"$tag\\"]"
-    else echo "Error response from daemon: No such image: $tag" >&2; rc=1; fi
-  done
-  exit $rc
-fi
-target=""
-iidfile=""
-while [ $# -gt 0 ]; do
-  [ "$1" = --target ] && target=$2
-  [ "$1" = --iidfile ] && iidfile=$2
-  shift
-done
-echo "#1 [internal] load build definition from Dockerfile"
-echo "#1 DONE 0.0s"
-echo "#2 [$target 1/2] RUN true"
-echo "#2 CACHED"
-case "$target" in *{fail}*)
-  echo "#3 [$target 2/2] RUN false"; echo "#3 ERROR: exit code: 1"; exit 1;;
-esac
-sleep {delay}
-echo "#3 [$target 2/2] COPY x /x"
-echo "#3 DONE 0.1s"
-printf 'sha256:%064d' 7 > "$iidfile"
-"""
+from tests.support import run
+from tests.support.fake_docker import fake_docker
 
 
 @pytest.fixture
@@ -53,13 +20,6 @@ def emitted(example: Path) -> Path:
     """The example with its files emitted here (outside git: no revision label)."""
     assert run("emit", cwd=example).code == 0
     return example
-
-
-def fake_docker(tmp_path: Path, fail: str = "no-such-stage", delay: float = 0) -> str:
-    path = tmp_path / "docker"
-    path.write_text(FAKE_DOCKER.replace("{fail}", fail).replace("{delay}", str(delay)))
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return str(path)
 
 
 def test_version_and_usage_errors(example: Path):
@@ -157,7 +117,7 @@ def test_runs_without_the_optional_parser(emitted: Path):
     import subprocess
     import sys
 
-    from tests.conftest import REPO
+    from tests.support import REPO
 
     script = (
         "import sys; sys.modules['dockerfile'] = None\n"  # as if it were not installed

@@ -9,7 +9,7 @@ from pathlib import Path
 from graphbuild.emit.compose import project_name, published, sync_user
 from graphbuild.emit.runtime import HealthCheck, exec_form, health_check
 from graphbuild.emit.yaml import render_yaml
-from tests.conftest import run
+from tests.support import run
 
 RAW = """\
 [workspace]

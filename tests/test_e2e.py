@@ -13,8 +13,8 @@ import pytest
 
 from graphbuild.build.record import load_built
 from graphbuild.state.store import Store
-from tests.conftest import copy_example, run
 from tests.e2e_support import DRIVERS, docker, on_local_bases, steps_in
+from tests.support import copy_example, run
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_example, run
 from tests.e2e_support import DRIVERS, docker, on_local_bases, steps_in
+from tests.support import copy_example, run
 
 pytestmark = pytest.mark.e2e
 REGISTRY = "127.0.0.1:5000"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_example, run
 from tests.e2e_support import DOCKER, docker, on_local_bases
+from tests.support import copy_example, run
 
 pytestmark = pytest.mark.e2e
 DEVCONTAINER_CLI = "@devcontainers/cli@0.80.0"

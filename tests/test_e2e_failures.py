@@ -12,8 +12,8 @@ import pytest
 
 from graphbuild.build.record import load_built
 from graphbuild.state.store import Store
-from tests.conftest import run
 from tests.e2e_support import BASES, DRIVERS, docker
+from tests.support import run
 
 pytestmark = pytest.mark.e2e
 

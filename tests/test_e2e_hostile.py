@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, run
 from tests.e2e_support import DOCKER, docker
+from tests.support import FIXTURES, run
 
 pytestmark = pytest.mark.e2e
 

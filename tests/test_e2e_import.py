@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, run
 from tests.e2e_support import DOCKER, DRIVERS, docker
+from tests.support import FIXTURES, run
 
 pytestmark = pytest.mark.e2e
 if "bake" not in DRIVERS:
@@ -109,7 +109,7 @@ def test_global_args_reach_each_stage_as_docker_gives_them(tmp_path: Path):
 
 def test_the_arg_words_agree_with_the_engine(tmp_path: Path):
     """The lexer's cases (tests/test_import_model.py) as the engine reads them."""
-    from tests.test_import_model import ARG_WORDS
+    from tests.support.arg_words import ARG_WORDS
 
     names = [f"W{i}" for i in range(len(ARG_WORDS))]
     lines = ["ARG PY=3.12", *(f"ARG {n}={w}" for n, (w, _) in zip(names, ARG_WORDS, strict=True))]

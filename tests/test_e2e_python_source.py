@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run
 from tests.debian import python_source_workspace
 from tests.e2e_support import DOCKER, docker
+from tests.support import run
 
 pytestmark = pytest.mark.e2e
 

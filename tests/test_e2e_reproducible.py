@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_example, run
 from tests.e2e_support import DRIVERS, docker, on_local_bases
+from tests.support import copy_example, run
 
 pytestmark = pytest.mark.e2e
 if "bake" not in DRIVERS:

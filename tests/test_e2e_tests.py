@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, copy_example, run
 from tests.e2e_support import DRIVERS, docker, on_local_bases, steps_in
-from tests.example_variants import API_TEST, with_api_tests
+from tests.support import FIXTURES, copy_example, run
+from tests.support.example_variants import API_TEST, with_api_tests
 
 pytestmark = pytest.mark.e2e
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, run
 from tests.e2e_support import docker, on_local_bases, steps_in
+from tests.support import FIXTURES, run
 from tests.uv_export import UV
 
 pytestmark = pytest.mark.e2e

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, git, run
 from tests.e2e_support import docker, on_local_bases, steps_in
+from tests.support import FIXTURES, git, run
 
 pytestmark = pytest.mark.e2e
 SVC = "//services/svc:svc"

@@ -13,9 +13,9 @@ import pytest
 
 from graphbuild.analysis.load import load_workspace
 from graphbuild.core import writes
-from tests.conftest import FIXTURES, REPO, copy_example, run
 from tests.dockerfile_checks import check_bake, check_dockerfile
-from tests.example_variants import API_TEST, with_api_tests
+from tests.support import FIXTURES, REPO, copy_example, run
+from tests.support.example_variants import API_TEST, with_api_tests
 
 SCENARIOS = sorted(p.name for p in (FIXTURES / "workspaces").iterdir() if p.is_dir())
 

@@ -15,7 +15,7 @@ from graphbuild.analysis.run import CACHE_DIR, Source, analyze
 from graphbuild.definition.load import read_root, scan_exclusions
 from graphbuild.tree.git_view import git_view
 from graphbuild.tree.walk import scan_workspace
-from tests.conftest import git, run
+from tests.support import git, run
 
 API_SOURCE = "images/api/src/api/__main__.py"
 

@@ -26,7 +26,7 @@ from graphbuild.core.steps import parse_step
 from graphbuild.graph.link import link
 from graphbuild.hashing.file_digests import FileDigest
 from graphbuild.hashing.stages import canonical_json, hash_graph
-from tests.conftest import REPO, copy_example
+from tests.support import REPO, copy_example
 
 
 def run_cli(cwd: Path, *args: str, **env: str) -> bytes:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from graphbuild.hashing.file_digests import RACY_NS
-from tests.conftest import FIXTURES
+from tests.support import FIXTURES
 
 LIMIT = 30  # seconds: every case answers in well under one
 
@@ -176,7 +176,7 @@ def test_a_symlinked_state_folder_is_refused(workspace: Path, tmp_path: Path):
 
 
 def test_build_never_writes_a_log_through_a_symlink(tmp_path: Path):
-    from tests.test_cli import fake_docker
+    from tests.support.fake_docker import fake_docker
 
     root = tmp_path / "ws"
     shutil.copytree(FIXTURES / "workspaces/raw_stages", root)
@@ -301,7 +301,7 @@ def test_a_crash_after_writing_leaves_no_file(tmp_path: Path, monkeypatch, comma
     """import and init check what they wrote by analysing it; whatever ends that check (an
     error, a crash, Ctrl-C), the files are put back as they were."""
     from graphbuild.cli import import_command, init_command
-    from tests.conftest import run
+    from tests.support import run
 
     root = tmp_path / "ws"
     if command == "import":
@@ -348,7 +348,7 @@ def test_a_tree_thousands_of_folders_deep(workspace: Path):
 
 def test_a_build_that_writes_no_image_id_records_none(tmp_path: Path):
     """The docker-build driver read the previous build's --iidfile when a build wrote none."""
-    from tests.test_cli import fake_docker
+    from tests.support.fake_docker import fake_docker
 
     root = tmp_path / "ws"
     shutil.copytree(FIXTURES / "workspaces/raw_stages", root)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from graphbuild.importer.stages import safe_name
-from tests.conftest import FIXTURES, run
 from tests.dockerfile_compare import build_differences, emitted_stages
+from tests.support import FIXTURES, run
 
 CORPUS = FIXTURES / "import"
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())

@@ -12,7 +12,8 @@ import pytest
 
 from graphbuild.core.args import expand, shell_word, variables
 from graphbuild.core.errors import GraphbuildError
-from tests.conftest import run
+from tests.support import run
+from tests.support.arg_words import ARG_WORDS
 
 
 @pytest.mark.parametrize(
@@ -36,18 +37,6 @@ def test_expand_refuses_an_unset_name_and_lists_names_once():
     with pytest.raises(GraphbuildError, match=r"\$\{PY\} has no value"):
         expand("python:${PY}", {})
     assert variables("$A:${B}-${A:-x}") == ["A", "B"]
-
-
-ARG_WORDS = [  # (an ARG default as written, its value after ARG PY=3.12), as Docker 26 reads it
-    (r'"a \"b\" c"', 'a "b" c'),  # double quotes: \" is a quote
-    (r'"a\nb"', r"a\nb"),  # ... and any other backslash stays
-    ("'$PY \\'", "$PY \\"),  # single quotes: nothing is special
-    (r"a\ b\$PY", "a b$PY"),  # unquoted: a backslash escapes what follows
-    ("python:${PY}-slim", "python:3.12-slim"),  # a default naming an earlier ARG
-    ("${NONE:-bookworm}", "bookworm"),  # an unset name with a default word
-    ("$NONE.x", ".x"),  # an unset name is empty
-    ('"${PY:+has "py"}"', "has py"),  # the word is a word of its own
-]
 
 
 @pytest.mark.parametrize(("word", "expected"), ARG_WORDS)
@@ -197,7 +186,7 @@ def test_imported_global_args_keep_docker_values_and_bake_overrides_no_own_defau
     computes, and no bake arg overrides the stage's own `ARG TAG=own-default`."""
     import shutil
 
-    from tests.conftest import FIXTURES
+    from tests.support import FIXTURES
 
     root = tmp_path / "ws"
     root.mkdir()

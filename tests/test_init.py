@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.conftest import FIXTURES, run
+from tests.support import FIXTURES, run
 
 
 def bare_workspace(tmp_path: Path) -> Path:

@@ -9,8 +9,8 @@ from pathlib import Path
 import dockerfile
 import pytest
 
-from tests.conftest import run
 from tests.dockerfile_checks import check_dockerfile
+from tests.support import run
 
 PIN = "debian:bookworm-slim@sha256:" + "d" * 64
 BASE = f'[workspace]\nname = "inj"\n\n[external.base]\nimage = "{PIN}"\n'

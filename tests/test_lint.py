@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from graphbuild.lint import CHECKS
-from tests.conftest import FIXTURES, REPO, run
+from tests.support import FIXTURES, REPO, run
 
 LINT_CASES = sorted(p.name for p in (FIXTURES / "lint").iterdir() if p.is_dir())
 

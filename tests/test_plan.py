@@ -7,7 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
-from tests.conftest import git, run
+from tests.support import git, run
 
 API_SOURCE = "images/api/src/api/__init__.py"
 

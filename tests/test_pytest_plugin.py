@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import copy_example
+from tests.support import copy_example
 
 pytest_plugins = ["pytester"]
 

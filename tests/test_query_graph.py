@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run
+from tests.support import REPO, run
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ import pytest
 
 from graphbuild.plan.deploy_digests import DigestsFormat, PushedImage, render_digests
 from graphbuild.plan.image_registry import Pushed, pushed, tag_exists
-from tests.conftest import run
+from tests.support import run
 
 REGISTRY = shutil.which("docker-registry") or "/usr/bin/docker-registry"
 

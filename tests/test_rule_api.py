@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from graphbuild.rules import registry
-from tests.conftest import run
+from tests.support import run
 
 RULE_MODULE = '''
 """A team's rule: a static file server on a distro base."""
@@ -185,7 +185,7 @@ def test_built_steps_are_what_parsing_their_text_would_give():
     from graphbuild.analysis.load import build_graph, load_workspace
     from graphbuild.core.model import Ref, Src
     from graphbuild.core.steps import parse_step
-    from tests.conftest import FIXTURES, REPO
+    from tests.support import FIXTURES, REPO
 
     def text(parts) -> str:
         return "".join(

@@ -11,7 +11,7 @@ import dockerfile
 import pytest
 
 from graphbuild.analysis.load import build_graph, load_workspace
-from tests.conftest import REPO, run
+from tests.support import REPO, run
 
 COMPILERS = re.compile(r"\b(build-essential|gcc|g\+\+|clang|cc|[a-z0-9.+-]+-dev)\b")
 

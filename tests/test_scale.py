@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO, run
+from tests.support import REPO, run
 
 # VmHWM, not ru_maxrss: the kernel carries ru_maxrss across exec, so a child of a large pytest
 # process starts with pytest's peak (this test once failed at 280 MB of pytest's own memory)

@@ -18,8 +18,8 @@ from graphbuild.hashing.lockfile import Lock
 from graphbuild.state import fingerprint
 from graphbuild.state.kinds import PARSED_LOCK
 from graphbuild.state.store import STATE_DIR, Hit, Miss, Missed, Store
-from tests.conftest import git, run
-from tests.test_cli import fake_docker
+from tests.support import git, run
+from tests.support.fake_docker import fake_docker
 
 COMMANDS = (
     ("plan",),

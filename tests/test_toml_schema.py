@@ -11,7 +11,7 @@ import pytest
 
 from graphbuild.definition.json_schema import build_toml_schema
 from graphbuild.rules.registry import installed_rules
-from tests.conftest import FIXTURES, REPO, run
+from tests.support import FIXTURES, REPO, run
 
 SCHEMA_FILE = REPO / "schema/BUILD.toml.schema.json"
 VALID = [

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, REPO, run
+from tests.support import FIXTURES, REPO, run
 from tests.uv_export import UV, exported, sliced
 
 SCENARIO = FIXTURES / "workspaces/uv_monorepo"

@@ -19,7 +19,7 @@ import pytest
 
 from graphbuild.definition.entry_points import Found, dockerfile_entry
 from graphbuild.definition.uv_workspace import folder_cover, load_uv_workspace
-from tests.conftest import FIXTURES, run
+from tests.support import FIXTURES, run
 from tests.uv_export import UV, exported, slice_member, sliced
 
 SHAPES = {  # case -> (its folder, where the uv workspace is in it)
