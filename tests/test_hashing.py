@@ -15,10 +15,12 @@ from graphbuild.core.labels import Label
 from graphbuild.core.model import (
     Expansion,
     ExternalImage,
+    ImageRef,
     Package,
     Ref,
     Settings,
     Stage,
+    StageRef,
     Target,
     Workspace,
 )
@@ -101,8 +103,8 @@ def stage(name: str, parent: Ref, steps: list[str], inputs: tuple[str, ...] = ()
 
 def pure_graph(copy_source: str):
     """A workspace built from model objects: no file system involved."""
-    base = stage("base", Ref(external="debian"), ["RUN apt-get update"])
-    app = stage("app", Ref(label=Label("app", "base")), [f"COPY {copy_source} /app/"], ("src/**",))
+    base = stage("base", ImageRef("debian"), ["RUN apt-get update"])
+    app = stage("app", StageRef(Label("app", "base")), [f"COPY {copy_source} /app/"], ("src/**",))
     targets = [
         Target(Label("app", s.label.name), "stages", "app/BUILD.toml", 1, {}) for s in (base, app)
     ]

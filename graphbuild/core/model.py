@@ -153,14 +153,35 @@ class Workspace:
 
 
 @attrs.frozen
-class Ref:
-    """A reference from a stage to another stage (by label) or to an external image (by name)."""
+class StageRef:
+    """A reference from a stage to another stage or target, by label."""
 
-    label: Label | None = None
-    external: str | None = None
+    label: Label
 
     def __str__(self) -> str:
-        return str(self.label) if self.label is not None else f"@{self.external}"
+        return str(self.label)
+
+
+@attrs.frozen
+class ImageRef:
+    """A reference to an external image, by its `[external.NAME]`."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f"@{self.name}"
+
+
+@attrs.frozen
+class Scratch:
+    """`FROM scratch`: the empty image."""
+
+    def __str__(self) -> str:
+        return "@scratch"
+
+
+Ref = StageRef | ImageRef | Scratch  # what a stage's FROM or COPY --from names
+SCRATCH = Scratch()
 
 
 @attrs.frozen

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from graphbuild.core.errors import GraphbuildError, LoadError
 from graphbuild.core.labels import join, parse_label
-from graphbuild.core.model import Part, Ref, Src, Step
+from graphbuild.core.model import SCRATCH, ImageRef, Part, Ref, Src, StageRef, Step
 
 INSTRUCTIONS = frozenset(
     [
@@ -174,10 +174,10 @@ def parse_ref(value: str | None, package: str, error: ErrorFn) -> Ref:
     if not value:
         raise error("--from needs a value")
     if value.startswith("@"):
-        return Ref(external=value[1:])
+        return ImageRef(value[1:])
     if value.startswith(("//", ":")):
         try:
-            return Ref(label=parse_label(value, package))
+            return StageRef(parse_label(value, package))
         except GraphbuildError as err:
             raise error(err.message) from None
     raise error(
@@ -189,7 +189,7 @@ def parse_ref(value: str | None, package: str, error: ErrorFn) -> Ref:
 def parse_parent(value: str, package: str, error: ErrorFn) -> Ref:
     """A stage's `from`: a label, `@external`, or `scratch`."""
     if value == "scratch":
-        return Ref(external="scratch")
+        return SCRATCH
     if not value.startswith(("@", "//", ":")):
         raise error(
             f"{value!r} is neither a label (//package:name, :name), an external image declared "

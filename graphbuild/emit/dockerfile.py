@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from graphbuild.core.labels import Label, join
-from graphbuild.core.model import Package, Ref
+from graphbuild.core.model import ImageRef, Package, Ref
 from graphbuild.core.steps import render_step
 from graphbuild.emit.names import EmittedStage
 from graphbuild.emit.syntax import check_floor, syntax_line
@@ -35,11 +35,10 @@ def render_dockerfile(graph: Graph, stages: list[EmittedStage], names: Mapping[L
     workspace_args = dict(settings.args)
 
     def ref_text(ref: Ref) -> str:
+        if isinstance(ref, ImageRef):
+            return externals[ref.name].image
         label = graph.resolve(ref)
-        if label is not None:
-            return names[label]
-        assert ref.external is not None  # a reference names a stage or an external image
-        return "scratch" if ref.external == "scratch" else externals[ref.external].image
+        return names[label] if label is not None else "scratch"
 
     out = []
     directive = syntax_line(settings.dockerfile_syntax, settings.dockerfile_frontend)

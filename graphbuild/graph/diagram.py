@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from graphbuild.core.model import Ref, Scratch
 from graphbuild.graph.link import Graph
 
 STATUS_COLOURS = {"rebuild": "#f4a261", "new": "#90be6d"}
@@ -15,19 +16,18 @@ STATUS_COLOURS = {"rebuild": "#f4a261", "new": "#90be6d"}
 def edges(graph: Graph) -> list[tuple[str, str, str]]:
     """(dependency, dependent, kind) with kind 'from' (built FROM) or 'copy' (COPY/mount)."""
     found = set()
-    externals = graph.workspace.externals
     for label in graph.order:
         stage = graph.stages[label]
         for ref in stage.deps:
             dep = graph.resolve(ref)
-            source = str(dep) if dep is not None else external_node(ref.external or "", externals)
+            source = str(dep) if dep is not None else external_node(ref)
             found.add((source, str(label), "from" if ref == stage.parent else "copy"))
     return sorted(found)
 
 
-def external_node(name: str, externals: Mapping[str, Any]) -> str:
-    """The node name of an external image."""
-    return "scratch" if name == "scratch" else f"@{name}"
+def external_node(ref: Ref) -> str:
+    """The node name of an external image, or scratch."""
+    return "scratch" if isinstance(ref, Scratch) else str(ref)
 
 
 def nodes(graph: Graph, statuses: Mapping[str, str]) -> list[dict[str, Any]]:

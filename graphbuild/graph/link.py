@@ -11,7 +11,17 @@ import attrs
 
 from graphbuild.core.errors import GraphError
 from graphbuild.core.labels import Label, parse_label
-from graphbuild.core.model import Expansion, Facts, Ref, Stage, Target, Workspace
+from graphbuild.core.model import (
+    Expansion,
+    Facts,
+    ImageRef,
+    Ref,
+    Scratch,
+    Stage,
+    StageRef,
+    Target,
+    Workspace,
+)
 from graphbuild.core.printable import arrows
 from graphbuild.definition.fields import suggest
 from graphbuild.definition.layout import BUILD_FILE
@@ -44,7 +54,7 @@ class Graph:
 
     def resolve(self, ref: Ref) -> Label | None:
         """The stage a reference names; None for an external image."""
-        if ref.label is None:
+        if not isinstance(ref, StageRef):
             return None
         return self.outputs.get(ref.label, ref.label)
 
@@ -182,14 +192,15 @@ def check_ref(
 ) -> Label | None:
     """The stage `ref` names, or None for an external; GraphError when it names nothing."""
     key = ref_key(stage, ref)
-    if ref.label is None:
-        if ref.external == "scratch" or ref.external in workspace.externals:
+    if isinstance(ref, Scratch):
+        return None
+    if isinstance(ref, ImageRef):
+        if ref.name in workspace.externals:
             return None
         raise GraphError.at(
             stage,
             key,
-            f"unknown external image @{ref.external}"
-            f"{suggest(ref.external or '', workspace.externals)}"
+            f"unknown external image {ref}{suggest(ref.name, workspace.externals)}"
             " (declare it as [external.NAME] in the root BUILD.toml)",
         )
     label = ref.label

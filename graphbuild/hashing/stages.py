@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from graphbuild.core.labels import Label
-from graphbuild.core.model import EPOCH_ARG, SCHEMA_VERSION, Ref, Stage
+from graphbuild.core.model import EPOCH_ARG, SCHEMA_VERSION, ImageRef, Ref, Stage, StageRef
 from graphbuild.core.steps import declared_args, defaulted_args, render_step, used_args
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import FileDigest
@@ -185,11 +185,10 @@ def hash_stage(
     stage = graph.stages[label]
 
     def ref_value(ref: Ref) -> str:
+        if isinstance(ref, ImageRef):
+            return externals[ref.name].image
         resolved = graph.resolve(ref)
-        if resolved is not None:
-            return records[resolved].hash
-        assert ref.external is not None  # a reference names a stage or an external image
-        return "scratch" if ref.external == "scratch" else externals[ref.external].image
+        return records[resolved].hash if resolved is not None else "scratch"
 
     def ref_name(ref: Ref) -> str:
         resolved = graph.resolve(ref)
@@ -207,7 +206,12 @@ def hash_stage(
     }
     if stage.platform is not None:  # only then: every other stage's hash stays as it was
         document["platform"] = str(stage.platform)
-    refs = {str(graph.resolve(r)): ref_value(r) for s in stage.steps for r in s.refs if r.label}
+    refs = {
+        str(graph.resolve(r)): ref_value(r)
+        for s in stage.steps
+        for r in s.refs
+        if isinstance(r, StageRef)
+    }
     return StageRecord(
         label=str(label),
         hash=sha256_hex(canonical_stage_json(document, packed.packed)),

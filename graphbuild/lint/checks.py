@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from graphbuild.core.labels import Label
-from graphbuild.core.model import Stage, Step
+from graphbuild.core.model import ImageRef, Stage, Step
 from graphbuild.core.steps import render_step
 from graphbuild.graph.link import Graph
 from graphbuild.lint.catalog import CHECKS, Finding, finding
@@ -73,19 +73,17 @@ def check_externals(graph: Graph) -> Iterator[Finding]:
     """GB101-GB103: the base images stages are built FROM."""
     for stage in (graph.stages[label] for label in graph.order):
         ref = stage.parent
-        if ref.label is not None or ref.external in (None, "scratch"):
+        if not isinstance(ref, ImageRef):
             continue
-        image = graph.workspace.externals[ref.external].image
+        image = graph.workspace.externals[ref.name].image
         name, tag = split_image(image)
         key = f"{stage.key}.from" if stage.key else "from"
         if ALPINE_RE.search(f"{name}:{tag}".lower()):
-            yield finding("GB101", stage, key, f"@{ref.external} is {image}: musl, not glibc")
+            yield finding("GB101", stage, key, f"{ref} is {image}: musl, not glibc")
         if not tag or ROLLING_RE.search(tag):
-            yield finding(
-                "GB102", stage, key, f"@{ref.external} is {image}: tag {tag or '(none)'!r} moves"
-            )
+            yield finding("GB102", stage, key, f"{ref} is {image}: tag {tag or '(none)'!r} moves")
         if "@sha256:" not in image:
-            yield finding("GB103", stage, key, f"@{ref.external} is {image}, not pinned by digest")
+            yield finding("GB103", stage, key, f"{ref} is {image}, not pinned by digest")
 
 
 def check_images(graph: Graph) -> Iterator[Finding]:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from graphbuild.core.labels import Label
-from graphbuild.core.model import Target
+from graphbuild.core.model import StageRef, Target
 from graphbuild.graph.link import Graph
 from graphbuild.lint.catalog import Finding, finding
 from graphbuild.lint.checks import APT_INSTALL_RE, from_chain, text
@@ -45,7 +45,7 @@ def check_venv_interpreters(graph: Graph) -> Iterator[Finding]:
     for label in graph.order:
         stage = graph.stages[label]
         for step in stage.steps:
-            source = next((r for r in step.refs if r.label is not None), None)
+            source = next((r for r in step.refs if isinstance(r, StageRef)), None)
             if step.instruction != "COPY" or source is None or "venv" not in text(stage, step):
                 continue
             builder = graph.resolve(source)
