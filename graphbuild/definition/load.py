@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import enum
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -205,14 +204,9 @@ def load_root_tables(
     for i, pattern in enumerate(raw["exclude"]):
         if "\n" in pattern or "\r" in pattern or not pattern.strip():
             raise error("workspace.exclude", f"pattern {i}: one non-empty line, got {pattern!r}")
-    choices: tuple[tuple[str, type[enum.StrEnum]], ...] = (
-        ("cache", CacheBackend),
-        ("dockerfile_frontend", DockerfileFrontend),
-        ("provenance", Provenance),
-    )
-    for key, kind in choices:
-        if raw[key] not in {c.value for c in kind}:
-            allowed = ", ".join(repr(c.value) for c in kind)
+    for key, field in WORKSPACE_SCHEMA.items():
+        if field.choices and raw[key] not in field.choices:
+            allowed = ", ".join(repr(c) for c in field.choices)
             raise error(f"workspace.{key}", f"unknown value {raw[key]!r}: use one of {allowed}")
     if raw["source_date_epoch"] is not None and raw["source_date_epoch"] < 0:
         raise error("workspace.source_date_epoch", "must be 0 or more (seconds since 1970)")

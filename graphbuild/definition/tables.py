@@ -3,20 +3,41 @@
 
 from __future__ import annotations
 
+import enum
+from typing import Any
+
+import attrs
+
+from graphbuild.core.model import CacheBackend, DockerfileFrontend, Provenance, Settings
 from graphbuild.definition.fields import Field, ValueType
 
 S, L = ValueType.STR, ValueType.STR_LIST
+
+
+def default_of(key: str) -> Any:
+    """A [workspace] key's default, as the model declares it (one copy, in Settings)."""
+    value = attrs.fields_dict(Settings)[key].default
+    if isinstance(value, enum.Enum):
+        return value.value
+    return list(value) if isinstance(value, tuple) else value
+
+
+def values_of(kind: type[enum.StrEnum]) -> tuple[str, ...]:
+    """The choices of a key whose values are an enum's."""
+    return tuple(member.value for member in kind)
+
+
 WORKSPACE_SCHEMA = {
     "name": Field(S, "The workspace's name (letters, digits, '_', '.', '-').", required=True),
     "registry": Field(S, "Where images are pushed: tagged {registry}/{image}:{hash12}."),
-    "dockerfile": Field(S, "Where `emit` writes the Dockerfile.", default="build/Dockerfile"),
-    "bake": Field(S, "Where `emit` writes the bake file.", default="build/docker-bake.json"),
-    "lock": Field(S, "The lock file of content hashes.", default="graphbuild.lock"),
+    "dockerfile": Field(S, "Where `emit` writes the Dockerfile.", default=default_of("dockerfile")),
+    "bake": Field(S, "Where `emit` writes the bake file.", default=default_of("bake")),
+    "lock": Field(S, "The lock file of content hashes.", default=default_of("lock")),
     "dockerfile_syntax": Field(
         S,
         "The Dockerfile feature floor the emitted file may use, e.g. '1.2', or '1': every "
         "stable feature, with `# syntax=docker/dockerfile:1` (the newest 1.x).",
-        default="1.2",
+        default=default_of("dockerfile_syntax"),
     ),
     "dockerfile_check": Field(
         S,
@@ -28,18 +49,18 @@ WORKSPACE_SCHEMA = {
         "Who parses the emitted Dockerfile: 'image' (a `# syntax=` line above 1.2 makes BuildKit "
         "pull docker/dockerfile:<floor>) or 'builtin' (no `# syntax=` line: the engine's own "
         "frontend, 1.7 in Docker 26, must have the floor's features).",
-        default="image",
-        choices=("image", "builtin"),
+        default=default_of("dockerfile_frontend"),
+        choices=values_of(DockerfileFrontend),
     ),
-    "platforms": Field(L, "Platforms every stage builds for.", default=["linux/amd64"]),
+    "platforms": Field(L, "Platforms every stage builds for.", default=default_of("platforms")),
     "args": Field(ValueType.STR_TABLE, "Build args every stage may use.", default={}),
     "cache": Field(
         S,
         "The build cache shared between machines: 'registry' (each image's cache at "
         "{registry}/cache:{target}, mode=max), 'gha' (GitHub Actions' cache, a scope per "
         "image) or 'none'.",
-        default="none",
-        choices=("none", "registry", "gha"),
+        default=default_of("cache"),
+        choices=values_of(CacheBackend),
     ),
     "cache_from": Field(
         L,
@@ -65,8 +86,8 @@ WORKSPACE_SCHEMA = {
         S,
         "The SLSA provenance attestation bake attaches to each image: 'max' (the build's full "
         "record), 'min' or 'none'.",
-        default="max",
-        choices=("max", "min", "none"),
+        default=default_of("provenance"),
+        choices=values_of(Provenance),
     ),
     "source": Field(S, "The source repository URL, for image labels."),
     "default": Field(
