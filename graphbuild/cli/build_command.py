@@ -25,7 +25,7 @@ from graphbuild.build.record import BuiltImage, load_built, record_built
 from graphbuild.build.runner import JobStatus, Outcome
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
 from graphbuild.cli.pushed_digests import check_digests_request, write_digests
-from graphbuild.core.errors import GraphbuildError
+from graphbuild.core.errors import GraphbuildError, LoadErrors
 from graphbuild.core.labels import Label, parse_label
 from graphbuild.emit.bake import (
     REVISION_VARIABLE,
@@ -135,6 +135,8 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
                       read_text(root, settings.bake) or "", request, root, environ,
                       args.jobs, args.fail_fast)  # fmt: skip
     driver = make_driver(kind, session)
+    if not args.dry_run:
+        check_platforms(analysis, wanted, docker)
     if args.test:
         from graphbuild.cli.test_command import run_tests
 
@@ -166,6 +168,18 @@ def digests_written(args: argparse.Namespace, analysis: Analysis, code: int) -> 
         print(f"{label}: its hash tag is not in the registry: left out of {args.digests}",
               file=sys.stderr)  # fmt: skip
     return EXIT_CHANGES if missing else code
+
+
+def check_platforms(analysis: Analysis, wanted: Sequence[Label], docker: str) -> None:
+    """Every base of the wanted images has every platform they are built for (asked of the
+    engine); else one line per base that lacks one, and nothing is built."""
+    from graphbuild.build.platforms import engine_platforms, missing_platforms, needed_platforms
+
+    needed = needed_platforms(analysis.graph, analysis.hashes, wanted)
+    images = {name: e.image for name, e in analysis.workspace.externals.items()}
+    problems = missing_platforms(needed, images, engine_platforms(docker))
+    if problems:
+        raise LoadErrors(problems)
 
 
 def report_builds(builds: Sequence[tuple[str, Outcome]]) -> None:

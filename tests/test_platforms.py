@@ -1,0 +1,45 @@
+"""Before a build, every base image has every platform the stages on it are built for: the
+platforms needed per base, the engine's answer, one error per base that lacks one."""
+
+from __future__ import annotations
+
+from graphbuild.build.platforms import missing_platforms, normal, registry_platforms
+
+INDEX = """{"mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [
+ {"digest": "sha256:a", "platform": {"os": "linux", "architecture": "amd64"}},
+ {"digest": "sha256:b", "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}},
+ {"digest": "sha256:c", "platform": {"os": "unknown", "architecture": "unknown"}}]}"""
+
+
+def test_a_manifest_lists_platforms_without_its_attestations():
+    assert registry_platforms(INDEX) == {"linux/amd64", "linux/arm64/v8"}
+    assert registry_platforms('{"mediaType": "application/vnd.oci.image.manifest.v1+json"}') is None
+    assert registry_platforms("not json") is None and registry_platforms(None) is None
+
+
+def test_variants_count_only_where_they_tell_builds_apart():
+    assert normal("linux/arm64/v8") == "linux/arm64"
+    assert normal("linux/arm/v7") == "linux/arm/v7"
+    assert normal("linux/amd64") == "linux/amd64"
+
+
+def test_each_base_that_lacks_a_platform_is_one_error(text_snapshot):
+    asked: list[tuple[str, set[str]]] = []
+
+    def probe(image: str, wanted: set[str]) -> frozenset[str] | None:
+        asked.append((image, wanted))
+        return {
+            "local:amd64": frozenset({"linux/amd64"}),
+            "multi@sha256:1": frozenset({"linux/amd64", "linux/arm64"}),
+        }.get(image)
+
+    needed = {
+        "bookworm": {"linux/amd64", "linux/arm64/v8"},
+        "python": {"linux/arm64"},
+        "offline": {"linux/s390x"},  # the engine cannot tell: left alone
+    }
+    images = {"bookworm": "local:amd64", "python": "multi@sha256:1", "offline": "far:1"}
+    errors = missing_platforms(needed, images, probe)
+    assert "\n".join(str(e) for e in errors) + "\n" == text_snapshot
+    assert len(errors) == 1 and errors[0].key == "external.bookworm"
+    assert ("local:amd64", {"linux/amd64", "linux/arm64"}) in asked
