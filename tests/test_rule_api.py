@@ -216,7 +216,8 @@ TEAM_PYTHON = '''
 
 import attrs
 
-from graphbuild.core.model import Expansion, Facts, Interpreter
+from graphbuild.core.facts import Facts, Interpreter
+from graphbuild.core.model import Expansion
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Rule
 from graphbuild.rules.builder import StageBuilder

@@ -16,8 +16,9 @@ from typing import Any
 
 import networkx as nx
 
+from graphbuild.core.facts import Service, Sync
 from graphbuild.core.labels import Label
-from graphbuild.core.model import Service, Sync, Target
+from graphbuild.core.model import Target
 from graphbuild.emit.bake import bake_name, image_args, image_ref
 from graphbuild.emit.runtime import ImageConfig, image_config
 from graphbuild.emit.yaml import render_yaml

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from graphbuild.core.errors import GraphError
+from graphbuild.core.facts import Facts
 from graphbuild.core.labels import Label, parse_label
 from graphbuild.core.model import (
     Expansion,
-    Facts,
     ImageRef,
     Ref,
     Scratch,

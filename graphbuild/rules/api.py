@@ -11,8 +11,9 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from graphbuild.core.errors import GraphbuildError, LoadError, RuleError
+from graphbuild.core.facts import Facts
 from graphbuild.core.labels import Label, parse_label
-from graphbuild.core.model import Expansion, Facts, LabelUse, Settings, Target
+from graphbuild.core.model import Expansion, LabelUse, Settings, Target
 from graphbuild.core.uv import UvWorkspace
 from graphbuild.definition.fields import (
     Field,

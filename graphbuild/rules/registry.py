@@ -10,8 +10,9 @@ from typing import Any
 import networkx as nx
 
 from graphbuild.core.errors import GraphbuildError, RuleError
+from graphbuild.core.facts import Facts
 from graphbuild.core.labels import Label
-from graphbuild.core.model import Expansion, Facts, LabelUse, Workspace
+from graphbuild.core.model import Expansion, LabelUse, Workspace
 from graphbuild.rules.api import ENTRY_POINT_GROUP, Context, Rule
 from graphbuild.rules.builtin import (
     distro_base,

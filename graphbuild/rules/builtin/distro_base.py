@@ -12,7 +12,8 @@ import re
 import attrs
 
 from graphbuild.core.errors import LoadError
-from graphbuild.core.model import DistroPins, Expansion, Facts, Settings, Target
+from graphbuild.core.facts import DistroPins, Facts
+from graphbuild.core.model import Expansion, Settings, Target
 from graphbuild.definition.fields import DATE_RE, ValueType, option
 from graphbuild.rules.api import Rule
 from graphbuild.rules.builder import StageBuilder

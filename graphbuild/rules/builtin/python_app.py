@@ -17,8 +17,9 @@ from collections.abc import Mapping
 import attrs
 
 from graphbuild.core.errors import LoadError
+from graphbuild.core.facts import Facts, Service, Sync
 from graphbuild.core.labels import parse_label
-from graphbuild.core.model import Expansion, Facts, Service, Sync, Target
+from graphbuild.core.model import Expansion, Target
 from graphbuild.definition.fields import ValueType, check_args, option
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import attrs
 
+from graphbuild.core.facts import Facts, Service
 from graphbuild.core.labels import parse_label
-from graphbuild.core.model import Expansion, Facts, Service, Target
+from graphbuild.core.model import Expansion, Target
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder

@@ -21,7 +21,8 @@ from collections.abc import Mapping
 import attrs
 
 from graphbuild.core.errors import LoadError
-from graphbuild.core.model import Expansion, Facts, Interpreter, Settings, Target
+from graphbuild.core.facts import Facts, Interpreter
+from graphbuild.core.model import Expansion, Settings, Target
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Rule
 from graphbuild.rules.builder import StageBuilder

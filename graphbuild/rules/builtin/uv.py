@@ -10,7 +10,8 @@ import re
 import attrs
 
 from graphbuild.core.errors import LoadError
-from graphbuild.core.model import Expansion, Facts, Settings, Target
+from graphbuild.core.facts import Facts
+from graphbuild.core.model import Expansion, Settings, Target
 from graphbuild.core.uv import Member, UvWorkspace
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.definition.uv_targets import LIBRARY_RULE

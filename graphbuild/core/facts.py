@@ -1,0 +1,53 @@
+"""What a target's rule tells the rules built on it, lint, plan, emit and the CLI about its
+targets, as typed facts, so none of them compares rule names."""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen
+class Sync:
+    """A source folder or file whose copy a running container holds: compose's watch syncs an
+    edit of it into the container instead of rebuilding the image."""
+
+    source: str  # workspace-relative
+    target: str  # the absolute path of its copy in the container
+
+
+@attrs.frozen
+class Service:
+    """What a rule tells about running its image, beyond the image's own config: how an edit
+    reaches a running container, the interpreter it runs, whether it is a development variant."""
+
+    syncs: tuple[Sync, ...] = ()
+    python: str | None = None  # the interpreter the app runs (its venv's), for editors
+    dev: bool = False  # a development variant: a dev container definition is written for it
+
+
+@attrs.frozen
+class Interpreter:
+    """A Python interpreter a target provides."""
+
+    version: str  # X.Y
+    release: str | None = None  # the full version where it is pinned (3.12.7)
+
+
+@attrs.frozen
+class DistroPins:
+    """What a distro base pins its packages to."""
+
+    refresh: str | None = None  # the day of its security refresh (YYYY-MM-DD)
+    snapshot: str | None = None  # the Debian snapshot apt reads, if any
+
+
+@attrs.frozen
+class Facts:
+    """What a target's rule tells the rules built on it, lint, plan and the CLI, so none of
+    them compares rule names."""
+
+    interpreter: Interpreter | None = None  # a python_interpreter
+    distro: DistroPins | None = None  # a distro base
+    uv_path: str | None = None  # where the uv binary is in its stage
+    library: str | None = None  # the uv workspace member an internal library target builds
+    service: Service | None = None  # how its image runs, for compose and dev containers
