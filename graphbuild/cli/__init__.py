@@ -15,6 +15,7 @@ from graphbuild.cli.common import DESCRIPTION, EXIT_BAD_INPUT, EXIT_OK
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.definition.load import find_root
 from graphbuild.plan.deploy_digests import DigestsFormat
+from graphbuild.plan.format_kinds import PlanFormat
 from graphbuild.state.store import open_store
 
 
@@ -40,7 +41,7 @@ def make_parser() -> Parser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     plan = commands.add_parser("plan", help="show what rebuilds and why")
     plan.add_argument("--since", metavar="REF", help="compare with the lock as committed at REF")
-    plan.add_argument("--format", choices=("text", "json", "github-matrix"), default="text")
+    plan.add_argument("--format", choices=[f.value for f in PlanFormat], default="text")
     plan.add_argument("--check", action="store_true", help="exit 1 when anything would rebuild")
     plan.add_argument(
         "-v",

@@ -21,7 +21,8 @@ from graphbuild.hashing.lockfile import make_lock, render_lock
 from graphbuild.hashing.stages import short_hash
 from graphbuild.plan.baseline import plan_for, remember_records, repo_prefix
 from graphbuild.plan.compare import Plan, mark_pushed, to_build
-from graphbuild.plan.report import plan_json, plan_text
+from graphbuild.plan.format_kinds import PlanFormat
+from graphbuild.plan.formats import render_plan
 from graphbuild.state.store import Store
 from graphbuild.tree.git import ignored_by_git
 
@@ -35,12 +36,7 @@ def run_plan(args: argparse.Namespace, root: Path, store: Store) -> int:
     plan, name = result.plan, result.baseline.name
     if args.registry:
         plan = check_registry(analysis, plan)
-    if args.format == "github-matrix":
-        from graphbuild.plan.ci_matrix import render_matrix
-
-        sys.stdout.write(render_matrix(analysis.graph, plan))
-    else:
-        sys.stdout.write(plan_json(plan) if args.format == "json" else plan_text(plan, name))
+    sys.stdout.write(render_plan(PlanFormat(args.format), analysis.graph, plan, name))
     if args.check and plan.changed:
         return EXIT_CHANGES
     return EXIT_OK
