@@ -1,0 +1,43 @@
+"""Every subcommand, one module each: its name, help, what it needs opened before it runs, its
+arguments and its run, which imports what it needs only when it runs (start-up time is felt on
+every warm plan). The parser is built from COMMANDS; `main` runs them all one way."""
+
+from __future__ import annotations
+
+import argparse
+import enum
+from pathlib import Path
+from typing import Protocol
+
+import attrs
+
+from graphbuild.state.store import Store
+
+
+class Needs(enum.Enum):
+    """What a command needs before it runs."""
+
+    NOTHING = "nothing"  # no workspace (schema; init finds its own)
+    WORKSPACE = "workspace"  # the workspace root
+    LOCK = "lock"  # the root, with the workspace lock held (it writes BUILD.toml files)
+    STORE = "store"  # the root, with the store open (and so the lock held)
+
+
+@attrs.frozen
+class Invocation:
+    """Where a command runs: the workspace root and the open store, as it needs them."""
+
+    root: Path | None = None
+    store: Store | None = None
+
+
+class Command(Protocol):
+    """A subcommand module."""
+
+    NAME: str
+    HELP: str
+    NEEDS: Needs
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace, at: Invocation) -> int: ...

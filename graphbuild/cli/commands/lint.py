@@ -1,0 +1,24 @@
+"""`graphbuild lint`: check the stages against good practice."""
+
+from __future__ import annotations
+
+import argparse
+
+from graphbuild.cli.commands import Invocation, Needs
+
+NAME = "lint"
+HELP = "check the stages against good practice"
+NEEDS = Needs.WORKSPACE
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Its arguments."""
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run(args: argparse.Namespace, at: Invocation) -> int:
+    """Run it."""
+    from graphbuild.cli.tool_commands import run_lint
+
+    assert at.root is not None
+    return run_lint(args, at.root)
