@@ -23,20 +23,21 @@ from graphbuild.graph.link import Graph, image_dependencies
 
 DOCKER_ENV = "GRAPHBUILD_DOCKER"
 VARIABLE_RE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-# `docker push` of each tag ("$@"; the CLI is $0), tried twice more, after 2 s and 8 s, when the
-# registry answered 5xx (a registry's transient failure; any other failure ends it at once).
-PUSH_SCRIPT = r"""transient='5[0-9][0-9] (Internal Server Error|Bad Gateway|Service Unavailable'
-transient="$transient|Gateway Timeout)"
+# A registry's transient failure, as a push or bake log shows it (POSIX ERE and Python re
+# alike), and the seconds waited before each try again.
+REGISTRY_5XX = "5[0-9][0-9] (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)"
+RETRY_PAUSES = (2, 8)
+# `docker push` of each tag ("$@"; the CLI is $0), tried again after each pause when the
+# registry answered 5xx (any other failure ends it at once).
+PUSH_SCRIPT = f"""transient='{REGISTRY_5XX}'
 for tag in "$@"; do
-  n=0
-  until out=$("$0" push "$tag" 2>&1); do
-    printf '%s\n' "$out"
-    n=$((n + 1))
-    if [ "$n" -gt 2 ] || ! printf '%s' "$out" | grep -Eq "$transient"; then exit 1; fi
-    echo "push of $tag: the registry answered 5xx; again in $((2 * n * n))s"
-    sleep $((2 * n * n))
+  for pause in {" ".join(map(str, RETRY_PAUSES))} last; do
+    out=$("$0" push "$tag" 2>&1) && {{ printf '%s\\n' "$out"; continue 2; }}
+    printf '%s\\n' "$out"
+    if [ "$pause" = last ] || ! printf '%s' "$out" | grep -Eq "$transient"; then exit 1; fi
+    echo "push of $tag: the registry answered 5xx; again in ${{pause}}s"
+    sleep "$pause"
   done
-  printf '%s\n' "$out"
 done"""
 
 

@@ -11,13 +11,11 @@ from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 
+from graphbuild.build.docker import REGISTRY_5XX, RETRY_PAUSES
 from graphbuild.build.runner import JobStatus, Outcome
 from graphbuild.core.labels import Label
 
-SERVER_ERROR_RE = re.compile(
-    r"\b5\d\d (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)\b"
-)
-BACKOFF = (2.0, 8.0)  # seconds before each retry of an image the registry failed
+SERVER_ERROR_RE = re.compile(REGISTRY_5XX)
 
 Round = Callable[[Sequence[Label]], Sequence[tuple[Label, Outcome]]]
 
@@ -49,7 +47,9 @@ def build_in_rounds(
         failed = [lb for lb in remaining if results[lb].status is JobStatus.FAILED]
         if not failed or fail_fast:
             break
-        retry = [lb for lb in failed if transient(results[lb]) and tries.get(lb, 0) < len(BACKOFF)]
+        retry = [
+            lb for lb in failed if transient(results[lb]) and tries.get(lb, 0) < len(RETRY_PAUSES)
+        ]
         broken = {lb for lb in failed if lb not in retry}
         again = []
         for label in remaining:  # an image that failed in a stage of a failed one it is built on
@@ -66,7 +66,7 @@ def build_in_rounds(
             else:
                 again.append(label)
         if retry:
-            pause = max(BACKOFF[tries.get(lb, 0)] for lb in retry)
+            pause = max(RETRY_PAUSES[tries.get(lb, 0)] for lb in retry)
             for label in retry:
                 tries[label] = tries.get(label, 0) + 1
             report(f"the registry failed {', '.join(map(str, retry))}: again in {pause:.0f}s")
