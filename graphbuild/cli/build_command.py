@@ -23,10 +23,11 @@ from graphbuild.build.driver_kinds import Driver
 from graphbuild.build.drivers import Session, make_driver
 from graphbuild.build.record import BuiltImage, load_built, record_built
 from graphbuild.build.runner import JobStatus, Outcome
-from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
+from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK
 from graphbuild.cli.pushed_digests import check_digests_request, write_digests
 from graphbuild.core.errors import GraphbuildError, LoadErrors
 from graphbuild.core.labels import Label, parse_label
+from graphbuild.definition.load import read_text
 from graphbuild.emit.bake import (
     REVISION_VARIABLE,
     bake_name,

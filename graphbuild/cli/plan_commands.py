@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from graphbuild.analysis.run import Analysis, analyze
-from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, read_text
+from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.labels import parse_label
 from graphbuild.core.reading import read_bytes
 from graphbuild.core.writes import write_files
+from graphbuild.definition.load import read_text
 from graphbuild.definition.lock_slice import SLICE_HEADER
 from graphbuild.emit.bake import render_rebuild_group
 from graphbuild.emit.outputs import drift, render_outputs

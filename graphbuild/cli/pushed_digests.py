@@ -8,7 +8,7 @@ from pathlib import Path
 from graphbuild.analysis.run import Analysis
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.writes import write_files
-from graphbuild.emit.bake import bake_name
+from graphbuild.emit.bake import bake_name, image_repository
 from graphbuild.hashing.stages import short_hash
 from graphbuild.plan.deploy_digests import DigestsFormat, PushedImage, render_digests
 from graphbuild.plan.image_registry import pushed
@@ -36,7 +36,7 @@ def write_digests(analysis: Analysis, path: str, kind: DigestsFormat) -> list[st
         if where is None:
             missing.append(str(target.label))
             continue
-        repository = f"{registry.rstrip('/')}/{image}"
+        repository = image_repository(registry, image)
         found.append(PushedImage(bake_name(image), str(target.label), repository, tag, where))
     destination = Path(path)
     write_files(destination.parent, {destination.name: render_digests(found, kind)})

@@ -42,10 +42,14 @@ def bake_name(text: str) -> str:
     return BAKE_NAME_UNSAFE.sub("-", text).strip("-") or "image"
 
 
+def image_repository(registry: str | None, image: str) -> str:
+    """`{registry}/{image}`, or the image alone without a registry."""
+    return f"{registry.rstrip('/')}/{image}" if registry else image
+
+
 def image_ref(registry: str | None, image: str, digest: str) -> str:
     """`{registry}/{image}:{first 12 hex of the hash}`."""
-    tag = f"{image}:{short_hash(digest)}"
-    return f"{registry.rstrip('/')}/{tag}" if registry else tag
+    return f"{image_repository(registry, image)}:{short_hash(digest)}"
 
 
 def image_args(graph: Graph, target: Target) -> dict[str, str]:
