@@ -64,7 +64,7 @@ def test_graph(fmt: str, text_snapshot):
 
 def test_graph_with_plan_marks_the_rebuild_chain(example: Path, text_snapshot):
     run("lock", cwd=example)
-    with open(example / "libs/db/src/db/__init__.py", "a") as handle:
+    with open(example / "images/libs/db/src/db/__init__.py", "a") as handle:
         handle.write("# an edit of the internal library\n")
     result = run("graph", "--format", "mermaid", "--plan", cwd=example)
     assert "classDef rebuild" in result.out and "linkStyle" in result.out
@@ -72,7 +72,7 @@ def test_graph_with_plan_marks_the_rebuild_chain(example: Path, text_snapshot):
     data = json.loads(run("graph", "--format", "json", "--plan", cwd=example).out)
     chain = {(e["from"], e["to"]) for e in data["edges"] if e["rebuild_chain"]}
     assert chain == {
-        ("//libs/db:db", "//images/api:api#builder"),
+        ("//images/libs/db:db", "//images/api:api#builder"),
         ("//images/api:api#builder", "//images/api:api"),
         ("//images/api:api#builder", "//images/api:api#member"),  # built on the builder
         ("//images/api:api#member", "//images/api:api"),

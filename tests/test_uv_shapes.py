@@ -11,12 +11,14 @@ subfolder: the workspace in python/, `==3.12.*`. uv_monorepo: the first scenario
 from __future__ import annotations
 
 import os
+import posixpath
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from graphbuild.core.errors import LoadError
 from graphbuild.definition.entry_points import Found, dockerfile_entry
 from graphbuild.definition.uv_workspace import folder_cover, load_uv_workspace
 from tests.support import FIXTURES, run
@@ -106,6 +108,25 @@ def test_members_and_folders_are_uvs(case: str):
     assert uv is not None
     ours = sorted(m.path or "." for m in uv.members.values())
     assert ours == theirs
+    # The same workspace read from the folder above (python_workspace = its name): the same
+    # members, at root-relative paths.
+    above = [f"{workspace.name}/{f}" for f in files]
+    nested = load_uv_workspace(lambda p: (workspace.parent / p).read_text(), above, workspace.name)
+    assert nested is not None and nested.lock_file == f"{workspace.name}/uv.lock"
+    moved = sorted(posixpath.normpath(f"{workspace.name}/{t}") for t in theirs)
+    assert sorted(m.path for m in nested.members.values()) == moved
+    assert [m.files for m in nested.members.values()] == [m.files for m in uv.members.values()]
+
+
+def test_a_lock_problem_in_a_folder_names_that_folders_lock(tmp_path: Path):
+    """Errors about the lock of a uv workspace in a folder name the file where it is."""
+    (tmp_path / "python").mkdir()
+    (tmp_path / "python/pyproject.toml").write_text('[tool.uv.workspace]\nmembers = ["a"]\n')
+    (tmp_path / "python/uv.lock").write_text("version = 9\n")
+    files = ["python/pyproject.toml", "python/uv.lock"]
+    with pytest.raises(LoadError) as caught:
+        load_uv_workspace(lambda p: (tmp_path / p).read_text(), files, "python")
+    assert str(caught.value).startswith("python/uv.lock:1: version: unsupported uv.lock version 9")
 
 
 def test_a_dev_group_member_is_never_installed(tmp_path: Path):

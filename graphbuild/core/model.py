@@ -83,6 +83,7 @@ class Settings:
     default_line: int | None = attrs.field(default=None, eq=False)  # its line, for messages
     compose: str | None = None  # where emit writes the compose file, when it does
     devcontainers: bool = False  # whether emit writes a dev container per development variant
+    python_workspace: str = "."  # the folder of the Python workspace: its pyproject.toml, lock
 
     @property
     def rebuild_bake(self) -> str:

@@ -82,6 +82,7 @@ class UvWorkspace:
     members: Mapping[str, Member]
     packages: Mapping[tuple[str, str], LockedPackage]
     requires_python: str | None = None
+    lock_file: str = UV_LOCK  # uv.lock, root-relative (in the python_workspace folder)
     libraries: Mapping[str, Label] = attrs.field(factory=dict)  # member -> its uv_library
     # name -> its locked packages: a slice resolves every edge by name, so not by a scan
     named: Mapping[str, tuple[LockedPackage, ...]] = attrs.field(init=False, eq=False)

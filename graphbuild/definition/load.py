@@ -112,10 +112,18 @@ def load_packages(
         if file != BUILD_FILE:
             text, data = read_build_file(root, file)
             packages.append(load_package(data, text, file, file.rpartition("/")[0], rules))
-    uv = load_locked_workspace(lambda path: read_text(root, path), files)
+    settings = root_file.settings
+    folder = settings.python_workspace
+    uv = load_locked_workspace(lambda path: read_text(root, path), files, folder)
     if uv is not None:
         packages, uv = with_libraries(packages, uv, rules)
-    settings = root_file.settings
+    elif folder != ".":
+        raise LoadError(
+            f"no uv workspace in {folder}: it needs a pyproject.toml and a uv.lock",
+            file=BUILD_FILE,
+            line=table_key_line(root_file.text, "workspace.python_workspace"),
+            key="workspace.python_workspace",
+        )
     if settings.reproducible:
         epoch = source_date_epoch(settings, packages, root_file.text, rules)
         settings = attrs.evolve(settings, args=(*settings.args, (EPOCH_ARG, str(epoch))))
@@ -201,6 +209,10 @@ def load_root_tables(
             f"expected a file named {' or '.join(COMPOSE_NAMES)} (so docker compose finds it and"
             f" merges compose.override.yaml), got {raw['compose']!r}",
         )
+    if raw["python_workspace"] != ".":
+        check_output_path(
+            raw["python_workspace"], functools.partial(error, "workspace.python_workspace")
+        )
     for i, pattern in enumerate(raw["exclude"]):
         if "\n" in pattern or "\r" in pattern or not pattern.strip():
             raise error("workspace.exclude", f"pattern {i}: one non-empty line, got {pattern!r}")
@@ -240,6 +252,7 @@ def load_root_tables(
         default_line=table_key_line(text, "workspace.default") if raw["default"] else None,
         compose=raw["compose"],
         devcontainers=raw["devcontainers"],
+        python_workspace=raw["python_workspace"],
     )
     check_outputs_apart(settings, error)
     if raw["default"] is not None:

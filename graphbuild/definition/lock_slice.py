@@ -80,7 +80,7 @@ def resolve(uv: UvWorkspace, dep: Dependency, parent: LockedPackage) -> LockedPa
         found = "no" if not candidates else "several"
         raise LoadError(
             f"{parent.name} needs {dep.name}, and uv.lock has {found} matching package:"
-            " run `uv lock`", file=UV_LOCK, line=parent.line, key="package.dependencies",
+            " run `uv lock`", file=uv.lock_file, line=parent.line, key="package.dependencies",
         )  # fmt: skip
     return candidates[0]
 
@@ -98,12 +98,16 @@ def walk(uv: UvWorkspace, member: str, extras: Iterable[str], env: Mapping[str, 
     groups), through the internal members it needs."""
     roots = [p for p in uv.by_name(member) if p.source is SourceKind.WORKSPACE]
     if not roots:
-        raise LoadError(f"uv.lock has no package for member {member}: run `uv lock`", file=UV_LOCK)
+        raise LoadError(
+            f"uv.lock has no package for member {member}: run `uv lock`", file=uv.lock_file
+        )
     root = roots[0]
     edges = list(root.dependencies)
     for extra in extras:
         if extra not in root.optional:
-            raise LoadError(f"member {member} has no extra {extra!r}", file=UV_LOCK, line=root.line)
+            raise LoadError(
+                f"member {member} has no extra {extra!r}", file=uv.lock_file, line=root.line
+            )
         edges += root.optional[extra]
     found: dict[tuple[str, str], LockedPackage] = {}
     members: set[str] = set()
@@ -153,7 +157,7 @@ def make_slice(
                 raise LoadError(
                     f"uv.lock picks {moved[0]} {moved[1]} on some CPython {python} releases"
                     f" only: declare the full release (release = \"{python}.N\") on {where}",
-                    file=UV_LOCK, key="package.dependencies",
+                    file=uv.lock_file, key="package.dependencies",
                 )  # fmt: skip
         members |= reached.members
         for key in reached.packages:
@@ -162,14 +166,16 @@ def make_slice(
     for (name, version), on in sorted(per_machine.items()):
         locked = uv.packages[(name, version)]
         only = () if len(on) == len(set(machines)) else tuple(sorted(on))
-        packages.append(SlicedPackage(name, version, pin_url(locked), locked.hashes, only))
+        packages.append(
+            SlicedPackage(name, version, pin_url(locked, uv.lock_file), locked.hashes, only)
+        )
     internal = uv.install_order(members)
     in_slice = [uv.packages[key] for key in sorted(per_machine)]
     compiles = builds_from_source(in_slice, python, sorted(set(machines)))
     return LockSlice(member, internal, python, tuple(platforms), tuple(packages), compiles)
 
 
-def pin_url(locked: LockedPackage) -> str | None:
+def pin_url(locked: LockedPackage, lock_file: str = UV_LOCK) -> str | None:
     """The direct reference a slice pins a package by: its URL, `git+URL@commit` (the commit
     uv.lock pins), or None for an index package. A local path outside the members is refused."""
     if locked.source is SourceKind.URL:
@@ -185,7 +191,7 @@ def pin_url(locked: LockedPackage) -> str | None:
         raise LoadError(
             f"{locked.name} comes from the local path {locked.url!r}, which is not a workspace"
             " member: make it a member (uv add it to [tool.uv.workspace]) so an image can build it",
-            file=UV_LOCK, line=locked.line, key="package.source",
+            file=lock_file, line=locked.line, key="package.source",
         )  # fmt: skip
     return None
 

@@ -21,8 +21,9 @@ class LockProvider(Protocol):
         """The ecosystem: "uv"."""
         ...
 
-    def load(self, read: Read, files: Iterable[str]) -> UvWorkspace | None:
-        """The locked workspace at the root, or None when this ecosystem has none there."""
+    def load(self, read: Read, files: Iterable[str], folder: str) -> UvWorkspace | None:
+        """The locked workspace in `folder` (root-relative, "." for the root), or None when
+        this ecosystem has none there."""
         ...
 
 
@@ -32,19 +33,21 @@ class UvProvider:
 
     name: str = "uv"
 
-    def load(self, read: Read, files: Iterable[str]) -> UvWorkspace | None:
+    def load(self, read: Read, files: Iterable[str], folder: str) -> UvWorkspace | None:
         """The uv workspace, from uv.lock."""
-        return load_uv_workspace(read, files)
+        return load_uv_workspace(read, files, folder)
 
 
 PROVIDERS: tuple[LockProvider, ...] = (UvProvider(),)
 
 
-def load_locked_workspace(read: Read, files: Iterable[str]) -> UvWorkspace | None:
-    """The first registered provider's workspace at the root, or None."""
+def load_locked_workspace(
+    read: Read, files: Iterable[str], folder: str = "."
+) -> UvWorkspace | None:
+    """The first registered provider's workspace in `folder` (the root by default), or None."""
     listed = list(files)
     for provider in PROVIDERS:
-        found = provider.load(read, listed)
+        found = provider.load(read, listed, folder)
         if found is not None:
             return found
     return None

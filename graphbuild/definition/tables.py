@@ -107,6 +107,13 @@ WORKSPACE_SCHEMA = {
         "variant (python_dev), built from its stage of the emitted Dockerfile.",
         default=False,
     ),
+    "python_workspace": Field(
+        S,
+        "The folder of the Python workspace (its pyproject.toml with [tool.uv.workspace] and "
+        "its uv.lock), relative to the root: '.' for the root itself, or e.g. 'python' when "
+        "the uv workspace lives in a folder of the repository.",
+        default=default_of("python_workspace"),
+    ),
     "exclude": Field(
         L, "Globs of files that are never inputs.", default=["**/__pycache__", "**/*.pyc"]
     ),

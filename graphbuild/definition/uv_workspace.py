@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import attrs
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
@@ -25,39 +26,60 @@ SCRIPT_RE = re.compile(r"[\w.]+:[\w.]+\Z")
 NOT_SENT = frozenset({"BUILD.toml"})  # graphbuild's own file: no build backend reads it
 
 
-def load_uv_workspace(read: Read, files: Iterable[str]) -> UvWorkspace | None:
-    """The uv workspace rooted at the workspace root (a `[tool.uv.workspace]`, or a single
-    project with a uv.lock), or None when there is none; `files` are the workspace's files."""
-    text = read(ROOT_PYPROJECT)
+def load_uv_workspace(read: Read, files: Iterable[str], folder: str = ".") -> UvWorkspace | None:
+    """The uv workspace rooted in `folder` (root-relative, "." for the root: a
+    `[tool.uv.workspace]`, or a single project with a uv.lock), or None when there is none;
+    `files` are the workspace's files. Member paths in the result are root-relative."""
+    pyproject, lock_file = in_folder(folder, ROOT_PYPROJECT), in_folder(folder, UV_LOCK)
+    text = read(pyproject)
     if text is None:
         return None
-    data = parse_toml(text, ROOT_PYPROJECT)
+    data = parse_toml(text, pyproject)
     table = data.get("tool", {}).get("uv", {}).get("workspace")
-    lock_text = read(UV_LOCK)
+    lock_text = read(lock_file)
     if table is None and (lock_text is None or "project" not in data):
         return None
     if table is not None and not isinstance(table, dict):
         raise LoadError(
-            "expected a table", file=ROOT_PYPROJECT,
+            "expected a table", file=pyproject,
             line=table_key_line(text, "tool.uv.workspace"), key="tool.uv.workspace",
         )  # fmt: skip
     if lock_text is None:
         raise LoadError(
-            "the uv workspace has no uv.lock: run `uv lock` and check it in", file=UV_LOCK
+            "the uv workspace has no uv.lock: run `uv lock` and check it in", file=lock_file
         )
-    lock_data = parse_toml(lock_text, UV_LOCK)
     errors: list[LoadError] = []
-    locked, packages, requires = read_lock(lock_data, lock_text, errors)
+    try:
+        locked, packages, requires = read_lock(parse_toml(lock_text, lock_file), lock_text, errors)
+    except LoadError as err:
+        raise in_lock_file(err, lock_file) from None
+    errors = [in_lock_file(err, lock_file) for err in errors]
+    locked = [attrs.evolve(m, path=in_folder(folder, m.path)) for m in locked]
     listing = Listing(files)
     members = {}
     folders = {m.path for m in locked}
     for entry in locked:
-        member = read_member(entry, read, listing, folders, errors)
+        member = read_member(entry, read, listing, folders, errors, lock_file)
         if member is not None:
             members[member.name] = member
     if errors:
         raise LoadErrors(errors)
-    return UvWorkspace(members=members, packages=packages, requires_python=requires)
+    return UvWorkspace(
+        members=members, packages=packages, requires_python=requires, lock_file=lock_file
+    )
+
+
+def in_folder(folder: str, path: str) -> str:
+    """`path` of the uv workspace in `folder`, root-relative ("" for the root itself)."""
+    joined = posixpath.normpath(posixpath.join(folder, path)) if path else folder
+    return "" if joined == "." else joined
+
+
+def in_lock_file(err: LoadError, lock_file: str) -> LoadError:
+    """An error about uv.lock, naming the file where the lock is."""
+    if err.file == UV_LOCK:
+        err.file = lock_file
+    return err
 
 
 class Listing:
@@ -104,7 +126,12 @@ def folder_cover(files: list[str], skip: set[str]) -> tuple[str, ...]:
 
 
 def read_member(
-    entry: LockedMember, read: Read, listing: Listing, folders: set[str], errors: list[LoadError]
+    entry: LockedMember,
+    read: Read,
+    listing: Listing,
+    folders: set[str],
+    errors: list[LoadError],
+    lock_file: str = UV_LOCK,
 ) -> Member | None:
     """One member: its lock entry, plus its pyproject.toml's scripts and build backend."""
     file = posixpath.join(entry.path, ROOT_PYPROJECT) if entry.path else ROOT_PYPROJECT
@@ -114,7 +141,7 @@ def read_member(
             LoadError(
                 f"uv.lock names member {entry.name} in {entry.path or '.'}, which has no"
                 " pyproject.toml: run `uv lock`",
-                file=UV_LOCK,
+                file=lock_file,
                 line=entry.line,
                 key="package.source",
             )

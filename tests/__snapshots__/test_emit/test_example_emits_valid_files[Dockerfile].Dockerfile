@@ -40,34 +40,15 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,t
 FROM images-base-python-3.11-dev AS images-base-uv
 RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/uv && printf '%s\n' 'uv==0.13.8 --hash=sha256:e18a57b8b352eb7c8feb317b9f6f533c8f0ad9673fd6cf34bbe3cf1a9f6a8984 --hash=sha256:5337c30bb893b4f9ce0ceb921ba2da0d13f649da644f40ad3bef84083bef0203' > /tmp/uv.txt && /opt/uv/bin/pip install --require-hashes -r /tmp/uv.txt && rm /tmp/uv.txt
 
-# //images/report:report#builder
-FROM images-base-python-3.11-dev AS images-report-builder
-COPY images/report/requirements.txt /build/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
-RUN python -m venv --without-pip /opt/venv && /opt/build-venv/bin/pip --python /opt/venv/bin/python install --no-index --find-links /wheels -r /build/requirements.txt
+# //images/libs/db:db
+FROM scratch AS images-libs-db
+COPY images/libs/db/pyproject.toml /
+COPY images/libs/db/src/ /src/
 
-# //images/report:report
-FROM images-api-runtime-base AS images-report
-COPY --from=images-report-builder /opt/venv /opt/venv
-ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
-WORKDIR /app
-USER 10001:10001
-CMD ["python", "-m", "report"]
-COPY images/report/src/ /app/
-
-# //images/worker:worker@3.13#runtime-base
-FROM images-base-python-3.13 AS images-worker-3.13-runtime-base
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
-
-# //libs/db:db
-FROM scratch AS libs-db
-COPY libs/db/pyproject.toml /
-COPY libs/db/src/ /src/
-
-# //libs/money:money
-FROM scratch AS libs-money
-COPY libs/money/pyproject.toml /
-COPY libs/money/src/ /src/
+# //images/libs/money:money
+FROM scratch AS images-libs-money
+COPY images/libs/money/pyproject.toml /
+COPY images/libs/money/src/ /src/
 
 # //images/api:api#builder
 FROM images-base-python-3.11-dev AS images-api-builder
@@ -76,10 +57,10 @@ COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 COPY build/locks/images-api-api.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
-COPY --from=libs-money / /build/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
-COPY --from=libs-db / /build/libs/db
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/db && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+COPY --from=images-libs-money / /build/images/libs/money
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/images/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+COPY --from=images-libs-db / /build/images/libs/db
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/images/libs/db && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
 # //images/api:api#member
 FROM images-api-builder AS images-api-member
@@ -105,14 +86,29 @@ USER root
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl less procps strace && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 USER 10001:10001
 
+# //images/report:report#builder
+FROM images-base-python-3.11-dev AS images-report-builder
+COPY images/report/requirements.txt /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
+RUN python -m venv --without-pip /opt/venv && /opt/build-venv/bin/pip --python /opt/venv/bin/python install --no-index --find-links /wheels -r /build/requirements.txt
+
+# //images/report:report
+FROM images-api-runtime-base AS images-report
+COPY --from=images-report-builder /opt/venv /opt/venv
+ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
+WORKDIR /app
+USER 10001:10001
+CMD ["python", "-m", "report"]
+COPY images/report/src/ /app/
+
 # //images/worker:worker@3.11#builder
 FROM images-base-python-3.11-dev AS images-worker-3.11-builder
 COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 COPY build/locks/images-worker-worker-3.11.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
-COPY --from=libs-money / /build/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+COPY --from=images-libs-money / /build/images/libs/money
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/images/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
 # //images/worker:worker@3.11#member
 FROM images-worker-3.11-builder AS images-worker-3.11-member
@@ -135,14 +131,18 @@ COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 COPY build/locks/images-worker-worker-3.13.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
-COPY --from=libs-money / /build/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+COPY --from=images-libs-money / /build/images/libs/money
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/images/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
 # //images/worker:worker@3.13#member
 FROM images-worker-3.13-builder AS images-worker-3.13-member
 COPY images/worker/pyproject.toml /build/images/worker/
 COPY images/worker/src/ /build/images/worker/src/
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/images/worker && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
+# //images/worker:worker@3.13#runtime-base
+FROM images-base-python-3.13 AS images-worker-3.13-runtime-base
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
 
 # //images/worker:worker@3.13
 FROM images-worker-3.13-runtime-base AS images-worker-3.13
