@@ -33,12 +33,12 @@ class Static:
     port: str = option(ValueType.STR, "The port.", default="8080", choices=("8080", "9090"))
 
 
-def expand(target, config, settings):
+def expand(target, config, context):
     spec = StageBuilder(target, None, config.base)
     spec.inputs += list(config.files)
     spec.copy("files", config.files, "/srv/")
     spec.instruction("port", "EXPOSE", config.port)
-    stage = spec.build(settings)
+    stage = spec.build(context.settings)
     return Expansion(target=target, stages=(stage,), output=stage.label)
 
 
@@ -228,9 +228,9 @@ class TeamPython:
     version: str = option(ValueType.STR, "X.Y", required=True)
 
 
-def expand(target, config, settings):
+def expand(target, config, context):
     stage = StageBuilder(target, None, "scratch").instruction("v", "ENV", f"PY={config.version}")
-    built = stage.build(settings)
+    built = stage.build(context.settings)
     facts = Facts(interpreter=Interpreter(config.version))
     return Expansion(target=target, stages=(built,), output=built.label, facts=facts)
 

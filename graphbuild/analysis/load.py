@@ -6,7 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from graphbuild.core.model import Workspace
-from graphbuild.definition.load import RootFile, load_packages, read_root, scan_exclusions
+from graphbuild.definition.load import (
+    DiskFiles,
+    RootFile,
+    load_packages,
+    read_root,
+    scan_exclusions,
+)
 from graphbuild.graph.link import Graph, link
 from graphbuild.tree.walk import Scan, Tree, make_tree, scan_workspace
 
@@ -16,7 +22,7 @@ def load_scanned(root: Path, root_file: RootFile, scan: Scan) -> tuple[Workspace
     from graphbuild.rules.registry import installed_rules  # a memo hit needs no rule
 
     workspace = load_packages(
-        root, root_file, scan.build_files, scan.nested, installed_rules(), scan.entries
+        DiskFiles(root), root_file, scan.build_files, scan.nested, installed_rules(), scan.entries
     )
     return workspace, make_tree(scan, (p.path for p in workspace.packages))
 

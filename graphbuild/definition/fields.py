@@ -95,6 +95,41 @@ class ValueType(enum.Enum):
 
 
 @attrs.frozen
+class Constraint:
+    """What a key's value (or each item of a list key) must be besides its type: checked once
+    matrix values are in, named in the reference docs."""
+
+    what: str  # the docs' words: "a duration like 30s"
+    accepts: Callable[[Any], bool]
+    message: str  # the error, a template of {value!r}: "invalid port {value!r}"
+
+    def problem(self, value: Any) -> str | None:
+        """The error message for `value`, or None when it is accepted."""
+        return None if self.accepts(value) else self.message.format(value=value)
+
+
+def matches(regex: str, what: str, message: str) -> Constraint:
+    """A string (or string item) that matches `regex` whole."""
+    pattern = re.compile(regex)
+    return Constraint(what, lambda v: pattern.fullmatch(str(v)) is not None, message)
+
+
+def between(low: int, high: int, message: str) -> Constraint:
+    """An integer from `low` to `high`."""
+    return Constraint(f"from {low} to {high}", lambda v: low <= v <= high, message)
+
+
+@attrs.frozen
+class MatrixSugar:
+    """A rule's list key that stands for a matrix: `versions = [...]` is `matrix = {python =
+    [...]}` with `version = "{{python}}"`."""
+
+    list_key: str
+    matrix_key: str
+    value_key: str
+
+
+@attrs.frozen
 class Field:
     """One allowed key of a table."""
 
@@ -110,6 +145,7 @@ class Field:
     key: str | None = None  # the TOML key, where it is not the attribute's name
     epoch_date: bool = False  # a date a reproducible workspace's SOURCE_DATE_EPOCH derives from
     names_member: bool = False  # the uv workspace member the target builds as a library
+    constraint: Constraint | None = None  # what the value (each item of a list) must be
 
     def names_label(self, value: object) -> bool:
         """True when `value` of this key is meant as a label (not an image or scratch)."""
@@ -134,7 +170,7 @@ class RuleKeys(Protocol):
     @property
     def image_default(self) -> bool: ...
     @property
-    def matrix_sugar(self) -> tuple[str, str, str] | None: ...
+    def matrix_sugar(self) -> MatrixSugar | None: ...
 
 
 def option(
@@ -151,11 +187,12 @@ def option(
     key: str | None = None,
     epoch_date: bool = False,
     names_member: bool = False,
+    constraint: Constraint | None = None,
 ) -> Any:
     """An attribute of a config class that is a key of its BUILD.toml table."""
     spec = Field(
         type, doc, required, default, choices, label_of, or_image, input_paths, table, key,
-        epoch_date, names_member,
+        epoch_date, names_member, constraint,
     )  # fmt: skip
     return attrs.field(default=freeze(default), metadata={FIELD: spec})
 

@@ -8,7 +8,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -29,6 +29,7 @@ from graphbuild.core.model import (
 from graphbuild.core.reading import read_optional
 from graphbuild.definition.fields import (
     DATE_RE,
+    MatrixSugar,
     RuleKeys,
     check_args,
     check_platforms,
@@ -48,6 +49,7 @@ from graphbuild.definition.tables import (
 from graphbuild.definition.toml import (
     key_line,
     key_lines,
+    parse_toml,
     read_build_file,
     table_key_line,
     target_lines,
@@ -84,9 +86,58 @@ class RootFile:
     externals: dict[str, ExternalImage]
 
 
+class WorkspaceFiles(Protocol):
+    """Where the definition is read from: a folder on disk, or texts in memory (tests)."""
+
+    def build_file(self, path: str) -> tuple[str, dict[str, Any]]:
+        """The text and parsed tables of a BUILD.toml (workspace-relative)."""
+        ...
+
+    def text(self, path: str) -> str | None:
+        """A workspace file's text, None when it is not there."""
+        ...
+
+
+@attrs.frozen
+class DiskFiles:
+    """The workspace's files in its folder."""
+
+    root: Path
+
+    def build_file(self, path: str) -> tuple[str, dict[str, Any]]:
+        """The text and parsed tables of a BUILD.toml."""
+        return read_build_file(self.root, path)
+
+    def text(self, path: str) -> str | None:
+        """A file's text, None when it is not there; unreadable is an error."""
+        return read_text(self.root, path)
+
+
+@attrs.frozen
+class MemoryFiles:
+    """A workspace as texts by path: the definition loaded with no filesystem."""
+
+    files: Mapping[str, str]
+
+    def build_file(self, path: str) -> tuple[str, dict[str, Any]]:
+        """The text and parsed tables of a BUILD.toml."""
+        if path not in self.files:
+            raise LoadError(f"no {BUILD_FILE} at the workspace root", file=path)
+        return self.files[path], parse_toml(self.files[path], path)
+
+    def text(self, path: str) -> str | None:
+        """A file's text, None when it is not there."""
+        return self.files.get(path)
+
+
 def read_root(root: Path) -> RootFile:
     """Read and check the root BUILD.toml (the settings tell how to scan the rest)."""
-    text, data = read_build_file(root, BUILD_FILE)
+    return read_root_file(DiskFiles(root))
+
+
+def read_root_file(files: WorkspaceFiles) -> RootFile:
+    """The root BUILD.toml of `files`, checked."""
+    text, data = files.build_file(BUILD_FILE)
     settings, externals = load_root_tables(data, text, BUILD_FILE)
     return RootFile(text, data, settings, externals)
 
@@ -97,7 +148,7 @@ def scan_exclusions(root_file: RootFile) -> tuple[str, ...]:
 
 
 def load_packages(
-    root: Path,
+    files_in: WorkspaceFiles,
     root_file: RootFile,
     build_files: tuple[str, ...],
     nested: tuple[str, ...],
@@ -110,11 +161,11 @@ def load_packages(
     packages = [load_package(root_file.data, root_file.text, BUILD_FILE, "", rules)]
     for file in build_files:
         if file != BUILD_FILE:
-            text, data = read_build_file(root, file)
+            text, data = files_in.build_file(file)
             packages.append(load_package(data, text, file, file.rpartition("/")[0], rules))
     settings = root_file.settings
     folder = settings.python_workspace
-    uv = load_locked_workspace(lambda path: read_text(root, path), files, folder)
+    uv = load_locked_workspace(files_in.text, files, folder)
     if uv is not None:
         packages, uv = with_libraries(packages, uv, rules)
     elif folder != ".":
@@ -354,16 +405,15 @@ def load_package(
 
 
 def apply_matrix_sugar(
-    raw: dict[str, Any], sugar: tuple[str, str, str], error: Callable[[str, str], LoadError]
+    raw: dict[str, Any], sugar: MatrixSugar, error: Callable[[str, str], LoadError]
 ) -> None:
     """A rule's list key as a matrix (`versions = [...]` is `matrix.python` with
     `version = "{{python}}"`)."""
-    list_key, matrix_key, value_key = sugar
     if raw["matrix"]:
-        raise error(list_key, f"give either {list_key} or matrix, not both")
-    raw["matrix"] = {matrix_key: raw[list_key]}
-    if raw.get(value_key) is None:
-        raw[value_key] = "{{" + matrix_key + "}}"
+        raise error(sugar.list_key, f"give either {sugar.list_key} or matrix, not both")
+    raw["matrix"] = {sugar.matrix_key: raw[sugar.list_key]}
+    if raw.get(sugar.value_key) is None:
+        raw[sugar.value_key] = "{{" + sugar.matrix_key + "}}"
 
 
 def load_target(
@@ -400,7 +450,7 @@ def load_target(
     raw = check_table(table, schema, error)
     if raw["image"] is None:
         raw["image"] = rule.image_default
-    if rule.matrix_sugar and raw.get(rule.matrix_sugar[0]):
+    if rule.matrix_sugar and raw.get(rule.matrix_sugar.list_key):
         apply_matrix_sugar(raw, rule.matrix_sugar, error)
     lines = freeze(dict(key_at or {}))
     targets = []

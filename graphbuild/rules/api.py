@@ -10,13 +10,15 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from graphbuild.core.errors import GraphbuildError, LoadError, RuleError
+from graphbuild.core.errors import GraphbuildError, LoadError
 from graphbuild.core.facts import Facts
 from graphbuild.core.labels import Label, parse_label
 from graphbuild.core.model import Expansion, LabelUse, Settings, Target
 from graphbuild.core.uv import UvWorkspace
 from graphbuild.definition.fields import (
+    Constraint,
     Field,
+    MatrixSugar,
     config_fields,
     config_schema,
     input_pattern_problem,
@@ -50,11 +52,9 @@ class Rule(Generic[Config]):
     name: str
     doc: str
     config: type[Config]
-    expand: Callable[[Target, Config, Settings], Expansion] | None = None
+    expand: Callable[[Target, Config, Context], Expansion]  # its stages, from the typed config
     image_default: bool = False  # whether its targets are images unless `image = false`
-    matrix_sugar: tuple[str, str, str] | None = None  # (list key, matrix key, value key)
-    # A rule that reads more than its target and the settings expands with the whole context.
-    expand_in: Callable[[Target, Config, Context], Expansion] | None = None
+    matrix_sugar: MatrixSugar | None = None  # a list key that stands for a matrix
 
     @property
     def schema(self) -> Mapping[str, Field]:
@@ -82,13 +82,7 @@ class Rule(Generic[Config]):
     ) -> Expansion:
         """Expand a target with this rule; the labels its keys name are part of the result
         (`uses`: those labels when the caller found them already)."""
-        config = self.read(target)
-        if self.expand_in is not None:
-            expansion = self.expand_in(target, config, context)
-        elif self.expand is not None:
-            expansion = self.expand(target, config, context.settings)
-        else:
-            raise RuleError(f"rule {self.name} has neither expand nor expand_in")
+        expansion = self.expand(target, self.read(target), context)
         found = uses if uses is not None else self.label_uses(target)
         return attrs.evolve(expansion, label_uses=found)
 
@@ -105,6 +99,8 @@ def read_config(config: type[Config], target: Target) -> Config:
         for i, path in enumerate(value if spec.input_paths and value is not None else ()):
             if (problem := input_pattern_problem(path)) is not None:
                 raise LoadError.at(target, f"{key}[{i}]", problem)
+        if spec.constraint is not None and value is not None:
+            check_constraint(target, key, value, spec.constraint)
         if spec.names_label(value):
             try:
                 parse_label(value, target.label.package)
@@ -112,3 +108,11 @@ def read_config(config: type[Config], target: Target) -> Config:
                 raise LoadError.at(target, key, err.message) from None
         values[name] = value
     return config(**values)
+
+
+def check_constraint(target: Target, key: str, value: Any, constraint: Constraint) -> None:
+    """A value (each item of a list) as its key's constraint requires."""
+    items = enumerate(value) if isinstance(value, list | tuple) else [(None, value)]
+    for i, item in items:
+        if (problem := constraint.problem(item)) is not None:
+            raise LoadError.at(target, key if i is None else f"{key}[{i}]", problem)

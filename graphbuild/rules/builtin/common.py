@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from graphbuild.core.errors import LoadError
 from graphbuild.core.labels import parse_label
 from graphbuild.core.model import Target
+from graphbuild.definition.fields import matches
 from graphbuild.rules.builder import StageBuilder
 
 APT_CACHE = (
@@ -25,6 +26,15 @@ PIP_CACHE = ("type=cache,target=/root/.cache/pip",)
 PIP_NETRC_SECRET = ("type=secret,id=pip-netrc,target=/root/.netrc",)
 VENV = "/opt/venv"
 SHA256_HEX_RE = re.compile(r"[0-9a-f]{64}\Z")  # a SHA-256 digest in hex, without its prefix
+
+# Paths written into a COPY step as they are: no blank, quote, `$` or backslash.
+COPY_PATH = matches(
+    r"[^ \"'$\\]*", "a path with no blank, quote, $ or \\", "invalid path {value!r}"
+)
+# Paths written into a shell command or an instruction unquoted.
+ABSOLUTE_PATH = matches(
+    r"/[A-Za-z0-9_./-]*", "an absolute path", "expected an absolute path, got {value!r}"
+)
 
 
 def apt_install(stage: StageBuilder, key: str, packages: Iterable[str]) -> StageBuilder:

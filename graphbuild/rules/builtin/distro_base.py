@@ -13,9 +13,9 @@ import attrs
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.facts import DistroPins, Facts
-from graphbuild.core.model import Expansion, Settings, Target
+from graphbuild.core.model import Expansion, Target
 from graphbuild.definition.fields import DATE_RE, ValueType, option
-from graphbuild.rules.api import Rule
+from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
 from graphbuild.rules.builtin.common import APT_CACHE, APT_TRACES, check_packages
 
@@ -86,9 +86,10 @@ def snapshot_sources(mirror: str, snapshot: str, suite: str) -> str:
     )
 
 
-def expand_distro_base(target: Target, config: DistroBase, settings: Settings) -> Expansion:
+def expand_distro_base(target: Target, config: DistroBase, context: Context) -> Expansion:
     """One stage: the pinned image, the apt cache kept for cache mounts, docs kept out, the
     upgrade, packages."""
+    settings = context.settings
     if not DATE_RE.match(config.refresh):
         raise LoadError.at(target, "refresh", f"expected a date YYYY-MM-DD, got {config.refresh!r}")
     packages = check_packages(target, "packages", config.packages)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 from collections.abc import Mapping
 
 import attrs
@@ -20,11 +19,13 @@ from graphbuild.core.errors import LoadError
 from graphbuild.core.facts import Facts, Service, Sync
 from graphbuild.core.labels import parse_label
 from graphbuild.core.model import Expansion, Target
-from graphbuild.definition.fields import ValueType, check_args, option
+from graphbuild.definition.fields import ValueType, between, check_args, matches, option
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
 from graphbuild.rules.builtin.app_tests import test_stages
 from graphbuild.rules.builtin.common import (
+    ABSOLUTE_PATH,
+    COPY_PATH,
     VENV,
     apt_install,
     check_packages,
@@ -68,51 +69,51 @@ class PythonApp(PythonWheels):
     src: tuple[str, ...] = option(
         L, "The app's own files, package-relative, copied last (a uv member with a build "
         "system is installed as a package instead; src then adds files beside it).",
-        default=[], input_paths=True,
+        default=[], input_paths=True, constraint=COPY_PATH,
     )  # fmt: skip
-    workdir: str = option(S, "Where the source goes and the app runs.", default="/app")
+    workdir: str = option(
+        S, "Where the source goes and the app runs.", default="/app", constraint=ABSOLUTE_PATH
+    )
     cmd: tuple[str, ...] | None = option(L, "The command (exec form).")
     entrypoint: tuple[str, ...] | None = option(L, "The entrypoint (exec form).")
     env: Mapping[str, str] = option(
         ValueType.STR_TABLE, "Environment variables of the runtime.", default={}
     )
     expose: tuple[str | int, ...] = option(
-        ValueType.STR_OR_INT_LIST, "Ports the app listens on (8000, '53/udp').", default=[]
-    )
+        ValueType.STR_OR_INT_LIST, "Ports the app listens on (8000, '53/udp').", default=[],
+        constraint=matches(r"\d{1,5}(/(tcp|udp))?", "a port, '/tcp' or '/udp' optional",
+                           "invalid port {value!r}"),
+    )  # fmt: skip
     healthcheck: tuple[str, ...] | None = option(L, "A health check command (exec form).")
-    healthcheck_interval: str = option(S, "How often the health check runs.", default="30s")
+    healthcheck_interval: str = option(
+        S, "How often the health check runs.", default="30s",
+        constraint=matches(r"\d+(ms|s|m|h)", "a duration like 30s", "expected a duration like 30s"),
+    )  # fmt: skip
     tests: tuple[str, ...] = option(
         L, "The app's tests, package-relative: run in a #test stage, never in the image.",
-        default=[], input_paths=True,
+        default=[], input_paths=True, constraint=COPY_PATH,
     )  # fmt: skip
     test_requirements: tuple[str, ...] = option(
         L, "Requirements files of the test tools (pytest…), installed in the #test stage only.",
-        default=[], input_paths=True,
+        default=[], input_paths=True, constraint=COPY_PATH,
     )  # fmt: skip
     test_command: tuple[str, ...] = option(
         L,
         "How the #test stage runs the tests (exec form), in the workdir.",
         default=["python", "-m", "pytest", "-q"],
     )
-    user: str = option(S, "The name of the dedicated non-root user.", default="app")
-    uid: int = option(ValueType.INT, "The user's fixed numeric uid (1000 or more).", default=10001)
-
-
-USER_RE = re.compile(r"[a-z_][a-z0-9_-]*\Z")
-DURATION_RE = re.compile(r"\d+(ms|s|m|h)\Z")
-PATH_RE = re.compile(r"/[A-Za-z0-9_./-]*\Z")
+    user: str = option(
+        S, "The name of the dedicated non-root user.", default="app",
+        constraint=matches(r"[a-z_][a-z0-9_-]*", "a user name", "invalid user name {value!r}"),
+    )  # fmt: skip
+    uid: int = option(
+        ValueType.INT, "The user's fixed numeric uid (1000 or more).", default=10001,
+        constraint=between(1000, 2**31 - 1, "use a fixed uid of 1000 or more (0 is root)"),
+    )  # fmt: skip
 
 
 def check_app(target: Target, config: PythonApp) -> None:
-    """The keys the rule cannot leave to the Dockerfile parser."""
-    if not USER_RE.match(config.user):
-        raise LoadError.at(target, "user", f"invalid user name {config.user!r}")
-    if not 1000 <= config.uid < 2**31:
-        raise LoadError.at(target, "uid", "use a fixed uid of 1000 or more (0 is root)")
-    if not PATH_RE.match(config.workdir):
-        raise LoadError.at(target, "workdir", f"expected an absolute path, got {config.workdir!r}")
-    if not DURATION_RE.match(config.healthcheck_interval):
-        raise LoadError.at(target, "healthcheck_interval", "expected a duration like 30s")
+    """The combinations of keys the rule needs (each key's own value is its field's to check)."""
     if not config.src and config.project is None:
         raise LoadError.at(target, "src", "give src: the app's own files (or project)")
     if config.cmd is None and config.entrypoint is None:
@@ -130,13 +131,6 @@ def check_app(target: Target, config: PythonApp) -> None:
         raise LoadError.at(target, "extras", "extras select a uv member's extras: give project")
     if config.uv is not None and config.project is None:
         raise LoadError.at(target, "uv", "uv installs a uv workspace member: give project too")
-    for i, port in enumerate(config.expose):
-        if not re.fullmatch(r"\d{1,5}(/(tcp|udp))?", str(port)):
-            raise LoadError.at(target, f"expose[{i}]", f"invalid port {port!r}")
-    for key in ("src", "tests", "test_requirements"):
-        for i, path in enumerate(getattr(config, key)):  # inside the package: input paths
-            if any(c in path for c in " \"'$\\"):  # written into the COPY step as they are
-                raise LoadError.at(target, f"{key}[{i}]", f"invalid path {path!r}")
     if config.tests and config.wheels is None and not config.requirements and not config.project:
         raise LoadError.at(target, "tests", "tests run on the builder's venv: give requirements")
     if config.tests and not config.test_command:
@@ -258,6 +252,6 @@ RULE = Rule(
     name="python_app",
     doc="A service image: builder apart from runtime, the venv copied whole, source last.",
     config=PythonApp,
-    expand_in=expand_python_app,
+    expand=expand_python_app,
     image_default=True,
 )

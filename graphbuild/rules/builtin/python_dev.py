@@ -49,6 +49,6 @@ RULE = Rule(
     name="python_dev",
     doc="An app's runtime plus debugging tools, for running it locally under a debugger.",
     config=PythonDev,
-    expand_in=expand_python_dev,
+    expand=expand_python_dev,
     image_default=True,
 )

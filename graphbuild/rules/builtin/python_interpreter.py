@@ -22,9 +22,9 @@ import attrs
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.facts import Facts, Interpreter
-from graphbuild.core.model import Expansion, Settings, Target
-from graphbuild.definition.fields import ValueType, option
-from graphbuild.rules.api import Rule
+from graphbuild.core.model import Expansion, Target
+from graphbuild.definition.fields import MatrixSugar, ValueType, option
+from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
 from graphbuild.rules.builtin.common import APT_CACHE, SHA256_HEX_RE, apt_install, check_packages
 from graphbuild.rules.builtin.cpython import (
@@ -226,9 +226,10 @@ def built_stages(target: Target, config: PythonInterpreter, method: str) -> list
 
 
 def expand_python_interpreter(
-    target: Target, config: PythonInterpreter, settings: Settings
+    target: Target, config: PythonInterpreter, context: Context
 ) -> Expansion:
     """The stages of one interpreter version; the runtime stage is the target's output."""
+    settings = context.settings
     version, method = config.version, config.method
     if version is None:
         raise LoadError.at(target, "version", 'missing: give version = "3.X" or versions = [...]')
@@ -255,5 +256,5 @@ RULE = Rule(
     doc="CPython X.Y on a base, by one of five methods: a runtime stage and a #dev stage.",
     config=PythonInterpreter,
     expand=expand_python_interpreter,
-    matrix_sugar=("versions", "python", "version"),
+    matrix_sugar=MatrixSugar("versions", "python", "version"),
 )

@@ -15,11 +15,12 @@ import posixpath
 import attrs
 
 from graphbuild.core.errors import LoadError
-from graphbuild.core.model import Expansion, Settings, Target
+from graphbuild.core.model import Expansion, Target
 from graphbuild.definition.fields import ValueType, option
-from graphbuild.rules.api import Rule
+from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
 from graphbuild.rules.builtin.common import (
+    ABSOLUTE_PATH,
     PIP_CACHE,
     VENV,
     apt_install,
@@ -53,7 +54,10 @@ class PythonWheels:
     index_url: str | None = option(
         ValueType.STR, "A private package index (credentials: the pip-netrc build secret)."
     )
-    venv: str = option(ValueType.STR, "Where the venv is made (copied whole).", default=VENV)
+    venv: str = option(
+        ValueType.STR, "Where the venv is made (copied whole).", default=VENV,
+        constraint=ABSOLUTE_PATH,
+    )  # fmt: skip
 
 
 BUILD_VENV = "/opt/build-venv"
@@ -81,8 +85,6 @@ def wheels_stage(target: Target, config: PythonWheels, name: str | None) -> Stag
     python = config.python
     files = check_requirements(target, list(config.requirements))
     venv = config.venv
-    if not venv.startswith("/") or " " in venv:
-        raise LoadError.at(target, "venv", f"expected an absolute path, got {venv!r}")
     spec = StageBuilder(target, name, stage_label(python, target, "dev"))
     packages = check_packages(target, "build_packages", config.build_packages)
     if packages:
@@ -110,8 +112,9 @@ def wheels_stage(target: Target, config: PythonWheels, name: str | None) -> Stag
     return spec
 
 
-def expand_python_wheels(target: Target, config: PythonWheels, settings: Settings) -> Expansion:
+def expand_python_wheels(target: Target, config: PythonWheels, context: Context) -> Expansion:
     """One stage, the target's output: the wheels and the venv built from them."""
+    settings = context.settings
     stage = wheels_stage(target, config, None).build(settings)
     return Expansion(target=target, stages=(stage,), output=stage.label)
 

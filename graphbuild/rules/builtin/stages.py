@@ -21,7 +21,7 @@ from graphbuild.definition.fields import (
     input_pattern_problem,
     option,
 )
-from graphbuild.rules.api import Rule
+from graphbuild.rules.api import Context, Rule
 
 S, L = ValueType.STR, ValueType.STR_LIST
 
@@ -139,9 +139,10 @@ def from_platform(
     return value
 
 
-def expand_stages(target: Target, config: Stages, settings: Settings) -> Expansion:
+def expand_stages(target: Target, config: Stages, context: Context) -> Expansion:
     """One Stage per [[target.stage]] (or one from the target's own keys); the output is the
     stage named like the target, else the last one."""
+    settings = context.settings
     tables: Sequence[Mapping[str, Any]] = config.stage
     own = {k: target.config[k] for k in STAGE_KEYS if target.config.get(k) not in (None, (), {})}
     if tables and own:

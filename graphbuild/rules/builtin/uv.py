@@ -11,14 +11,14 @@ import attrs
 
 from graphbuild.core.errors import LoadError
 from graphbuild.core.facts import Facts
-from graphbuild.core.model import Expansion, Settings, Target
+from graphbuild.core.model import Expansion, Target
 from graphbuild.core.uv import Member, UvWorkspace
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.definition.uv_targets import LIBRARY_RULE
 from graphbuild.definition.wheels import toolchain_of
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
-from graphbuild.rules.builtin.common import PIP_CACHE, SHA256_HEX_RE, stage_label
+from graphbuild.rules.builtin.common import ABSOLUTE_PATH, PIP_CACHE, SHA256_HEX_RE, stage_label
 
 S, L = ValueType.STR, ValueType.STR_LIST
 UV_CACHE = ("type=cache,target=/root/.cache/uv",)
@@ -118,19 +118,18 @@ class UvInstaller:
         L, "sha256 of each uv wheel the platforms install (pip --require-hashes).", default=[]
     )
     uv_image: str | None = option(S, "Take uv from an image instead (@external, pinned).")
-    path: str = option(S, "Where uv is in that image.", default="/uv")
+    path: str = option(S, "Where uv is in that image.", default="/uv", constraint=ABSOLUTE_PATH)
 
 
-def expand_uv_installer(target: Target, config: UvInstaller, settings: Settings) -> Expansion:
+def expand_uv_installer(target: Target, config: UvInstaller, context: Context) -> Expansion:
     """One stage holding the uv binary: pip-installed with hashes in a venv of its own, or
     an external image as it is; its `uv_path` fact says where the binary is."""
+    settings = context.settings
     if (config.uv_image is None) == (config.python is None):
         raise LoadError.at(target, "python", "give python (install from the index) or uv_image")
     if config.uv_image is not None:
         if not config.uv_image.startswith("@"):
             raise LoadError.at(target, "uv_image", "expected an external image: @name")
-        if not config.path.startswith("/") or " " in config.path:
-            raise LoadError.at(target, "path", f"expected an absolute path, got {config.path!r}")
         image = StageBuilder(target, None, config.uv_image).build(settings)
         facts = Facts(uv_path=config.path)
         return Expansion(target=target, stages=(image,), output=target.label, facts=facts)
@@ -159,7 +158,7 @@ LIBRARY = Rule(
     name=LIBRARY_RULE,
     doc="An internal library of the uv workspace: its files as a stage (made by the loader).",
     config=UvLibrary,
-    expand_in=expand_uv_library,
+    expand=expand_uv_library,
 )
 INSTALLER = Rule(
     name="uv_installer",

@@ -1,0 +1,99 @@
+"""Rules, keys and lint checks tried on in-memory snippets through tests/support/rule_runner:
+the shape to copy for a new rule, key or check (no fixture folder, no CLI)."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphbuild.core.errors import LoadError
+from tests.support.rule_runner import RuleRunner
+
+DIGEST = "d5d3f9c23164ea16f31852f95bd5959aad1c5e854332fe00f7b3a20fcc9f635c"
+BASE = f"""
+[external.debian]
+image = "debian:bookworm-slim@sha256:{DIGEST}"
+
+[[target]]
+name = "os"
+rule = "distro_base"
+from = "@debian"
+refresh = "2026-11-23"
+
+[[target]]
+name = "python"
+rule = "python_interpreter"
+method = "distro"
+base = ":os"
+version = "3.11"
+"""
+
+APP = (
+    BASE
+    + """
+[[target]]
+name = "app"
+rule = "python_app"
+python = ":python"
+requirements = ["requirements.txt"]
+src = ["src/"]
+cmd = ["python", "-m", "app"]
+"""
+)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("user", '"Root"', "invalid user name 'Root'"),
+        ("uid", "0", "use a fixed uid of 1000 or more (0 is root)"),
+        ("workdir", '"app"', "expected an absolute path, got 'app'"),
+        ("healthcheck_interval", '"30"', "expected a duration like 30s"),
+        ("expose", '[8000, "53/icmp"]', "invalid port '53/icmp'"),
+        ("tests", '["tests/", "my tests/"]', "invalid path 'my tests/'"),
+    ],
+)  # fmt: skip
+def test_a_python_app_key_is_checked_by_its_field(key: str, value: str, message: str):
+    runner = RuleRunner.of(APP + f"{key} = {value}\n")
+    with pytest.raises(LoadError) as caught:
+        runner.expansions()
+    where = f"{key}[1]" if value.startswith("[") else key
+    assert (caught.value.key, caught.value.message) == (where, message)
+    assert caught.value.label == "//:app"
+
+
+def test_a_matrix_value_is_checked_once_it_is_in():
+    variants = 'name = "app"\nmatrix = { u = ["svc", "9x"] }\nuser = "{{u}}"'
+    runner = RuleRunner.of(APP.replace('name = "app"', variants))
+    with pytest.raises(LoadError) as caught:
+        runner.expansions()
+    assert (caught.value.label, caught.value.key) == ("//:app@9x", "user")
+
+
+def test_versions_is_a_matrix_of_interpreters():
+    runner = RuleRunner.of(BASE.replace('version = "3.11"', 'versions = ["3.11", "3.13"]'))
+    found = {str(label): e.facts.interpreter for label, e in runner.expansions().items()}
+    assert [(label, i.version) for label, i in found.items() if i] == [
+        ("//:python@3.11", "3.11"), ("//:python@3.13", "3.13"),
+    ]  # fmt: skip
+
+
+def test_the_app_copies_its_source_last():
+    steps = RuleRunner.of(APP).steps("//:app")
+    assert steps[-1] == "COPY src/ /app/"
+    assert any(s.startswith("COPY --from=//:app#builder") for s in steps)
+
+
+def test_a_lint_check_on_a_snippet():
+    runner = RuleRunner.of(
+        BASE
+        + """
+        [[target]]
+        name = "tool"
+        rule = "stages"
+        from = ":os"
+        steps = ["RUN apt-get install -y gcc"]
+        image = true
+        """
+    )
+    found = runner.lint("GB201", "GB601")
+    assert sorted((f.id, f.label) for f in found) == [("GB201", "//:tool"), ("GB601", "//:tool")]
