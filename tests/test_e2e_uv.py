@@ -96,14 +96,14 @@ def test_uv_images_ship_no_installer_compiler_or_writable_venv(mono: Path, name:
 
 
 def test_library_edit_reruns_its_layer_and_after_in_the_images_that_hold_it(mono: Path):
-    with open(mono / "images/libs/db/src/db/__init__.py", "a") as handle:
+    with open(mono / "libs/db/src/db/__init__.py", "a") as handle:
         handle.write(f"# an edit {uuid.uuid4()}\n")
     assert rebuild(mono) == ["//services/api:api", "//services/api:api-dev"]
     api = ran(mono, "api")
-    install_db = [s for s in api if "--no-sources /build/images/libs/db &&" in s]
-    assert "COPY images/libs/db/src/ /src/" in api and len(install_db) == 1
+    install_db = [s for s in api if "--no-sources /build/libs/db &&" in s]
+    assert "COPY libs/db/src/ /src/" in api and len(install_db) == 1
     # everything before the db layer came from the cache: the lock slice, money's layer
-    assert not [s for s in api if "requirements.txt" in s or "images/libs/money" in s]
+    assert not [s for s in api if "requirements.txt" in s or "libs/money" in s]
     for other in ("worker-3-11", "worker-3-13", "report"):
         assert ran(mono, other) == [], other
 

@@ -78,12 +78,3 @@ def test_an_interpreter_from_an_image_shares_it_with_the_builder(tmp_path: Path)
     shutil.copytree(FIXTURES / "workspaces/python_image", workspace)
     findings = json.loads(run("lint", "--format", "json", cwd=workspace).out)["findings"]
     assert [(f["id"], f["label"]) for f in findings] == [("GB104", "//app:app")]
-
-
-def test_the_readmes_lint_table_is_the_catalog():
-    rows = [
-        line for line in (REPO / "README.md").read_text().splitlines() if line.startswith("| GB")
-    ]
-    assert [row.split(" | ")[0][2:] for row in rows] == sorted(CHECKS)
-    for row, check in zip(rows, (CHECKS[i] for i in sorted(CHECKS)), strict=True):
-        assert row == f"| {check.id} | {check.severity.value} | {check.title}: {check.hint} |"

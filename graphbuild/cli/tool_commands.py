@@ -11,8 +11,10 @@ from graphbuild.analysis.load import build_graph, load_workspace
 from graphbuild.analysis.run import analyze
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK
 from graphbuild.core.errors import GraphbuildError
+from graphbuild.core.printable import ReportFormat
 from graphbuild.graph import query
 from graphbuild.graph.diagram import render as render_diagram
+from graphbuild.graph.kinds import DiagramFormat, QueryKind
 from graphbuild.lint import Severity, lint
 from graphbuild.plan.baseline import plan_for
 from graphbuild.plan.report import findings_json, findings_text
@@ -23,26 +25,28 @@ def run_lint(args: argparse.Namespace, root: Path) -> int:
     """`graphbuild lint`: exit 1 when any finding is an error."""
     workspace = load_workspace(root)
     findings = lint(build_graph(workspace))
-    sys.stdout.write(findings_json(findings) if args.format == "json" else findings_text(findings))
+    as_json = ReportFormat(args.format) is ReportFormat.JSON
+    sys.stdout.write(findings_json(findings) if as_json else findings_text(findings))
     return EXIT_CHANGES if any(f.severity is Severity.ERROR for f in findings) else EXIT_OK
 
 
 def run_query(args: argparse.Namespace, root: Path) -> int:
     """`graphbuild query deps|rdeps LABEL` and `query path FROM TO`."""
     graph = build_graph(load_workspace(root))
-    wanted = 2 if args.kind == "path" else 1
-    if len(args.labels) != wanted:
-        raise GraphbuildError(f"query {args.kind} takes {wanted} label{'s' if wanted > 1 else ''}")
-    if args.kind == "path":
+    kind = QueryKind(args.kind)
+    if len(args.labels) != kind.labels:
+        plural = "s" if kind.labels > 1 else ""
+        raise GraphbuildError(f"query {kind} takes {kind.labels} label{plural}")
+    if kind is QueryKind.PATH:
         results = query.path(graph, *args.labels)
     else:
-        results = (query.deps if args.kind == "deps" else query.rdeps)(graph, args.labels[0])
-    if args.format == "json":
-        document = {"query": args.kind, "labels": args.labels, "results": results}
+        results = (query.deps if kind is QueryKind.DEPS else query.rdeps)(graph, args.labels[0])
+    if ReportFormat(args.format) is ReportFormat.JSON:
+        document = {"query": kind.value, "labels": args.labels, "results": results}
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
-    elif args.kind == "path" and results:
+    elif kind is QueryKind.PATH and results:
         print(" -> ".join(results))
-    elif args.kind == "path":
+    elif kind is QueryKind.PATH:
         print(f"no path from {args.labels[0]} to {args.labels[1]}")
     else:
         sys.stdout.write("".join(f"{r}\n" for r in results))
@@ -60,5 +64,5 @@ def run_graph(args: argparse.Namespace, root: Path) -> int:
         graph = analysis.graph
     else:
         graph = build_graph(load_workspace(root))
-    sys.stdout.write(render_diagram(graph, args.format, statuses))
+    sys.stdout.write(render_diagram(graph, DiagramFormat(args.format), statuses))
     return EXIT_OK

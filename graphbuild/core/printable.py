@@ -3,8 +3,16 @@ NUL), long paths of labels shortened."""
 
 from __future__ import annotations
 
+import enum
 import os
 from collections.abc import Sequence
+
+
+class ReportFormat(enum.StrEnum):
+    """How a list-like answer (lint findings, a query's labels) is printed."""
+
+    TEXT = "text"  # a line each, for people
+    JSON = "json"  # one JSON document, for machines
 
 
 def printable(name: str) -> str:

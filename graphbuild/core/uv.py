@@ -1,6 +1,6 @@
 """The model of a uv workspace as uv resolved it: its members and the edges between them (from
 uv.lock), each member's folder and entry points, and every locked package, as frozen data the
-rules read to give each image its own lock slice (DESIGN §5)."""
+rules read to give each image its own lock slice (docs/design.md §5)."""
 
 from __future__ import annotations
 

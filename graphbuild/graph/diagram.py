@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphbuild.core.model import Ref, Scratch
+from graphbuild.graph.kinds import DiagramFormat
 from graphbuild.graph.link import Graph
 
 STATUS_COLOURS = {"rebuild": "#f4a261", "new": "#90be6d"}
@@ -142,9 +143,13 @@ def render_mermaid(graph: Graph, statuses: Mapping[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS = {"dot": render_dot, "mermaid": render_mermaid, "json": render_json}
+RENDERERS = {
+    DiagramFormat.DOT: render_dot,
+    DiagramFormat.MERMAID: render_mermaid,
+    DiagramFormat.JSON: render_json,
+}
 
 
-def render(graph: Graph, fmt: str, statuses: Mapping[str, str] | None = None) -> str:
+def render(graph: Graph, fmt: DiagramFormat, statuses: Mapping[str, str] | None = None) -> str:
     """The DAG in `fmt` (dot, mermaid, json)."""
     return RENDERERS[fmt](graph, statuses or {})

@@ -1,5 +1,5 @@
-"""File digests of inputs (git blob ids, DESIGN §5): a file git vouches for is known by the id
-in git's index, for free; any other is read, helped by a cache keyed by path, size, mtime and
+"""File digests of inputs (git blob ids, docs/design.md §5): a file git vouches for is known by
+the id in git's index, for free; any other is read, helped by a cache keyed by path, size, mtime and
 inode (held in memory here; the state store keeps it)."""
 
 from __future__ import annotations

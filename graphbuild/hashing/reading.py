@@ -1,5 +1,5 @@
 """Reading files for their digests: the git blob id of the bytes (SHA-1 of `blob <size>\\0` and
-the bytes, DESIGN §5), in worker processes for large batches."""
+the bytes, docs/design.md §5), in worker processes for large batches."""
 
 from __future__ import annotations
 

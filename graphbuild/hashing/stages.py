@@ -1,4 +1,5 @@
-"""Merkle content hashes of stages and targets, computed before anything is built (DESIGN §5)."""
+"""Merkle content hashes of stages and targets, known before anything is built
+(docs/design.md §5)."""
 
 from __future__ import annotations
 

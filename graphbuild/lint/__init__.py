@@ -1,4 +1,5 @@
-"""`graphbuild lint`: the practices of DESIGN §8 as checks with stable ids, on every stage alike.
+"""`graphbuild lint`: the practices of docs/design.md §8 as checks with stable ids, on every
+stage alike.
 
 Checks read the stages after rule expansion, so raw `stages` targets and rule-made ones are
 judged by the same standard. A finding is data: id, severity, label, key, message, fix hint.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from graphbuild.cli.commands import Invocation, Needs
+from graphbuild.graph.kinds import DiagramFormat
 
 NAME = "graph"
 HELP = "draw the stage DAG (dot, mermaid, json)"
@@ -13,7 +14,9 @@ NEEDS = Needs.WORKSPACE
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Its arguments."""
-    parser.add_argument("--format", choices=("dot", "mermaid", "json"), default="dot")
+    parser.add_argument(
+        "--format", choices=[f.value for f in DiagramFormat], default="dot", help="how to draw it"
+    )
     parser.add_argument("--plan", action="store_true", help="highlight what rebuilds vs the lock")
 
 

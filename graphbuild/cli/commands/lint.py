@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from graphbuild.cli.commands import Invocation, Needs
+from graphbuild.core.printable import ReportFormat
 
 NAME = "lint"
 HELP = "check the stages against good practice"
@@ -13,7 +14,9 @@ NEEDS = Needs.WORKSPACE
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Its arguments."""
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format", choices=[f.value for f in ReportFormat], default="text", help="how to print"
+    )
 
 
 def run(args: argparse.Namespace, at: Invocation) -> int:

@@ -15,7 +15,9 @@ NEEDS = Needs.STORE
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Its arguments."""
     parser.add_argument("--since", metavar="REF", help="compare with the lock as committed at REF")
-    parser.add_argument("--format", choices=[f.value for f in PlanFormat], default="text")
+    parser.add_argument(
+        "--format", choices=[f.value for f in PlanFormat], default="text", help="how to print it"
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when anything would rebuild")
     parser.add_argument(
         "-v",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 from graphbuild.cli.commands import Invocation, Needs
+from graphbuild.core.printable import ReportFormat
+from graphbuild.graph.kinds import QueryKind
 
 NAME = "query"
 HELP = "dependencies, reverse dependencies, a path"
@@ -13,9 +15,13 @@ NEEDS = Needs.WORKSPACE
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Its arguments."""
-    parser.add_argument("kind", choices=("deps", "rdeps", "path"))
-    parser.add_argument("labels", nargs="+", metavar="LABEL")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "kind", choices=[k.value for k in QueryKind], help="what to ask (path takes two labels)"
+    )
+    parser.add_argument("labels", nargs="+", metavar="LABEL", help="the labels asked about")
+    parser.add_argument(
+        "--format", choices=[f.value for f in ReportFormat], default="text", help="how to print"
+    )
 
 
 def run(args: argparse.Namespace, at: Invocation) -> int:
