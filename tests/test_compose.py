@@ -65,21 +65,21 @@ def raw_workspace(root: Path) -> Path:
     return root
 
 
-def test_example_compose_file_and_dev_container(example: Path, text_snapshot):
+def test_example_compose_file_and_dev_container(example: Path, text_snapshot, full_text_snapshot):
     assert run("emit", cwd=example).code == 0
-    assert (example / "compose.yaml").read_text() == text_snapshot(name="compose")
+    assert (example / "compose.yaml").read_text() == full_text_snapshot(name="compose")
     definition = (example / ".devcontainer/api-dev/devcontainer.json").read_text()
     assert definition == text_snapshot(name="devcontainer")
     assert sorted(p.name for p in (example / ".devcontainer").iterdir()) == ["api-dev"]
     assert run("emit", "--check", cwd=example).code == 0
 
 
-def test_services_come_from_the_instructions_of_any_image(tmp_path: Path, text_snapshot):
+def test_services_come_from_the_instructions_of_any_image(tmp_path: Path, full_text_snapshot):
     workspace = raw_workspace(tmp_path / "ws")
     result = run("emit", cwd=workspace)
     assert result.code == 0, result.err
     text = (workspace / "deploy/compose.yaml").read_text()
-    assert text == text_snapshot
+    assert text == full_text_snapshot
     # `web` is built FROM `base`: its ENTRYPOINT resets base's CMD; the ports and user are
     # inherited; `again` exposes base's ports too and comes first, so `web` gets ephemeral
     # host ports; `quiet` runs nothing and is no service.

@@ -36,15 +36,16 @@ def check_workspace(workspace: Path) -> tuple[list[str], dict]:
 
 
 def test_example_emits_valid_files(
-    example: Path, dockerfile_snapshot, json_snapshot, text_snapshot
+    example: Path, full_dockerfile_snapshot, json_snapshot, full_text_snapshot
 ):
+    """The example's files whole: the one place the generated headers are snapshotted."""
     result = run("emit", cwd=example)
     assert result.code == 0, result.err
     _, bake = check_workspace(example)
     files = emitted(example)
-    assert files["build/Dockerfile"] == dockerfile_snapshot(name="Dockerfile")
+    assert files["build/Dockerfile"] == full_dockerfile_snapshot(name="Dockerfile")
     assert files["build/docker-bake.json"] == json_snapshot(name="bake")
-    assert files["build/Dockerfile.dockerignore"] == text_snapshot(name="dockerignore")
+    assert files["build/Dockerfile.dockerignore"] == full_text_snapshot(name="dockerignore")
     assert set(bake["group"]) == {"default", "python-3-11", "python-3-13"}
 
 
