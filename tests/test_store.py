@@ -150,3 +150,21 @@ def test_plan_verbose_says_where_the_analysis_came_from(example: Path):
     assert run("plan", "-v", cwd=example).err.startswith(
         "analysis: a full analysis (untracked or ignored folders"
     ) or run("plan", "-v", cwd=example).err.startswith("analysis: a full analysis (a file was")
+
+
+def test_a_second_edit_of_a_dirty_file_is_rehashed_not_reanalyzed(example: Path, settled):
+    """The memo of a tree with a dirty file holds its stat entry; a second edit of it is a
+    few-edits delta (a stat entry read by position once took its mode for a symlink target,
+    and every such edit fell back to a full analysis)."""
+    (example / ".gitignore").write_text(".graphbuild/\n")
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    source = example / "images/api/src/api/__init__.py"
+    source.write_text(source.read_text() + "# first edit\n")
+    run("plan", cwd=example)
+    run("plan", cwd=example)  # the memo now holds the dirty file by its stat data
+    source.write_text(source.read_text() + "# second edit\n")
+    assert run("plan", "-v", cwd=example).err.startswith(
+        "analysis: the memo, with the edited files rehashed"
+    )

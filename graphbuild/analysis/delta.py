@@ -136,7 +136,7 @@ def edited_paths(old: ViewState, view: GitView) -> Edits | Reshaped:
         if now is None:
             continue  # neither before nor now part of the workspace
         old_entry = old.entries.get(path)
-        if now.link is not None or (old_entry is not None and old_entry[4] is not None):
+        if now.link is not None or (old_entry is not None and Entry._make(old_entry).link):
             return Reshaped(Reshape.SYMLINK)
         if indexed_before is not None and indexed_before[0] == MODES[b"120000"]:
             return Reshaped(Reshape.SYMLINK)  # was a symlink

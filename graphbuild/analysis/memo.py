@@ -120,10 +120,10 @@ def walk_summary(scan: Scan) -> WalkSummary:
     entries = scan.entries.values()
     return WalkSummary(
         len(scan.entries),
-        sum(e[0] for e in entries),
-        sum(e[1] for e in entries),
-        sum(e[2] for e in entries),
-        sum(e[3] for e in entries),
+        sum(e.size for e in entries),
+        sum(e.mtime_ns for e in entries),
+        sum(e.ctime_ns for e in entries),
+        sum(e.inode for e in entries),
         scan.build_files,
         scan.nested,
     )
@@ -143,7 +143,15 @@ def save_walk_memo(store: Store, scan: Scan, parts: Parts) -> None:
     store.write(WALK_SUMMARY, walk_summary(scan))
 
 
-def load_git_memo(store: Store) -> tuple[GitMemo, GitShape] | None:
+@attrs.frozen
+class LoadedMemo:
+    """The memo of the last analysis from git's view, and the shape it used."""
+
+    memo: GitMemo
+    shape: GitShape
+
+
+def load_git_memo(store: Store) -> LoadedMemo | None:
     """The memo of the last analysis from git's view, with the shape it used."""
     memo: GitMemo | None = store.get(GIT_MEMO)
     if memo is None:
@@ -151,7 +159,7 @@ def load_git_memo(store: Store) -> tuple[GitMemo, GitShape] | None:
     shape: GitShape | None = store.get(GIT_SHAPE)
     if shape is None or shape.stamp != memo.shape_stamp:
         return None
-    return memo, shape
+    return LoadedMemo(memo, shape)
 
 
 def save_git_memo(store: Store, memo: GitMemo, shape: GitShape | None) -> None:

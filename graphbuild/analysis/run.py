@@ -9,7 +9,6 @@ import enum
 import gc
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 import attrs
 
@@ -28,6 +27,7 @@ from graphbuild.analysis.load import build_graph, load_scanned
 from graphbuild.analysis.memo import (
     GitMemo,
     GitShape,
+    LoadedMemo,
     Parts,
     load_git_memo,
     load_walk_memo,
@@ -47,7 +47,7 @@ from graphbuild.state.digests import load_caches_for, load_digest_caches, save_d
 from graphbuild.state.store import STATE_DIR, Store, open_store
 from graphbuild.tree.git_view import GitView, finish_git, start_view
 from graphbuild.tree.inputs import all_input_files, git_dir_inputs, resolve_inputs
-from graphbuild.tree.walk import Scan, make_tree, scan_workspace, with_git_files
+from graphbuild.tree.walk import Entry, Scan, make_tree, scan_workspace, with_git_files
 
 CACHE_DIR = STATE_DIR
 
@@ -93,11 +93,11 @@ class Analysis:
         return f"analysis: {self.source.value}" + (f" ({self.why})" if self.why else "")
 
 
-def settled(entries: Iterable[tuple[Any, ...]]) -> bool:
+def settled(entries: Iterable[Entry]) -> bool:
     """False when a file changed so recently that it may change again within one mtime tick
     (files git vouched for carry mtime and ctime 0: git keeps its own watch on them)."""
     cutoff = racy_cutoff()
-    return all(entry[1] < cutoff and entry[2] < cutoff for entry in entries)
+    return all(entry.mtime_ns < cutoff and entry.ctime_ns < cutoff for entry in entries)
 
 
 @contextlib.contextmanager
@@ -158,16 +158,16 @@ def analyze_view(
     root_file: RootFile,
     view: GitView,
     store: Store,
-    memo: tuple[GitMemo, GitShape] | None,
+    memo: LoadedMemo | None,
 ) -> Analysis:
     """The analysis of a tree git describes: from the memo when git's view is the same, by
     rehashing only what was edited when the shape is the same, else in full."""
     delta = view_delta(store, memo, view)
     if memo is not None and isinstance(delta, Unchanged):
-        last, shape = memo
+        last, shape = memo.memo, memo.shape
         return Analysis(root, shape.workspace, shape.graph, shape.inputs, last.hashes, Source.MEMO)
     if memo is not None and isinstance(delta, Edits):
-        last, shape = memo
+        last, shape = memo.memo, memo.shape
         inputs = shape.inputs
         caches = load_caches_for(store, delta.files)
         hashes = rehash_edits(root, shape.graph, inputs, last.hashes, delta.files, caches)
@@ -181,21 +181,21 @@ def analyze_view(
             view.stamp, analysis.workspace, analysis.graph, pack_inputs(analysis.inputs)
         )
     state = view_state(view)
-    if settled(state.entries.values()) and analysis.memorable:
-        used = new_shape or (memo[1] if memo is not None else None)
+    if settled(view.changed.entries.values()) and analysis.memorable:
+        used = new_shape or (memo.shape if memo is not None else None)
         assert used is not None  # rehashed edits came from a memo's shape
         shape_stamp = used.stamp
         save_git_memo(store, GitMemo(view.stamp, state, shape_stamp, analysis.hashes), new_shape)
     return analysis
 
 
-def view_delta(store: Store, memo: tuple[GitMemo, GitShape] | None, view: GitView) -> Delta | None:
+def view_delta(store: Store, memo: LoadedMemo | None, view: GitView) -> Delta | None:
     """What moved since the memo's view; None without a memo."""
     if memo is None:
         return None
-    if memo[0].stamp == view.stamp:
+    if memo.memo.stamp == view.stamp:
         return Unchanged()
-    old_view: ViewState | None = memo[0].state
+    old_view: ViewState | None = memo.memo.state
     if old_view is not None and old_view.index_digest != view.index_digest:
         old_view = with_index(store, old_view)
     if old_view is None:
@@ -244,7 +244,7 @@ def likely_inputs(scan: Scan) -> list[str]:
     return [
         path
         for path, entry in scan.entries.items()
-        if entry[5] is None  # not vouched for (entry.blob, by index: 200,000 times)
+        if entry.blob is None  # not vouched for by git
         and not path.endswith(BUILD_FILE)
         and in_package(path.rpartition("/")[0])
     ]

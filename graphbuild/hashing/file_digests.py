@@ -18,6 +18,11 @@ from graphbuild.tree.walk import Entry, Tree
 
 RACY_NS = 2_000_000_000  # a file modified this recently may change again within one mtime tick
 
+# The stat cache's row of a file git does not vouch for: (size, mtime_ns, ctime_ns, inode,
+# blob id). A plain tuple: it is stored as data, and a warm plan reads 200,000 of them.
+StatRow = tuple[int, int, int, int, str]
+BLOB = 4  # the blob id's place in a StatRow
+
 
 def racy_cutoff() -> int:
     """Files modified at or after this time (ns) are too recent to cache by their stat data."""
@@ -29,7 +34,7 @@ class Caches:
     """The stat cache, read once: path -> (size, mtime, ctime, inode, blob id) of files git does not
     vouch for; grown in place by digest_files, which marks it when it needs storing."""
 
-    by_stat: dict[str, tuple[int, int, int, int, str]] = attrs.field(factory=dict)
+    by_stat: dict[str, StatRow] = attrs.field(factory=dict)
     stat_changed: bool = False
 
 
@@ -55,7 +60,15 @@ def miss(caches: Caches, path: str, entry: Entry) -> bool:
     if entry.link is not None or entry.blob is not None:
         return False
     cached = caches.by_stat.get(path)
-    return cached is None or cached[:4] != entry[:4]
+    if cached is None:
+        return True
+    size, mtime_ns, ctime_ns, inode, _ = cached
+    return (size, mtime_ns, ctime_ns, inode) != (
+        entry.size,
+        entry.mtime_ns,
+        entry.ctime_ns,
+        entry.inode,
+    )
 
 
 def digest_files(
@@ -85,14 +98,8 @@ def digest_files(
             result[path] = FileDigest(link_blob_id(link), False, True)
             continue
         cached = cache.get(path)
-        if (
-            cached is not None
-            and cached[0] == size
-            and cached[1] == mtime_ns
-            and cached[2] == ctime_ns
-            and cached[3] == inode
-        ):
-            result[path] = new_digest(FileDigest, (cached[4], bool(mode & S_IXUSR), False))
+        if cached is not None and cached[:BLOB] == (size, mtime_ns, ctime_ns, inode):
+            result[path] = new_digest(FileDigest, (cached[BLOB], bool(mode & S_IXUSR), False))
         else:
             missing.append(path)
     ahead = started.results() if started is not None else {}

@@ -31,9 +31,9 @@ def inputs_json(ordered: Iterable[tuple[str, InputDigest]]) -> str:
     return (
         "["
         + ",".join(
-            f'{{"blob":{encode_basestring(d[0])},"executable":{TRUE_FALSE[d[1]]},'
-            f'"path":{encode_basestring(path)},"symlink":{TRUE_FALSE[d[2]]}}}'
-            for path, d in ordered
+            f'{{"blob":{encode_basestring(blob)},"executable":{TRUE_FALSE[executable]},'
+            f'"path":{encode_basestring(path)},"symlink":{TRUE_FALSE[symlink]}}}'
+            for path, (blob, executable, symlink) in ordered
         )
         + "]"
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import functools
 import os
 import re
@@ -19,14 +18,6 @@ from graphbuild.tree.patterns import glob_regex
 
 SKIP_DIRS = frozenset({".git", ".graphbuild"})
 NOT_PACKAGES = frozenset({"node_modules", "__pycache__"})  # a BUILD.toml below is not a package
-
-
-class EntryKind(enum.Enum):
-    """The three kinds of file entry."""
-
-    STAT = "a file as lstat saw it"
-    VOUCHED = "a file git vouches for (tracked and clean): known by its object id, never stat-ed"
-    LINK = "a symlink, with its target string"
 
 
 UNKNOWN_STAT = (-1, 0, 0, 0)  # the size, mtime, ctime and inode of a file git vouches for
@@ -46,13 +37,6 @@ class Entry(NamedTuple):
     mode: int
     link: str | None = None
     blob: str | None = None
-
-    @property
-    def kind(self) -> EntryKind:
-        """Which kind of entry this is."""
-        if self.link is not None:
-            return EntryKind.LINK
-        return EntryKind.STAT if self.blob is None else EntryKind.VOUCHED
 
     @property
     def executable(self) -> bool:
