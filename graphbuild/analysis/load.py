@@ -6,13 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from graphbuild.core.model import Workspace
-from graphbuild.definition.load import (
-    DiskFiles,
-    RootFile,
-    load_packages,
-    read_root,
-    scan_exclusions,
-)
+from graphbuild.definition.load import RootFile, load_packages, read_root, scan_exclusions
+from graphbuild.definition.sources import DiskFiles
 from graphbuild.graph.link import Graph, link
 from graphbuild.tree.walk import Scan, Tree, make_tree, scan_workspace
 

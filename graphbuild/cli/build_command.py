@@ -27,7 +27,7 @@ from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK
 from graphbuild.cli.pushed_digests import check_digests_request, write_digests
 from graphbuild.core.errors import GraphbuildError, LoadErrors
 from graphbuild.core.labels import Label, parse_label
-from graphbuild.definition.load import read_text
+from graphbuild.definition.sources import read_text
 from graphbuild.emit.bake import (
     REVISION_VARIABLE,
     bake_name,

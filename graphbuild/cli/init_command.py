@@ -11,8 +11,8 @@ from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.writes import write_checked
 from graphbuild.definition.init_workspace import Wiring, plan_init
 from graphbuild.definition.layout import BUILD_FILE
-from graphbuild.definition.load import read_text
 from graphbuild.definition.lockfiles import load_locked_workspace
+from graphbuild.definition.sources import read_text
 from graphbuild.importer.stages import safe_name
 from graphbuild.tree.walk import scan_workspace
 

@@ -14,8 +14,8 @@ from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.labels import parse_label
 from graphbuild.core.reading import read_bytes
 from graphbuild.core.writes import write_files
-from graphbuild.definition.load import read_text
 from graphbuild.definition.lock_slice import SLICE_HEADER
+from graphbuild.definition.sources import read_text
 from graphbuild.emit.bake import render_rebuild_group
 from graphbuild.emit.outputs import drift, render_outputs
 from graphbuild.hashing.lockfile import make_lock, render_lock

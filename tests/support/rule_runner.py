@@ -11,7 +11,8 @@ import attrs
 
 from graphbuild.core.labels import Label, parse_label
 from graphbuild.core.model import Expansion, Src, Stage, Workspace
-from graphbuild.definition.load import MemoryFiles, load_packages, read_root_file
+from graphbuild.definition.load import load_packages, read_root_file
+from graphbuild.definition.sources import MemoryFiles
 from graphbuild.graph.link import Graph, link
 from graphbuild.lint import lint
 from graphbuild.lint.catalog import Finding
