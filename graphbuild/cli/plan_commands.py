@@ -21,7 +21,8 @@ from graphbuild.emit.outputs import drift, render_outputs
 from graphbuild.hashing.lockfile import make_lock, render_lock
 from graphbuild.hashing.stages import short_hash
 from graphbuild.plan.baseline import plan_for, remember_records, repo_prefix
-from graphbuild.plan.compare import Plan, mark_pushed, to_build
+from graphbuild.plan.compare import mark_pushed, to_build
+from graphbuild.plan.entries import Plan
 from graphbuild.plan.format_kinds import PlanFormat
 from graphbuild.plan.formats import render_plan
 from graphbuild.state.store import Store

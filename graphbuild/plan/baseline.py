@@ -14,7 +14,8 @@ from graphbuild.analysis.run import Analysis, analyze
 from graphbuild.core.errors import BaselineError, GraphbuildError
 from graphbuild.hashing.lockfile import Lock, parse_lock
 from graphbuild.hashing.stages import StageRecord
-from graphbuild.plan.compare import Plan, make_plan
+from graphbuild.plan.compare import make_plan
+from graphbuild.plan.entries import Plan
 from graphbuild.state.kinds import PARSED_LOCK
 from graphbuild.state.records import load_records, save_records
 from graphbuild.state.store import Store

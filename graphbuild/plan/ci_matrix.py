@@ -8,7 +8,7 @@ from typing import Any
 
 from graphbuild.emit.bake import bake_name
 from graphbuild.graph.link import Graph, image_dependencies
-from graphbuild.plan.compare import EntryKind, Plan, Status
+from graphbuild.plan.entries import EntryKind, Plan, Status
 
 
 def levels(graph: Graph, plan: Plan) -> list[list[dict[str, str]]]:

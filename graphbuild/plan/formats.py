@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 
 from graphbuild.graph.link import Graph
 from graphbuild.plan.ci_matrix import render_matrix
-from graphbuild.plan.compare import Plan
+from graphbuild.plan.entries import Plan
 from graphbuild.plan.format_kinds import PlanFormat
 from graphbuild.plan.report import plan_json, plan_text
 

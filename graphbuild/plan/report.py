@@ -8,7 +8,8 @@ from collections import Counter
 from graphbuild.core.printable import arrows
 from graphbuild.hashing.stages import short_hash
 from graphbuild.lint import Finding, Severity
-from graphbuild.plan.compare import CHAIN_ENDS, Entry, EntryKind, Plan, Status
+from graphbuild.plan.compare import CHAIN_ENDS
+from graphbuild.plan.entries import Entry, EntryKind, Plan, Status
 
 
 def plan_json(plan: Plan) -> str:
