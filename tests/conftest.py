@@ -107,3 +107,10 @@ def settled(monkeypatch: pytest.MonkeyPatch) -> None:
     from graphbuild.hashing import file_digests
 
     monkeypatch.setattr(file_digests, "RACY_NS", -3600 * 10**9)
+
+
+@pytest.fixture
+def emitted(example: Path) -> Path:
+    """The example with its files emitted here (outside git: no revision label)."""
+    assert run("emit", cwd=example).code == 0
+    return example

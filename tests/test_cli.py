@@ -6,20 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from graphbuild import __version__
 from graphbuild.build.record import load_built
 from graphbuild.state.store import Store
 from tests.support import run
 from tests.support.fake_docker import fake_docker
-
-
-@pytest.fixture
-def emitted(example: Path) -> Path:
-    """The example with its files emitted here (outside git: no revision label)."""
-    assert run("emit", cwd=example).code == 0
-    return example
 
 
 def test_version_and_usage_errors(example: Path):

@@ -11,3 +11,4 @@ class Driver(enum.StrEnum):
 
     BAKE = "bake"  # docker buildx bake: one invocation, BuildKit schedules and shares steps
     DOCKER_BUILD = "docker-build"  # one docker build per image: engines without buildx
+    SPREAD = "spread"  # one docker build per image, spread over several builders (--builders)

@@ -1,6 +1,7 @@
 """The build drivers behind one interface, chosen in one place (`make_driver`): `bake` (one
 `docker buildx bake` of every wanted image, in rounds where a failure cancelled unrelated
-images) and `docker-build` (one `docker build` per image, in dependency order). A driver turns
+images), `docker-build` (one `docker build` per image, in dependency order) and `spread` (the
+same jobs over several builders). A driver turns
 bake targets into commands, builds images and runs test targets; the CLI only chooses one."""
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from graphbuild.build.docker import (
 from graphbuild.build.driver_kinds import Driver
 from graphbuild.build.rounds import build_in_rounds
 from graphbuild.build.runner import JobStatus, Outcome, run_jobs
+from graphbuild.build.schedule import schedule
+from graphbuild.build.spread import on_builder, run_spread
 from graphbuild.core.labels import Label
 from graphbuild.emit.names import emitted_stages
 from graphbuild.graph.link import Graph, image_dependencies
@@ -48,6 +51,7 @@ class Session:
     jobs: int = 2
     fail_fast: bool = False
     report: Callable[[str], None] = print
+    builders: tuple[str, ...] = ()  # the docker contexts the spread driver builds on
 
     @property
     def logs(self) -> Path:
@@ -166,9 +170,49 @@ def image_outcomes(jobs: list[Job], outcomes: list[Outcome]) -> Built:
     return result
 
 
+@attrs.frozen
+class SpreadDriver:
+    """One `docker build` per image, spread over several builders (docker contexts), each
+    image on one of them; caches meet through the workspace's registry cache."""
+
+    session: Session
+
+    def commands(self, wanted: Sequence[Label]) -> list[Job]:
+        """The docker-build jobs, each against the builder a placement with equal costs gives
+        it (a real build places each image when a builder is free)."""
+        jobs = DockerBuildDriver(self.session).commands(wanted)
+        images = {j.name: list(j.needs) for j in jobs if j.kind is JobKind.IMAGE}
+        plan = schedule(images, dict.fromkeys(images, 1.0), self.session.builders)
+        home = {p.image: p.builder for p in plan.placements}
+        return [on_builder(j, home[j.name if j.name in home else j.needs[0]]) for j in jobs]
+
+    def target_commands(self, targets: Mapping[Label, str]) -> list[Job]:
+        """A docker build job per target, on the builders in turn."""
+        jobs = DockerBuildDriver(self.session).target_commands(targets)
+        builders = self.session.builders
+        return [on_builder(j, builders[i % len(builders)]) for i, j in enumerate(jobs)]
+
+    def build(self, wanted: Sequence[Label]) -> Built:
+        """Run the jobs over the builders; an image counts as built once its push went well."""
+        s = self.session
+        jobs = DockerBuildDriver(s).commands(wanted)
+        spread = run_spread(jobs, s.builders, {}, s.logs, s.root, s.environ, s.report,
+                            s.fail_fast)  # fmt: skip
+        return image_outcomes(jobs, spread.outcomes)
+
+    def run_targets(self, targets: Mapping[Label, str], stages: Mapping[Label, Label]) -> Built:
+        """The targets over the builders, none waiting for another."""
+        s = self.session
+        jobs = DockerBuildDriver(s).target_commands(targets)
+        spread = run_spread(jobs, s.builders, {}, s.logs, s.root, s.environ, s.report,
+                            s.fail_fast)  # fmt: skip
+        return list(zip(targets, spread.outcomes, strict=True))
+
+
 DRIVERS: Mapping[Driver, Callable[[Session], BuildDriver]] = {
     Driver.BAKE: BakeDriver,
     Driver.DOCKER_BUILD: DockerBuildDriver,
+    Driver.SPREAD: SpreadDriver,
 }
 
 

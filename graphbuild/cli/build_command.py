@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import sys
 from collections.abc import Sequence
@@ -93,6 +94,23 @@ def choose_driver(args: argparse.Namespace, docker: str) -> tuple[Driver, bool]:
     return driver, buildx
 
 
+def chosen_builders(args: argparse.Namespace, kind: Driver) -> tuple[str, ...]:
+    """The docker contexts --builders names: required by the spread driver, and only by it."""
+    if args.builders is None:
+        if kind is Driver.SPREAD:
+            raise GraphbuildError("--driver spread needs --builders CONTEXT,CONTEXT")
+        return ()
+    if kind is not Driver.SPREAD:
+        raise GraphbuildError("--builders goes with --driver spread")
+    names = tuple(n.strip() for n in args.builders.split(","))
+    bad = [n for n in names if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+-]*", n)]
+    if bad or len(set(names)) != len(names):
+        raise GraphbuildError(
+            f"--builders: expected distinct docker context names, got {args.builders!r}"
+        )
+    return names
+
+
 def run_build(args: argparse.Namespace, root: Path) -> int:
     """`graphbuild build`: the emitted files must be current; exit 1 when a build fails. The
     workspace lock is held while analysing and while recording, not while images build."""
@@ -115,6 +133,7 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     if args.jobs < 1:
         raise GraphbuildError("--jobs must be at least 1")
     kind, buildx = choose_driver(args, docker)
+    builders = chosen_builders(args, kind)
     environ = dict(os.environ)
     if REVISION_VARIABLE not in environ and (revision := head_revision(root)):
         environ[REVISION_VARIABLE] = revision
@@ -134,7 +153,7 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
         request = attrs.evolve(request, load=False, push=False)
     session = Session(graph, analysis.hashes, names, settings.bake,
                       read_text(root, settings.bake) or "", request, root, environ,
-                      args.jobs, args.fail_fast)  # fmt: skip
+                      args.jobs, args.fail_fast, builders=builders)  # fmt: skip
     driver = make_driver(kind, session)
     if not args.dry_run:
         check_platforms(analysis, wanted, docker)

@@ -8,7 +8,10 @@ from pathlib import Path
 FAKE_DOCKER = """#!/bin/sh
 # A stand-in for the docker CLI: no buildx; `image inspect` finds the tags listed in the tags
 # file beside it (fails without one); `build` prints BuildKit-style progress and writes an
-# image id to --iidfile.
+# image id to --iidfile. `--context NAME` is noted in the contexts file beside it; the context
+# named {down} answers as a daemon that is not there.
+context=default
+if [ "$1" = --context ]; then context=$2; shift 2; fi
 if [ "$1" = buildx ]; then exit 1; fi
 if [ "$1" = image ] && [ "$2" = inspect ]; then  # the image store: the tags file beside
   tags="$(dirname "$0")/tags"; [ -f "$tags" ] || exit 2; shift 4; rc=0
@@ -25,6 +28,11 @@ while [ $# -gt 0 ]; do
   [ "$1" = --iidfile ] && iidfile=$2
   shift
 done
+echo "$context $target" >> "$(dirname "$0")/contexts"
+if [ "$context" = "{down}" ]; then
+  echo "ERROR: Cannot connect to the Docker daemon at unix:///run/{down}.sock."
+  exit 1
+fi
 echo "#1 [internal] load build definition from Dockerfile"
 echo "#1 DONE 0.0s"
 echo "#2 [$target 1/2] RUN true"
@@ -39,8 +47,13 @@ printf 'sha256:%064d' 7 > "$iidfile"
 """
 
 
-def fake_docker(tmp_path: Path, fail: str = "no-such-stage", delay: float = 0) -> str:
+def fake_docker(
+    tmp_path: Path, fail: str = "no-such-stage", delay: float = 0, down: str = "no-such-context"
+) -> str:
+    """The stand-in, written to tmp_path: builds of a target matching `fail` fail; each build
+    takes `delay` seconds; the context `down` is unreachable."""
     path = tmp_path / "docker"
-    path.write_text(FAKE_DOCKER.replace("{fail}", fail).replace("{delay}", str(delay)))
+    text = FAKE_DOCKER.replace("{fail}", fail).replace("{delay}", str(delay))
+    path.write_text(text.replace("{down}", down))
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
     return str(path)

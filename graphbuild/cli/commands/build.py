@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--driver",
         choices=[d.value for d in Driver],
-        help="docker buildx bake (the default where buildx answers) or one docker build per image",
+        help="docker buildx bake (the default where buildx answers), one docker build per "
+        "image, or one per image spread over --builders",
     )
     parser.add_argument(
         "--test",
@@ -78,6 +79,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "built on it go on, and those built on it are skipped)",
     )
     parser.add_argument("--jobs", type=int, default=2, help="builds at once (docker-build driver)")
+    parser.add_argument(
+        "--builders",
+        metavar="CONTEXT,...",
+        help="with --driver spread: the docker contexts to build on, each image on one of them "
+        "(one build at a time each), the longest chain first; an unreachable one is dropped "
+        "and its image built on another",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")
     parser.add_argument("--docker", metavar="PATH", help="the docker CLI (or $GRAPHBUILD_DOCKER)")
 

@@ -1,0 +1,150 @@
+"""Run docker-build jobs over several builders (docker contexts): each image on one builder,
+one at a time per builder, the ready image with the longest chain after it first; a push runs
+where its image was built; a builder that cannot be reached is dropped and its image built
+again on another one; each image's log says where it ran and how many steps were cached."""
+
+from __future__ import annotations
+
+import queue
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import attrs
+
+from graphbuild.build.docker import Job, JobKind
+from graphbuild.build.runner import (
+    STEP_RE,
+    Events,
+    JobStatus,
+    Outcome,
+    Report,
+    Running,
+    blockers,
+    cancel,
+    finish,
+    start,
+)
+from graphbuild.build.schedule import bottom_levels
+
+# What the docker CLI prints when the daemon behind a context is gone: the builder's fault,
+# not the image's, so the image is built again elsewhere.
+UNREACHABLE_RE = re.compile(
+    r"Cannot connect to the Docker daemon|error during connect|connection refused"
+    r"|no such host|context .* does not exist|EOF$"
+)
+CACHED_RE = re.compile(r"^#\d+ CACHED$")
+
+
+@attrs.frozen
+class Spread:
+    """Where each job ran, besides how it ended."""
+
+    outcomes: list[Outcome]
+    placed: Mapping[str, str]  # job name -> the builder it ended on
+    lost: tuple[str, ...]  # builders dropped as unreachable
+
+
+def on_builder(job: Job, builder: str) -> Job:
+    """The job's command against one builder (`docker --context NAME ...`)."""
+    return attrs.evolve(job, argv=(job.argv[0], "--context", builder, *job.argv[1:]))
+
+
+def unreachable(ended: Running) -> bool:
+    """Whether a failed job's tail says its builder could not be reached."""
+    return any(UNREACHABLE_RE.search(line) for line in ended.tail)
+
+
+def run_spread(
+    jobs: Sequence[Job],
+    builders: Sequence[str],
+    cost: Mapping[str, float],
+    log_dir: Path,
+    cwd: Path,
+    environ: Mapping[str, str],
+    report: Report,
+    fail_fast: bool = False,
+) -> Spread:
+    """Run `jobs` over `builders` (see the module's doc); `cost`: each image job's expected
+    seconds (1 where unknown), for the order."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    by_name = {job.name: job for job in jobs}
+    images = {j.name: [n for n in j.needs if n in by_name] for j in jobs if j.kind is JobKind.IMAGE}
+    level = bottom_levels(images, {name: cost.get(name, 1.0) for name in images})
+    events: Events = queue.Queue()
+    alive = list(builders)
+    free = list(builders)
+    running: dict[str, tuple[Running, str]] = {}
+    outcomes: dict[str, Outcome] = {}
+    placed: dict[str, str] = {}
+    cached: dict[str, int] = {}
+    waiting = dict(by_name)
+    failed = False
+
+    def ready() -> list[Job]:
+        found = [
+            j
+            for j in waiting.values()
+            if all(n in outcomes and outcomes[n].status is JobStatus.OK for n in j.needs)
+        ]
+        return sorted(found, key=lambda j: (-level.get(j.name, 0.0), j.name))  # fmt: skip
+
+    try:
+        while waiting or running:
+            for name, job in list(waiting.items()):
+                if blocked := blockers(job, outcomes):
+                    del waiting[name]
+                    outcomes[name] = Outcome(name, JobStatus.SKIPPED)
+                    report(f"[{name}] skipped: {', '.join(blocked)} failed")
+            for job in [] if failed else ready():
+                builder = where(job, placed, free)
+                if builder is None:
+                    continue
+                del waiting[job.name]
+                free.remove(builder)
+                running[job.name] = (start(on_builder(job, builder), log_dir, cwd, environ,
+                                           events), builder)  # fmt: skip
+                cached[job.name] = 0
+                report(f"[{job.name}] building {job.label} on {builder}")
+            if not running:
+                for name in list(waiting):
+                    outcomes[name] = Outcome(name, JobStatus.CANCELLED)
+                    del waiting[name]
+                break
+            kind, name, payload = events.get()
+            if kind == "line":
+                assert isinstance(payload, str)
+                running[name][0].tail.append(payload)
+                cached[name] += bool(CACHED_RE.match(payload))
+                if STEP_RE.match(payload):
+                    report(f"[{name}] {payload}")
+                continue
+            assert isinstance(payload, int)
+            ended, builder = running.pop(name)
+            if payload != 0 and unreachable(ended) and len(alive) > 1:
+                alive.remove(builder)
+                report(f"[{name}] builder {builder} cannot be reached: dropped; building again"
+                       f" on {', '.join(alive)}")  # fmt: skip
+                waiting[name] = by_name[name]
+                continue
+            free.append(builder)
+            outcomes[name] = finish(ended, payload, failed, cwd, log_dir, report)
+            placed[name] = builder
+            if outcomes[name].status is JobStatus.OK and by_name[name].kind is JobKind.IMAGE:
+                report(f"[{name}] ran on {builder}: {cached[name]} steps cached")
+            if outcomes[name].status is JobStatus.FAILED and fail_fast:
+                failed = True
+                cancel((r for r, _ in running.values()), report)
+    except KeyboardInterrupt:
+        cancel((r for r, _ in running.values()), report)
+        raise
+    results = [outcomes.get(j.name, Outcome(j.name, JobStatus.CANCELLED)) for j in jobs]
+    return Spread(results, placed, tuple(b for b in builders if b not in alive))
+
+
+def where(job: Job, placed: Mapping[str, str], free: Sequence[str]) -> str | None:
+    """The free builder a job runs on: a push where its image was built, else the first free."""
+    if job.kind is JobKind.PUSH:
+        home = placed.get(job.needs[0]) if job.needs else None
+        return home if home in free else None
+    return free[0] if free else None

@@ -1,0 +1,82 @@
+"""The spread driver: the example's images over several builders (docker contexts), through the
+stand-in docker CLI: where each ran, a push beside its image, an unreachable builder dropped and
+its image built elsewhere, and the options checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.support import run
+from tests.support.fake_docker import fake_docker
+
+TARGETS = ["api", "api-dev", "report", "worker-3-11", "worker-3-13"]  # bake targets, and
+STAGES = [  # the Dockerfile stages their builds name, in the same order
+    "images-api", "images-api-api-dev", "images-report", "images-worker-3.11", "images-worker-3.13",
+]  # fmt: skip
+
+
+def contexts(docker: str) -> list[tuple[str, str]]:
+    """(context, bake target) of every build the stand-in ran, in order."""
+    lines = (Path(docker).parent / "contexts").read_text().splitlines()
+    return [tuple(line.split(" ", 1)) for line in lines]  # type: ignore[misc]
+
+
+def test_images_spread_over_the_builders(emitted: Path, tmp_path: Path):
+    docker = fake_docker(tmp_path, delay=0.3)
+    result = run("build", "--driver", "spread", "--builders", "a,b", "--docker", docker,
+                 cwd=emitted)  # fmt: skip
+    assert result.code == 0, result.out
+    ran = contexts(docker)
+    assert {context for context, _ in ran} == {"a", "b"}  # both builders worked
+    assert sorted(stage for _, stage in ran) == STAGES
+    lines = result.out.splitlines()
+    for context, stage in ran:
+        target = TARGETS[STAGES.index(stage)]
+        assert any(
+            line.startswith(f"[{target}] ran on {context}: 1 steps cached") for line in lines
+        )
+    # api-dev is built on api: it starts only once api is built, wherever that was
+    assert lines.index(next(ln for ln in lines if ln.startswith("[api] ran on"))) < lines.index(
+        next(ln for ln in lines if ln.startswith("[api-dev] building"))
+    )
+
+
+def test_an_unreachable_builder_is_dropped_and_its_image_built_elsewhere(
+    emitted: Path, tmp_path: Path
+):
+    docker = fake_docker(tmp_path, down="gone")
+    result = run("build", "--driver", "spread", "--builders", "gone,b", "--docker", docker,
+                 cwd=emitted)  # fmt: skip
+    assert result.code == 0, result.out
+    assert "builder gone cannot be reached: dropped; building again on b" in result.out
+    built = [stage for context, stage in contexts(docker) if context == "b"]
+    assert sorted(built) == STAGES
+
+
+def test_a_failure_on_the_last_builder_is_the_images_failure(emitted: Path, tmp_path: Path):
+    docker = fake_docker(tmp_path, fail="report")
+    result = run("build", "--driver", "spread", "--builders", "a,b", "--docker", docker,
+                 cwd=emitted)  # fmt: skip
+    assert result.code == 1
+    assert "[report] FAILED" in result.out
+    assert "[api] ran on" in result.out  # unrelated images still built
+
+
+def test_the_dry_run_names_a_builder_per_image(emitted: Path, tmp_path: Path):
+    docker = fake_docker(tmp_path)
+    result = run("build", "--dry-run", "--driver", "spread", "--builders", "a,b",
+                 "--docker", docker, cwd=emitted)  # fmt: skip
+    assert result.code == 0, result.err
+    builds = [ln for ln in result.out.splitlines() if " build " in ln]
+    assert len(builds) == 5 and all(" --context a " in b or " --context b " in b for b in builds)
+
+
+def test_builders_go_with_the_spread_driver_only(emitted: Path, tmp_path: Path):
+    docker = fake_docker(tmp_path)
+    for args, message in [
+        (["--driver", "spread"], "--driver spread needs --builders CONTEXT,CONTEXT"),
+        (["--builders", "a,b"], "--builders goes with --driver spread"),
+        (["--driver", "spread", "--builders", "a,a"], "expected distinct docker context names"),
+    ]:
+        result = run("build", *args, "--docker", docker, cwd=emitted)
+        assert result.code == 2 and message in result.err, result.err
