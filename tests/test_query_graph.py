@@ -106,3 +106,25 @@ def test_github_matrix_groups_rebuilds_by_level(example: Path, json_snapshot):
     assert [m["target"] for m in matrix["level1"]["include"]] == ["api-dev"]
     assert matrix["level2"] == {"include": []}
     assert result.out == json_snapshot
+
+
+def test_github_matrix_has_a_job_per_platform_and_a_merge(example: Path, json_snapshot):
+    """Two platforms: each image a job per platform on its native runner, pushing its own tag,
+    and a merge entry joining the tags into the image's hash tag."""
+    root = example / "BUILD.toml"
+    root.write_text(root.read_text().replace(
+        'platforms = ["linux/amd64"]', 'platforms = ["linux/amd64", "linux/arm64"]'
+    ))  # fmt: skip
+    out = run("plan", "--format", "github-matrix", cwd=example).out
+    matrix = json.loads(out)
+    api = [m for m in matrix["level0"]["include"] if m["target"] == "api"]
+    assert [(m["platform"], m["runner"]) for m in api] == [
+        ("linux/amd64", "ubuntu-24.04"), ("linux/arm64", "ubuntu-24.04-arm"),
+    ]  # fmt: skip
+    tag = f"registry.example.com/acme/api:{api[0]['hash'][7:19]}"
+    assert [m["tag"] for m in api] == [f"{tag}-amd64", f"{tag}-arm64"]
+    merge = {m["target"]: m for m in matrix["merge"]["include"]}
+    assert merge["api"]["tag"] == tag
+    assert merge["api"]["sources"] == f"{tag}-amd64 {tag}-arm64"
+    assert sorted(merge) == ["api", "api-dev", "report", "worker-3-11", "worker-3-13"]
+    assert out == json_snapshot
