@@ -236,3 +236,32 @@ def test_a_single_uv_project_is_a_workspace_of_one(tmp_path: Path):
     assert uv is not None and list(uv.members) == ["solo"]
     solo = uv.members["solo"]
     assert (solo.path, solo.packaged, dict(solo.scripts)) == ("", False, {"solo": "solo:main"})
+
+
+@needs_uv
+def test_a_slice_for_two_platforms_equals_uv_export_on_each_machine(tmp_path: Path):
+    """An image for linux/amd64 and linux/arm64: its slice keeps each machine's packages behind
+    a platform_machine marker, and on each machine it installs what `uv export` says."""
+    root = tmp_path / "machines"
+    shutil.copytree(FIXTURES / "uv/machines", root)
+    (root / "BUILD.toml").write_text(
+        '[workspace]\nname = "machines"\nplatforms = ["linux/amd64", "linux/arm64"]\n\n'
+        '[external.trixie]\nimage = "debian:trixie-slim@sha256:' + "a" * 64 + '"\n\n'
+        '[[target]]\nname = "os"\nrule = "distro_base"\nfrom = "@trixie"\n'
+        'refresh = "2026-11-23"\n\n'
+        '[[target]]\nname = "python"\nrule = "python_interpreter"\nmethod = "distro"\n'
+        'base = ":os"\nversion = "3.13"\n\n'
+        '[[target]]\nname = "uv"\nrule = "uv_installer"\nuv_image = "@trixie"\npath = "/uv"\n'
+    )
+    (root / "svc/BUILD.toml").write_text(
+        '[[target]]\nname = "svc"\nrule = "python_app"\npython = "//:python"\nproject = "."\n'
+        'uv = "//:uv"\n'
+    )
+    result = run("emit", cwd=root)
+    assert result.code == 0, result.err
+    (path,) = sorted((root / "build/locks").glob("*.txt"))
+    text = path.read_text()
+    assert "six==1.17.0 ; platform_machine == 'aarch64'" in text
+    assert "idna==3.10 ; platform_machine == 'x86_64'" in text
+    for machine in ("x86_64", "aarch64"):
+        assert sliced(path, machine) == exported(root, "svc", "3.13", machine), machine
