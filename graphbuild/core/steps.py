@@ -9,6 +9,7 @@ from collections.abc import Callable
 from graphbuild.core.errors import GraphbuildError, LoadError
 from graphbuild.core.labels import join, parse_label
 from graphbuild.core.model import SCRATCH, ImageRef, Part, Ref, Src, StageRef, Step
+from graphbuild.core.paths import package_path_problem
 
 INSTRUCTIONS = frozenset(
     [
@@ -250,11 +251,9 @@ def context_path(path: str, error: ErrorFn) -> str:
     """Normalise a package-relative context path; reject ones that escape the package."""
     if not path:
         raise error("empty source path")
-    if path.startswith("/") or "\\" in path:
-        raise error(f"source {path!r} must be relative to the package folder")
+    if (problem := package_path_problem(path, "source")) is not None:
+        raise error(problem)
     segments = [s for s in path.split("/") if s not in ("", ".")]
-    if ".." in segments:
-        raise error(f"source {path!r} escapes the package folder ('..' is not allowed)")
     if '"' in path or "$" in path:
         raise error(f"source {path!r}: quotes and '$' are not allowed in context paths")
     normal = "/".join(segments) or "."

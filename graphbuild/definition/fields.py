@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 import attrs
 
 from graphbuild.core.errors import LoadError
+from graphbuild.core.paths import package_path_problem
 
 ARG_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 PLATFORM_RE = re.compile(r"[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_]+)?\Z")
@@ -288,11 +289,7 @@ def input_pattern_problem(pattern: str) -> str | None:
     folder), or None."""
     if not pattern:
         return "empty input pattern"
-    if pattern.startswith("/") or "\\" in pattern:
-        return f"input {pattern!r} must be relative to the package folder"
-    if ".." in pattern.split("/"):
-        return f"input {pattern!r} escapes the package folder ('..' is not allowed)"
-    return None
+    return package_path_problem(pattern, "input")
 
 
 def check_args(args: dict[str, str], error: Callable[[str, str], LoadError], prefix: str) -> None:

@@ -13,6 +13,7 @@ import attrs
 from packaging.utils import canonicalize_name
 
 from graphbuild.core.errors import LoadError
+from graphbuild.core.paths import leaves
 from graphbuild.core.uv import UV_LOCK, Dependency, LockedPackage, SourceKind
 
 LOCK_VERSIONS = (1,)
@@ -181,7 +182,7 @@ def locked_member(
 ) -> LockedMember:  # fmt: skip
     """A member's folder (checked to lie inside the workspace) and its edges to members."""
     path = posixpath.normpath(where.replace("\\", "/"))
-    if path.startswith("/") or path == ".." or path.startswith("../"):
+    if leaves(path):
         raise error("source", f"member {name} lies in {where!r}, outside the workspace")
     edges = list(dependencies(raw.get("dependencies", []), error))
     for values in table(raw, "optional-dependencies", error).values():

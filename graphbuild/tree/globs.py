@@ -7,6 +7,7 @@ import bisect
 import posixpath
 
 from graphbuild.core.labels import join
+from graphbuild.core.paths import leaves
 from graphbuild.tree.patterns import glob_regex
 from graphbuild.tree.walk import Tree
 
@@ -96,9 +97,10 @@ def links_on(tree: Tree, path: str) -> tuple[str, list[str]] | None:
             done.append(part)
             continue
         links.append(here)
-        target = posixpath.normpath(posixpath.join("/".join(done), entry.link))
-        if len(links) > MAX_LINKS or entry.link.startswith("/") or target.split("/")[0] == "..":
+        joined = posixpath.join("/".join(done), entry.link)
+        if len(links) > MAX_LINKS or leaves(joined):
             return None
+        target = posixpath.normpath(joined)
         todo = [s for s in target.split("/") if s != "."] + todo
         done = []
     return "/".join(done), links

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from graphbuild.core.errors import InputError, UnmatchedInput
 from graphbuild.core.labels import Label, join
 from graphbuild.core.model import Stage
+from graphbuild.core.paths import leaves
 from graphbuild.core.printable import printable
 from graphbuild.graph.link import Graph
 from graphbuild.tree.globs import link_targets, match_context, match_inputs
@@ -126,8 +127,7 @@ def check_link(tree: Tree, path: str, stage: Stage, key: str) -> None:
     target = tree.entries[path].link
     if target is None:
         return
-    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
-    if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+    if leaves(posixpath.join(posixpath.dirname(path), target)):
         raise InputError.at(
             stage,
             key,

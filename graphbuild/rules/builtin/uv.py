@@ -12,6 +12,7 @@ import attrs
 from graphbuild.core.errors import LoadError
 from graphbuild.core.facts import Facts
 from graphbuild.core.model import Expansion, Target
+from graphbuild.core.paths import leaves
 from graphbuild.core.uv import Member, UvWorkspace
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.definition.uv_targets import LIBRARY_RULE
@@ -89,7 +90,7 @@ def copy_member(stage: StageBuilder, key: str, member: Member, destination: str)
     """COPY the member's files (in one step) and each of its folders (one step each, so a
     folder keeps its name) below `destination`, each declared as an input of `stage`."""
     base = posixpath.relpath(member.path or ".", stage.package or ".")
-    if base == ".." or base.startswith("../"):
+    if leaves(base):
         raise stage.error(key, f"member {member.name} lies outside package {stage.package}")
     prefix = "" if base == "." else base + "/"
     files = [prefix + f for f in member.files if not f.endswith("/")]
