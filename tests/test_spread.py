@@ -32,9 +32,7 @@ def test_images_spread_over_the_builders(emitted: Path, tmp_path: Path):
     lines = result.out.splitlines()
     for context, stage in ran:
         target = TARGETS[STAGES.index(stage)]
-        assert any(
-            line.startswith(f"[{target}] ran on {context}: 1 steps cached") for line in lines
-        )
+        assert any(line.startswith(f"[{target}] ran on {context}: 1 step cached") for line in lines)
     # api-dev is built on api: it starts only once api is built, wherever that was
     assert lines.index(next(ln for ln in lines if ln.startswith("[api] ran on"))) < lines.index(
         next(ln for ln in lines if ln.startswith("[api-dev] building"))

@@ -31,7 +31,7 @@ from graphbuild.build.schedule import bottom_levels
 # not the image's, so the image is built again elsewhere.
 UNREACHABLE_RE = re.compile(
     r"Cannot connect to the Docker daemon|error during connect|connection refused"
-    r"|no such host|context .* does not exist|EOF$"
+    r"|no such host|context not found|EOF$"
 )
 CACHED_RE = re.compile(r"^#\d+ CACHED$")
 
@@ -131,7 +131,8 @@ def run_spread(
             outcomes[name] = finish(ended, payload, failed, cwd, log_dir, report)
             placed[name] = builder
             if outcomes[name].status is JobStatus.OK and by_name[name].kind is JobKind.IMAGE:
-                report(f"[{name}] ran on {builder}: {cached[name]} steps cached")
+                steps = "step" if cached[name] == 1 else "steps"
+                report(f"[{name}] ran on {builder}: {cached[name]} {steps} cached")
             if outcomes[name].status is JobStatus.FAILED and fail_fast:
                 failed = True
                 cancel((r for r, _ in running.values()), report)
