@@ -12,6 +12,8 @@ LOCAL_BASES = {  # the bases tools/engine imports
     "bookworm": "graphbuild-e2e/debian:bookworm",
     "trixie": "graphbuild-e2e/debian:trixie",
 }
+# bookworm for linux/amd64 and linux/arm64 as one index in the loopback registry (tools/engine)
+MULTI_BASE = "127.0.0.1:5000/graphbuild-e2e/debian:bookworm-multi"
 FIXTURE_MIRROR = "https://deb.debian.org/debian"  # what the fixture's tarball URL names
 
 

@@ -3,7 +3,13 @@ platforms needed per base, the engine's answer, one error per base that lacks on
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from graphbuild.build.docker import build_command
 from graphbuild.build.platforms import missing_platforms, normal, registry_platforms
+from graphbuild.core.errors import BuildError
 
 INDEX = """{"mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [
  {"digest": "sha256:a", "platform": {"os": "linux", "architecture": "amd64"}},
@@ -43,3 +49,14 @@ def test_each_base_that_lacks_a_platform_is_one_error(text_snapshot):
     assert "\n".join(str(e) for e in errors) + "\n" == text_snapshot
     assert len(errors) == 1 and errors[0].key == "external.bookworm"
     assert ("local:amd64", {"linux/amd64", "linux/arm64"}) in asked
+
+
+def test_docker_build_of_two_platforms_needs_buildx_and_lists_both():
+    """buildx's `docker build` takes every platform of a bake target (it once refused two
+    whatever the engine, found on the engine); the 20.10 builder takes one."""
+    target = {"target": "app", "dockerfile": "build/Dockerfile",
+              "platforms": ["linux/amd64", "linux/arm64"]}  # fmt: skip
+    argv = build_command("docker", target, {}, Path("id"), buildx=True)
+    assert argv[argv.index("--platform") + 1] == "linux/amd64,linux/arm64"
+    with pytest.raises(BuildError, match="builds 2 platforms: that needs buildx"):
+        build_command("docker", target, {}, Path("id"), buildx=False)

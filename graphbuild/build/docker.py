@@ -147,12 +147,12 @@ def build_command(
     for key, value in sorted(dict(target.get("args", {})).items()):
         argv += ["--build-arg", f"{key}={text(value)}"]
     platforms = list(target.get("platforms", []))
-    if len(platforms) > 1:
+    if len(platforms) > 1 and not buildx:
         raise BuildError(
             f"bake target {target['target']} builds {len(platforms)} platforms: that needs buildx"
         )
-    if platforms:
-        argv += ["--platform", text(platforms[0])]
+    if platforms:  # buildx's docker build takes a list; the 20.10 builder one platform
+        argv += ["--platform", ",".join(text(p) for p in platforms)]
     for source in target.get("cache-from", []):
         argv += ["--cache-from", text(source)]
     if buildx:  # the 20.10 builder has none of these

@@ -1,0 +1,63 @@
+"""On the real engine, linux/arm64 under QEMU (tools/engine registers it): an image for two
+platforms, built on a base that has both, is pushed to the loopback registry as one index, and
+each variant, run with --platform, prints its own architecture."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.debian import MULTI_BASE
+from tests.e2e_support import DRIVERS, docker
+from tests.support import run
+
+pytestmark = pytest.mark.e2e
+
+WORKSPACE = """\
+[workspace]
+name = "multi"
+registry = "127.0.0.1:5000/gbmulti-{nonce}"
+platforms = ["linux/amd64", "linux/arm64"]
+
+[external.bookworm]
+image = "{base}"
+
+[[target]]
+name = "arch"
+rule = "stages"
+image = true
+from = "@bookworm"
+steps = ["RUN uname -m > /arch && echo {nonce} > /nonce"]
+"""
+
+
+def pinned_base() -> str:
+    """The two-platform base, pinned by its index digest."""
+    found = docker("buildx", "imagetools", "inspect", MULTI_BASE, "--format", "{{json .Manifest}}")
+    return f"{MULTI_BASE}@{json.loads(found.stdout)['digest']}"
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_a_two_platform_image_is_one_index_and_each_variant_runs(tmp_path: Path, driver: str):
+    root = tmp_path / "ws"
+    root.mkdir()
+    nonce = uuid.uuid4().hex[:12]
+    text = WORKSPACE.replace("{base}", pinned_base()).replace("{nonce}", nonce)
+    (root / "BUILD.toml").write_text(text)
+    assert run("emit", cwd=root).code == 0
+    result = run("build", "--push", "--driver", driver, cwd=root)
+    assert result.code == 0, result.out[-3000:]
+    tag = json.loads((root / "build/docker-bake.json").read_text())["target"]["arch"]["tags"][0]
+    index = json.loads(docker("buildx", "imagetools", "inspect", tag, "--raw").stdout)
+    platforms = {
+        f"{m['platform']['os']}/{m['platform']['architecture']}"
+        for m in index["manifests"]
+        if m["platform"]["os"] != "unknown"  # attestations
+    }
+    assert platforms == {"linux/amd64", "linux/arm64"}
+    for platform, machine in (("linux/arm64", "aarch64"), ("linux/amd64", "x86_64")):
+        shown = docker("run", "--rm", "--platform", platform, tag, "cat", "/arch").stdout
+        assert shown == f"{machine}\n", platform
