@@ -4,6 +4,7 @@ its image built elsewhere, and the options checked."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.support import run
@@ -78,3 +79,20 @@ def test_builders_go_with_the_spread_driver_only(emitted: Path, tmp_path: Path):
     ]:
         result = run("build", *args, "--docker", docker, cwd=emitted)
         assert result.code == 2 and message in result.err, result.err
+
+
+def test_every_builder_pulls_the_pinned_bases_first(emitted: Path, tmp_path: Path):
+    docker = fake_docker(tmp_path)
+    result = run("build", "--driver", "spread", "--builders", "a,b", "--docker", docker,
+                 cwd=emitted)  # fmt: skip
+    assert result.code == 0, result.out
+    pulls = (Path(docker).parent / "pulls").read_text().splitlines()
+    root = (emitted / "BUILD.toml").read_text()
+    bookworm, trixie = re.findall(r'image = "(debian:\S+@sha256:[0-9a-f]{64})"', root)
+    assert pulls == [
+        f"{context} pull --quiet --platform linux/amd64 {base}"
+        for context in ("a", "b") for base in (bookworm, trixie)
+    ]  # fmt: skip
+    assert f"[a] pulled {bookworm} (linux/amd64)" in result.out.splitlines()
+    first_build = next(i for i, ln in enumerate(result.out.splitlines()) if " building " in ln)
+    assert result.out.splitlines().index(f"[b] pulled {trixie} (linux/amd64)") < first_build

@@ -23,10 +23,11 @@ from graphbuild.build.docker import (
     stage_users,
 )
 from graphbuild.build.driver_kinds import Driver
+from graphbuild.build.platforms import needed_platforms
 from graphbuild.build.rounds import build_in_rounds
 from graphbuild.build.runner import JobStatus, Outcome, run_jobs
 from graphbuild.build.schedule import schedule
-from graphbuild.build.spread import on_builder, run_spread
+from graphbuild.build.spread import on_builder, prepull, run_spread
 from graphbuild.core.labels import Label
 from graphbuild.emit.names import emitted_stages
 from graphbuild.graph.link import Graph, image_dependencies
@@ -193,8 +194,13 @@ class SpreadDriver:
         return [on_builder(j, builders[i % len(builders)]) for i, j in enumerate(jobs)]
 
     def build(self, wanted: Sequence[Label]) -> Built:
-        """Run the jobs over the builders; an image counts as built once its push went well."""
+        """Pull the pinned bases on every builder, then run the jobs over the builders; an
+        image counts as built once its push went well."""
         s = self.session
+        needed = needed_platforms(s.graph, s.hashes, wanted)
+        externals = s.graph.workspace.externals
+        bases = {externals[name].image: platforms for name, platforms in needed.items()}
+        prepull(s.request.docker, s.builders, bases, s.environ, s.report)
         jobs = DockerBuildDriver(s).commands(wanted)
         spread = run_spread(jobs, s.builders, {}, s.logs, s.root, s.environ, s.report,
                             s.fail_fast)  # fmt: skip

@@ -1,13 +1,16 @@
 """Run docker-build jobs over several builders (docker contexts): each image on one builder,
 one at a time per builder, the ready image with the longest chain after it first; a push runs
 where its image was built; a builder that cannot be reached is dropped and its image built
-again on another one; each image's log says where it ran and how many steps were cached."""
+again on another one; each image's log says where it ran and how many steps were cached.
+Before that, every builder pulls the pinned bases by digest: a base one builder had locally and
+another pulled during its build gave the two different cache keys, and no shared cache hit."""
 
 from __future__ import annotations
 
 import queue
 import re
-from collections.abc import Mapping, Sequence
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import attrs
@@ -149,3 +152,27 @@ def where(job: Job, placed: Mapping[str, str], free: Sequence[str]) -> str | Non
         home = placed.get(job.needs[0]) if job.needs else None
         return home if home in free else None
     return free[0] if free else None
+
+
+def prepull(
+    docker: str,
+    builders: Sequence[str],
+    bases: Mapping[str, Iterable[str]],
+    environ: Mapping[str, str],
+    report: Report,
+) -> None:
+    """Pull every base pinned by digest (`bases`: reference -> the platforms needed of it) on
+    every builder, for each platform; a pull that fails is said and left to the build."""
+    for builder in builders:
+        for reference, platforms in sorted(bases.items()):
+            if "@sha256:" not in reference:
+                continue  # a moving tag: the build resolves it, as it would anyway
+            for platform in sorted(platforms):
+                argv = [docker, "--context", builder, "pull", "--quiet", "--platform", platform,
+                        reference]  # fmt: skip
+                done = subprocess.run(argv, capture_output=True, text=True, env=dict(environ))
+                if done.returncode == 0:
+                    report(f"[{builder}] pulled {reference} ({platform})")
+                else:
+                    why = (done.stderr.strip().splitlines() or ["no reason given"])[-1]
+                    report(f"[{builder}] cannot pull {reference} ({platform}): {why}")

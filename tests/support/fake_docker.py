@@ -13,6 +13,7 @@ FAKE_DOCKER = """#!/bin/sh
 context=default
 if [ "$1" = --context ]; then context=$2; shift 2; fi
 if [ "$1" = buildx ]; then exit 1; fi
+if [ "$1" = pull ]; then echo "$context $*" >> "$(dirname "$0")/pulls"; exit 0; fi
 if [ "$1" = image ] && [ "$2" = inspect ]; then  # the image store: the tags file beside
   tags="$(dirname "$0")/tags"; [ -f "$tags" ] || exit 2; shift 4; rc=0
   for tag in "$@"; do
