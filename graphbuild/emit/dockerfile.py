@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from graphbuild.core.labels import Label, join
-from graphbuild.core.model import ImageRef, Package, Ref
+from graphbuild.core.model import Package, Ref
 from graphbuild.core.steps import render_step
 from graphbuild.emit.names import EmittedStage
 from graphbuild.emit.syntax import check_floor, syntax_line
@@ -31,14 +31,10 @@ def render_dockerfile(graph: Graph, stages: list[EmittedStage], names: Mapping[L
     """One Dockerfile with every emitted stage, in order, references rewritten to stage names."""
     settings = graph.workspace.settings
     check_floor([s.stage for s in stages], settings.dockerfile_syntax)
-    externals = graph.workspace.externals
     workspace_args = dict(settings.args)
 
     def ref_text(ref: Ref) -> str:
-        if isinstance(ref, ImageRef):
-            return externals[ref.name].image
-        label = graph.resolve(ref)
-        return names[label] if label is not None else "scratch"
+        return graph.ref_text(ref, names.__getitem__)
 
     out = []
     directive = syntax_line(settings.dockerfile_syntax, settings.dockerfile_frontend)

@@ -4,7 +4,7 @@ plan needs only its edges."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -57,6 +57,14 @@ class Graph:
         if not isinstance(ref, StageRef):
             return None
         return self.outputs.get(ref.label, ref.label)
+
+    def ref_text(self, ref: Ref, stage_text: Callable[[Label], str]) -> str:
+        """A reference as text: an external image's reference, `stage_text` of the stage it
+        names (its hash for hashing, its emitted name for the Dockerfile), or scratch."""
+        if isinstance(ref, ImageRef):
+            return self.workspace.externals[ref.name].image
+        label = self.resolve(ref)
+        return stage_text(label) if label is not None else "scratch"
 
     def dependencies(self, stage: Label) -> Iterator[Label]:
         """The stages `stage` reads from directly, sorted."""

@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from graphbuild.core.labels import Label
-from graphbuild.core.model import EPOCH_ARG, SCHEMA_VERSION, ImageRef, Ref, Stage, StageRef
+from graphbuild.core.model import EPOCH_ARG, SCHEMA_VERSION, Ref, Stage, StageRef
 from graphbuild.core.steps import declared_args, defaulted_args, render_step, used_args
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import FileDigest
@@ -182,14 +182,10 @@ def hash_stage(
     records: Mapping[Label, StageRecord],
 ) -> StageRecord:
     """One stage's record, over its input digests and the records of the stages it uses."""
-    externals = graph.workspace.externals
     stage = graph.stages[label]
 
     def ref_value(ref: Ref) -> str:
-        if isinstance(ref, ImageRef):
-            return externals[ref.name].image
-        resolved = graph.resolve(ref)
-        return records[resolved].hash if resolved is not None else "scratch"
+        return graph.ref_text(ref, lambda resolved: records[resolved].hash)
 
     def ref_name(ref: Ref) -> str:
         resolved = graph.resolve(ref)
