@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
 
 from graphbuild.build.docker import find_docker, has_buildx
 from tests.debian import LOCAL_BASES, on_local_bases
-from tests.support import REPO
+from tests.support import REPO, run
 
 BASES = LOCAL_BASES
 __all__ = ["BASES", "DOCKER", "DRIVERS", "docker", "on_local_bases", "steps_in"]
@@ -64,3 +65,13 @@ def steps_in(log: str) -> dict[str, tuple[str, str]]:
         if steps.get(text, (stage, "CACHED"))[1] in ("CACHED", "CANCELED", "?"):
             steps[text] = (stage, status)
     return steps
+
+
+def local_workspace(root: Path, build_toml: str) -> Path:
+    """A one-file workspace at `root` on the local bookworm base (`{base}` in the text) with a
+    fresh `{nonce}` (so its steps are not cached from an earlier run), emitted."""
+    root.mkdir()
+    text = build_toml.replace("{base}", BASES["bookworm"]).replace("{nonce}", uuid.uuid4().hex)
+    (root / "BUILD.toml").write_text(text)
+    assert run("emit", cwd=root).code == 0
+    return root

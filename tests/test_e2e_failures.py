@@ -5,14 +5,13 @@ further run), an image built on the failed one is skipped, and --fail-fast keeps
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import pytest
 
 from graphbuild.build.record import load_built
 from graphbuild.state.store import Store
-from tests.e2e_support import BASES, DRIVERS, docker
+from tests.e2e_support import DRIVERS, docker, local_workspace
 from tests.support import run
 
 pytestmark = pytest.mark.e2e
@@ -55,12 +54,7 @@ steps = ["RUN echo never"]
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    root.mkdir()
-    text = WORKSPACE.replace("{base}", BASES["bookworm"]).replace("{nonce}", uuid.uuid4().hex)
-    (root / "BUILD.toml").write_text(text)
-    assert run("emit", cwd=root).code == 0
-    return root
+    return local_workspace(tmp_path / "ws", WORKSPACE)
 
 
 @pytest.mark.parametrize("driver", DRIVERS)

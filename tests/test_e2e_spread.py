@@ -6,14 +6,16 @@ daemon is gone dropped with its image built on the other."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e_support import BASES, docker
+from tests.e2e_support import docker, local_workspace
 from tests.support import run
+from tests.support.socket_proxy import SocketProxy
 
 pytestmark = pytest.mark.e2e
 
@@ -49,12 +51,7 @@ steps = ["RUN sleep 2 && echo right > /right.txt"]
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    root.mkdir()
-    text = WORKSPACE.replace("{base}", BASES["bookworm"]).replace("{nonce}", uuid.uuid4().hex)
-    (root / "BUILD.toml").write_text(text)
-    assert run("emit", cwd=root).code == 0
-    return root
+    return local_workspace(tmp_path / "ws", WORKSPACE)
 
 
 @pytest.fixture
@@ -102,3 +99,43 @@ def test_a_gone_builder_is_dropped_and_its_images_built_on_the_other(
     assert f"builder {gone} cannot be reached: dropped; building again on {b}" in result.out
     assert sorted(ln.split("]")[0][1:] for ln in result.out.splitlines()
                   if f" ran on {b}:" in ln) == ["base", "left", "right"]  # fmt: skip
+
+
+SLOW = """\
+[workspace]
+name = "slow"
+
+[external.bookworm]
+image = "{base}"
+
+[[target]]
+name = "slow"
+rule = "stages"
+image = true
+from = "@bookworm"
+steps = ["RUN echo {nonce} && sleep 6 && echo slow > /slow.txt"]
+"""
+
+
+def test_a_builder_killed_mid_build_has_its_image_finished_on_the_other(tmp_path: Path):
+    root = local_workspace(tmp_path / "ws", SLOW)
+    proxy = SocketProxy(tmp_path / "builder.sock")
+    nonce = uuid.uuid4().hex[:8]
+    doomed, other = f"gb-doomed-{nonce}", f"gb-other-{nonce}"
+    docker("context", "create", doomed, "--docker", f"host=unix://{tmp_path}/builder.sock")
+    docker("context", "create", other, "--docker", "host=unix:///var/run/docker.sock")
+    timer = threading.Timer(3.0, proxy.kill)  # while the image's RUN sleeps on `doomed`
+    try:
+        timer.start()
+        result = run("build", "--driver", "spread", "--builders", f"{doomed},{other}", cwd=root)
+    finally:
+        timer.cancel()
+        proxy.kill()
+        docker("context", "rm", "--force", doomed, other, check=False)
+    assert result.code == 0, result.out[-3000:]
+    lines = result.out.splitlines()
+    assert f"[slow] building //:slow on {doomed}" in lines
+    assert f"[slow] builder {doomed} cannot be reached: dropped; building again on {other}" in lines
+    assert any(ln.startswith(f"[slow] ran on {other}:") for ln in lines)
+    shown = docker("run", "--rm", tags(root)["slow"], "cat", "/slow.txt").stdout
+    assert shown == "slow\n"
