@@ -14,6 +14,8 @@ LOCAL_BASES = {  # the bases tools/engine imports
 }
 # bookworm for linux/amd64 and linux/arm64 as one index in the loopback registry (tools/engine)
 MULTI_BASE = "127.0.0.1:5000/graphbuild-e2e/debian:bookworm-multi"
+# the second daemon tools/engine starts: another builder for the spread driver's tests
+SECOND_ENGINE = "unix:///run/graphbuild-engine-b.sock"
 FIXTURE_MIRROR = "https://deb.debian.org/debian"  # what the fixture's tarball URL names
 
 

@@ -67,7 +67,8 @@ def test_the_dry_run_names_a_builder_per_image(emitted: Path, tmp_path: Path):
                  "--docker", docker, cwd=emitted)  # fmt: skip
     assert result.code == 0, result.err
     builds = [ln for ln in result.out.splitlines() if " build " in ln]
-    assert len(builds) == 5 and all(" --context a " in b or " --context b " in b for b in builds)
+    assert len(builds) == 5
+    assert all(b.startswith(("DOCKER_CONTEXT=a ", "DOCKER_CONTEXT=b ")) for b in builds), builds
 
 
 def test_builders_go_with_the_spread_driver_only(emitted: Path, tmp_path: Path):
@@ -96,3 +97,20 @@ def test_every_builder_pulls_the_pinned_bases_first(emitted: Path, tmp_path: Pat
     assert f"[a] pulled {bookworm} (linux/amd64)" in result.out.splitlines()
     first_build = next(i for i, ln in enumerate(result.out.splitlines()) if " building " in ln)
     assert result.out.splitlines().index(f"[b] pulled {trixie} (linux/amd64)") < first_build
+
+
+def test_each_push_runs_where_its_image_was_built(emitted: Path, tmp_path: Path):
+    """A push job is a shell script calling the CLI: it reaches the image's builder through
+    DOCKER_CONTEXT (a --context put on its argv once broke every push, found on two engines)."""
+    docker = fake_docker(tmp_path, delay=0.2)
+    result = run("build", "--all", "--push", "--driver", "spread", "--builders", "a,b",
+                 "--docker", docker, cwd=emitted)  # fmt: skip
+    assert result.code == 0, result.out
+    lines = result.out.splitlines()
+    ran = {ln.split("]")[0][1:]: ln.split(" ran on ")[1].split(":")[0]
+           for ln in lines if " ran on " in ln}  # fmt: skip
+    pushed_on = {ln.split("]")[0][1:-5]: ln.rsplit(" on ", 1)[1]
+                 for ln in lines if ".push] building " in ln}  # fmt: skip
+    assert sorted(pushed_on) == sorted(TARGETS) and pushed_on == ran
+    pushes = (Path(docker).parent / "pushes").read_text().splitlines()
+    assert sorted(line.split(" ")[0] for line in pushes) == sorted(ran.values())

@@ -63,6 +63,7 @@ class Job:
     builds: tuple[Label, ...] = ()
     targets: tuple[str, ...] = ()
     metadata: Path | None = None
+    environ: tuple[tuple[str, str], ...] = ()  # set for this job alone (DOCKER_CONTEXT)
 
 
 def find_docker(explicit: str | None) -> str:

@@ -157,7 +157,7 @@ def start(job: Job, log_dir: Path, cwd: Path, environ: Mapping[str, str],
     report the last one's), and a symlink there is removed, never written through."""
     if job.metadata is not None:
         (cwd / job.metadata).unlink(missing_ok=True)
-    env = {**os.environ, **environ, "DOCKER_BUILDKIT": "1"}
+    env = {**os.environ, **environ, **dict(job.environ), "DOCKER_BUILDKIT": "1"}
     process = subprocess.Popen(
         job.argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL, start_new_session=True,

@@ -49,8 +49,9 @@ class Spread:
 
 
 def on_builder(job: Job, builder: str) -> Job:
-    """The job's command against one builder (`docker --context NAME ...`)."""
-    return attrs.evolve(job, argv=(job.argv[0], "--context", builder, *job.argv[1:]))
+    """The job against one builder: the docker CLI's DOCKER_CONTEXT set for it (a push job's
+    command is a shell script calling the CLI, so the context cannot go on its argv)."""
+    return attrs.evolve(job, environ=(*job.environ, ("DOCKER_CONTEXT", builder)))
 
 
 def unreachable(ended: Running) -> bool:

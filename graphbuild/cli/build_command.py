@@ -220,7 +220,7 @@ def report_builds(builds: Sequence[tuple[str, Outcome]]) -> None:
 def print_commands(jobs: list[Job]) -> int:
     """`--dry-run`: each job's command line."""
     for job in jobs:
-        print(shlex.join(job.argv))
+        print(" ".join([*(f"{k}={shlex.quote(v)}" for k, v in job.environ), shlex.join(job.argv)]))
     return EXIT_OK
 
 

@@ -8,12 +8,14 @@ from pathlib import Path
 FAKE_DOCKER = """#!/bin/sh
 # A stand-in for the docker CLI: no buildx; `image inspect` finds the tags listed in the tags
 # file beside it (fails without one); `build` prints BuildKit-style progress and writes an
-# image id to --iidfile. `--context NAME` is noted in the contexts file beside it; the context
+# image id to --iidfile. The context (`--context NAME` or $DOCKER_CONTEXT) of each build is
+# noted in the contexts file beside it, and each push in the pushes file; the context
 # named {down} answers as a daemon that is not there.
-context=default
+context=${DOCKER_CONTEXT:-default}
 if [ "$1" = --context ]; then context=$2; shift 2; fi
 if [ "$1" = buildx ]; then exit 1; fi
 if [ "$1" = pull ]; then echo "$context $*" >> "$(dirname "$0")/pulls"; exit 0; fi
+if [ "$1" = push ]; then echo "$context $2" >> "$(dirname "$0")/pushes"; exit 0; fi
 if [ "$1" = image ] && [ "$2" = inspect ]; then  # the image store: the tags file beside
   tags="$(dirname "$0")/tags"; [ -f "$tags" ] || exit 2; shift 4; rc=0
   for tag in "$@"; do
