@@ -3,6 +3,7 @@ platforms needed per base, the engine's answer, one error per base that lacks on
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,26 @@ def test_docker_build_of_two_platforms_needs_buildx_and_lists_both():
     assert argv[argv.index("--platform") + 1] == "linux/amd64,linux/arm64"
     with pytest.raises(BuildError, match="builds 2 platforms: that needs buildx"):
         build_command("docker", target, {}, Path("id"), buildx=False)
+
+
+def test_plan_warns_of_a_base_without_a_wanted_platform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """plan says before any build which base lacks a platform (a warning: plan builds nothing),
+    and asks the engine only where a platform other than this machine's is wanted."""
+    from tests.support import FIXTURES, run
+    from tests.support.fake_docker import platform_docker
+
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "lint/GB105-base-without-arm64", root)
+    monkeypatch.setenv("GRAPHBUILD_DOCKER", platform_docker(tmp_path))
+    result = run("plan", cwd=root)
+    assert result.code == 0
+    assert result.err == (
+        "graphbuild: warning: BUILD.toml: external.base: registry.example.com/debian:bookworm@"
+        f"sha256:{'1' * 64} has no linux/arm64: it has linux/amd64 (build for what it has, or "
+        "use an image that has them)\n"
+    )
+    build = root / "BUILD.toml"
+    build.write_text(build.read_text().replace('"linux/amd64", "linux/arm64"', '"linux/amd64"'))
+    assert run("plan", cwd=root).err == ""

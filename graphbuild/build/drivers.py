@@ -197,7 +197,7 @@ class SpreadDriver:
         """Pull the pinned bases on every builder, then run the jobs over the builders; an
         image counts as built once its push went well."""
         s = self.session
-        needed = needed_platforms(s.graph, s.hashes, wanted)
+        needed = needed_platforms(s.graph, wanted)
         externals = s.graph.workspace.externals
         bases = {externals[name].image: platforms for name, platforms in needed.items()}
         prepull(s.request.docker, s.builders, bases, s.environ, s.report)

@@ -1,11 +1,13 @@
-"""Before building: every base image has every platform the stages on it are built for. An
-amd64-only base built with --platform linux/arm64 "succeeds" with an image whose config says
-arm64 and whose binaries are x86_64, so a missing platform is refused up front, one line per
-base, naming what it has."""
+"""Every base image has every platform the stages on it are built for. An amd64-only base
+built with --platform linux/arm64 "succeeds" with an image whose config says arm64 and whose
+binaries are x86_64, so `build` refuses a missing platform up front, one line per base, naming
+what it has; `lint` reports it (GB105) and `plan` warns of it where a platform other than this
+machine's is wanted."""
 
 from __future__ import annotations
 
 import json
+import platform as host
 import re
 import subprocess
 from collections.abc import Callable, Iterable, Mapping
@@ -17,22 +19,38 @@ from graphbuild.core.labels import Label
 from graphbuild.core.model import ImageRef
 from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.graph.link import Graph
-from graphbuild.hashing.stages import Hashes
 
 # (image, the platforms wanted of it) -> the platforms it has (None: the engine cannot tell)
 Probe = Callable[[str, set[str]], frozenset[str] | None]
 
 
-def needed_platforms(graph: Graph, hashes: Hashes, images: Iterable[Label]) -> dict[str, set[str]]:
+def needed_platforms(graph: Graph, images: Iterable[Label]) -> dict[str, set[str]]:
     """[external.NAME] -> the platforms the wanted images' stages built on it are built for."""
     needed: dict[str, set[str]] = {}
     for image in images:
         output = graph.outputs[image]
         for label in {output, *nx.ancestors(graph.dag, output)}:
-            for ref in graph.stages[label].deps:
+            stage = graph.stages[label]
+            for ref in stage.deps:
                 if isinstance(ref, ImageRef):
-                    needed.setdefault(ref.name, set()).update(hashes.stages[label].platforms)
+                    needed.setdefault(ref.name, set()).update(stage.platforms)
     return needed
+
+
+MACHINES = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+def host_platform() -> str:
+    """This machine's platform, as os/arch."""
+    machine = host.machine().lower()
+    return f"linux/{MACHINES.get(machine, machine)}"
+
+
+def beyond_host(needed: Mapping[str, set[str]]) -> bool:
+    """Whether any base is wanted for a platform other than this machine's (only then does a
+    base held here for this machine alone tell nothing: the engine is asked)."""
+    here = host_platform()
+    return any(normal(p) != here for platforms in needed.values() for p in platforms)
 
 
 def normal(platform: str) -> str:
@@ -115,3 +133,16 @@ def run(argv: list[str]) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout if done.returncode == 0 else None
+
+
+def platform_problems(
+    graph: Graph, images: Iterable[Label], docker: str | None, always: bool = True
+) -> list[LoadError]:
+    """One error per base of `images` that lacks a platform they are built for, asked of the
+    engine behind `docker` (none without one); unless `always`, only where a platform other
+    than this machine's is wanted (plan and lint stay off the engine otherwise)."""
+    needed = needed_platforms(graph, images)
+    if docker is None or not (always or beyond_host(needed)):
+        return []
+    references = {name: e.image for name, e in graph.workspace.externals.items()}
+    return missing_platforms(needed, references, engine_platforms(docker))

@@ -193,11 +193,9 @@ def digests_written(args: argparse.Namespace, analysis: Analysis, code: int) -> 
 def check_platforms(analysis: Analysis, wanted: Sequence[Label], docker: str) -> None:
     """Every base of the wanted images has every platform they are built for (asked of the
     engine); else one line per base that lacks one, and nothing is built."""
-    from graphbuild.build.platforms import engine_platforms, missing_platforms, needed_platforms
+    from graphbuild.build.platforms import platform_problems
 
-    needed = needed_platforms(analysis.graph, analysis.hashes, wanted)
-    images = {name: e.image for name, e in analysis.workspace.externals.items()}
-    problems = missing_platforms(needed, images, engine_platforms(docker))
+    problems = platform_problems(analysis.graph, wanted, docker)
     if problems:
         raise LoadErrors(problems)
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from graphbuild.analysis.run import Analysis, analyze
-from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK
+from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, base_platform_problems
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.labels import parse_label
 from graphbuild.core.reading import read_bytes
@@ -39,6 +39,8 @@ def run_plan(args: argparse.Namespace, root: Path, store: Store) -> int:
     if args.registry:
         plan = check_registry(analysis, plan)
     sys.stdout.write(render_plan(PlanFormat(args.format), analysis.graph, plan, name))
+    for problem in base_platform_problems(analysis.graph):
+        print(f"graphbuild: warning: {problem}", file=sys.stderr)
     if args.check and plan.changed:
         return EXIT_CHANGES
     return EXIT_OK

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from graphbuild.analysis.load import build_graph, load_workspace
 from graphbuild.analysis.run import analyze
-from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK
-from graphbuild.core.errors import GraphbuildError
+from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, base_platform_problems
+from graphbuild.core.errors import GraphbuildError, LoadError
 from graphbuild.core.printable import ReportFormat
 from graphbuild.graph import query
 from graphbuild.graph.diagram import render as render_diagram
 from graphbuild.graph.kinds import DiagramFormat, QueryKind
 from graphbuild.lint import Severity, lint
+from graphbuild.lint.catalog import CHECKS, Finding
 from graphbuild.plan.baseline import plan_for
 from graphbuild.plan.report import findings_json, findings_text
 from graphbuild.state.store import open_store
@@ -23,11 +24,19 @@ from graphbuild.state.store import open_store
 
 def run_lint(args: argparse.Namespace, root: Path) -> int:
     """`graphbuild lint`: exit 1 when any finding is an error."""
-    workspace = load_workspace(root)
-    findings = lint(build_graph(workspace))
+    graph = build_graph(load_workspace(root))
+    findings = lint(graph) + [platform_finding(p) for p in base_platform_problems(graph)]
     as_json = ReportFormat(args.format) is ReportFormat.JSON
     sys.stdout.write(findings_json(findings) if as_json else findings_text(findings))
     return EXIT_CHANGES if any(f.severity is Severity.ERROR for f in findings) else EXIT_OK
+
+
+def platform_finding(problem: LoadError) -> Finding:
+    """A base that lacks a platform, as lint's GB105 finding."""
+    check = CHECKS["GB105"]
+    name = (problem.key or "").removeprefix("external.")
+    return Finding(check.id, check.severity, f"@{name}", problem.key, problem.message,
+                   check.hint, problem.file)  # fmt: skip
 
 
 def run_query(args: argparse.Namespace, root: Path) -> int:

@@ -60,6 +60,8 @@ _TABLE = [
     ("GB103", WARNING, "external image without a digest", "pin it: name:tag@sha256:<digest>"),
     ("GB104", WARNING, "image never applies security updates",
      "build it on a distro_base (apt-get upgrade, refreshed on a cadence)"),
+    ("GB105", ERROR, "base lacks a platform the images on it are built for",
+     "build only for the platforms the base has, or use a base that has them all (an index)"),
     ("GB201", ERROR, "image runs as root",
      "create a dedicated user and end with USER <uid>:<gid> (python_app does)"),
     ("GB202", WARNING, "USER is not numeric", "use the numeric uid so runAsNonRoot can verify it"),

@@ -60,3 +60,29 @@ def fake_docker(
     path.write_text(text.replace("{down}", down))
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
     return str(path)
+
+
+PLATFORM_DOCKER = """#!/bin/sh
+# A stand-in for the docker CLI that knows one thing: every image is held here for linux/amd64,
+# and the registry's manifest list of any image is the file beside it, if there is one.
+case "$1 $2" in
+  "image inspect") echo linux/amd64 ;;
+  "buildx imagetools") cat "$(dirname "$0")/index.json" 2>/dev/null || exit 1 ;;
+  *) exit 1 ;;
+esac
+"""
+BOTH_PLATFORMS = (
+    '{"mediaType": "application/vnd.oci.image.index.v1+json", "manifests": ['
+    '{"digest": "sha256:a", "platform": {"os": "linux", "architecture": "amd64"}},'
+    '{"digest": "sha256:b", "platform": {"os": "linux", "architecture": "arm64"}}]}'
+)
+
+
+def platform_docker(tmp_path: Path, index: str | None = None) -> str:
+    """The platform stand-in, written to tmp_path; `index`: the manifest list it answers."""
+    path = tmp_path / "platform-docker"
+    path.write_text(PLATFORM_DOCKER)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    if index is not None:
+        (tmp_path / "index.json").write_text(index)
+    return str(path)
