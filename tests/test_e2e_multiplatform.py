@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.debian import MULTI_BASE
+from tests.debian import MULTI_BASE, SECOND_ENGINE
 from tests.e2e_support import DRIVERS, docker
 from tests.support import run
 
@@ -56,6 +56,39 @@ def test_a_two_platform_image_is_one_index_and_each_variant_runs(tmp_path: Path,
         f"{m['platform']['os']}/{m['platform']['architecture']}"
         for m in index["manifests"]
         if m["platform"]["os"] != "unknown"  # attestations
+    }
+    assert platforms == {"linux/amd64", "linux/arm64"}
+    for platform, machine in (("linux/arm64", "aarch64"), ("linux/amd64", "x86_64")):
+        shown = docker("run", "--rm", "--platform", platform, tag, "cat", "/arch").stdout
+        assert shown == f"{machine}\n", platform
+
+
+def test_a_builder_per_platform_builds_natively_and_merges(tmp_path: Path):
+    """linux/amd64 on this machine's engine, linux/arm64 on the second one (under QEMU here; on
+    an arm64 machine natively), each pushing its own tag, then one index joining them."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    nonce = uuid.uuid4().hex[:12]
+    text = WORKSPACE.replace("{base}", pinned_base()).replace("{nonce}", nonce)
+    (root / "BUILD.toml").write_text(text)
+    assert run("emit", cwd=root).code == 0
+    x86, arm = f"gb-x86-{nonce}", f"gb-arm-{nonce}"
+    docker("context", "create", x86, "--docker", "host=unix:///var/run/docker.sock")
+    docker("context", "create", arm, "--docker", f"host={SECOND_ENGINE}")
+    try:
+        result = run("build", "--push", "--driver", "spread", "--builders",
+                     f"linux/amd64={x86},linux/arm64={arm}", cwd=root)  # fmt: skip
+    finally:
+        docker("context", "rm", "--force", x86, arm, check=False)
+    assert result.code == 0, result.out[-3000:]
+    assert any(ln.startswith(f"[arch@arm64] ran on {arm}:") for ln in result.out.splitlines())
+    assert any(ln.startswith(f"[arch@amd64] ran on {x86}:") for ln in result.out.splitlines())
+    tag = json.loads((root / "build/docker-bake.json").read_text())["target"]["arch"]["tags"][0]
+    index = json.loads(docker("buildx", "imagetools", "inspect", tag, "--raw").stdout)
+    platforms = {
+        f"{m['platform']['os']}/{m['platform']['architecture']}"
+        for m in index["manifests"]
+        if m["platform"]["os"] != "unknown"
     }
     assert platforms == {"linux/amd64", "linux/arm64"}
     for platform, machine in (("linux/arm64", "aarch64"), ("linux/amd64", "x86_64")):

@@ -19,7 +19,7 @@ STAGES = [  # the Dockerfile stages their builds name, in the same order
 def contexts(docker: str) -> list[tuple[str, str]]:
     """(context, bake target) of every build the stand-in ran, in order."""
     lines = (Path(docker).parent / "contexts").read_text().splitlines()
-    return [tuple(line.split(" ", 1)) for line in lines]  # type: ignore[misc]
+    return [(line.split(" ")[0], line.split(" ")[1]) for line in lines]
 
 
 def test_images_spread_over_the_builders(emitted: Path, tmp_path: Path):
@@ -114,3 +114,40 @@ def test_each_push_runs_where_its_image_was_built(emitted: Path, tmp_path: Path)
     assert sorted(pushed_on) == sorted(TARGETS) and pushed_on == ran
     pushes = (Path(docker).parent / "pushes").read_text().splitlines()
     assert sorted(line.split(" ")[0] for line in pushes) == sorted(ran.values())
+
+
+def test_a_builder_per_platform_builds_each_natively_then_merges(emitted: Path, tmp_path: Path):
+    root = emitted / "BUILD.toml"
+    root.write_text(root.read_text().replace(
+        'platforms = ["linux/amd64"]', 'platforms = ["linux/amd64", "linux/arm64"]'
+    ))  # fmt: skip
+    assert run("emit", cwd=emitted).code == 0
+    docker = fake_docker(tmp_path, buildx=True)
+    result = run("build", "--all", "--push", "--driver", "spread", "--builders",
+                 "linux/amd64=x86,linux/arm64=arm", "--docker", docker, cwd=emitted)  # fmt: skip
+    assert result.code == 0, result.out
+    builds = (Path(docker).parent / "contexts").read_text().splitlines()
+    assert sorted({(b.split()[0], b.split()[2]) for b in builds}) == [
+        ("arm", "linux/arm64"), ("x86", "linux/amd64"),
+    ]  # fmt: skip
+    assert len(builds) == 10  # five images, two platforms each
+    merges = (Path(docker).parent / "merges").read_text().splitlines()
+    api = next(m for m in merges if "/api:" in m.split()[2])
+    words = api.split()
+    tag = words[2]
+    assert words[1] == "--tag" and words[3:] == [f"{tag}-amd64", f"{tag}-arm64"]
+    lines = result.out.splitlines()
+    assert lines.index("[api@arm64] ran on arm: 1 step cached") < lines.index(
+        next(ln for ln in lines if ln.startswith("[api.merge] building"))
+    )
+
+
+def test_a_builder_per_platform_needs_push_and_a_builder_for_each(emitted: Path, tmp_path: Path):
+    docker = fake_docker(tmp_path, buildx=True)
+    for args, message in [
+        (["--all", "--builders", "linux/amd64=x86"], "give --push"),
+        (["--all", "--push", "--builders", "linux/arm64=arm"], "no builder for it"),
+        (["--builders", "linux/amd64=x86,b"], "give every builder as PLATFORM=CONTEXT"),
+    ]:
+        result = run("build", "--driver", "spread", *args, "--docker", docker, cwd=emitted)
+        assert result.code == 2 and message in result.err, (args, result.err)

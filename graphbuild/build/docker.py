@@ -47,6 +47,7 @@ class JobKind(enum.Enum):
     IMAGE = "one `docker build` of one image"
     BAKE = "one `docker buildx bake` of every wanted image"
     PUSH = "one `docker push` of an image's tags"
+    MERGE = "one `docker buildx imagetools create` of an image's platforms into its index"
 
 
 @attrs.frozen

@@ -23,11 +23,13 @@ from graphbuild.build.docker import (
     stage_users,
 )
 from graphbuild.build.driver_kinds import Driver
+from graphbuild.build.native import native_jobs
 from graphbuild.build.platforms import needed_platforms
 from graphbuild.build.rounds import build_in_rounds
 from graphbuild.build.runner import JobStatus, Outcome, run_jobs
 from graphbuild.build.schedule import schedule
 from graphbuild.build.spread import on_builder, prepull, run_spread
+from graphbuild.core.errors import BuildError
 from graphbuild.core.labels import Label
 from graphbuild.emit.names import emitted_stages
 from graphbuild.graph.link import Graph, image_dependencies
@@ -53,6 +55,8 @@ class Session:
     fail_fast: bool = False
     report: Callable[[str], None] = print
     builders: tuple[str, ...] = ()  # the docker contexts the spread driver builds on
+    # platform -> its own builder: each image built per platform natively, then merged
+    platform_builders: Mapping[str, str] = attrs.field(factory=dict)
 
     @property
     def logs(self) -> Path:
@@ -156,6 +160,17 @@ class DockerBuildDriver:
         return list(zip(targets, outcomes, strict=True))
 
 
+def merged_outcomes(wanted: Sequence[Label], jobs: list[Job], outcomes: list[Outcome]) -> Built:
+    """Each image with the outcome of its merge, or of the first of its jobs that did not end
+    well (a platform's build, or the merge)."""
+    result = []
+    for label in wanted:
+        own = [o for j, o in zip(jobs, outcomes, strict=True) if j.label == label]
+        bad = [o for o in own if o.status is not JobStatus.OK]
+        result.append((label, bad[0] if bad else own[-1]))
+    return result
+
+
 def image_outcomes(jobs: list[Job], outcomes: list[Outcome]) -> Built:
     """Each image built by a docker-build job with its outcome; with --push, an image counts as
     built only when its push succeeded too."""
@@ -180,7 +195,10 @@ class SpreadDriver:
 
     def commands(self, wanted: Sequence[Label]) -> list[Job]:
         """The docker-build jobs, each against the builder a placement with equal costs gives
-        it (a real build places each image when a builder is free)."""
+        it (a real build places each image when a builder is free); with a builder per
+        platform, a job per image and platform on its builder, and a merge per image."""
+        if self.session.platform_builders:
+            return self.native(wanted)
         jobs = DockerBuildDriver(self.session).commands(wanted)
         images = {j.name: list(j.needs) for j in jobs if j.kind is JobKind.IMAGE}
         plan = schedule(images, dict.fromkeys(images, 1.0), self.session.builders)
@@ -201,10 +219,25 @@ class SpreadDriver:
         externals = s.graph.workspace.externals
         bases = {externals[name].image: platforms for name, platforms in needed.items()}
         prepull(s.request.docker, s.builders, bases, s.environ, s.report)
+        if s.platform_builders:
+            jobs = self.native(wanted)
+            spread = run_spread(jobs, s.builders, {}, s.logs, s.root, s.environ, s.report,
+                                s.fail_fast)  # fmt: skip
+            return merged_outcomes(wanted, jobs, spread.outcomes)
         jobs = DockerBuildDriver(s).commands(wanted)
         spread = run_spread(jobs, s.builders, {}, s.logs, s.root, s.environ, s.report,
                             s.fail_fast)  # fmt: skip
         return image_outcomes(jobs, spread.outcomes)
+
+    def native(self, wanted: Sequence[Label]) -> list[Job]:
+        """Per-platform jobs on their builders, and a merge per image."""
+        s = self.session
+        if not s.request.push:
+            raise BuildError("a builder per platform pushes each platform's tag: give --push")
+        jobs = DockerBuildDriver(attrs.evolve(s, request=attrs.evolve(s.request, push=False)))
+        images = jobs.commands(wanted)
+        platforms = {j.name: s.graph.stages[s.graph.outputs[j.label]].platforms for j in images}
+        return native_jobs(images, s.platform_builders, platforms, s.request.docker)
 
     def run_targets(self, targets: Mapping[Label, str], stages: Mapping[Label, Label]) -> Built:
         """The targets over the builders, none waiting for another."""

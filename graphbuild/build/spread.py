@@ -51,7 +51,14 @@ class Spread:
 def on_builder(job: Job, builder: str) -> Job:
     """The job against one builder: the docker CLI's DOCKER_CONTEXT set for it (a push job's
     command is a shell script calling the CLI, so the context cannot go on its argv)."""
+    if pinned(job) is not None:
+        return job
     return attrs.evolve(job, environ=(*job.environ, ("DOCKER_CONTEXT", builder)))
+
+
+def pinned(job: Job) -> str | None:
+    """The builder a job must run on (a platform's own builder), if any."""
+    return dict(job.environ).get("DOCKER_CONTEXT")
 
 
 def unreachable(ended: Running) -> bool:
@@ -125,7 +132,8 @@ def run_spread(
                 continue
             assert isinstance(payload, int)
             ended, builder = running.pop(name)
-            if payload != 0 and unreachable(ended) and len(alive) > 1:
+            movable = pinned(by_name[name]) is None
+            if payload != 0 and unreachable(ended) and len(alive) > 1 and movable:
                 alive.remove(builder)
                 report(f"[{name}] builder {builder} cannot be reached: dropped; building again"
                        f" on {', '.join(alive)}")  # fmt: skip
@@ -148,7 +156,10 @@ def run_spread(
 
 
 def where(job: Job, placed: Mapping[str, str], free: Sequence[str]) -> str | None:
-    """The free builder a job runs on: a push where its image was built, else the first free."""
+    """The free builder a job runs on: its own where it is pinned to one, a push where its
+    image was built, else the first free."""
+    if (own := pinned(job)) is not None:
+        return own if own in free else None
     if job.kind is JobKind.PUSH:
         home = placed.get(job.needs[0]) if job.needs else None
         return home if home in free else None

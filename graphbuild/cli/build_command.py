@@ -28,6 +28,7 @@ from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK
 from graphbuild.cli.pushed_digests import check_digests_request, write_digests
 from graphbuild.core.errors import GraphbuildError, LoadErrors
 from graphbuild.core.labels import Label, parse_label
+from graphbuild.definition.fields import PLATFORM_RE
 from graphbuild.definition.sources import read_text
 from graphbuild.emit.bake import (
     REVISION_VARIABLE,
@@ -94,21 +95,31 @@ def choose_driver(args: argparse.Namespace, docker: str) -> tuple[Driver, bool]:
     return driver, buildx
 
 
-def chosen_builders(args: argparse.Namespace, kind: Driver) -> tuple[str, ...]:
-    """The docker contexts --builders names: required by the spread driver, and only by it."""
+def chosen_builders(
+    args: argparse.Namespace, kind: Driver
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The docker contexts --builders names (required by the spread driver, and only by it),
+    and, where it gives PLATFORM=CONTEXT pairs, each platform's own builder."""
     if args.builders is None:
         if kind is Driver.SPREAD:
             raise GraphbuildError("--driver spread needs --builders CONTEXT,CONTEXT")
-        return ()
+        return (), {}
     if kind is not Driver.SPREAD:
         raise GraphbuildError("--builders goes with --driver spread")
-    names = tuple(n.strip() for n in args.builders.split(","))
+    entries = [n.strip() for n in args.builders.split(",")]
+    pairs = [e.partition("=") for e in entries]
+    paired = {platform: context for platform, sep, context in pairs if sep}
+    names = tuple(context or platform for platform, _, context in pairs)
+    wrong = repr(args.builders)
     bad = [n for n in names if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+-]*", n)]
     if bad or len(set(names)) != len(names):
+        raise GraphbuildError(f"--builders: expected distinct docker context names, got {wrong}")
+    if paired and (len(paired) != len(entries) or not all(map(PLATFORM_RE.match, paired))):
         raise GraphbuildError(
-            f"--builders: expected distinct docker context names, got {args.builders!r}"
+            f"--builders: give every builder as PLATFORM=CONTEXT (linux/arm64=b), or none, got"
+            f" {wrong}"
         )
-    return names
+    return names, paired
 
 
 def run_build(args: argparse.Namespace, root: Path) -> int:
@@ -133,7 +144,7 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     if args.jobs < 1:
         raise GraphbuildError("--jobs must be at least 1")
     kind, buildx = choose_driver(args, docker)
-    builders = chosen_builders(args, kind)
+    builders, platform_builders = chosen_builders(args, kind)
     environ = dict(os.environ)
     if REVISION_VARIABLE not in environ and (revision := head_revision(root)):
         environ[REVISION_VARIABLE] = revision
@@ -153,7 +164,8 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
         request = attrs.evolve(request, load=False, push=False)
     session = Session(graph, analysis.hashes, names, settings.bake,
                       read_text(root, settings.bake) or "", request, root, environ,
-                      args.jobs, args.fail_fast, builders=builders)  # fmt: skip
+                      args.jobs, args.fail_fast, builders=builders,
+                      platform_builders=platform_builders)  # fmt: skip
     driver = make_driver(kind, session)
     if not args.dry_run:
         check_platforms(analysis, wanted, docker)

@@ -13,6 +13,10 @@ FAKE_DOCKER = """#!/bin/sh
 # named {down} answers as a daemon that is not there.
 context=${DOCKER_CONTEXT:-default}
 if [ "$1" = --context ]; then context=$2; shift 2; fi
+if [ "$1 $2 $3" = "buildx imagetools create" ] && [ {buildx} = yes ]; then
+  shift 3; echo "$context $*" >> "$(dirname "$0")/merges"; exit 0
+fi
+if [ "$1 $2" = "buildx version" ] && [ {buildx} = yes ]; then echo "buildx v0.13.1"; exit 0; fi
 if [ "$1" = buildx ]; then exit 1; fi
 if [ "$1" = pull ]; then echo "$context $*" >> "$(dirname "$0")/pulls"; exit 0; fi
 if [ "$1" = push ]; then echo "$context $2" >> "$(dirname "$0")/pushes"; exit 0; fi
@@ -26,12 +30,14 @@ if [ "$1" = image ] && [ "$2" = inspect ]; then  # the image store: the tags fil
 fi
 target=""
 iidfile=""
+platform=""
 while [ $# -gt 0 ]; do
   [ "$1" = --target ] && target=$2
   [ "$1" = --iidfile ] && iidfile=$2
+  [ "$1" = --platform ] && platform=$2
   shift
 done
-echo "$context $target" >> "$(dirname "$0")/contexts"
+echo "$context $target $platform" >> "$(dirname "$0")/contexts"
 if [ "$context" = "{down}" ]; then
   echo "ERROR: Cannot connect to the Docker daemon at unix:///run/{down}.sock."
   exit 1
@@ -51,13 +57,18 @@ printf 'sha256:%064d' 7 > "$iidfile"
 
 
 def fake_docker(
-    tmp_path: Path, fail: str = "no-such-stage", delay: float = 0, down: str = "no-such-context"
+    tmp_path: Path,
+    fail: str = "no-such-stage",
+    delay: float = 0,
+    down: str = "no-such-context",
+    buildx: bool = False,
 ) -> str:
     """The stand-in, written to tmp_path: builds of a target matching `fail` fail; each build
-    takes `delay` seconds; the context `down` is unreachable."""
+    takes `delay` seconds; the context `down` is unreachable; with `buildx`, `buildx version`
+    answers and `imagetools create` is noted in the merges file."""
     path = tmp_path / "docker"
     text = FAKE_DOCKER.replace("{fail}", fail).replace("{delay}", str(delay))
-    path.write_text(text.replace("{down}", down))
+    path.write_text(text.replace("{down}", down).replace("{buildx}", "yes" if buildx else "no"))
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
     return str(path)
 
