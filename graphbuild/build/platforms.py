@@ -18,6 +18,7 @@ from graphbuild.core.errors import LoadError
 from graphbuild.core.labels import Label
 from graphbuild.core.model import ImageRef
 from graphbuild.definition.layout import BUILD_FILE
+from graphbuild.definition.lock_slice import MACHINES
 from graphbuild.graph.link import Graph
 
 # (image, the platforms wanted of it) -> the platforms it has (None: the engine cannot tell)
@@ -37,13 +38,13 @@ def needed_platforms(graph: Graph, images: Iterable[Label]) -> dict[str, set[str
     return needed
 
 
-MACHINES = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+ARCHES = {machine: arch for arch, machine in MACHINES.items()} | {"arm64": "arm64"}  # macOS
 
 
 def host_platform() -> str:
     """This machine's platform, as os/arch."""
     machine = host.machine().lower()
-    return f"linux/{MACHINES.get(machine, machine)}"
+    return f"linux/{ARCHES.get(machine, machine)}"
 
 
 def beyond_host(needed: Mapping[str, set[str]]) -> bool:

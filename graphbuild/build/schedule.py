@@ -8,6 +8,7 @@ import heapq
 from collections.abc import Mapping, Sequence
 
 import attrs
+import networkx as nx
 
 
 @attrs.frozen
@@ -59,20 +60,13 @@ def dependents_of(needs: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
 
 def topological(needs: Mapping[str, Sequence[str]]) -> list[str]:
     """The images, each after all it needs (ties by name: the order is reproducible)."""
-    waiting = {image: len(set(below)) for image, below in needs.items()}
-    dependents = dependents_of(needs)
-    ready = sorted(image for image, count in waiting.items() if count == 0)
-    order: list[str] = []
-    while ready:
-        image = heapq.heappop(ready)
-        order.append(image)
-        for dependent in dependents[image]:
-            waiting[dependent] -= 1
-            if waiting[dependent] == 0:
-                heapq.heappush(ready, dependent)
-    if len(order) != len(needs):
-        raise ValueError("the images' dependencies have a cycle")
-    return order
+    dag = nx.DiGraph()
+    dag.add_nodes_from(needs)
+    dag.add_edges_from((need, image) for image, below in needs.items() for need in below)
+    try:
+        return list(nx.lexicographical_topological_sort(dag))
+    except nx.NetworkXUnfeasible:
+        raise ValueError("the images' dependencies have a cycle") from None
 
 
 def critical_path(needs: Mapping[str, Sequence[str]], cost: Mapping[str, float]) -> float:
