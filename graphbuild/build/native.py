@@ -22,21 +22,13 @@ def arch_of(platform: str) -> str:
 def platform_job(job: Job, platform: str, builder: str, images: set[str]) -> Job:
     """An image job built for one platform on its builder, pushed as TAG-ARCH; it waits for
     the same platform of the images it needs."""
-    arch, argv, out = arch_of(platform), list(job.argv), []
-    at = 0
-    while at < len(argv):
-        word = argv[at]
-        if word in ("--platform", "--tag") and at + 1 < len(argv):
-            value = platform if word == "--platform" else f"{argv[at + 1]}-{arch}"
-            out += [word, value]
-            at += 2
-            continue
-        if word in ("--iidfile",) and at + 1 < len(argv):
-            out += [word, f"{argv[at + 1]}.{arch}"]
-            at += 2
-            continue
-        out.append(word)
-        at += 1
+    arch = arch_of(platform)
+    rewrite = {"--platform": lambda _: platform, "--tag": lambda tag: f"{tag}-{arch}",
+               "--iidfile": lambda path: f"{path}.{arch}"}  # fmt: skip
+    out = list(job.argv)
+    for at, word in enumerate(out[:-1]):
+        if word in rewrite:
+            out[at + 1] = rewrite[word](out[at + 1])
     if "--platform" not in out:
         out[2:2] = ["--platform", platform]
     out.insert(out.index("--progress=plain") + 1, "--push")
