@@ -12,8 +12,6 @@ import re
 import subprocess
 from collections.abc import Callable, Iterable, Mapping
 
-import networkx as nx
-
 from graphbuild.core.errors import LoadError
 from graphbuild.core.labels import Label
 from graphbuild.core.model import ImageRef
@@ -28,13 +26,18 @@ Probe = Callable[[str, set[str]], frozenset[str] | None]
 def needed_platforms(graph: Graph, images: Iterable[Label]) -> dict[str, set[str]]:
     """[external.NAME] -> the platforms the wanted images' stages built on it are built for."""
     needed: dict[str, set[str]] = {}
-    for image in images:
-        output = graph.outputs[image]
-        for label in {output, *nx.ancestors(graph.dag, output)}:
-            stage = graph.stages[label]
-            for ref in stage.deps:
-                if isinstance(ref, ImageRef):
-                    needed.setdefault(ref.name, set()).update(stage.platforms)
+    built = {graph.outputs[image] for image in images}
+    todo = list(built)
+    while todo:  # the wanted outputs and all their ancestors, each stage once
+        for parent in graph.dag.predecessors(todo.pop()):
+            if parent not in built:
+                built.add(parent)
+                todo.append(parent)
+    for label in built:
+        stage = graph.stages[label]
+        for ref in stage.deps:
+            if isinstance(ref, ImageRef):
+                needed.setdefault(ref.name, set()).update(stage.platforms)
     return needed
 
 
