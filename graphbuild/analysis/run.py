@@ -4,10 +4,8 @@ else in full."""
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import gc
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
@@ -29,25 +27,25 @@ from graphbuild.analysis.memo import (
     GitShape,
     LoadedMemo,
     Parts,
-    load_git_memo,
     load_walk_memo,
     pack_inputs,
     save_git_memo,
     save_walk_memo,
     with_index,
 )
+from graphbuild.analysis.start import Begun, begin, no_cycle_collection, settled, start_git_view
 from graphbuild.core.labels import Label
 from graphbuild.core.model import Workspace
 from graphbuild.definition.layout import BUILD_FILE
-from graphbuild.definition.load import RootFile, read_root, scan_exclusions
+from graphbuild.definition.load import RootFile, scan_exclusions
 from graphbuild.graph.link import Graph
-from graphbuild.hashing.file_digests import Caches, digest_files, racy_cutoff, start_hashing
+from graphbuild.hashing.file_digests import Caches, digest_files, start_hashing
 from graphbuild.hashing.stages import Hashes, hash_graph
 from graphbuild.state.digests import load_caches_for, load_digest_caches, save_digest_caches
 from graphbuild.state.store import STATE_DIR, Store, open_store
-from graphbuild.tree.git_view import GitView, finish_git, start_view
+from graphbuild.tree.git_view import GitView
 from graphbuild.tree.inputs import all_input_files, git_dir_inputs, resolve_inputs
-from graphbuild.tree.walk import Entry, Scan, make_tree, scan_workspace, with_git_files
+from graphbuild.tree.walk import Scan, make_tree, scan_workspace, with_git_files
 
 CACHE_DIR = STATE_DIR
 
@@ -93,28 +91,11 @@ class Analysis:
         return f"analysis: {self.source.value}" + (f" ({self.why})" if self.why else "")
 
 
-def settled(entries: Iterable[Entry]) -> bool:
-    """False when a file changed so recently that it may change again within one mtime tick
-    (files git vouched for carry mtime and ctime 0: git keeps its own watch on them)."""
-    cutoff = racy_cutoff()
-    return all(entry.mtime_ns < cutoff and entry.ctime_ns < cutoff for entry in entries)
-
-
-@contextlib.contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """Pause the cyclic garbage collector: an analysis allocates millions of objects, nearly
-    none in cycles, and each full collection walks all of them (20% of a cold plan)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def analyze(
-    root: Path, use_cache: bool = True, use_git: bool = True, store: Store | None = None
+    root: Path,
+    use_cache: bool = True,
+    use_git: bool = True,
+    store: Store | None = None,
 ) -> Analysis:
     """Load, link, check and hash the workspace at `root`: reuse the memo of an unchanged tree;
     take files git reports clean from its index unless told not to. Without a store, the
@@ -123,22 +104,14 @@ def analyze(
         with open_store(root, enabled=use_cache) as opened:
             return analyze(root, use_cache, use_git, opened)
     with no_cycle_collection():
-        return analyze_collected(root, store, use_git)
+        return complete(begin(root, store, start_git_view(root, use_git)))
 
 
-def analyze_collected(root: Path, store: Store, use_git: bool) -> Analysis:
-    """analyze, with the collector paused."""
-    run = start_view(root) if use_git else None  # git works while the memo is read
-    try:
-        root_file = read_root(root)
-        memo = load_git_memo(store) if run is not None else None
-        view = finish_git(root, run, scan_exclusions(root_file))
-    except BaseException:
-        for process in run or ():
-            process.kill()
-        raise
+def complete(begun: Begun) -> Analysis:
+    """The analysis a begun one leads to (the collector paused by the caller)."""
+    root, store, root_file, view = begun.root, begun.store, begun.root_file, begun.view
     if view is not None:
-        return analyze_view(root, root_file, view, store, memo)
+        return analyze_view(root, root_file, view, store, begun.memo())
     return analyze_scan(root, root_file, scan_workspace(root, scan_exclusions(root_file)), store)
 
 

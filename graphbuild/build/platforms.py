@@ -139,6 +139,12 @@ def run(argv: list[str]) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
+def foreign_platforms(graph: Graph) -> bool:
+    """Whether any image is built on a base for a platform other than this machine's (then
+    plan and lint ask the engine about the bases)."""
+    return beyond_host(needed_platforms(graph, [t.label for t in graph.images]))
+
+
 def platform_problems(
     graph: Graph, images: Iterable[Label], docker: str | None, always: bool = True
 ) -> list[LoadError]:

@@ -8,7 +8,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from graphbuild.analysis.run import Analysis, analyze
+from graphbuild.analysis.run import Analysis, analyze, complete
+from graphbuild.analysis.start import Begun, no_cycle_collection
+from graphbuild.build.platforms import foreign_platforms
 from graphbuild.cli.common import EXIT_CHANGES, EXIT_OK, base_platform_problems
 from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.labels import parse_label
@@ -25,25 +27,33 @@ from graphbuild.plan.compare import mark_pushed, to_build
 from graphbuild.plan.entries import Plan
 from graphbuild.plan.format_kinds import PlanFormat
 from graphbuild.plan.formats import render_plan
+from graphbuild.plan.reuse import PlanOutput, remember
 from graphbuild.state.store import Store
 from graphbuild.tree.git import ignored_by_git
 
 
-def run_plan(args: argparse.Namespace, root: Path, store: Store) -> int:
-    """`graphbuild plan`."""
-    analysis = analyze(root, store=store)
+def run_plan(args: argparse.Namespace, begun: Begun, key: bytes | None = None) -> int:
+    """`graphbuild plan`, once git's view is taken; its output is kept under `key`, if given,
+    when nothing it read may still be moving and it asked no engine."""
+    with no_cycle_collection():
+        analysis = complete(begun)
     if args.verbose:
         print(analysis.describe(), file=sys.stderr)
+    store = begun.store
     result = plan_for(analysis, store, args.since)
     plan, name = result.plan, result.baseline.name
     if args.registry:
         plan = check_registry(analysis, plan)
-    sys.stdout.write(render_plan(PlanFormat(args.format), analysis.graph, plan, name))
-    for problem in base_platform_problems(analysis.graph):
-        print(f"graphbuild: warning: {problem}", file=sys.stderr)
-    if args.check and plan.changed:
-        return EXIT_CHANGES
-    return EXIT_OK
+    text = render_plan(PlanFormat(args.format), analysis.graph, plan, name)
+    warnings = "".join(
+        f"graphbuild: warning: {problem}\n" for problem in base_platform_problems(analysis.graph)
+    )
+    sys.stdout.write(text)
+    sys.stderr.write(warnings)
+    code = EXIT_CHANGES if args.check and plan.changed else EXIT_OK
+    if key is not None and begun.settled and not foreign_platforms(analysis.graph):
+        remember(store, PlanOutput(key, text, warnings, code))
+    return code
 
 
 def check_registry(analysis: Analysis, plan: Plan) -> Plan:

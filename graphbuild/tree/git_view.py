@@ -190,13 +190,14 @@ def view_from_git(
     }
     changed |= not_vouched(index_out) | converted
     state: dict[str, tuple[bool, bool]] = {"": (False, False)}
-    listed = sorted(changed)  # a deleted file is listed by git and found by no stat
-    for path in listed:
+    listed = []  # what is not excluded: a deleted file is listed by git and found by no stat
+    for path in sorted(changed):
         trimmed = path.rstrip("/")
         parent, _, name = trimmed.rpartition("/")
         excluded, hidden = folder_state(state, parent, walk.is_excluded)
         if excluded or name in SKIP_DIRS or walk.is_excluded(name, trimmed):
-            continue
+            continue  # nor in the stamp: `.graphbuild/` untracked until its .gitignore is made
+        listed.append(path)
         walk.file(trimmed, name, hidden, None)  # a folder is walked whole
     index_digest = hashlib.sha256(index_out).digest()
     stamp = hashlib.sha256(index_digest)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from graphbuild.cli.commands import Invocation, Needs
 from graphbuild.plan.format_kinds import PlanFormat
@@ -31,8 +32,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, at: Invocation) -> int:
-    """Run it."""
-    from graphbuild.cli.plan_commands import run_plan
+    """Run it: the plan's output is reused while nothing it read has moved (decided before the
+    later phases are even imported)."""
+    from graphbuild.tree.git_view import start_view
 
     assert at.root is not None and at.store is not None
-    return run_plan(args, at.root, at.store)
+    git = start_view(at.root)  # git reads the tree while the first phase is imported
+    reusable = git is not None and not (args.since or args.registry or args.verbose)
+
+    from graphbuild.analysis.start import begin, no_cycle_collection
+    from graphbuild.plan.reuse import ReuseKey, recall
+
+    with no_cycle_collection():
+        reuse = ReuseKey.start(at.root) if reusable else None
+        begun = begin(at.root, at.store, git, preload=reuse is None)
+        key = reuse.key(begun, args.format, args.check) if reuse is not None else None
+    kept = recall(at.store, key) if key is not None else None
+    if kept is not None:
+        sys.stdout.write(kept.stdout)
+        sys.stderr.write(kept.stderr)
+        return kept.code
+
+    from graphbuild.cli.plan_commands import run_plan
+
+    return run_plan(args, begun, key)

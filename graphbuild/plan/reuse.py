@@ -1,0 +1,80 @@
+"""The last plan's output, reused while nothing it read has moved: git's view of the tree (its
+stamp), the lock on disk, the commit checked out, the options and graphbuild's code. A plan
+that asks the engine or a registry is never kept: their answers are not in the key."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import subprocess
+from pathlib import Path
+
+import attrs
+
+from graphbuild.analysis.start import Begun
+from graphbuild.state.store import Codec, Kind, Store
+from graphbuild.tree.git import start_git
+from graphbuild.tree.git_view import output
+
+
+@attrs.frozen
+class PlanOutput:
+    """What a plan printed and returned, under the key of everything it read."""
+
+    key: bytes
+    stdout: str
+    stderr: str
+    code: int
+
+
+# graphbuild's classes, and its output depends on its code: read back only by the same code
+PLAN_OUTPUT = Kind("plan-output", 1, Codec.DATA, PlanOutput, code_bound=True)
+
+
+def plan_key(stamp: bytes, lock: bytes | None, head: bytes, options: tuple[str, ...]) -> bytes:
+    """The key of a plan over the tree `stamp` names, the lock file's bytes (None: absent), the
+    commit checked out and the options that shape the output."""
+    digest = hashlib.sha256(stamp)
+    for part in (b"-" if lock is None else b"+" + lock, head, "\0".join(options).encode()):
+        digest.update(hashlib.sha256(part).digest())
+    return digest.digest()
+
+
+@attrs.frozen(eq=False)
+class ReuseKey:
+    """The making of a plan's key: git's answer for the commit checked out, asked alongside
+    the view's commands."""
+
+    head: subprocess.Popen[bytes]
+
+    @classmethod
+    def start(cls, root: Path) -> ReuseKey:
+        """Ask git for the commit checked out."""
+        return cls(start_git(root, "rev-parse", "-q", "--verify", "HEAD"))
+
+    def key(self, begun: Begun, *options: object) -> bytes | None:
+        """The key of a plan over what `begun` read, with the options that shape its output and
+        this machine's architecture (the base check depends on it); None without git's view
+        or a readable lock."""
+        commit = output(self.head) or b""
+        if begun.view is None:
+            return None
+        try:
+            lock: bytes | None = (begun.root / begun.root_file.settings.lock).read_bytes()
+        except FileNotFoundError:
+            lock = None
+        except OSError:
+            return None
+        shown = (*(str(o) for o in options), platform.machine())
+        return plan_key(begun.view.stamp, lock, commit, shown)
+
+
+def recall(store: Store, key: bytes) -> PlanOutput | None:
+    """The output stored under `key`, if that is the last one stored."""
+    output: PlanOutput | None = store.get(PLAN_OUTPUT)
+    return output if output is not None and output.key == key else None
+
+
+def remember(store: Store, output: PlanOutput) -> None:
+    """Keep the output for the next plan over the same tree."""
+    store.write(PLAN_OUTPUT, output)
