@@ -108,13 +108,22 @@ def hash_object(repo: Path, path: str) -> str:
 
 
 def input_digest(repo: Path, path: str, **how: bool) -> str:
-    """The blob id the analysis recorded for `path` (in the api image's stages)."""
+    """The blob id the analysis recorded for `path` (in the api image's stages): its own, the
+    one among the files of a folder whose tree id was computed, or the one git's object store
+    holds in the tree git gave its folder."""
     analysis = analyze(repo, **how)
-    found = {
-        record.inputs[path].blob
-        for record in analysis.hashes.stages.values()
-        if path in record.inputs
-    }
+    found = set()
+    for record in analysis.hashes.stages.values():
+        if path in record.inputs:
+            found.add(record.inputs[path].blob)
+        for folder, digest in record.inputs.items():
+            if folder.endswith("/") and path.startswith(folder):
+                if folder in record.contents:
+                    found.add(record.contents[folder][path].blob)
+                else:  # git's tree, not computed: none of its files was read
+                    found.add(
+                        git(repo, "rev-parse", f"{digest.tree}:{path[len(folder) :]}").strip()
+                    )
     assert len(found) == 1, found
     return found.pop()
 

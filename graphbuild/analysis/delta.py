@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from pathlib import Path
+from stat import S_IXUSR
 
 import attrs
 
@@ -17,7 +18,7 @@ from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import Caches, FileDigest, digest_files
 from graphbuild.hashing.stages import Hashes, rehash_graph
-from graphbuild.tree.git_view import MODES, GitView, folder_state, index_entry
+from graphbuild.tree.git_view import MODES, GitView, folder_state, index_entry, indexed_below
 from graphbuild.tree.walk import Entry, Tree, vouched_entry
 
 MAX_EDITS = 256  # beyond this many changed paths, the full analysis is as quick
@@ -157,9 +158,17 @@ def rehash_edits(
     hashes: Hashes,
     edited: Mapping[str, Entry],
     caches: Caches,
+    index: bytes,
 ) -> Hashes:
-    """The hashes after `edited` changed: their digests, and the stages that read them."""
+    """The hashes after `edited` changed: their digests, and the stages that read them (a
+    folder git vouched for last time has its other files' digests read from git's `index`;
+    LookupError when one is not there)."""
     read = {p for files in inputs.values() for p in files if p in edited}
     tree = Tree(entries={p: edited[p] for p in read}, packages=frozenset())
     digests: dict[str, FileDigest] = digest_files(root, tree, sorted(read), caches)
-    return rehash_graph(graph, inputs, hashes, digests)
+
+    def folder_files(folder: str, paths: list[str]) -> dict[str, FileDigest]:
+        listed = indexed_below(index, folder)
+        return {p: FileDigest(listed[p][1], bool(listed[p][0] & S_IXUSR)) for p in paths}
+
+    return rehash_graph(graph, inputs, hashes, digests, folder_files)

@@ -40,12 +40,13 @@ from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.definition.load import RootFile, scan_exclusions
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import Caches, digest_files, start_hashing
-from graphbuild.hashing.stages import Hashes, hash_graph
+from graphbuild.hashing.stages import Hashes, files_to_digest, hash_graph
+from graphbuild.hashing.trees import vouched_folders
 from graphbuild.state.digests import load_caches_for, load_digest_caches, save_digest_caches
 from graphbuild.state.store import STATE_DIR, Store, open_store
-from graphbuild.tree.git_view import GitView
-from graphbuild.tree.inputs import all_input_files, git_dir_inputs, resolve_inputs
-from graphbuild.tree.walk import Scan, make_tree, scan_workspace, with_git_files
+from graphbuild.tree.git_view import GitView, head_trees
+from graphbuild.tree.inputs import git_dir_inputs, resolve_inputs
+from graphbuild.tree.walk import Scan, Tree, make_tree, scan_workspace, with_git_files
 
 CACHE_DIR = STATE_DIR
 
@@ -139,17 +140,18 @@ def analyze_view(
     if memo is not None and isinstance(delta, Unchanged):
         last, shape = memo.memo, memo.shape
         return Analysis(root, shape.workspace, shape.graph, shape.inputs, last.hashes, Source.MEMO)
-    if memo is not None and isinstance(delta, Edits):
-        last, shape = memo.memo, memo.shape
-        inputs = shape.inputs
-        caches = load_caches_for(store, delta.files)
-        hashes = rehash_edits(root, shape.graph, inputs, last.hashes, delta.files, caches)
-        save_digest_caches(store, caches)
-        analysis = Analysis(root, shape.workspace, shape.graph, inputs, hashes, Source.FEW_EDITS)
+    hashes = rehashed(root, store, memo, delta, view)
+    if memo is not None and hashes is not None:
+        shape = memo.shape
+        analysis = Analysis(
+            root, shape.workspace, shape.graph, shape.inputs, hashes, Source.FEW_EDITS
+        )
         new_shape = None
     else:
         why = delta.reason.value if isinstance(delta, Reshaped) else "no memo from this code"
-        analysis = analyze_tree(root, root_file, view.scan(), store, why)
+        if isinstance(delta, Edits):
+            why = "a folder's files are not all in git's index"
+        analysis = analyze_tree(root, root_file, view.scan(), store, why, view)
         new_shape = GitShape(
             view.stamp, analysis.workspace, analysis.graph, pack_inputs(analysis.inputs)
         )
@@ -160,6 +162,25 @@ def analyze_view(
         shape_stamp = used.stamp
         save_git_memo(store, GitMemo(view.stamp, state, shape_stamp, analysis.hashes), new_shape)
     return analysis
+
+
+def rehashed(
+    root: Path, store: Store, memo: LoadedMemo | None, delta: Delta | None, view: GitView
+) -> Hashes | None:
+    """The memo's hashes with the edits in, when the delta is a few edits; None otherwise, or
+    when a folder git vouched for last time has files git's index no longer lists."""
+    if memo is None or not isinstance(delta, Edits):
+        return None
+    caches = load_caches_for(store, delta.files)
+    last, shape = memo.memo, memo.shape
+    try:
+        hashes = rehash_edits(
+            root, shape.graph, shape.inputs, last.hashes, delta.files, caches, view.index
+        )
+    except LookupError:
+        return None
+    save_digest_caches(store, caches)
+    return hashes
 
 
 def view_delta(store: Store, memo: LoadedMemo | None, view: GitView) -> Delta | None:
@@ -176,7 +197,29 @@ def view_delta(store: Store, memo: LoadedMemo | None, view: GitView) -> Delta | 
     return edited_paths(old_view, view)
 
 
-def analyze_tree(root: Path, root_file: RootFile, scan: Scan, store: Store, why: str) -> Analysis:
+def git_trees(
+    root: Path,
+    graph: Graph,
+    inputs: Mapping[Label, tuple[str, ...]],
+    tree: Tree,
+    scan: Scan,
+    view: GitView | None,
+) -> dict[str, str]:
+    """folder -> tree id, from git, for the folder inputs git vouches for (none without git)."""
+    if view is None:
+        return {}
+    vouched = vouched_folders(graph.stages, inputs, tree, scan, view.tracked_changes)
+    return head_trees(root, view.prefix, vouched) if vouched else {}
+
+
+def analyze_tree(
+    root: Path,
+    root_file: RootFile,
+    scan: Scan,
+    store: Store,
+    why: str,
+    view: GitView | None = None,
+) -> Analysis:
     """The full analysis: load every BUILD.toml, link, resolve inputs, digest, hash. The files
     of the packages below the root are hashed in the background meanwhile (they are almost
     all inputs; the rest, root files included, are hashed once the inputs are known)."""
@@ -187,13 +230,14 @@ def analyze_tree(root: Path, root_file: RootFile, scan: Scan, store: Store, why:
         graph = build_graph(workspace)
         tree = with_git_files(root, tree, git_dir_inputs(graph))
         inputs = resolve_inputs(graph, tree)
-        files = all_input_files(inputs)
+        trees = git_trees(root, graph, inputs, tree, scan, view)
+        files = files_to_digest(graph, inputs, trees)
         digests = digest_files(root, tree, files, caches, started=ahead)
     finally:
         ahead.close()
         ahead.done = None  # 200,000 results: free them before hashing
     save_digest_caches(store, caches)
-    hashes = hash_graph(graph, inputs, digests)
+    hashes = hash_graph(graph, inputs, digests, trees)
     return Analysis(root, workspace, graph, inputs, hashes, Source.FULL, why)
 
 

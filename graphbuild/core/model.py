@@ -12,7 +12,7 @@ from graphbuild.core.facts import Facts
 from graphbuild.core.labels import Label
 from graphbuild.core.uv import UvWorkspace
 
-SCHEMA_VERSION = "graphbuild/2"  # 2: file digests are git blob ids (docs/design.md §5)
+SCHEMA_VERSION = "graphbuild/3"  # 2: file digests are git blob ids; 3: folders by tree id (§5)
 BLOB_HEX = 40  # the length of a git blob id (SHA-1) in hex
 
 

@@ -20,28 +20,38 @@ class FileDigest(NamedTuple):
     symlink: bool = False
 
 
-InputDigest = FileDigest  # the name a stage record's inputs use
+class TreeDigest(NamedTuple):
+    """What the hash records of a folder input: the git tree id of the files read in it (its
+    path ends in a slash; docs/design.md §5)."""
+
+    tree: str
+
+
+InputDigest = FileDigest | TreeDigest  # what a stage record's inputs hold, by path
 TRUE_FALSE = ("false", "true")
 
 
 def inputs_json(ordered: Iterable[tuple[str, InputDigest]]) -> str:
     """The canonical JSON (sorted keys, no whitespace) of the list of {"blob", "executable",
-    "path", "symlink"} objects for (path, digest) pairs in path order; written by hand with
-    json's own string encoder, without a dict per input."""
+    "path", "symlink"} objects of files and {"path", "tree"} objects of folders, in path
+    order; written by hand with json's own string encoder, without a dict per input."""
+    return "[" + ",".join(item_json(path, digest) for path, digest in ordered) + "]"
+
+
+def item_json(path: str, digest: InputDigest) -> str:
+    """One input's object in canonical JSON."""
+    if isinstance(digest, TreeDigest):
+        return f'{{"path":{encode_basestring(path)},"tree":{encode_basestring(digest.tree)}}}'
+    blob, executable, symlink = digest
     return (
-        "["
-        + ",".join(
-            f'{{"blob":{encode_basestring(blob)},"executable":{TRUE_FALSE[executable]},'
-            f'"path":{encode_basestring(path)},"symlink":{TRUE_FALSE[symlink]}}}'
-            for path, (blob, executable, symlink) in ordered
-        )
-        + "]"
+        f'{{"blob":{encode_basestring(blob)},"executable":{TRUE_FALSE[executable]},'
+        f'"path":{encode_basestring(path)},"symlink":{TRUE_FALSE[symlink]}}}'
     )
 
 
 class PackedInputs(Mapping[str, InputDigest]):
-    """path -> (blob id, executable, symlink), read-only, kept as its canonical JSON and
-    unpacked on first access."""
+    """path -> (blob id, executable, symlink) of a file or (tree id,) of a folder, read-only,
+    kept as its canonical JSON and unpacked on first access."""
 
     __slots__ = ("_packed", "_unpacked")
 
@@ -59,7 +69,9 @@ class PackedInputs(Mapping[str, InputDigest]):
     def _items(self) -> dict[str, InputDigest]:
         if self._unpacked is None:
             self._unpacked = {
-                item["path"]: FileDigest(item["blob"], item["executable"], item["symlink"])
+                item["path"]: TreeDigest(item["tree"])
+                if "tree" in item
+                else FileDigest(item["blob"], item["executable"], item["symlink"])
                 for item in json.loads(self._packed)
             }
         return self._unpacked

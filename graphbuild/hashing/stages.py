@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -15,8 +15,13 @@ from graphbuild.core.model import EPOCH_ARG, SCHEMA_VERSION, Ref, Stage, StageRe
 from graphbuild.core.steps import declared_args, defaulted_args, render_step, used_args
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import FileDigest
-from graphbuild.hashing.packed import InputDigest, PackedInputs, pack
+from graphbuild.hashing.packed import InputDigest, PackedInputs, TreeDigest, pack
 from graphbuild.hashing.reading import blob_id
+from graphbuild.hashing.trees import folder_inputs, group_by_folder, tree_id
+
+# folder -> the digests of the given files below it (a folder input git vouched for, its files
+# read back from git's index when one of them is edited)
+FolderFiles = Callable[[str, list[str]], dict[str, FileDigest]]
 
 
 @attrs.frozen
@@ -30,11 +35,15 @@ class StageRecord:
     steps: tuple[str, ...]  # rendered with labels, so a definition change reads as one
     step_keys: tuple[str, ...]  # the BUILD.toml key each step came from, for reasons
     refs: Mapping[str, str]  # label -> hash of every stage the steps read from
-    inputs: Mapping[str, InputDigest]  # path -> (blob id, executable, symlink)
+    inputs: Mapping[str, InputDigest]  # path -> (blob id, executable, symlink), or folder/ ->
+    # (tree id,)
     args: Mapping[str, str]
     platforms: tuple[str, ...]
     generated: tuple[str, ...] = ()  # the inputs emit writes (lock slices), by path
     pins: Mapping[str, str] = attrs.field(factory=dict)  # their package -> version
+    # folder/ -> its files' digests, for a folder whose tree id was computed here (git's
+    # object store holds the others): the files a rebuild reason names
+    contents: Mapping[str, PackedInputs] = attrs.field(factory=dict, eq=False)
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for the record cache."""
@@ -47,6 +56,7 @@ class StageRecord:
             "platforms": list(self.platforms),
             "generated": list(self.generated),
             "pins": dict(self.pins),
+            "contents": {folder: files.packed for folder, files in self.contents.items()},
         }
 
     @classmethod
@@ -65,6 +75,7 @@ class StageRecord:
             platforms=tuple(data["platforms"]),
             generated=tuple(data.get("generated", ())),
             pins=dict(data.get("pins", {})),
+            contents={k: PackedInputs(packed=v) for k, v in data.get("contents", {}).items()},
         )
 
 
@@ -130,15 +141,61 @@ def hash_graph(
     graph: Graph,
     inputs: Mapping[Label, tuple[str, ...]],
     digests: Mapping[str, FileDigest],
+    trees: Mapping[str, str] | None = None,
 ) -> Hashes:
-    """Hash every stage in topological order, each over its parent's and references' hashes."""
+    """Hash every stage in topological order, each over its parent's and references' hashes
+    (`trees`: folder -> the tree id git gave it, for the folder inputs git vouched for; their
+    files need no digest)."""
     records: dict[Label, StageRecord] = {}
     for label in graph.order:
-        files = {p: digests[p] for p in inputs.get(label, ())}
-        for generated in graph.stages[label].generated:
+        stage = graph.stages[label]
+        files, contents = stage_entries(stage, inputs.get(label, ()), digests, trees or {})
+        for generated in stage.generated:
             files[generated.path] = FileDigest(blob_id(generated.text.encode()), False)
-        records[label] = hash_stage(graph, label, files, records)
+        records[label] = hash_stage(graph, label, files, records, contents)
     return Hashes(stages=records, targets=target_hashes(graph, records))
+
+
+def files_to_digest(
+    graph: Graph, inputs: Mapping[Label, tuple[str, ...]], trees: Mapping[str, str]
+) -> list[str]:
+    """The input files whose digests the hashes need: all but those in folders known by
+    git's tree id (unless a stage also reads them one by one), sorted."""
+    if not trees:
+        return sorted({path for paths in inputs.values() for path in paths})
+    needed: set[str] = set()
+    for label, paths in inputs.items():
+        stage = graph.stages[label]
+        groups, rest = group_by_folder(paths, folder_inputs(stage.package, stage.inputs))
+        needed.update(rest)
+        for folder, group in groups.items():
+            if folder not in trees:
+                needed.update(group)
+    return sorted(needed)
+
+
+def stage_entries(
+    stage: Stage,
+    paths: Sequence[str],
+    digests: Mapping[str, FileDigest],
+    trees: Mapping[str, str],
+) -> tuple[dict[str, InputDigest], dict[str, PackedInputs]]:
+    """A stage's input entries (each folder input by its tree id, other files by digest), and
+    the files of the folders whose tree id was computed here."""
+    folders = folder_inputs(stage.package, stage.inputs)
+    if not folders:
+        return {p: digests[p] for p in paths}, {}
+    groups, rest = group_by_folder(paths, folders)
+    entries: dict[str, InputDigest] = {p: digests[p] for p in rest}
+    contents: dict[str, PackedInputs] = {}
+    for folder, group in groups.items():
+        if folder in trees:
+            entries[folder + "/"] = TreeDigest(trees[folder])
+        elif group:
+            files = {p: digests[p] for p in group}
+            entries[folder + "/"] = TreeDigest(tree_id(folder, files))
+            contents[folder + "/"] = PackedInputs(files)
+    return entries, contents
 
 
 def rehash_graph(
@@ -146,6 +203,7 @@ def rehash_graph(
     inputs: Mapping[Label, tuple[str, ...]],
     old: Hashes,
     edited: Mapping[str, FileDigest],
+    folder_files: FolderFiles,
 ) -> Hashes:
     """The hashes after the files in `edited` changed, everything else as in `old`: only the
     stages that read an edited file, or depend on a stage whose hash moved, are hashed."""
@@ -161,13 +219,46 @@ def rehash_graph(
         if not reads and not upstream:
             records[label] = before
             continue
-        files = before.inputs  # unchanged: its packed JSON is reused as it is
+        files, contents = before.inputs, before.contents  # unchanged: reused as they are
         if reads:
-            files = dict(before.inputs) | {p: edited[p] for p in reads}
-        records[label] = hash_stage(graph, label, files, records)
+            stage = graph.stages[label]
+            files, contents = edited_entries(
+                stage, before, inputs[label], reads, edited, folder_files
+            )
+        records[label] = hash_stage(graph, label, files, records, contents)
         if records[label].hash != before.hash:
             moved.add(label)
     return Hashes(stages=records, targets=target_hashes(graph, records))
+
+
+def edited_entries(
+    stage: Stage,
+    before: StageRecord,
+    paths: Sequence[str],
+    reads: Sequence[str],
+    edited: Mapping[str, FileDigest],
+    folder_files: FolderFiles,
+) -> tuple[dict[str, InputDigest], dict[str, PackedInputs]]:
+    """A stage's input entries after the files it reads in `reads` were edited: each folder
+    holding one gets its tree id again, from its files as known before with the edits in."""
+    files: dict[str, InputDigest] = dict(before.inputs)
+    contents = dict(before.contents)
+    folders = folder_inputs(stage.package, stage.inputs)
+    groups, rest = group_by_folder(reads, folders)
+    files.update({p: edited[p] for p in rest})
+    for folder, changed in groups.items():
+        if not changed:
+            continue
+        key = folder + "/"
+        known: dict[str, FileDigest] = {}
+        if key in contents:
+            known.update(contents[key])  # type: ignore[arg-type]  # a folder's are files
+        else:
+            known.update(folder_files(folder, group_by_folder(paths, [folder])[0][folder]))
+        known.update({p: edited[p] for p in changed})
+        files[key] = TreeDigest(tree_id(folder, known))
+        contents[key] = PackedInputs(known)
+    return files, contents
 
 
 def target_hashes(graph: Graph, records: Mapping[Label, StageRecord]) -> dict[Label, str]:
@@ -180,6 +271,7 @@ def hash_stage(
     label: Label,
     files: Mapping[str, InputDigest],
     records: Mapping[Label, StageRecord],
+    contents: Mapping[str, PackedInputs] | None = None,
 ) -> StageRecord:
     """One stage's record, over its input digests and the records of the stages it uses."""
     stage = graph.stages[label]
@@ -222,4 +314,5 @@ def hash_stage(
         platforms=tuple(sorted(stage.platforms)),
         generated=tuple(g.path for g in stage.generated),
         pins={k: v for g in stage.generated for k, v in sorted(g.pins.items())},
+        contents=dict(contents or {}),
     )

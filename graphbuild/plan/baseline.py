@@ -13,13 +13,15 @@ import attrs
 from graphbuild.analysis.run import Analysis, analyze
 from graphbuild.core.errors import BaselineError, GraphbuildError
 from graphbuild.hashing.lockfile import Lock, parse_lock
-from graphbuild.hashing.stages import StageRecord
+from graphbuild.hashing.packed import FileDigest, PackedInputs, TreeDigest
+from graphbuild.hashing.stages import Hashes, StageRecord
 from graphbuild.plan.compare import make_plan
 from graphbuild.plan.entries import Plan
 from graphbuild.state.kinds import PARSED_LOCK
 from graphbuild.state.records import load_records, save_records
 from graphbuild.state.store import Store
 from graphbuild.tree.git import run_git, run_git_binary
+from graphbuild.tree.git_view import tree_files
 
 
 def repo_prefix(root: Path) -> str | None:
@@ -151,10 +153,59 @@ def plan_for(
     moved (or when told to), the records of both sides are stored, so the next plan names
     its reasons without asking git (a clean plan needs none: the lock's are stored already)."""
     baseline = baseline_for(analysis, store, since)
-    plan = make_plan(analysis.graph, analysis.hashes, baseline.lock, baseline.records)
+    hashes, records = with_folder_files(analysis, baseline)
+    plan = make_plan(analysis.graph, hashes, baseline.lock, records)
     if plan.changed or remember:
         remember_records(store, analysis, baseline.records.values(), baseline.lock)
     return PlanResult(plan, baseline)
+
+
+MAX_TREES_READ = 64  # folders whose files a plan asks git for; beyond, reasons name the folder
+
+
+def with_folder_files(
+    analysis: Analysis, baseline: Baseline
+) -> tuple[Hashes, Mapping[str, StageRecord]]:
+    """The current and baseline records with the files of each folder whose tree moved, read
+    from git's object store where its tree id came from git (so reasons name the files)."""
+    current = dict(analysis.hashes.stages)
+    old_records = dict(baseline.records)
+    budget = MAX_TREES_READ
+    for label, record in current.items():
+        previous = baseline.lock.stages.get(str(label))
+        old = old_records.get(previous) if previous and previous != record.hash else None
+        if old is None:
+            continue
+        moved = [
+            folder
+            for folder, digest in record.inputs.items()
+            if isinstance(digest, TreeDigest)
+            and isinstance(old.inputs.get(folder), TreeDigest)
+            and old.inputs[folder] != digest
+            and (folder not in old.contents or folder not in record.contents)
+        ]
+        for folder in moved:
+            if budget <= 0:
+                break
+            budget -= 2
+            old = old_records[old.hash] = filled(analysis.root, old, folder)
+            record = current[label] = filled(analysis.root, record, folder)
+    return attrs.evolve(analysis.hashes, stages=current), old_records
+
+
+def filled(root: Path, record: StageRecord, folder: str) -> StageRecord:
+    """The record with the files of `folder` (a key ending in a slash) read from git."""
+    digest = record.inputs[folder]
+    if folder in record.contents or not isinstance(digest, TreeDigest):
+        return record
+    listed = tree_files(root, digest.tree, folder.rstrip("/"))
+    if listed is None:
+        return record
+    files = {
+        p: FileDigest(blob, mode == 0o100755, mode == 0o120000)
+        for p, (mode, blob) in listed.items()
+    }
+    return attrs.evolve(record, contents={**record.contents, folder: PackedInputs(files)})
 
 
 def remember_records(

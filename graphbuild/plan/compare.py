@@ -3,7 +3,7 @@ of each rebuild."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import attrs
 import networkx as nx
@@ -11,8 +11,29 @@ import networkx as nx
 from graphbuild.core.labels import Label
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.lockfile import Lock
+from graphbuild.hashing.packed import InputDigest, TreeDigest
 from graphbuild.hashing.stages import Hashes, StageRecord
 from graphbuild.plan.entries import Entry, EntryKind, Plan, Reason, ReasonKind, Status
+
+Change = tuple[str, InputDigest | None, InputDigest | None]  # path, before, after
+
+
+def input_changes(old: StageRecord, new: StageRecord) -> Iterator[Change]:
+    """Each input that differs, in path order; a folder whose tree moved, file by file where
+    both records know its files."""
+    for path in sorted(old.inputs.keys() | new.inputs.keys()):
+        before, after = old.inputs.get(path), new.inputs.get(path)
+        if before == after:
+            continue
+        was, now = old.contents.get(path), new.contents.get(path)
+        if isinstance(before, TreeDigest) and isinstance(after, TreeDigest) and was and now:
+            yield from (
+                (p, was.get(p), now.get(p))
+                for p in sorted(was.keys() | now.keys())
+                if was.get(p) != now.get(p)
+            )
+        else:
+            yield path, before, after
 
 
 def compare_records(old: StageRecord, new: StageRecord) -> list[Reason]:
@@ -50,14 +71,15 @@ def compare_records(old: StageRecord, new: StageRecord) -> list[Reason]:
             if old.pins.get(name) != new.pins.get(name)
         ]
     slices = set(old.generated) | set(new.generated) if old.pins != new.pins else set()
-    for path in sorted(old.inputs.keys() | new.inputs.keys()):
+    for path, before, after in input_changes(old, new):
         if path in slices:  # the lock reasons above say what moved in it
             continue
-        before, after = old.inputs.get(path), new.inputs.get(path)
         if before is None:
             own.append(Reason(ReasonKind.INPUT_ADDED, path=path))
         elif after is None:
             own.append(Reason(ReasonKind.INPUT_REMOVED, path=path))
+        elif isinstance(before, TreeDigest) or isinstance(after, TreeDigest):
+            own.append(Reason(ReasonKind.INPUT_CHANGED, path=path))  # files unknown: the folder
         elif before[0] != after[0] or before[2] != after[2]:
             own.append(Reason(ReasonKind.INPUT_CHANGED, path=path))
         elif before[1] != after[1]:

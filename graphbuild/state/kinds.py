@@ -43,8 +43,8 @@ def is_parsed_lock(value: tuple[Any, ...]) -> bool:
 # plain data: valid whatever graphbuild wrote it
 # 5: blob ids instead of SHA-256 of the bytes
 STAT_DIGESTS = Kind("digests-by-stat", 6, Codec.DATA, dict, code_bound=False, check=is_stat_cache)
-# 8: inputs carry blob ids
-STAGE_RECORDS = Kind("records", 8, Codec.JSON, dict, code_bound=False, keyed=True)
+# 8: inputs carry blob ids; 9: folder inputs by tree id, with the files of computed ones
+STAGE_RECORDS = Kind("records", 9, Codec.JSON, dict, code_bound=False, keyed=True)
 # 3: each image's record holds the digest the engine reported beside the content hash
 BUILT_IMAGES = Kind("built", 3, Codec.JSON, dict, code_bound=False, check=is_built_map)
 # graphbuild's classes: a record from other code (an attrs class that has since gained a

@@ -62,6 +62,7 @@ class Scan:
     build_files: tuple[str, ...]  # workspace-relative, sorted; may name a folder (an error)
     nested: tuple[str, ...]  # folders holding a workspace of their own, left out
     problems: Mapping[str, str]  # path -> why it cannot be read
+    left_out: tuple[str, ...] = ()  # files git tracks that an exclusion left out (sorted)
 
 
 @attrs.frozen

@@ -1,0 +1,131 @@
+"""Folder inputs by git tree id (docs/design.md §5): a stage input that names a whole folder
+enters the hash as the id git gives a tree of exactly the files the stage reads there, each by
+its blob id and mode. Git's own id is taken where git vouches for the folder; anywhere else the
+same id is computed here from the files' digests, so the hash is one definition."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence, Set
+
+from graphbuild.core.labels import Label, join
+from graphbuild.core.model import Stage
+from graphbuild.hashing.packed import FileDigest
+from graphbuild.tree.walk import Scan, Tree
+
+WILDCARDS = "*?["
+
+
+def folder_inputs(package: str, patterns: Iterable[str]) -> tuple[str, ...]:
+    """The workspace-relative folders a stage's input patterns name whole (`src/`: a pattern
+    without a wildcard ending in a slash), those inside another left out, sorted."""
+    named = sorted(
+        {
+            join(package, pattern).rstrip("/")
+            for pattern in patterns
+            if pattern.endswith("/") and not any(c in pattern for c in WILDCARDS)
+        }
+    )
+    kept: list[str] = []
+    for folder in named:  # sorted: a folder comes before every folder inside it
+        if folder in ("", ".") or not any(folder.startswith(k + "/") for k in kept):
+            kept.append(folder)
+    return tuple(k for k in kept if k not in ("", "."))
+
+
+def group_by_folder(
+    paths: Iterable[str], folders: Sequence[str]
+) -> tuple[dict[str, list[str]], list[str]]:
+    """The paths below each folder, and the paths below none (`folders`: none inside another)."""
+    groups: dict[str, list[str]] = {f: [] for f in folders}
+    rest: list[str] = []
+    for path in paths:
+        for folder in folders:
+            if path.startswith(folder) and path[len(folder) : len(folder) + 1] == "/":
+                groups[folder].append(path)
+                break
+        else:
+            rest.append(path)
+    return groups, rest
+
+
+def git_mode(digest: FileDigest) -> bytes:
+    """The mode git records for a file of that digest."""
+    if digest.symlink:
+        return b"120000"
+    return b"100755" if digest.executable else b"100644"
+
+
+def tree_id(folder: str, digests: Mapping[str, FileDigest]) -> str:
+    """The git tree id of the files `digests` holds below `folder` (workspace-relative paths),
+    as `git write-tree` would give it for a folder holding exactly those."""
+    cut = len(folder) + 1
+    root: dict[str, object] = {}
+    for path, digest in digests.items():
+        *parents, name = path[cut:].split("/")
+        node = root
+        for part in parents:
+            node = node.setdefault(part, {})  # type: ignore[assignment]
+        node[name] = digest
+    return write_tree(root)
+
+
+def write_tree(node: Mapping[str, object]) -> str:
+    """The id of one tree object (its subtrees first): entries `mode name\\0raw-id`, ordered
+    by name with a subtree's name read as ending in a slash, as git orders them."""
+    entries = []
+    for name, value in node.items():
+        raw = name.encode("utf-8", "surrogateescape")
+        if isinstance(value, FileDigest):
+            entries.append((raw, git_mode(value) + b" " + raw + b"\0" + bytes.fromhex(value.blob)))
+        else:
+            sub = write_tree(value)  # type: ignore[arg-type]
+            entries.append((raw + b"/", b"40000 " + raw + b"\0" + bytes.fromhex(sub)))
+    body = b"".join(entry for _, entry in sorted(entries))
+    return hashlib.sha1(b"tree %d\0" % len(body) + body, usedforsecurity=False).hexdigest()
+
+
+def vouched_folders(
+    stages: Mapping[Label, Stage],
+    inputs: Mapping[Label, Sequence[str]],
+    tree: Tree,
+    scan: Scan,
+    tracked_changes: Set[str],
+) -> list[str]:
+    """The folder inputs whose files, for every stage that names them, are exactly what git's
+    HEAD holds there: each file tracked and clean, none staged, deleted, excluded, rewritten
+    by attributes or a symlink, nothing untracked that Docker would send, no nested
+    workspace. Their tree id is git's."""
+    verdict: dict[str, bool] = {}
+    for label, stage in stages.items():
+        folders = folder_inputs(stage.package, stage.inputs)
+        if not folders:
+            continue
+        groups, _ = group_by_folder(inputs.get(label, ()), folders)
+        for folder, group in groups.items():
+            if verdict.get(folder, True):
+                verdict[folder] = held_as_git_holds(folder, group, tree)
+    doubtful = sorted({*scan.left_out, *scan.nested, *tracked_changes})
+    return sorted(f for f, ok in verdict.items() if ok and not holds_any(doubtful, f))
+
+
+def held_as_git_holds(folder: str, group: Sequence[str], tree: Tree) -> bool:
+    """True when `group` is every file the tree has below `folder`, each one git vouched for
+    (its id from the index) and none a symlink."""
+    paths = tree.paths
+    start = bisect.bisect_left(paths, folder + "/")
+    end = bisect.bisect_left(paths, folder + "0", start)  # "0" follows "/"
+    if not group or end - start != len(group):
+        return False
+    entries = tree.entries
+    return all((entry := entries[p]).blob is not None and entry.link is None for p in group)
+
+
+def holds_any(paths: Sequence[str], folder: str) -> bool:
+    """True when sorted `paths` has `folder` itself or anything below it."""
+    at = bisect.bisect_left(paths, folder)
+    below = bisect.bisect_left(paths, folder + "/", at)
+    return (at < len(paths) and paths[at] == folder) or (
+        below < len(paths) and paths[below].startswith(folder + "/")
+    )

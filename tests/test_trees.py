@@ -1,0 +1,75 @@
+"""Folder tree ids computed from file digests equal git's own (a differential test against
+git on random folders: names that sort differently as folders, exec bits, symlinks)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graphbuild.hashing.packed import FileDigest
+from graphbuild.hashing.trees import folder_inputs, group_by_folder, tree_id
+
+NAMES = st.sampled_from(["a", "a.b", "a-b", "a0", "b", "é", "Z", "a b", "x.py", "__init__.py"])
+PATHS = st.lists(NAMES, min_size=1, max_size=4).map("/".join)
+KINDS = st.sampled_from(["file", "exec", "link"])
+
+
+def git(repo: Path, *args: str, data: bytes | None = None) -> bytes:
+    """git's output in `repo`."""
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, input=data
+    ).stdout
+
+
+def git_folder_tree(files: dict[str, tuple[str, bytes]], folder: str) -> tuple[str, dict]:
+    """Git's tree id of `folder` holding `files`, and the digests git's index gives them."""
+    with tempfile.TemporaryDirectory() as temp:
+        repo = Path(temp)
+        git(repo, "init", "-q")
+        for path, (kind, content) in files.items():
+            full = repo / folder / path
+            full.parent.mkdir(parents=True, exist_ok=True)
+            if kind == "link":
+                os.symlink(content.decode(), full)
+            else:
+                full.write_bytes(content)
+                full.chmod(0o755 if kind == "exec" else 0o644)
+        git(repo, "add", "-A")
+        tree = git(repo, "write-tree").decode().strip()
+        folder_id = git(repo, "rev-parse", f"{tree}:{folder}").decode().strip()
+        digests = {}
+        for line in git(repo, "ls-files", "-s", "-z").split(b"\0"):
+            if line:
+                meta, _, path = line.decode().partition("\t")
+                mode, blob, _ = meta.split()
+                digests[path] = FileDigest(blob, mode == "100755", mode == "120000")
+        return folder_id, digests
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(PATHS, st.tuples(KINDS, st.binary(min_size=1, max_size=8)), min_size=1))
+def test_tree_ids_equal_gits(files: dict[str, tuple[str, bytes]]):
+    paths = sorted(files)
+    if any(other.startswith(p + "/") for p in paths for other in paths):
+        return  # a file and a folder of one name cannot both exist
+    files = {p: (k, b"target" if k == "link" else c) for p, (k, c) in files.items()}
+    expected, digests = git_folder_tree(files, "pkg/src")
+    assert tree_id("pkg/src", digests) == expected
+
+
+def test_folder_inputs_are_whole_folders_outermost_first():
+    patterns = ("src/", "src/pkg/", "tests/", "pyproject.toml", "lib*/")
+    assert folder_inputs("images/app", patterns) == ("images/app/src", "images/app/tests")
+    assert folder_inputs("images/app", (*patterns, "./")) == ("images/app",)
+    assert folder_inputs("", ("./", "src/")) == ("src",)  # the workspace root is no folder input
+
+
+def test_group_by_folder_keeps_a_sibling_with_a_common_prefix_apart():
+    groups, rest = group_by_folder(["a/src/x", "a/srcs/y", "a/src"], ["a/src"])
+    assert groups == {"a/src": ["a/src/x"]}
+    assert rest == ["a/srcs/y", "a/src"]
