@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,16 +42,44 @@ def no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+class Background:
+    """The memo, read on a daemon thread while git works and the main thread takes git's view:
+    a plan that reuses its output exits without waiting for it (the reading is mostly json's
+    C decoder, so the main thread is slowed little)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._memo: LoadedMemo | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            from graphbuild.analysis.memo import load_git_memo  # the graph phase's classes
+
+            self._memo = load_git_memo(self._store)
+        except BaseException as err:  # raised again where the memo is wanted
+            self._error = err
+
+    def result(self) -> LoadedMemo | None:
+        """The memo, once read (waits for it); the reading's exception raised here."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._memo
+
+
 @attrs.frozen(eq=False)
 class Begun:
-    """An analysis under way: the root file read, git's view taken (None without git)."""
+    """An analysis under way: the root file read, git's view taken (None without git), the
+    memo being read."""
 
     root: Path
     store: Store
     root_file: RootFile
     view: GitView | None
-    preloaded: LoadedMemo | None = None
-    loaded: bool = False  # whether the memo was read already (into `preloaded`)
+    loading: Background | None
 
     @property
     def settled(self) -> bool:
@@ -58,13 +87,8 @@ class Begun:
         return self.view is not None and settled(self.view.changed.entries.values())
 
     def memo(self) -> LoadedMemo | None:
-        """The memo of the last analysis from git's view (read once the view is known: a plan
-        whose output is kept stops before it needs the memo)."""
-        if self.loaded or self.view is None:
-            return self.preloaded
-        from graphbuild.analysis.memo import load_git_memo  # its classes load the graph phase
-
-        return load_git_memo(self.store)
+        """The memo of the last analysis from git's view."""
+        return self.loading.result() if self.loading is not None and self.view else None
 
 
 def start_git_view(root: Path, use_git: bool = True) -> GitRun | None:
@@ -72,19 +96,16 @@ def start_git_view(root: Path, use_git: bool = True) -> GitRun | None:
     return start_view(root) if use_git else None
 
 
-def begin(root: Path, store: Store, run: GitRun | None, preload: bool = True) -> Begun:
-    """Read the root file (and, to `preload`, the memo) while git's commands (`run`, already
-    started) work, then take their view."""
+def begin(root: Path, store: Store, run: GitRun | None) -> Begun:
+    """Read the root file, and start reading the memo, while git's commands (`run`, already
+    started) work; then take their view."""
+    loading = None
     try:
         root_file = read_root(root)
-        preloaded = None
-        if preload and run is not None:
-            from graphbuild.analysis.memo import load_git_memo
-
-            preloaded = load_git_memo(store)
+        loading = Background(store) if run is not None else None
         view = finish_git(root, run, scan_exclusions(root_file))
     except BaseException:
         for process in run or ():
             process.kill()
         raise
-    return Begun(root, store, root_file, view, preloaded, loaded=preload)
+    return Begun(root, store, root_file, view, loading)

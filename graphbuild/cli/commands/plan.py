@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, at: Invocation) -> int:
 
     with no_cycle_collection():
         reuse = ReuseKey.start(at.root) if reusable else None
-        begun = begin(at.root, at.store, git, preload=reuse is None)
+        begun = begin(at.root, at.store, git)
         key = reuse.key(begun, args.format, args.check) if reuse is not None else None
     kept = recall(at.store, key) if key is not None else None
     if kept is not None:
