@@ -72,4 +72,4 @@ def test_folder_inputs_are_whole_folders_outermost_first():
 def test_group_by_folder_keeps_a_sibling_with_a_common_prefix_apart():
     groups, rest = group_by_folder(["a/src/x", "a/srcs/y", "a/src"], ["a/src"])
     assert groups == {"a/src": ["a/src/x"]}
-    assert rest == ["a/srcs/y", "a/src"]
+    assert rest == ["a/src", "a/srcs/y"]  # in path order

@@ -67,9 +67,13 @@ class GitShape:
     it was found in; inputs are kept as NUL-joined strings (they load in a tenth of the time)."""
 
     stamp: bytes
-    workspace: Workspace
-    graph: Graph
+    graph: Graph  # its workspace is the analysis's (kept once)
     packed_inputs: Mapping[Label, str]
+
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace the graph was built from."""
+        return self.graph.workspace
 
     @property
     def inputs(self) -> dict[Label, tuple[str, ...]]:
@@ -104,7 +108,7 @@ def code_bound(name: str, version: int, shape: type) -> Kind:
 WALK_SUMMARY = code_bound("analysis-walk-summary", 8, WalkSummary)
 WALK_MEMO = code_bound("analysis-walk", 8, WalkMemo)
 GIT_MEMO = code_bound("analysis-git", 7, GitMemo)
-GIT_SHAPE = code_bound("analysis-git-shape", 7, GitShape)
+GIT_SHAPE = code_bound("analysis-git-shape", 8, GitShape)
 GIT_INDEX = code_bound("analysis-git-index", 7, IndexListing)
 GIT_INDEX_DIGEST = code_bound("analysis-git-index-digest", 7, bytes)
 

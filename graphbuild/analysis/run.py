@@ -152,9 +152,7 @@ def analyze_view(
         if isinstance(delta, Edits):
             why = "a folder's files are not all in git's index"
         analysis = analyze_tree(root, root_file, view.scan(), store, why, view)
-        new_shape = GitShape(
-            view.stamp, analysis.workspace, analysis.graph, pack_inputs(analysis.inputs)
-        )
+        new_shape = GitShape(view.stamp, analysis.graph, pack_inputs(analysis.inputs))
     state = view_state(view)
     if settled(view.changed.entries.values()) and analysis.memorable:
         used = new_shape or (memo.shape if memo is not None else None)

@@ -37,16 +37,23 @@ def folder_inputs(package: str, patterns: Iterable[str]) -> tuple[str, ...]:
 def group_by_folder(
     paths: Iterable[str], folders: Sequence[str]
 ) -> tuple[dict[str, list[str]], list[str]]:
-    """The paths below each folder, and the paths below none (`folders`: none inside another)."""
-    groups: dict[str, list[str]] = {f: [] for f in folders}
+    """The paths below each folder, and the paths below none (`folders`: none inside another),
+    each in path order; found by bisection, as a folder's paths sort together ("0" follows
+    "/")."""
+    ordered = sorted(paths)  # the inputs come sorted: linear
+    groups: dict[str, list[str]] = {}
+    spans = []
+    for folder in folders:
+        start = bisect.bisect_left(ordered, folder + "/")
+        end = bisect.bisect_left(ordered, folder + "0", start)
+        groups[folder] = ordered[start:end]
+        spans.append((start, end))
     rest: list[str] = []
-    for path in paths:
-        for folder in folders:
-            if path.startswith(folder) and path[len(folder) : len(folder) + 1] == "/":
-                groups[folder].append(path)
-                break
-        else:
-            rest.append(path)
+    at = 0
+    for start, end in sorted(spans):
+        rest += ordered[at:start]
+        at = max(at, end)
+    rest += ordered[at:]
     return groups, rest
 
 

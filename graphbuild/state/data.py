@@ -44,24 +44,29 @@ def name_of(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
+SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def tagged(value: Any) -> Any:
     """A JSON-able form of `value`, every non-JSON type tagged with a `$` key."""
+    kind = type(value)
+    if kind in SCALARS:  # most values: one set lookup
+        return value
+    fields = ATTRS_FIELDS.get(kind)
+    if fields is not None:
+        return {"$a": fields[0], "$f": {a: tagged(getattr(value, n)) for a, n in fields[1]}}
     if isinstance(value, enum.Enum):  # before str and int: StrEnum and IntEnum are both
-        return {"$e": name_of(type(value)), "$v": value.value}
-    if value is None or isinstance(value, str | bool | int | float):
+        return {"$e": name_of(kind), "$v": value.value}
+    if isinstance(value, str | bool | int | float):
         return value
     if isinstance(value, PackedInputs):
         return {"$pi": value.packed}
-    if attrs.has(type(value)):
-        fields = {
-            f.alias: tagged(getattr(value, f.name))
-            for f in attrs.fields(type(value))
-            if f.init and not f.name.startswith("_")  # a private field is a cache
-        }
-        return {"$a": name_of(type(value)), "$f": fields}
+    if attrs.has(kind):
+        ATTRS_FIELDS[kind] = (name_of(kind), stored_fields(kind))
+        return tagged(value)
     if isinstance(value, tuple):
         if hasattr(value, "_fields"):  # a NamedTuple
-            return {"$n": name_of(type(value)), "$v": [tagged(v) for v in value]}
+            return {"$n": name_of(kind), "$v": [tagged(v) for v in value]}
         return {"$t": [tagged(v) for v in value]}
     if isinstance(value, bytes):
         return {"$b": base64.b64encode(value).decode()}
@@ -76,9 +81,32 @@ def tagged(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not a data value graphbuild stores")
 
 
+# attrs class -> (its name, (alias, attribute) of each field stored), learnt on first use
+ATTRS_FIELDS: dict[type, tuple[str, tuple[tuple[str, str], ...]]] = {}
+
+
+def stored_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """The (alias, attribute) of each field of an attrs class a record keeps: those its
+    initialiser takes, except private ones (a private field is a cache)."""
+    return tuple(
+        (f.alias, f.name) for f in attrs.fields(cls) if f.init and not f.name.startswith("_")
+    )
+
+
 def known_class(name: Any) -> type:
     """The graphbuild data class `module:Qualname` names: an attrs class, an enum or a named
     tuple of a module graphbuild already imported; DecodeError for anything else."""
+    found = KNOWN.get(name) if isinstance(name, str) else None
+    if found is None:
+        found = KNOWN[name] = find_class(name)
+    return found
+
+
+KNOWN: dict[str, type] = {}  # the classes known_class has checked, by name
+
+
+def find_class(name: Any) -> type:
+    """known_class, the first time a name is met."""
     if not isinstance(name, str) or ":" not in name:
         raise DecodeError(f"not a class name: {name!r}")
     module_name, _, qualname = name.partition(":")
