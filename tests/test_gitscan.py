@@ -181,13 +181,30 @@ def test_a_checkout_that_rewrites_bytes_is_hashed_from_the_bytes_docker_sends(
     assert input_digest(repo, API_SOURCE) == sent  # the memo and stat cache agree
 
 
-def test_attributes_that_rewrite_nothing_leave_files_vouched_for(repo: Path, monkeypatch):
-    """`* text=auto` (common) converts nothing on Linux: no file is read."""
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        "* text=auto\n*.png binary\n",
+        # microsoft/agent-framework's: git leaves its own encoding be
+        "* text=auto eol=lf working-tree-encoding=UTF-8\n*.sh text eol=lf\n",
+        "*.py working-tree-encoding=utf8\n",
+    ],
+)
+def test_attributes_that_rewrite_nothing_leave_files_vouched_for(
+    repo: Path, monkeypatch, attributes: str
+):
+    """`* text=auto` (common) converts nothing on Linux, nor does a working-tree-encoding of
+    UTF-8 (git's own): no file is read, and git's checkout holds the blob's bytes."""
     import graphbuild.hashing.reading as reading
 
-    (repo / ".gitattributes").write_text("* text=auto\n*.png binary\n")
+    (repo / ".gitattributes").write_text(attributes)
+    git(repo, "add", "--renormalize", ".")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "attributes")
+    for path in repo.rglob("*.py"):
+        path.unlink()
+    git(repo, "checkout", "-q", "--", ".")
+    assert hash_object(repo, API_SOURCE) == git(repo, "rev-parse", f"HEAD:{API_SOURCE}").strip()
     shutil.rmtree(repo / CACHE_DIR, ignore_errors=True)
     read: list[str] = []
     real = reading.file_blob_id

@@ -65,8 +65,9 @@ def converted(values: Mapping[str, str], config: Mapping[str, str]) -> bool:
     """Whether a checkout may write other bytes than the blob's, given a file's attributes."""
     if values.get("filter", "unspecified") not in NOT_SET:
         return True  # a smudge filter (LFS, a team's own) may rewrite it
-    if values.get("working-tree-encoding", "unspecified") not in NOT_SET:
-        return True
+    encoding = values.get("working-tree-encoding", "unspecified")
+    if encoding not in NOT_SET and encoding.lower() not in ("utf-8", "utf8"):
+        return True  # git converts to it on checkout (UTF-8 is its own: git leaves it be)
     if values.get("ident") == "set":
         return True
     autocrlf = config.get("core.autocrlf", "false").lower() in TRUE
