@@ -88,7 +88,9 @@ class Begun:
 
     def memo(self) -> LoadedMemo | None:
         """The memo of the last analysis from git's view."""
-        return self.loading.result() if self.loading is not None and self.view else None
+        if self.loading is None or self.view is None:
+            return None
+        return self.loading.result()
 
 
 def start_git_view(root: Path, use_git: bool = True) -> GitRun | None:
