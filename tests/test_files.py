@@ -6,10 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graphbuild.tree.globs import match_context, match_inputs
 from graphbuild.tree.patterns import glob_regex
-from graphbuild.tree.walk import make_tree, scan_workspace
+from graphbuild.tree.walk import Entry, Tree, make_tree, scan_workspace
 
 
 @pytest.mark.parametrize(
@@ -95,3 +97,21 @@ def test_symlinks_are_recorded_not_followed(tmp_path: Path):
     tree = tree_of(tmp_path, ["", "app"])
     assert tree.entries["app/link.py"].link == "src/a.py"
     assert not tree.entries["app/link.py"].executable
+
+
+NAMED_PATHS = ["src/a.py", "src/x/y.py", "src-x/a", "src.y", "srcs/a", "src0", "a/src/b", "é/f"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sets(st.sampled_from(NAMED_PATHS), min_size=1),
+    st.sampled_from(["src", "src/", "./src/", "src/x", "src/a.py", "a/src/", "é", "src-x"]),
+)
+def test_a_pattern_without_wildcards_matches_what_its_glob_does(paths: set[str], pattern: str):
+    """Inputs and COPY sources named whole are found by bisection: the same files the glob's
+    regex selects (siblings that share a prefix, `src-x`, `srcs`, `src0`, left out)."""
+    tree = Tree(entries={p: Entry(0, 0, 0, 0, 0o100644) for p in paths}, packages=frozenset({""}))
+    regex = glob_regex(pattern)
+    expected = sorted(p for p in paths if regex.match(p))
+    assert sorted(match_inputs(tree, "", pattern)) == expected
+    assert sorted(match_context(tree, "", pattern)) == expected

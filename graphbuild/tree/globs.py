@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import posixpath
+from collections.abc import Sequence
 
 from graphbuild.core.labels import join
 from graphbuild.core.paths import leaves
@@ -14,16 +15,28 @@ from graphbuild.tree.walk import Tree
 
 def match_inputs(tree: Tree, package: str, pattern: str) -> list[str]:
     """The files of `package` that an input pattern selects (package boundaries respected)."""
-    regex = glob_regex(pattern)
     prefix = f"{package}/" if package else ""
-    cut = len(prefix)
     files = tree.by_package.get(package, ())
+    segments = [s for s in pattern.strip("/").split("/") if s not in ("", ".")]
+    if segments and not any(c in pattern for c in "*?["):  # a file or a folder, named whole
+        return named(files, prefix + "/".join(segments)) + followed(tree, join(package, pattern))
+    regex = glob_regex(pattern)
+    cut = len(prefix)
     literal = literal_prefix(pattern)
     if literal:  # only the sorted run of files below the pattern's fixed folders can match
         start = bisect.bisect_left(files, prefix + literal)
         end = bisect.bisect_right(files, prefix + literal + "\U0010ffff", start)
         files = files[start:end]
     return [p for p in files if regex.match(p[cut:])] + followed(tree, join(package, pattern))
+
+
+def named(files: Sequence[str], path: str) -> list[str]:
+    """Of sorted `files`, `path` itself and every file below it (found by bisection: the
+    files below a folder sort together, "0" following "/")."""
+    at = bisect.bisect_left(files, path)
+    found = [path] if at < len(files) and files[at] == path else []
+    start = bisect.bisect_left(files, path + "/", at)
+    return found + list(files[start : bisect.bisect_left(files, path + "0", start)])
 
 
 def literal_prefix(pattern: str) -> str:
@@ -41,6 +54,9 @@ def match_context(tree: Tree, package: str, source: str) -> list[str]:
     full = join(package, source)
     if full == ".":
         return list(tree.paths)
+    segments = [s for s in full.strip("/").split("/") if s not in ("", ".")]
+    if segments and not any(c in full for c in "*?["):  # a file or a folder, named whole
+        return named(tree.paths, "/".join(segments)) + followed(tree, full)
     regex = glob_regex(full)
     prefix = literal_prefix(full)
     paths = tree.paths

@@ -65,12 +65,11 @@ def stage_inputs(
             why += why_nothing(tree, stage.package, pattern)
             unexplained = UnmatchedInput if not why else InputError
             raise unexplained.at(stage, key, f"input {pattern!r} matches no file{why}")
-        links = []
-        for path in matched:
-            if tree.entries[path].link is not None:
-                check_link(tree, path, stage, key)
-                links.append(path)
-            check_utf8(path, stage, key)
+        entries = tree.entries
+        links = [path for path in matched if entries[path].link is not None]
+        for path in links:
+            check_link(tree, path, stage, key)
+        check_utf8(matched, stage, key)
         files.update(matched)
         files.update(keep(link_targets(tree, links)))
     for step in stage.steps:
@@ -100,14 +99,25 @@ def stage_inputs(
     return tuple(sorted(files))
 
 
-def check_utf8(path: str, stage: Stage, key: str) -> None:
-    """An input's name must be UTF-8: the hash and the emitted files are UTF-8 text."""
+def check_utf8(paths: list[str], stage: Stage, key: str) -> None:
+    """Inputs' names must be UTF-8: the hash and the emitted files are UTF-8 text (checked
+    all at once; the first that is not is named)."""
     try:
-        path.encode("utf-8")
+        "\0".join(paths).encode("utf-8")
     except UnicodeEncodeError:
+        path = next(p for p in paths if not encodes(p))
         raise InputError.at(
             stage, key, f"input {printable(path)}: its file name is not UTF-8: rename it"
         ) from None
+
+
+def encodes(path: str) -> bool:
+    """Whether the path encodes as UTF-8."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def why_nothing(tree: Tree, package: str, pattern: str) -> str:
