@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from graphbuild.analysis import run as analysis_run
 from graphbuild.analysis.run import Source, analyze
 from graphbuild.hashing.packed import TreeDigest
-from graphbuild.tree.git_view import indexed_below
+from graphbuild.tree.git_objects import indexed_below
 from tests.support import git
 
 PIN = "debian:bookworm-slim@sha256:" + "d" * 64

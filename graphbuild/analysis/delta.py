@@ -18,7 +18,8 @@ from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import Caches, FileDigest, digest_files
 from graphbuild.hashing.stages import Hashes, rehash_graph
-from graphbuild.tree.git_view import MODES, GitView, folder_state, index_entry, indexed_below
+from graphbuild.tree.git_objects import indexed_below
+from graphbuild.tree.git_view import MODES, GitView, folder_state, index_entry
 from graphbuild.tree.walk import Entry, Tree, vouched_entry
 
 MAX_EDITS = 256  # beyond this many changed paths, the full analysis is as quick

@@ -40,11 +40,12 @@ from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.definition.load import RootFile, scan_exclusions
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import Caches, digest_files, start_hashing
-from graphbuild.hashing.stages import Hashes, files_to_digest, hash_graph
-from graphbuild.hashing.trees import vouched_folders
+from graphbuild.hashing.stages import Hashes, hash_graph
+from graphbuild.hashing.trees import files_to_digest, vouched_folders
 from graphbuild.state.digests import load_caches_for, load_digest_caches, save_digest_caches
 from graphbuild.state.store import STATE_DIR, Store, open_store
-from graphbuild.tree.git_view import GitView, head_trees
+from graphbuild.tree.git_objects import head_trees
+from graphbuild.tree.git_view import GitView
 from graphbuild.tree.inputs import git_dir_inputs, resolve_inputs
 from graphbuild.tree.walk import Scan, Tree, make_tree, scan_workspace, with_git_files
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -15,13 +15,9 @@ from graphbuild.core.model import EPOCH_ARG, SCHEMA_VERSION, Ref, Stage, StageRe
 from graphbuild.core.steps import declared_args, defaulted_args, render_step, used_args
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import FileDigest
-from graphbuild.hashing.packed import InputDigest, PackedInputs, TreeDigest, pack
+from graphbuild.hashing.packed import InputDigest, PackedInputs, pack
 from graphbuild.hashing.reading import blob_id
-from graphbuild.hashing.trees import folder_inputs, group_by_folder, tree_id
-
-# folder -> the digests of the given files below it (a folder input git vouched for, its files
-# read back from git's index when one of them is edited)
-FolderFiles = Callable[[str, list[str]], dict[str, FileDigest]]
+from graphbuild.hashing.trees import FolderFiles, edited_entries, stage_entries
 
 
 @attrs.frozen
@@ -156,48 +152,6 @@ def hash_graph(
     return Hashes(stages=records, targets=target_hashes(graph, records))
 
 
-def files_to_digest(
-    graph: Graph, inputs: Mapping[Label, tuple[str, ...]], trees: Mapping[str, str]
-) -> list[str]:
-    """The input files whose digests the hashes need: all but those in folders known by
-    git's tree id (unless a stage also reads them one by one), sorted."""
-    if not trees:
-        return sorted({path for paths in inputs.values() for path in paths})
-    needed: set[str] = set()
-    for label, paths in inputs.items():
-        stage = graph.stages[label]
-        groups, rest = group_by_folder(paths, folder_inputs(stage.package, stage.inputs))
-        needed.update(rest)
-        for folder, group in groups.items():
-            if folder not in trees:
-                needed.update(group)
-    return sorted(needed)
-
-
-def stage_entries(
-    stage: Stage,
-    paths: Sequence[str],
-    digests: Mapping[str, FileDigest],
-    trees: Mapping[str, str],
-) -> tuple[dict[str, InputDigest], dict[str, PackedInputs]]:
-    """A stage's input entries (each folder input by its tree id, other files by digest), and
-    the files of the folders whose tree id was computed here."""
-    folders = folder_inputs(stage.package, stage.inputs)
-    if not folders:
-        return {p: digests[p] for p in paths}, {}
-    groups, rest = group_by_folder(paths, folders)
-    entries: dict[str, InputDigest] = {p: digests[p] for p in rest}
-    contents: dict[str, PackedInputs] = {}
-    for folder, group in groups.items():
-        if folder in trees:
-            entries[folder + "/"] = TreeDigest(trees[folder])
-        elif group:
-            files = {p: digests[p] for p in group}
-            entries[folder + "/"] = TreeDigest(tree_id(folder, files))
-            contents[folder + "/"] = PackedInputs(files)
-    return entries, contents
-
-
 def rehash_graph(
     graph: Graph,
     inputs: Mapping[Label, tuple[str, ...]],
@@ -223,42 +177,12 @@ def rehash_graph(
         if reads:
             stage = graph.stages[label]
             files, contents = edited_entries(
-                stage, before, inputs[label], reads, edited, folder_files
+                stage, before.inputs, before.contents, inputs[label], reads, edited, folder_files
             )
         records[label] = hash_stage(graph, label, files, records, contents)
         if records[label].hash != before.hash:
             moved.add(label)
     return Hashes(stages=records, targets=target_hashes(graph, records))
-
-
-def edited_entries(
-    stage: Stage,
-    before: StageRecord,
-    paths: Sequence[str],
-    reads: Sequence[str],
-    edited: Mapping[str, FileDigest],
-    folder_files: FolderFiles,
-) -> tuple[dict[str, InputDigest], dict[str, PackedInputs]]:
-    """A stage's input entries after the files it reads in `reads` were edited: each folder
-    holding one gets its tree id again, from its files as known before with the edits in."""
-    files: dict[str, InputDigest] = dict(before.inputs)
-    contents = dict(before.contents)
-    folders = folder_inputs(stage.package, stage.inputs)
-    groups, rest = group_by_folder(reads, folders)
-    files.update({p: edited[p] for p in rest})
-    for folder, changed in groups.items():
-        if not changed:
-            continue
-        key = folder + "/"
-        known: dict[str, FileDigest] = {}
-        if key in contents:
-            known.update(contents[key])  # type: ignore[arg-type]  # a folder's are files
-        else:
-            known.update(folder_files(folder, group_by_folder(paths, [folder])[0][folder]))
-        known.update({p: edited[p] for p in changed})
-        files[key] = TreeDigest(tree_id(folder, known))
-        contents[key] = PackedInputs(known)
-    return files, contents
 
 
 def target_hashes(graph: Graph, records: Mapping[Label, StageRecord]) -> dict[Label, str]:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 
 from graphbuild.core.labels import Label, join
 from graphbuild.core.model import Stage
-from graphbuild.hashing.packed import FileDigest
+from graphbuild.graph.link import Graph
+from graphbuild.hashing.packed import FileDigest, InputDigest, PackedInputs, TreeDigest
 from graphbuild.tree.walk import Scan, Tree
 
 WILDCARDS = "*?["
@@ -136,3 +137,82 @@ def holds_any(paths: Sequence[str], folder: str) -> bool:
     return (at < len(paths) and paths[at] == folder) or (
         below < len(paths) and paths[below].startswith(folder + "/")
     )
+
+
+# folder -> the digests of the given files below it (a folder input git vouched for, its files
+# read back from git's index when one of them is edited)
+FolderFiles = Callable[[str, list[str]], dict[str, FileDigest]]
+
+
+def files_to_digest(
+    graph: Graph, inputs: Mapping[Label, tuple[str, ...]], trees: Mapping[str, str]
+) -> list[str]:
+    """The input files whose digests the hashes need: all but those in folders known by
+    git's tree id (unless a stage also reads them one by one), sorted."""
+    if not trees:
+        return sorted({path for paths in inputs.values() for path in paths})
+    needed: set[str] = set()
+    for label, paths in inputs.items():
+        stage = graph.stages[label]
+        groups, rest = group_by_folder(paths, folder_inputs(stage.package, stage.inputs))
+        needed.update(rest)
+        for folder, group in groups.items():
+            if folder not in trees:
+                needed.update(group)
+    return sorted(needed)
+
+
+def stage_entries(
+    stage: Stage,
+    paths: Sequence[str],
+    digests: Mapping[str, FileDigest],
+    trees: Mapping[str, str],
+) -> tuple[dict[str, InputDigest], dict[str, PackedInputs]]:
+    """A stage's input entries (each folder input by its tree id, other files by digest), and
+    the files of the folders whose tree id was computed here."""
+    folders = folder_inputs(stage.package, stage.inputs)
+    if not folders:
+        return {p: digests[p] for p in paths}, {}
+    groups, rest = group_by_folder(paths, folders)
+    entries: dict[str, InputDigest] = {p: digests[p] for p in rest}
+    contents: dict[str, PackedInputs] = {}
+    for folder, group in groups.items():
+        if folder in trees:
+            entries[folder + "/"] = TreeDigest(trees[folder])
+        elif group:
+            files = {p: digests[p] for p in group}
+            entries[folder + "/"] = TreeDigest(tree_id(folder, files))
+            contents[folder + "/"] = PackedInputs(files)
+    return entries, contents
+
+
+def edited_entries(
+    stage: Stage,
+    inputs: Mapping[str, InputDigest],
+    contents: Mapping[str, PackedInputs],
+    paths: Sequence[str],
+    reads: Sequence[str],
+    edited: Mapping[str, FileDigest],
+    folder_files: FolderFiles,
+) -> tuple[dict[str, InputDigest], dict[str, PackedInputs]]:
+    """A stage's input entries after the files it reads in `reads` were edited (`inputs` and
+    `contents`: its entries and its computed folders' files before): each folder holding one
+    gets its tree id again, from its files as known before with the edits in."""
+    files: dict[str, InputDigest] = dict(inputs)
+    known_files = dict(contents)
+    folders = folder_inputs(stage.package, stage.inputs)
+    groups, rest = group_by_folder(reads, folders)
+    files.update({p: edited[p] for p in rest})
+    for folder, changed in groups.items():
+        if not changed:
+            continue
+        key = folder + "/"
+        known: dict[str, FileDigest] = {}
+        if key in known_files:
+            known.update(known_files[key])  # type: ignore[arg-type]  # a folder's are files
+        else:
+            known.update(folder_files(folder, group_by_folder(paths, [folder])[0][folder]))
+        known.update({p: edited[p] for p in changed})
+        files[key] = TreeDigest(tree_id(folder, known))
+        known_files[key] = PackedInputs(known)
+    return files, known_files

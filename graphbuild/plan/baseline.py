@@ -21,7 +21,7 @@ from graphbuild.state.kinds import PARSED_LOCK
 from graphbuild.state.records import load_records, save_records
 from graphbuild.state.store import Store
 from graphbuild.tree.git import run_git, run_git_binary
-from graphbuild.tree.git_view import tree_files
+from graphbuild.tree.git_objects import tree_files
 
 
 def repo_prefix(root: Path) -> str | None:
