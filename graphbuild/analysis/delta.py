@@ -8,7 +8,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from pathlib import Path
-from stat import S_IXUSR
 
 import attrs
 
@@ -18,6 +17,7 @@ from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import Caches, FileDigest, digest_files
 from graphbuild.hashing.stages import Hashes, rehash_graph
+from graphbuild.hashing.trees import git_digest
 from graphbuild.tree.git_objects import indexed_below
 from graphbuild.tree.git_view import MODES, GitView, folder_state, index_entry
 from graphbuild.tree.walk import Entry, Tree, vouched_entry
@@ -170,6 +170,6 @@ def rehash_edits(
 
     def folder_files(folder: str, paths: list[str]) -> dict[str, FileDigest]:
         listed = indexed_below(index, folder)
-        return {p: FileDigest(listed[p][1], bool(listed[p][0] & S_IXUSR)) for p in paths}
+        return {p: git_digest(*listed[p]) for p in paths}
 
     return rehash_graph(graph, inputs, hashes, digests, folder_files)

@@ -65,6 +65,11 @@ def git_mode(digest: FileDigest) -> bytes:
     return b"100755" if digest.executable else b"100644"
 
 
+def git_digest(mode: int, blob: str) -> FileDigest:
+    """The digest of a file git lists with that mode and blob id (the inverse of git_mode)."""
+    return FileDigest(blob, mode == 0o100755, mode == 0o120000)
+
+
 def tree_id(folder: str, digests: Mapping[str, FileDigest]) -> str:
     """The git tree id of the files `digests` holds below `folder` (workspace-relative paths),
     as `git write-tree` would give it for a folder holding exactly those."""

@@ -13,8 +13,9 @@ import attrs
 from graphbuild.analysis.run import Analysis, analyze
 from graphbuild.core.errors import BaselineError, GraphbuildError
 from graphbuild.hashing.lockfile import Lock, parse_lock
-from graphbuild.hashing.packed import FileDigest, PackedInputs, TreeDigest
+from graphbuild.hashing.packed import PackedInputs, TreeDigest
 from graphbuild.hashing.stages import Hashes, StageRecord
+from graphbuild.hashing.trees import git_digest
 from graphbuild.plan.compare import make_plan
 from graphbuild.plan.entries import Plan
 from graphbuild.state.kinds import PARSED_LOCK
@@ -201,10 +202,7 @@ def filled(root: Path, record: StageRecord, folder: str) -> StageRecord:
     listed = tree_files(root, digest.tree, folder.rstrip("/"))
     if listed is None:
         return record
-    files = {
-        p: FileDigest(blob, mode == 0o100755, mode == 0o120000)
-        for p, (mode, blob) in listed.items()
-    }
+    files = {p: git_digest(mode, blob) for p, (mode, blob) in listed.items()}
     return attrs.evolve(record, contents={**record.contents, folder: PackedInputs(files)})
 
 
