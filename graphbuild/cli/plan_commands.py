@@ -45,13 +45,13 @@ def run_plan(args: argparse.Namespace, begun: Begun, key: bytes | None = None) -
     if args.registry:
         plan = check_registry(analysis, plan)
     text = render_plan(PlanFormat(args.format), analysis.graph, plan, name)
-    warnings = "".join(
-        f"graphbuild: warning: {problem}\n" for problem in base_platform_problems(analysis.graph)
-    )
+    foreign = foreign_platforms(analysis.graph)  # only then is the engine asked about bases
+    problems = base_platform_problems(analysis.graph) if foreign else []
+    warnings = "".join(f"graphbuild: warning: {problem}\n" for problem in problems)
     sys.stdout.write(text)
     sys.stderr.write(warnings)
     code = EXIT_CHANGES if args.check and plan.changed else EXIT_OK
-    if key is not None and begun.settled and not foreign_platforms(analysis.graph):
+    if key is not None and begun.settled and not foreign:
         remember(store, PlanOutput(key, text, warnings, code))
     return code
 
