@@ -12,7 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphbuild.analysis.run import analyze
+from graphbuild.core.labels import parse_label
 from graphbuild.emit.outputs import render_outputs
+from graphbuild.graph.link import ancestors, dependencies_of
 
 PIN = "debian:bookworm-slim@sha256:" + "d" * 64
 NAMES = st.sampled_from(["a", "b", "c", "d", "e", "f"])
@@ -147,3 +149,17 @@ def test_stage_json_written_by_hand_is_canonical_json(document, inputs):
     expected = canonical_json({**document, "inputs": listed})
     assert canonical_stage_json(document, inputs_json(ordered)) == expected
     assert dict(PackedInputs(packed=inputs_json(ordered))) == dict(ordered)  # and back
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=40))
+def test_a_plans_ancestors_are_networkx_ancestors(pairs):
+    """The plan's own walk up the graph finds what networkx finds, on random DAGs."""
+    labels = [parse_label(f"//p:s{i}") for i in range(12)]
+    edges = sorted({(labels[min(a, b)], labels[max(a, b)]) for a, b in pairs if a != b})
+    dag = nx.DiGraph()
+    dag.add_nodes_from(labels)
+    dag.add_edges_from(edges)
+    feeding = dependencies_of(edges)
+    for label in labels:
+        assert ancestors(label, feeding) == nx.ancestors(dag, label)

@@ -17,7 +17,7 @@ from graphbuild.core.labels import Label
 from graphbuild.core.model import ImageRef
 from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.definition.lock_slice import MACHINES
-from graphbuild.graph.link import Graph
+from graphbuild.graph.link import Graph, ancestors, dependencies_of
 
 # (image, the platforms wanted of it) -> the platforms it has (None: the engine cannot tell)
 Probe = Callable[[str, set[str]], frozenset[str] | None]
@@ -26,13 +26,10 @@ Probe = Callable[[str, set[str]], frozenset[str] | None]
 def needed_platforms(graph: Graph, images: Iterable[Label]) -> dict[str, set[str]]:
     """[external.NAME] -> the platforms the wanted images' stages built on it are built for."""
     needed: dict[str, set[str]] = {}
+    feeding = dependencies_of(graph.edges)
     built = {graph.outputs[image] for image in images}
-    todo = list(built)
-    while todo:  # the wanted outputs and all their ancestors, each stage once
-        for parent in graph.dag.predecessors(todo.pop()):
-            if parent not in built:
-                built.add(parent)
-                todo.append(parent)
+    for output in list(built):  # the wanted outputs and all their ancestors
+        built |= ancestors(output, feeding)
     for label in built:
         stage = graph.stages[label]
         for ref in stage.deps:

@@ -4,7 +4,8 @@ plan needs only its edges."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -88,6 +89,28 @@ def make_dag(stages: Iterable[Label], edges: Iterable[tuple[Label, Label]]) -> n
     dag.add_nodes_from(sorted(stages))
     dag.add_edges_from(edges)
     return dag
+
+
+def dependencies_of(edges: Iterable[tuple[Label, Label]]) -> dict[Label, list[Label]]:
+    """Each stage's direct dependencies (the stages it reads from), from (dependency,
+    dependent) edges."""
+    found: dict[Label, list[Label]] = defaultdict(list)
+    for dependency, dependent in edges:
+        found[dependent].append(dependency)
+    return found
+
+
+def ancestors(stage: Label, feeding: Mapping[Label, Sequence[Label]]) -> set[Label]:
+    """Every stage `stage` is built from, directly or not (networkx's ancestors, without
+    building its graph of every stage for a plan that names a few)."""
+    seen: set[Label] = set()
+    todo = [stage]
+    while todo:
+        for dependency in feeding.get(todo.pop(), ()):
+            if dependency not in seen:
+                seen.add(dependency)
+                todo.append(dependency)
+    return seen
 
 
 def image_dependencies(graph: Graph, images: Iterable[Label]) -> dict[Label, tuple[Label, ...]]:

@@ -3,13 +3,12 @@ of each rebuild."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 import attrs
-import networkx as nx
 
 from graphbuild.core.labels import Label
-from graphbuild.graph.link import Graph
+from graphbuild.graph.link import Graph, ancestors, dependencies_of
 from graphbuild.hashing.lockfile import Lock
 from graphbuild.hashing.packed import InputDigest, TreeDigest
 from graphbuild.hashing.stages import Hashes, StageRecord
@@ -141,6 +140,7 @@ def make_plan(
         for k, e in stage_entries.items()
     }
     entries = dict(stage_entries)
+    feeding = dependencies_of(graph.edges)
     for target in graph.images:
         output = stage_entries[str(graph.outputs[target.label])]
         previous = baseline.images.get(str(target.label))
@@ -149,7 +149,7 @@ def make_plan(
             status = Status.UNCHANGED
         reasons: tuple[Reason, ...] = output.reasons if str(target.label) == output.label else ()
         if status == Status.REBUILD:
-            reasons = (*what_moved(graph, target.label, stage_entries), *reasons)
+            reasons = (*what_moved(graph, feeding, target.label, stage_entries), *reasons)
         if status == Status.REBUILD and not reasons:
             reasons = (Reason(ReasonKind.UPSTREAM, label=output.label),)
         chain, skipped = (
@@ -184,16 +184,20 @@ def image_chain(image: str, output: Entry) -> tuple[tuple[str, ...], int]:
     return (*head, *output.chain[-CHAIN_ENDS:]), output.chain_skipped + 1
 
 
-def what_moved(graph: Graph, image: Label, entries: Mapping[str, Entry]) -> list[Reason]:
+def what_moved(
+    graph: Graph,
+    feeding: Mapping[Label, Sequence[Label]],
+    image: Label,
+    entries: Mapping[str, Entry],
+) -> list[Reason]:
     """The causes an image owes to its own other stages' lock slices and to the internal
     libraries it installs, named as such (`lock: numpy 2.4.6 -> 2.5.5`, `internal library
     //libs/money: libs/money/src/money/__init__.py`)."""
     found: list[Reason] = []
-    upstream = nx.ancestors(graph.dag, graph.outputs[image])
-    for label in sorted(upstream):
+    upstream = ancestors(graph.outputs[image], feeding)
+    moved = sorted(label for label in upstream if entries[str(label)].status is Status.REBUILD)
+    for label in moved:
         entry = entries[str(label)]
-        if entry.status is not Status.REBUILD:
-            continue
         if label.target == image.target:
             found += [r for r in entry.reasons if r.kind is ReasonKind.LOCK_CHANGED]
         elif graph.facts[label.target].library is not None:
