@@ -1,17 +1,21 @@
-"""A plan's output is reused while nothing it read has moved (git's view of the tree, the lock,
-the commit, the options, the code), and never when the plan asked the engine."""
+"""A plan's output, and an emit's, are reused while nothing they read has moved (git's view of
+the tree, the lock, the commit, the options, the code; for an emit, the files it wrote), and a
+plan's never when it asked the engine."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from graphbuild.cli import plan_commands
+from graphbuild.analysis import memo
+from graphbuild.cli import emit_command, plan_commands
 from tests.support import git, run
 
 API_SOURCE = "images/api/src/api/__init__.py"
+EMITTED = ("build/Dockerfile", "build/docker-bake.json", "graphbuild.lock")
 
 
 @pytest.fixture
@@ -43,6 +47,21 @@ def test_a_second_plan_reuses_the_first_output(committed: Path, analysed: list[s
     second = run("plan", cwd=committed)
     assert second == first
     assert len(analysed) == 1
+
+
+def test_a_reused_output_reads_no_memo(committed: Path, monkeypatch: pytest.MonkeyPatch):
+    """The memo's reading (a quarter of a second at 500 images) is started only once the output
+    cannot be reused: it would slow git's walk on two cores."""
+    first = run("plan", cwd=committed)
+    read: list[object] = []
+    load = memo.load_git_memo
+    monkeypatch.setattr(memo, "load_git_memo", lambda store: read.append(store) or load(store))
+    assert run("plan", cwd=committed) == first
+    assert read == []
+    with open(committed / API_SOURCE, "a") as handle:
+        handle.write("# edit\n")
+    assert API_SOURCE in run("plan", cwd=committed).out
+    assert len(read) == 1
 
 
 def test_an_edit_is_seen(committed: Path, analysed: list[str]):
@@ -110,3 +129,68 @@ def test_a_file_still_moving_is_not_kept(example: Path, analysed: list[str]):
     run("plan", cwd=example)
     run("plan", cwd=example)
     assert len(analysed) == 2
+
+
+@pytest.fixture
+def emitted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The roots of the analyses emits completed (none when an emit reused its last one)."""
+    calls: list[str] = []
+    complete: Callable = emit_command.complete
+
+    def counted(begun):  # type: ignore[no-untyped-def]
+        calls.append(str(begun.root))
+        return complete(begun)
+
+    monkeypatch.setattr(emit_command, "complete", counted)
+    return calls
+
+
+def test_a_second_emit_reuses_the_first(committed: Path, emitted: list[str]):
+    first = run("emit", cwd=committed)
+    written = {p: (committed / p).read_bytes() for p in EMITTED}
+    second = run("emit", cwd=committed)
+    assert second == first and first.code == 0 and first.out.startswith("wrote ")
+    assert len(emitted) == 1
+    assert {p: (committed / p).read_bytes() for p in EMITTED} == written
+
+
+def test_an_emitted_file_edited_by_hand_is_written_again(committed: Path, emitted: list[str]):
+    run("emit", cwd=committed)
+    original = (committed / "build/Dockerfile").read_bytes()
+    (committed / "build/Dockerfile").write_text("# edited by hand\n")
+    run("emit", cwd=committed)
+    assert (committed / "build/Dockerfile").read_bytes() == original
+    (committed / "build/docker-bake.json").unlink()
+    run("emit", cwd=committed)
+    assert (committed / "build/docker-bake.json").exists()
+    assert len(emitted) == 3
+
+
+def test_a_stale_slice_is_removed_though_the_scan_leaves_slices_out(
+    committed: Path, emitted: list[str]
+):
+    run("emit", cwd=committed)
+    slices = sorted((committed / "build/locks").glob("*.txt"))
+    stale = slices[0].with_name("gone.txt")
+    stale.write_bytes(slices[0].read_bytes())
+    run("emit", cwd=committed)
+    assert not stale.exists()
+    assert len(emitted) == 2
+
+
+def test_an_edit_is_emitted(committed: Path, emitted: list[str]):
+    assert "images; 0 to rebuild" in run("emit", cwd=committed).out
+    with open(committed / API_SOURCE, "a") as handle:
+        handle.write("# edit\n")
+    after = run("emit", cwd=committed)
+    assert re.search(r"images; [1-9]\d* to rebuild", after.out)
+    assert len(emitted) == 2
+
+
+def test_a_reused_emit_still_warns_of_outputs_git_ignores(committed: Path, emitted: list[str]):
+    run("emit", cwd=committed)
+    with open(committed / ".git/info/exclude", "a") as handle:  # not part of the tree's view
+        handle.write("build/Dockerfile\n")
+    again = run("emit", cwd=committed)
+    assert "warning: git ignores build/Dockerfile" in again.err
+    assert len(emitted) == 1

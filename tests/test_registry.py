@@ -18,7 +18,8 @@ from typing import ClassVar
 
 import pytest
 
-from graphbuild.plan.deploy_digests import DigestsFormat, PushedImage, render_digests
+from graphbuild.plan.deploy_digests import PushedImage, render_digests
+from graphbuild.plan.format_kinds import DigestsFormat
 from graphbuild.plan.image_registry import Pushed, pushed, tag_exists
 from tests.support import run
 

@@ -45,6 +45,7 @@ from graphbuild.hashing.trees import files_to_digest, vouched_folders
 from graphbuild.state.digests import load_caches_for, load_digest_caches, save_digest_caches
 from graphbuild.state.store import STATE_DIR, Store, open_store
 from graphbuild.tree.git_objects import head_trees
+from graphbuild.tree.git_start import GitRun
 from graphbuild.tree.git_view import GitView
 from graphbuild.tree.inputs import git_dir_inputs, resolve_inputs
 from graphbuild.tree.walk import Scan, Tree, make_tree, scan_workspace, with_git_files
@@ -98,15 +99,17 @@ def analyze(
     use_cache: bool = True,
     use_git: bool = True,
     store: Store | None = None,
+    git: GitRun | None = None,
 ) -> Analysis:
     """Load, link, check and hash the workspace at `root`: reuse the memo of an unchanged tree;
-    take files git reports clean from its index unless told not to. Without a store, the
-    workspace's own is opened (and its lock held) for the call, or none when not caching."""
+    take files git reports clean from its index unless told not to (`git`: the view's commands,
+    when the caller started them). Without a store, the workspace's own is opened (and its lock
+    held) for the call, or none when not caching."""
     if store is None:
         with open_store(root, enabled=use_cache) as opened:
-            return analyze(root, use_cache, use_git, opened)
+            return analyze(root, use_cache, use_git, opened, git)
     with no_cycle_collection():
-        return complete(begin(root, store, start_git_view(root, use_git)))
+        return complete(begin(root, store, git or start_git_view(root, use_git)))
 
 
 def complete(begun: Begun) -> Analysis:

@@ -15,7 +15,8 @@ import attrs
 from graphbuild.definition.load import RootFile, read_root, scan_exclusions
 from graphbuild.hashing.file_digests import racy_cutoff
 from graphbuild.state.store import Store
-from graphbuild.tree.git_view import GitRun, GitView, finish_git, start_view
+from graphbuild.tree.git_start import GitRun, start_view
+from graphbuild.tree.git_view import GitView, finish_git
 from graphbuild.tree.walk import Entry
 
 if TYPE_CHECKING:
@@ -43,16 +44,20 @@ def no_cycle_collection() -> Iterator[None]:
 
 
 class Background:
-    """The memo, read on a daemon thread while git works and the main thread takes git's view:
-    a plan that reuses its output exits without waiting for it (the reading is mostly json's
-    C decoder, so the main thread is slowed little)."""
+    """The memo, read on a daemon thread while the main thread works (the reading is mostly
+    json's C decoder, so the main thread is slowed little); a plan that may reuse its output
+    starts it only when it cannot, as the reading slows git's walk on two cores."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self._memo: LoadedMemo | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
+
+    def start(self) -> None:
+        """Start reading, unless started already."""
+        if self._thread.ident is None:
+            self._thread.start()
 
     def _read(self) -> None:
         try:
@@ -64,6 +69,7 @@ class Background:
 
     def result(self) -> LoadedMemo | None:
         """The memo, once read (waits for it); the reading's exception raised here."""
+        self.start()
         self._thread.join()
         if self._error is not None:
             raise self._error
@@ -86,6 +92,11 @@ class Begun:
         """False when git's view holds a file changed too recently to be trusted unchanged."""
         return self.view is not None and settled(self.view.changed.entries.values())
 
+    def read_ahead(self) -> None:
+        """Start reading the memo, if there is one to read and it has not started."""
+        if self.loading is not None and self.view is not None:
+            self.loading.start()
+
     def memo(self) -> LoadedMemo | None:
         """The memo of the last analysis from git's view."""
         if self.loading is None or self.view is None:
@@ -98,13 +109,15 @@ def start_git_view(root: Path, use_git: bool = True) -> GitRun | None:
     return start_view(root) if use_git else None
 
 
-def begin(root: Path, store: Store, run: GitRun | None) -> Begun:
-    """Read the root file, and start reading the memo, while git's commands (`run`, already
-    started) work; then take their view."""
+def begin(root: Path, store: Store, run: GitRun | None, read_ahead: bool = True) -> Begun:
+    """Read the root file, and start reading the memo unless told not to, while git's commands
+    (`run`, already started) work; then take their view."""
     loading = None
     try:
         root_file = read_root(root)
         loading = Background(store) if run is not None else None
+        if loading is not None and read_ahead:
+            loading.start()
         view = finish_git(root, run, scan_exclusions(root_file))
     except BaseException:
         for process in run or ():

@@ -25,8 +25,8 @@ from graphbuild.cli.commands import (
 )
 from graphbuild.cli.common import DESCRIPTION, EXIT_BAD_INPUT
 from graphbuild.core.errors import GraphbuildError
-from graphbuild.definition.load import find_root
-from graphbuild.state.store import open_store
+from graphbuild.definition.layout import find_root
+from graphbuild.tree.git_start import GitRun, start_view, stop_git
 
 
 class Parser(argparse.ArgumentParser):
@@ -63,13 +63,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `graphbuild` console script."""
     args = make_parser().parse_args(argv)
     command = next(c for c in COMMANDS if args.command == c.NAME)
+    git: GitRun | None = None
     try:
         if command.NEEDS is Needs.NOTHING:
             return command.run(args, Invocation())
         root = find_root(Path(args.directory))
-        if command.NEEDS is Needs.STORE:
+        git = start_view(root) if command.NEEDS is Needs.ANALYSIS else None
+        from graphbuild.state.store import open_store  # 40 ms of imports, while git works
+
+        if command.NEEDS is Needs.ANALYSIS:
             with open_store(root) as store:
-                return command.run(args, Invocation(root, store))
+                return command.run(args, Invocation(root, store, git))
         if command.NEEDS is Needs.LOCK:
             with open_store(root):
                 return command.run(args, Invocation(root))
@@ -80,3 +84,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    finally:
+        stop_git(git)

@@ -38,7 +38,7 @@ from graphbuild.emit.bake import (
 from graphbuild.emit.outputs import render_outputs
 from graphbuild.hashing.stages import short_hash
 from graphbuild.plan.baseline import head_revision, repo_prefix
-from graphbuild.plan.deploy_digests import DigestsFormat
+from graphbuild.plan.format_kinds import DigestsFormat
 from graphbuild.state.store import Store, logs_folder, open_store
 
 

@@ -1,10 +1,14 @@
-"""Shared by the command modules: exit codes and the description."""
+"""Shared by the command modules: exit codes, the description and warnings more than one
+prints."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graphbuild.core.errors import GraphbuildError, LoadError
+from graphbuild.tree.git import ignored_by_git
 
 if TYPE_CHECKING:  # the graph phase is imported only by the commands that build one
     from graphbuild.graph.link import Graph
@@ -28,3 +32,17 @@ def base_platform_problems(graph: Graph) -> list[LoadError]:
         return []
     images = [t.label for t in graph.images]
     return platform_problems(graph, images, docker, always=False)
+
+
+def hidden_outputs_warning(root: Path, paths: Sequence[str]) -> str:
+    """The warning that git ignores some of the files emit writes (empty when it ignores
+    none): a fresh clone would lack them."""
+    hidden = ignored_by_git(root, list(paths))
+    if not hidden:
+        return ""
+    more = f" and {len(hidden) - 3} more" if len(hidden) > 3 else ""
+    return (
+        f"graphbuild: warning: git ignores {', '.join(hidden[:3])}{more}: commit them with"
+        " `git add -f`, or set dockerfile and bake in [workspace] to a folder git keeps"
+        " (`emit --check` in a fresh clone needs them)\n"
+    )

@@ -10,7 +10,8 @@ from graphbuild.core.errors import GraphbuildError
 from graphbuild.core.writes import write_files
 from graphbuild.emit.bake import bake_name, image_repository
 from graphbuild.hashing.stages import short_hash
-from graphbuild.plan.deploy_digests import DigestsFormat, PushedImage, render_digests
+from graphbuild.plan.deploy_digests import PushedImage, render_digests
+from graphbuild.plan.format_kinds import DigestsFormat
 from graphbuild.plan.image_registry import pushed
 
 

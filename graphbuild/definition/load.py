@@ -29,7 +29,7 @@ from graphbuild.definition.fields import (
     freeze,
     suggest,
 )
-from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
+from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.definition.lockfiles import load_locked_workspace
 from graphbuild.definition.matrix import expand_matrix
 from graphbuild.definition.side_tables import package_exclude
@@ -47,16 +47,6 @@ from graphbuild.definition.uv_targets import with_libraries
 from graphbuild.definition.workspace_table import load_root_tables
 
 IMAGE_NAME_RE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
-
-
-def find_root(start: Path) -> Path:
-    """The nearest folder at or above `start` whose BUILD.toml has a [workspace] table."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        build = folder / BUILD_FILE
-        if build.is_file() and is_workspace_root(str(build)):
-            return folder
-    raise LoadError(f"no {BUILD_FILE} with a [workspace] table in this folder or any above it")
 
 
 @attrs.frozen

@@ -10,12 +10,12 @@ import attrs
 from packaging.markers import Marker
 
 from graphbuild.core.errors import LoadError
+from graphbuild.core.slice_files import SLICE_HEADER
 from graphbuild.core.uv import UV_LOCK, Dependency, LockedPackage, SourceKind, UvWorkspace
 from graphbuild.definition.wheels import builds_from_source
 
 MACHINES = {"amd64": "x86_64", "arm64": "aarch64", "arm": "armv7l", "386": "i686",
             "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}  # fmt: skip
-SLICE_HEADER = "# The uv.lock packages "  # how every slice begins: emit removes only such files
 LATEST_PATCH = 99  # with no release declared, a marker must not depend on the patch release
 
 

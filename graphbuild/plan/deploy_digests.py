@@ -4,7 +4,6 @@ as kustomize's `images:` list, or as a Helm values file."""
 
 from __future__ import annotations
 
-import enum
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -12,17 +11,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from graphbuild.emit.yaml import render_yaml
+from graphbuild.plan.format_kinds import DigestsFormat
 
 if TYPE_CHECKING:  # the registry client imports urllib: not on every command's start-up
     from graphbuild.plan.image_registry import Pushed
-
-
-class DigestsFormat(enum.StrEnum):
-    """What the digests file is written as."""
-
-    JSON = "json"  # image -> tag, pinned (the tag's index or manifest), per-platform
-    KUSTOMIZE = "kustomize"  # a kustomization's `images:` list: name and digest
-    HELM = "helm"  # values: images.<name>.repository / digest / tag
 
 
 @attrs.frozen

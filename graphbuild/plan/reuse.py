@@ -1,20 +1,23 @@
-"""The last plan's output, reused while nothing it read has moved: git's view of the tree (its
-stamp), the lock on disk, the commit checked out, the options and graphbuild's code. A plan
-that asks the engine or a registry is never kept: their answers are not in the key."""
+"""The last plan's output, and the last emit's, reused while nothing they read has moved: git's
+view of the tree (its stamp), the lock on disk, the commit checked out, the options and
+graphbuild's code; an emit's files besides must be on disk as it wrote them. A plan that asks
+the engine or a registry is never kept: their answers are not in the key."""
 
 from __future__ import annotations
 
 import hashlib
 import platform
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
 
 from graphbuild.analysis.start import Begun
+from graphbuild.core.reading import read_bytes
 from graphbuild.state.store import Codec, Kind, Store
 from graphbuild.tree.git import start_git
-from graphbuild.tree.git_view import output
+from graphbuild.tree.git_start import output
 
 
 @attrs.frozen
@@ -27,8 +30,20 @@ class PlanOutput:
     code: int
 
 
-# graphbuild's classes, and its output depends on its code: read back only by the same code
+@attrs.frozen
+class EmitOutput:
+    """What an emit wrote (each file's SHA-256, hex) and printed, under the key of everything
+    it read."""
+
+    key: bytes
+    files: dict[str, str]
+    committed: tuple[str, ...]  # the files a fresh clone needs: git must not ignore them
+    stdout: str
+
+
+# graphbuild's classes, and their output depends on its code: read back only by the same code
 PLAN_OUTPUT = Kind("plan-output", 1, Codec.DATA, PlanOutput, code_bound=True)
+EMIT_OUTPUT = Kind("emit-output", 1, Codec.DATA, EmitOutput, code_bound=True)
 
 
 def plan_key(stamp: bytes, lock: bytes | None, head: bytes, options: tuple[str, ...]) -> bytes:
@@ -78,3 +93,32 @@ def recall(store: Store, key: bytes) -> PlanOutput | None:
 def remember(store: Store, output: PlanOutput) -> None:
     """Keep the output for the next plan over the same tree."""
     store.write(PLAN_OUTPUT, output)
+
+
+def file_digests(files: Mapping[str, str | bytes]) -> dict[str, str]:
+    """Each file's SHA-256 (hex), of its bytes as written."""
+    return {
+        path: hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
+        for path, text in files.items()
+    }
+
+
+def recall_emit(store: Store, key: bytes, root: Path) -> EmitOutput | None:
+    """The emit stored under `key`, if that is the last one stored and every file it wrote is
+    on disk as it wrote it (one edited or removed by hand is written again)."""
+    output: EmitOutput | None = store.get(EMIT_OUTPUT)
+    if output is None or output.key != key:
+        return None
+    for path, digest in output.files.items():
+        try:
+            data = read_bytes(root / path)
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != digest:
+            return None
+    return output
+
+
+def remember_emit(store: Store, output: EmitOutput) -> None:
+    """Keep the emit for the next one over the same tree."""
+    store.write(EMIT_OUTPUT, output)

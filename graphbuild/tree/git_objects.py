@@ -10,7 +10,8 @@ from pathlib import Path
 
 from graphbuild.core.model import BLOB_HEX
 from graphbuild.tree.git import git_env
-from graphbuild.tree.git_view import GIT_TIMEOUT, INDEX_LINE, MODES
+from graphbuild.tree.git_start import GIT_TIMEOUT
+from graphbuild.tree.git_view import INDEX_LINE, MODES
 
 
 def indexed_below(index: bytes, folder: str) -> dict[str, tuple[int, str]]:

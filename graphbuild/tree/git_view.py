@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import subprocess
 from collections.abc import Callable, Iterable, Set
 from pathlib import Path
 
@@ -14,8 +13,8 @@ import attrs
 
 from graphbuild.core.model import BLOB_HEX
 from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
-from graphbuild.tree.git import start_git
 from graphbuild.tree.git_attributes import attributes_may_apply, converted_paths, parse_config
+from graphbuild.tree.git_start import GitRun, output, start_view
 from graphbuild.tree.walk import (
     SKIP_DIRS,
     Scan,
@@ -31,21 +30,10 @@ INDEX_LINE = re.compile(rb"(.) (\d{6}) ([0-9a-f]{40,64}) (\d)\t([^\0]*)\0")
 # the starts of the entries git vouches for: tag H (cached, so stage 0: a conflict is tagged
 # M, assume-unchanged lower-case, skip-worktree S), a file or a symlink
 VOUCHED_STARTS = (b"\0H 100644 ", b"\0H 100755 ", b"\0H 120000 ")
-GIT_TIMEOUT = 120
+# an entry that may not be one of those: another tag, or a submodule (the only other mode H has)
+UNUSUAL_ENTRY = re.compile(rb"\0(?:[^H]|H 160000 )")
 MODES = {b"100644": 0o100644, b"100755": 0o100755, b"120000": 0o120000}
-CONFIG_KEYS = r"^core\.(filemode|symlinks|autocrlf|eol|attributesfile)$"
 FALSE = ("false", "no", "off", "0")
-
-
-def output(process: subprocess.Popen[bytes]) -> bytes | None:
-    """A started git command's output, or None when it failed."""
-    try:
-        out, _ = process.communicate(timeout=GIT_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
-        return None
-    return out if process.returncode == 0 else None
 
 
 @attrs.frozen(eq=False)
@@ -120,56 +108,30 @@ def folder_state(
     return excluded, hidden
 
 
-GitRun = tuple[subprocess.Popen[bytes], ...]
-
-
-def start_view(root: Path) -> GitRun | None:
-    """Start the git commands a view needs (they run while the caller does other work); None
-    when there is no git on this machine."""
-    try:
-        return (
-            start_git(root, "rev-parse", "--show-prefix", "--git-path", "info/attributes"),
-            start_git(root, "config", "-z", "--get-regexp", CONFIG_KEYS),
-            start_git(root, "ls-files", "-s", "-v", "-z", "--", "."),
-            start_git(
-                root,
-                "status",
-                "--porcelain=v1",
-                "-z",
-                "--no-renames",
-                "--ignored=traditional",
-                "--untracked-files=normal",
-                "--ignore-submodules=none",
-                "--",
-                ".",
-            ),
-        )
-    except OSError:
-        return None
-
-
 def finish_git(root: Path, run: GitRun | None, exclude: Iterable[str] = ()) -> GitView | None:
     """What git says of `root`, or None when git cannot vouch for the tree here (no git, no
     repository, submodules, or a configuration under which clean does not mean same bytes)."""
     if run is None:
         return None
-    setup_out, config_out, index_out, status_out = (output(p) for p in run)
+    status, index, setup, config_run = run
+    index_out = output(index)  # first: its 20 MB would fill the pipe while status runs
+    status_out, setup_out, config_out = output(status), output(setup), output(config_run)
     if setup_out is None or index_out is None or status_out is None:
         return None
     config = parse_config(config_out)
     if any(config.get(key, "").lower() in FALSE for key in ("core.filemode", "core.symlinks")):
         return None  # git ignores exec bits or symlinks here: its "clean" is not ours
-    if b" 160000 " in index_out and any(e[2:9] == b"160000 " for e in index_out.split(b"\0")):
+    unvouched = not_vouched(index_out)
+    if unvouched and any(e[2:9] == b"160000 " for e in index_out.split(b"\0")):
         return None  # a submodule: its files are in another index
     first = INDEX_LINE.match(index_out)
     if first is not None and len(first.group(3)) != BLOB_HEX:
         return None  # a SHA-256 repository: its ids are not the SHA-1 blob ids we hash by
     prefix, _, info = setup_out.decode("utf-8", "surrogateescape").partition("\n")
     prefix, info = prefix.strip(), info.strip()
-    converted: set[str] = set()
     if attributes_may_apply(root, prefix.count("/"), (index_out, status_out), config, info):
-        converted = converted_paths(root, vouched_files(index_out), config)
-    return view_from_git(root, exclude, prefix, index_out, status_out, converted)
+        unvouched |= converted_paths(root, vouched_files(index_out), config)
+    return view_from_git(root, exclude, prefix, index_out, status_out, unvouched)
 
 
 def git_view(root: Path, exclude: Iterable[str] = ()) -> GitView | None:
@@ -183,10 +145,11 @@ def view_from_git(
     prefix: str,
     index_out: bytes,
     status_out: bytes,
-    converted: Set[str] = frozenset(),
+    doubtful: Set[str] = frozenset(),
 ) -> GitView:
     """The view that git's index listing and status describe (paths relative to `root`); the
-    `converted` files are stat-ed and read like changed ones."""
+    `doubtful` tracked files (not vouched for by their index entry, or rewritten by attributes)
+    are stat-ed and read like changed ones."""
     walk = Walk(str(root), exclusion_test(exclude))
     cut = len(prefix.encode("utf-8", "surrogateescape"))
     changed = {
@@ -199,7 +162,7 @@ def view_from_git(
         for record in status_out.split(b"\0")
         if len(record) > 3 and record[:2] not in (b"??", b"!!")
     }
-    tracked |= not_vouched(index_out) | converted
+    tracked |= doubtful
     changed |= tracked
     state: dict[str, tuple[bool, bool]] = {"": (False, False)}
     listed = []  # what is not excluded: a deleted file is listed by git and found by no stat
@@ -243,9 +206,8 @@ def vouched_files(index_out: bytes) -> list[str]:
 
 
 def not_vouched(index_out: bytes) -> set[str]:
-    """The index entries git does not vouch for (counted first: usually there are none)."""
-    listing = b"\0" + index_out
-    if sum(listing.count(start) for start in VOUCHED_STARTS) == index_out.count(b"\0"):
+    """The index entries git does not vouch for (one pass first: usually there are none)."""
+    if not UNUSUAL_ENTRY.search(b"\0" + index_out[:16]) and not UNUSUAL_ENTRY.search(index_out):
         return set()
     return {
         line.partition(b"\t")[2].decode("utf-8", "surrogateescape")

@@ -7,11 +7,11 @@ from __future__ import annotations
 import argparse
 import enum
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-import attrs
-
-from graphbuild.state.store import Store
+if TYPE_CHECKING:
+    from graphbuild.state.store import Store
+    from graphbuild.tree.git_start import GitRun
 
 
 class Needs(enum.Enum):
@@ -20,15 +20,19 @@ class Needs(enum.Enum):
     NOTHING = "nothing"  # no workspace (schema; init finds its own)
     WORKSPACE = "workspace"  # the workspace root
     LOCK = "lock"  # the root, with the workspace lock held (it writes BUILD.toml files)
-    STORE = "store"  # the root, with the store open (and so the lock held)
+    # the root, the store open (and so the lock held), and git's commands for a view of the
+    # tree, started first: they run while the store opens and the command's phases import
+    ANALYSIS = "analysis"
 
 
-@attrs.frozen
-class Invocation:
-    """Where a command runs: the workspace root and the open store, as it needs them."""
+class Invocation(NamedTuple):
+    """Where a command runs: the workspace root, the open store and git's commands for a view of
+    the tree (None: no git here), as it needs them. (Not attrs: importing it costs 20 ms before
+    git's commands may start.)"""
 
     root: Path | None = None
     store: Store | None = None
+    git: GitRun | None = None
 
 
 class Command(Protocol):

@@ -6,7 +6,7 @@ import argparse
 
 from graphbuild.build.driver_kinds import Driver
 from graphbuild.cli.commands import Invocation, Needs
-from graphbuild.plan.deploy_digests import DigestsFormat
+from graphbuild.plan.format_kinds import DigestsFormat
 
 NAME = "build"
 HELP = "build images with BuildKit from the emitted files"

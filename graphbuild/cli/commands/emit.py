@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from graphbuild.cli.commands import Invocation, Needs
+from graphbuild.cli.common import EXIT_OK
 
 NAME = "emit"
 HELP = "write the Dockerfile, the bake file and the lock"
-NEEDS = Needs.STORE
+NEEDS = Needs.ANALYSIS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,8 +33,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, at: Invocation) -> int:
-    """Run it."""
-    from graphbuild.cli.plan_commands import run_emit
-
+    """Run it: what the last emit wrote is kept while nothing it read has moved and its files
+    are on disk as written (decided before the renderers are even imported)."""
     assert at.root is not None and at.store is not None
-    return run_emit(args, at.root, at.store)
+    if at.git is None or args.check or args.registry or args.since:
+        from graphbuild.cli.emit_command import run_emit
+
+        return run_emit(args, at.root, at.store, at.git)
+
+    from graphbuild.analysis.start import begin, no_cycle_collection
+    from graphbuild.cli.common import hidden_outputs_warning
+    from graphbuild.core.slice_files import stale_slices
+    from graphbuild.plan.reuse import ReuseKey, recall_emit
+
+    with no_cycle_collection():
+        reuse = ReuseKey.start(at.root)
+        begun = begin(at.root, at.store, at.git, read_ahead=False)
+        key = reuse.key(begun, NAME)
+    kept = recall_emit(at.store, key, at.root) if key is not None else None
+    slices = begun.root_file.settings.lock_slices
+    if kept is not None and not stale_slices(at.root, slices, kept.files):
+        sys.stdout.write(kept.stdout)
+        sys.stderr.write(hidden_outputs_warning(at.root, kept.committed))
+        return EXIT_OK
+
+    begun.read_ahead()  # while the renderers import
+    from graphbuild.cli.emit_command import emit_begun
+
+    return emit_begun(args, begun, key)

@@ -8,7 +8,7 @@ from graphbuild.cli.commands import Invocation, Needs
 
 NAME = "lock"
 HELP = "write the lock file with the current hashes"
-NEEDS = Needs.STORE
+NEEDS = Needs.ANALYSIS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,4 +20,4 @@ def run(args: argparse.Namespace, at: Invocation) -> int:
     from graphbuild.cli.plan_commands import run_lock
 
     assert at.root is not None and at.store is not None
-    return run_lock(args, at.root, at.store)
+    return run_lock(args, at.root, at.store, at.git)

@@ -10,7 +10,7 @@ from graphbuild.plan.format_kinds import PlanFormat
 
 NAME = "plan"
 HELP = "show what rebuilds and why"
-NEEDS = Needs.STORE
+NEEDS = Needs.ANALYSIS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,10 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, at: Invocation) -> int:
     """Run it: the plan's output is reused while nothing it read has moved (decided before the
     later phases are even imported)."""
-    from graphbuild.tree.git_view import start_view
-
     assert at.root is not None and at.store is not None
-    git = start_view(at.root)  # git reads the tree while the first phase is imported
+    git = at.git
     reusable = git is not None and not (args.since or args.registry or args.verbose)
 
     from graphbuild.analysis.start import begin, no_cycle_collection
@@ -45,7 +43,7 @@ def run(args: argparse.Namespace, at: Invocation) -> int:
 
     with no_cycle_collection():
         reuse = ReuseKey.start(at.root) if reusable else None
-        begun = begin(at.root, at.store, git)
+        begun = begin(at.root, at.store, git, read_ahead=reuse is None)
         key = reuse.key(begun, args.format, args.check) if reuse is not None else None
     kept = recall(at.store, key) if key is not None else None
     if kept is not None:
@@ -53,6 +51,7 @@ def run(args: argparse.Namespace, at: Invocation) -> int:
         sys.stderr.write(kept.stderr)
         return kept.code
 
+    begun.read_ahead()  # while the later phases import
     from graphbuild.cli.plan_commands import run_plan
 
     return run_plan(args, begun, key)

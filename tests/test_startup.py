@@ -1,0 +1,51 @@
+"""What a command imports before git starts and on a plan's quick paths: structural checks (a
+module's import, not a timing), since a warm plan is git's walk plus these imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support import git, run
+
+API_SOURCE = "images/api/src/api/__init__.py"
+
+# imports the modules of a command line, runs it, and prints which heavy modules it loaded
+PROBE = """
+import json, sys
+from graphbuild.cli import main
+before = {name for name in {HEAVY} if name in sys.modules}
+code = main(sys.argv[1:]) if len(sys.argv) > 1 else 0
+after = {name for name in {HEAVY} if name in sys.modules}
+print(json.dumps({"before": sorted(before), "after": sorted(after), "code": code}), file=sys.stderr)
+"""
+HEAVY = ("attrs", "graphbuild.state.store", "graphbuild.definition.load", "networkx")
+
+
+def probe(*args: str) -> dict:
+    """Run PROBE in a fresh interpreter: the heavy modules loaded by the CLI's own import, and
+    after the command ran."""
+    code = PROBE.replace("{HEAVY}", repr(set(HEAVY)))
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_the_command_line_imports_nothing_heavy_before_git_starts():
+    assert probe()["before"] == []
+
+
+def test_a_plan_after_an_edit_does_not_import_networkx(example: Path):
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    assert run("lock", cwd=example).code == 0
+    assert run("plan", cwd=example).code == 0  # the memo of this tree
+    with open(example / API_SOURCE, "a") as handle:
+        handle.write("# edit\n")
+    loaded = probe("-C", str(example), "plan")
+    assert loaded["code"] == 0
+    assert "networkx" not in loaded["after"]
