@@ -18,6 +18,12 @@ API_SOURCE = "images/api/src/api/__init__.py"
 EMITTED = ("build/Dockerfile", "build/docker-bake.json", "graphbuild.lock")
 
 
+def edit_api(root: Path) -> None:
+    """Append a comment to the api's source."""
+    with open(root / API_SOURCE, "a") as handle:
+        handle.write("# edit\n")
+
+
 @pytest.fixture
 def committed(example: Path, settled: None) -> Path:
     """The example committed in git (every file counts as settled)."""
@@ -27,18 +33,23 @@ def committed(example: Path, settled: None) -> Path:
     return example
 
 
-@pytest.fixture
-def analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The roots of the analyses plans completed (none when a plan reused its output)."""
+def completions(monkeypatch: pytest.MonkeyPatch, module: object) -> list[str]:
+    """The roots of the analyses `module` (a command's) completes from here on."""
     calls: list[str] = []
-    complete: Callable = plan_commands.complete
+    complete: Callable = module.complete  # type: ignore[attr-defined]
 
     def counted(begun):  # type: ignore[no-untyped-def]
         calls.append(str(begun.root))
         return complete(begun)
 
-    monkeypatch.setattr(plan_commands, "complete", counted)
+    monkeypatch.setattr(module, "complete", counted)
     return calls
+
+
+@pytest.fixture
+def analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The roots of the analyses plans completed (none when a plan reused its output)."""
+    return completions(monkeypatch, plan_commands)
 
 
 def test_a_second_plan_reuses_the_first_output(committed: Path, analysed: list[str]):
@@ -58,16 +69,14 @@ def test_a_reused_output_reads_no_memo(committed: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(memo, "load_git_memo", lambda store: read.append(store) or load(store))
     assert run("plan", cwd=committed) == first
     assert read == []
-    with open(committed / API_SOURCE, "a") as handle:
-        handle.write("# edit\n")
+    edit_api(committed)
     assert API_SOURCE in run("plan", cwd=committed).out
     assert len(read) == 1
 
 
 def test_an_edit_is_seen(committed: Path, analysed: list[str]):
     assert "Nothing to rebuild" in run("plan", cwd=committed).out
-    with open(committed / API_SOURCE, "a") as handle:
-        handle.write("# edit\n")
+    edit_api(committed)
     after = run("plan", cwd=committed)
     assert API_SOURCE in after.out
     assert len(analysed) == 2
@@ -84,8 +93,7 @@ def test_a_lock_edit_is_seen_though_the_tree_scan_leaves_the_lock_out(
 
 
 def test_format_and_check_are_part_of_the_key(committed: Path, analysed: list[str]):
-    with open(committed / API_SOURCE, "a") as handle:
-        handle.write("# edit\n")
+    edit_api(committed)
     text = run("plan", cwd=committed)
     as_json = run("plan", "--format", "json", cwd=committed)
     checked = run("plan", "--check", cwd=committed)
@@ -134,15 +142,7 @@ def test_a_file_still_moving_is_not_kept(example: Path, analysed: list[str]):
 @pytest.fixture
 def emitted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The roots of the analyses emits completed (none when an emit reused its last one)."""
-    calls: list[str] = []
-    complete: Callable = emit_command.complete
-
-    def counted(begun):  # type: ignore[no-untyped-def]
-        calls.append(str(begun.root))
-        return complete(begun)
-
-    monkeypatch.setattr(emit_command, "complete", counted)
-    return calls
+    return completions(monkeypatch, emit_command)
 
 
 def test_a_second_emit_reuses_the_first(committed: Path, emitted: list[str]):
@@ -180,8 +180,7 @@ def test_a_stale_slice_is_removed_though_the_scan_leaves_slices_out(
 
 def test_an_edit_is_emitted(committed: Path, emitted: list[str]):
     assert "images; 0 to rebuild" in run("emit", cwd=committed).out
-    with open(committed / API_SOURCE, "a") as handle:
-        handle.write("# edit\n")
+    edit_api(committed)
     after = run("emit", cwd=committed)
     assert re.search(r"images; [1-9]\d* to rebuild", after.out)
     assert len(emitted) == 2
