@@ -1,7 +1,5 @@
 """`python -m graphbuild`."""
 
-import sys
+from graphbuild.cli import console
 
-from graphbuild.cli import main
-
-sys.exit(main())
+console()

@@ -4,6 +4,7 @@ module's import, not a timing), since a warm plan is git's walk plus these impor
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +50,42 @@ def test_a_plan_after_an_edit_does_not_import_networkx(example: Path):
     loaded = probe("-C", str(example), "plan")
     assert loaded["code"] == 0
     assert "networkx" not in loaded["after"]
+
+
+def buffered() -> dict[str, str]:
+    """The environment with Python's output buffered, as it is by default."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
+def test_the_console_script_prints_what_main_prints_and_exits_with_its_code(example: Path):
+    """The console script leaves without the interpreter's teardown: its output must be
+    flushed whole and its exit code kept."""
+    run("lock", cwd=example)
+    with open(example / API_SOURCE, "a") as handle:
+        handle.write("# edit\n")
+    in_process = run("plan", "--check", cwd=example)
+    done = subprocess.run(
+        [sys.executable, "-m", "graphbuild", "-C", str(example), "plan", "--check"],
+        capture_output=True,
+        text=True,
+        env=buffered(),
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (1, in_process.out, in_process.err)
+    assert done.stdout.endswith("Run `graphbuild lock` to accept.\n")
+
+
+def test_a_reader_gone_is_exit_code_120_without_a_traceback(example: Path):
+    read, write = os.pipe()
+    os.close(read)  # `graphbuild plan | head`, head gone before the plan prints
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "graphbuild", "-C", str(example), "plan"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=buffered(),
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 120
+    assert "Traceback" not in done.stderr

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from graphbuild import __version__
 from graphbuild.cli.commands import (
@@ -59,8 +61,24 @@ def make_parser() -> Parser:
     return parser
 
 
+EXIT_UNFLUSHED = 120  # what Python exits with when its last flush of stdout fails
+
+
+def console() -> NoReturn:
+    """The `graphbuild` console script: main, then out without the interpreter's teardown,
+    which frees every object of the analysis one by one (40 ms after a cold plan at 500
+    images) when everything graphbuild writes is closed already."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a reader gone (`graphbuild plan | head`)
+        code = EXIT_UNFLUSHED
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `graphbuild` console script."""
+    """Run the command line `argv` (the process's own by default); its exit code."""
     args = make_parser().parse_args(argv)
     command = next(c for c in COMMANDS if args.command == c.NAME)
     git: GitRun | None = None
