@@ -196,3 +196,17 @@ def test_build_builds_what_changed_and_all_with_all(emitted: Path, tmp_path: Pat
         handle.write("# an edit\n")
     assert run("emit", cwd=emitted).code == 0
     assert building() == ["//images/api:api", "//images/api:api-dev"]
+
+
+def test_the_driver_follows_whether_buildx_answers(emitted: Path, tmp_path: Path):
+    """buildx is asked while the workspace is analysed: its answer still picks the driver."""
+    without, with_buildx = tmp_path / "without", tmp_path / "with"
+    without.mkdir()
+    with_buildx.mkdir()
+    plain = run("build", "--all", "--dry-run", "--docker", fake_docker(without), cwd=emitted)
+    assert plain.code == 0 and "docker build" in plain.out and "bake" not in plain.out
+    refused = run("build", "--driver", "bake", "--docker", fake_docker(without), cwd=emitted)
+    assert refused.code == 2 and "--driver bake needs buildx" in refused.err
+    docker = fake_docker(with_buildx, buildx=True)
+    baked = run("build", "--all", "--dry-run", "--docker", docker, cwd=emitted)
+    assert baked.code == 0 and "buildx bake" in baked.out

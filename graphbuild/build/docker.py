@@ -4,13 +4,14 @@ without buildx). The plan half; running is in `runner` and `bake_run`."""
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -104,13 +105,43 @@ def engine_has(docker: str, tags: list[str]) -> set[str] | None:
     return found & set(tags)
 
 
+BUILDX_TIMEOUT = 20
+
+
 def has_buildx(docker: str) -> bool:
     """True when `docker buildx` answers."""
+    with asking_buildx(docker) as answer:
+        return answer()
+
+
+@contextlib.contextmanager
+def asking_buildx(docker: str) -> Iterator[Callable[[], bool]]:
+    """Ask whether `docker buildx` answers while the block works (the plugin takes 70 ms to
+    start); the block gets a call that waits for the answer, and the question is reaped after."""
     try:
-        result = subprocess.run([docker, "buildx", "version"], capture_output=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return result.returncode == 0
+        process: subprocess.Popen[bytes] | None = subprocess.Popen(
+            [docker, "buildx", "version"], stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    except OSError:
+        process = None
+
+    def answer() -> bool:
+        if process is None:
+            return False
+        try:
+            return process.wait(timeout=BUILDX_TIMEOUT) == 0
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            return False
+
+    try:
+        yield answer
+    finally:
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def interpolate(value: str, variables: Mapping[str, str]) -> str:

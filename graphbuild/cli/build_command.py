@@ -7,7 +7,7 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import attrs
@@ -16,9 +16,9 @@ from graphbuild.analysis.run import Analysis, analyze
 from graphbuild.build.docker import (
     Job,
     Request,
+    asking_buildx,
     engine_has,
     find_docker,
-    has_buildx,
 )
 from graphbuild.build.driver_kinds import Driver
 from graphbuild.build.drivers import Session, make_driver
@@ -84,9 +84,8 @@ def in_registry(analysis: Analysis, label: Label) -> bool:
     return tag_exists(registry, image, short_hash(analysis.hashes.targets[label]))
 
 
-def choose_driver(args: argparse.Namespace, docker: str) -> tuple[Driver, bool]:
+def choose_driver(args: argparse.Namespace, docker: str, buildx: bool) -> tuple[Driver, bool]:
     """The driver asked for (or bake where buildx answers), and whether buildx answers."""
-    buildx = has_buildx(docker)
     if args.driver is None:
         return (Driver.BAKE if buildx else Driver.DOCKER_BUILD), buildx
     driver = Driver(args.driver)
@@ -128,6 +127,14 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
     if args.registry and args.all:
         raise GraphbuildError("--registry leaves out what is pushed: it goes without --all")
     docker = find_docker(args.docker)
+    with asking_buildx(docker) as buildx:
+        return build_with(args, root, docker, buildx)
+
+
+def build_with(
+    args: argparse.Namespace, root: Path, docker: str, buildx_answers: Callable[[], bool]
+) -> int:
+    """run_build, with the docker CLI found and asked whether buildx answers."""
     with open_store(root) as store:
         analysis = analyze(root, store=store)
         wanted = wanted_images(args, analysis, store, docker)
@@ -143,7 +150,7 @@ def run_build(args: argparse.Namespace, root: Path) -> int:
         return digests_written(args, analysis, EXIT_OK)
     if args.jobs < 1:
         raise GraphbuildError("--jobs must be at least 1")
-    kind, buildx = choose_driver(args, docker)
+    kind, buildx = choose_driver(args, docker, buildx_answers())
     builders, platform_builders = chosen_builders(args, kind)
     environ = dict(os.environ)
     if REVISION_VARIABLE not in environ and (revision := head_revision(root)):
