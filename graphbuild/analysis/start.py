@@ -15,7 +15,7 @@ import attrs
 from graphbuild.definition.load import RootFile, read_root, scan_exclusions
 from graphbuild.hashing.file_digests import racy_cutoff
 from graphbuild.state.store import Store
-from graphbuild.tree.git_start import GitRun, start_view
+from graphbuild.tree.git_start import GitRun, start_view, stop_git
 from graphbuild.tree.git_view import GitView, finish_git
 from graphbuild.tree.walk import Entry
 
@@ -120,7 +120,6 @@ def begin(root: Path, store: Store, run: GitRun | None, read_ahead: bool = True)
             loading.start()
         view = finish_git(root, run, scan_exclusions(root_file))
     except BaseException:
-        for process in run or ():
-            process.kill()
+        stop_git(run)
         raise
     return Begun(root, store, root_file, view, loading)

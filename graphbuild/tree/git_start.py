@@ -45,7 +45,7 @@ def output(process: subprocess.Popen[bytes]) -> bytes | None:
     try:
         out, _ = process.communicate(timeout=GIT_TIMEOUT)
     except subprocess.TimeoutExpired:
-        process.kill()
+        process.terminate()  # not SIGKILL: git removes its lock files on SIGTERM
         process.communicate()
         return None
     return out if process.returncode == 0 else None
@@ -53,8 +53,9 @@ def output(process: subprocess.Popen[bytes]) -> bytes | None:
 
 def stop_git(run: GitRun | None) -> None:
     """Stop and reap those of a view's commands nobody waited for (a command that failed
-    before it took the view)."""
+    before it took the view): SIGTERM, on which git removes its lock files (SIGKILL would
+    leave status's index.lock behind)."""
     for process in run or ():
         if process.returncode is None:
-            process.kill()
+            process.terminate()
             process.communicate()

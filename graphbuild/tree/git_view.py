@@ -115,13 +115,17 @@ def finish_git(root: Path, run: GitRun | None, exclude: Iterable[str] = ()) -> G
         return None
     status, index, setup, config_run = run
     index_out = output(index)  # first: its 20 MB would fill the pipe while status runs
+    # the listing's digest and doubtful entries are worked out while status walks the tree
+    early = (
+        None if index_out is None else (hashlib.sha256(index_out).digest(), not_vouched(index_out))
+    )
     status_out, setup_out, config_out = output(status), output(setup), output(config_run)
-    if setup_out is None or index_out is None or status_out is None:
+    if setup_out is None or index_out is None or status_out is None or early is None:
         return None
+    index_digest, unvouched = early
     config = parse_config(config_out)
     if any(config.get(key, "").lower() in FALSE for key in ("core.filemode", "core.symlinks")):
         return None  # git ignores exec bits or symlinks here: its "clean" is not ours
-    unvouched = not_vouched(index_out)
     if unvouched and any(e[2:9] == b"160000 " for e in index_out.split(b"\0")):
         return None  # a submodule: its files are in another index
     first = INDEX_LINE.match(index_out)
@@ -131,7 +135,7 @@ def finish_git(root: Path, run: GitRun | None, exclude: Iterable[str] = ()) -> G
     prefix, info = prefix.strip(), info.strip()
     if attributes_may_apply(root, prefix.count("/"), (index_out, status_out), config, info):
         unvouched |= converted_paths(root, vouched_files(index_out), config)
-    return view_from_git(root, exclude, prefix, index_out, status_out, unvouched)
+    return view_from_git(root, exclude, prefix, index_out, status_out, unvouched, index_digest)
 
 
 def git_view(root: Path, exclude: Iterable[str] = ()) -> GitView | None:
@@ -146,10 +150,11 @@ def view_from_git(
     index_out: bytes,
     status_out: bytes,
     doubtful: Set[str] = frozenset(),
+    index_digest: bytes | None = None,
 ) -> GitView:
     """The view that git's index listing and status describe (paths relative to `root`); the
     `doubtful` tracked files (not vouched for by their index entry, or rewritten by attributes)
-    are stat-ed and read like changed ones."""
+    are stat-ed and read like changed ones; `index_digest`: the listing's SHA-256, if known."""
     walk = Walk(str(root), exclusion_test(exclude))
     cut = len(prefix.encode("utf-8", "surrogateescape"))
     changed = {
@@ -174,7 +179,7 @@ def view_from_git(
             continue  # nor in the stamp: `.graphbuild/` untracked until its .gitignore is made
         listed.append(path)
         walk.file(trimmed, name, hidden, None)  # a folder is walked whole
-    index_digest = hashlib.sha256(index_out).digest()
+    index_digest = index_digest or hashlib.sha256(index_out).digest()
     stamp = hashlib.sha256(index_digest)
     for path in sorted(walk.entries):
         stamp.update(f"{path}\0{tuple(walk.entries[path])}\0".encode("utf-8", "surrogateescape"))
