@@ -17,7 +17,7 @@ import pytest
 from graphbuild.hashing.lockfile import Lock
 from graphbuild.state import fingerprint
 from graphbuild.state.kinds import PARSED_LOCK
-from graphbuild.state.store import STATE_DIR, Hit, Miss, Missed, Store
+from graphbuild.state.store import STATE_DIR, Codec, Hit, Kind, Miss, Missed, Store
 from tests.support import git, run
 from tests.support.fake_docker import fake_docker
 
@@ -168,3 +168,18 @@ def test_a_second_edit_of_a_dirty_file_is_rehashed_not_reanalyzed(example: Path,
     assert run("plan", "-v", cwd=example).err.startswith(
         "analysis: the memo, with the edited files rehashed"
     )
+
+
+def test_a_bytes_record_is_kept_as_it_is(tmp_path: Path):
+    """git's index listing is stored raw (no base64 of 20 MB), sealed like any record."""
+    kind = Kind("raw-test", 1, Codec.BYTES, bytes, code_bound=False)
+    store = Store(tmp_path)
+    listing = b"H 100644 " + b"0" * 40 + b" 0\tsrc/\xff name\0"
+    store.write(kind, listing)
+    assert store.get(kind) == listing
+    assert (tmp_path / kind.file_name).read_bytes().endswith(listing)
+    store.write(kind, "not bytes")  # refused: the old record stays
+    assert store.get(kind) == listing
+    path = tmp_path / kind.file_name
+    path.write_bytes(path.read_bytes()[:-1] + b"X")
+    assert store.get(kind) is None  # its checksum no longer matches

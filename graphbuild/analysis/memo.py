@@ -4,6 +4,7 @@ that each is rewritten only when what it holds moved."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
 import attrs
@@ -92,14 +93,6 @@ class GitMemo:
     hashes: Hashes
 
 
-@attrs.frozen
-class IndexListing:
-    """git's index listing of the last run, kept apart: it is rewritten only when it moves."""
-
-    digest: bytes
-    listing: bytes
-
-
 def code_bound(name: str, version: int, shape: type) -> Kind:
     """A memo kind: graphbuild's data classes, read back only by the same code."""
     return Kind(name, version, Codec.DATA, shape, code_bound=True)
@@ -109,7 +102,8 @@ WALK_SUMMARY = code_bound("analysis-walk-summary", 8, WalkSummary)
 WALK_MEMO = code_bound("analysis-walk", 8, WalkMemo)
 GIT_MEMO = code_bound("analysis-git", 7, GitMemo)
 GIT_SHAPE = code_bound("analysis-git-shape", 8, GitShape)
-GIT_INDEX = code_bound("analysis-git-index", 7, IndexListing)
+# git's index listing of the last run, kept apart as it is: rewritten only when it moves
+GIT_INDEX = Kind("analysis-git-index", 8, Codec.BYTES, bytes, code_bound=True)
 GIT_INDEX_DIGEST = code_bound("analysis-git-index-digest", 7, bytes)
 
 
@@ -174,7 +168,7 @@ def save_git_memo(store: Store, memo: GitMemo, shape: GitShape | None) -> None:
     state = memo.state
     if state.index is not None:
         if store.get(GIT_INDEX_DIGEST) != state.index_digest:
-            store.write(GIT_INDEX, IndexListing(state.index_digest, state.index))
+            store.write(GIT_INDEX, state.index)
             store.write(GIT_INDEX_DIGEST, state.index_digest)
         memo = attrs.evolve(memo, state=attrs.evolve(state, index=None))
     store.write(GIT_MEMO, memo)
@@ -182,10 +176,10 @@ def save_git_memo(store: Store, memo: GitMemo, shape: GitShape | None) -> None:
 
 def with_index(store: Store, state: ViewState) -> ViewState | None:
     """The memo's view with git's index listing read back, or None when it is lost."""
-    stored: IndexListing | None = store.get(GIT_INDEX)
-    if stored is None or stored.digest != state.index_digest:
+    listing: bytes | None = store.get(GIT_INDEX)
+    if listing is None or hashlib.sha256(listing).digest() != state.index_digest:
         return None
-    return attrs.evolve(state, index=stored.listing)
+    return attrs.evolve(state, index=listing)
 
 
 def pack_inputs(inputs: Mapping[Label, tuple[str, ...]]) -> dict[Label, str]:

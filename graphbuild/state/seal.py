@@ -24,6 +24,7 @@ class Codec(enum.Enum):
 
     DATA = "data"  # graphbuild's data classes as tagged JSON (graphbuild.state.data)
     JSON = "json"  # plain data, readable by people and other tools
+    BYTES = "bytes"  # one byte string as it is (git's index listing: no base64 of 20 MB)
 
 
 class Miss(enum.Enum):
@@ -90,6 +91,10 @@ def encode(kind: Kind, value: Any, handle: SealingWriter) -> None:
     """Write `value` with the kind's codec."""
     if kind.codec is Codec.DATA:
         handle.write(data.dumps(value))
+    elif kind.codec is Codec.BYTES:
+        if not isinstance(value, bytes):
+            raise TypeError(f"a {kind.name} record holds bytes, not {type(value).__name__}")
+        handle.write(value)
     else:
         handle.write(json.dumps(value, sort_keys=True, separators=(",", ":")).encode())
 
@@ -97,7 +102,12 @@ def encode(kind: Kind, value: Any, handle: SealingWriter) -> None:
 def decode(kind: Kind, payload: memoryview) -> Hit | Missed:
     """The value in a sealed payload, checked against the kind's shape."""
     try:
-        value = data.loads(payload) if kind.codec is Codec.DATA else json.loads(bytes(payload))
+        if kind.codec is Codec.BYTES:
+            value: Any = bytes(payload)
+        elif kind.codec is Codec.DATA:
+            value = data.loads(payload)
+        else:
+            value = json.loads(bytes(payload))
     except Exception:
         return Missed(Miss.UNDECODABLE)
     if not isinstance(value, kind.shape):
