@@ -77,6 +77,6 @@ def emit_analysis(
         + "\n"
     )
     sys.stdout.write(said)
-    if key is not None and not args.registry and not args.since:
+    if key is not None:  # given only to an emit without --registry or --since
         remember_emit(store, EmitOutput(key, file_digests(files), committed, said))
     return EXIT_OK

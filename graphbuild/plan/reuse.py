@@ -13,11 +13,11 @@ from pathlib import Path
 
 import attrs
 
-from graphbuild.analysis.start import Begun
+from graphbuild.analysis.start import Begun, begin, no_cycle_collection
 from graphbuild.core.reading import read_bytes
 from graphbuild.state.store import Codec, Kind, Store
 from graphbuild.tree.git import start_git
-from graphbuild.tree.git_start import output
+from graphbuild.tree.git_start import GitRun, output
 
 
 @attrs.frozen
@@ -82,6 +82,17 @@ class ReuseKey:
             return None
         shown = (*(str(o) for o in options), platform.machine())
         return plan_key(begun.view.stamp, lock, commit, shown)
+
+
+def begin_reusable(
+    root: Path, store: Store, git: GitRun, *options: object
+) -> tuple[Begun, bytes | None]:
+    """Take git's view without reading the memo (a reused output needs none: the caller reads
+    it ahead once it cannot reuse), and the key of a command's output with `options`."""
+    with no_cycle_collection():
+        reuse = ReuseKey.start(root)
+        begun = begin(root, store, git, read_ahead=False)
+        return begun, reuse.key(begun, *options)
 
 
 def recall(store: Store, key: bytes) -> PlanOutput | None:

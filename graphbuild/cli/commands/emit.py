@@ -41,15 +41,11 @@ def run(args: argparse.Namespace, at: Invocation) -> int:
 
         return run_emit(args, at.root, at.store, at.git)
 
-    from graphbuild.analysis.start import begin, no_cycle_collection
     from graphbuild.cli.common import hidden_outputs_warning
     from graphbuild.core.slice_files import stale_slices
-    from graphbuild.plan.reuse import ReuseKey, recall_emit
+    from graphbuild.plan.reuse import begin_reusable, recall_emit
 
-    with no_cycle_collection():
-        reuse = ReuseKey.start(at.root)
-        begun = begin(at.root, at.store, at.git, read_ahead=False)
-        key = reuse.key(begun, NAME)
+    begun, key = begin_reusable(at.root, at.store, at.git, NAME)
     kept = recall_emit(at.store, key, at.root) if key is not None else None
     slices = begun.root_file.settings.lock_slices
     if kept is not None and not stale_slices(at.root, slices, kept.files):

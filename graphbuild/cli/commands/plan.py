@@ -36,15 +36,14 @@ def run(args: argparse.Namespace, at: Invocation) -> int:
     later phases are even imported)."""
     assert at.root is not None and at.store is not None
     git = at.git
-    reusable = git is not None and not (args.since or args.registry or args.verbose)
-
     from graphbuild.analysis.start import begin, no_cycle_collection
-    from graphbuild.plan.reuse import ReuseKey, recall
+    from graphbuild.plan.reuse import begin_reusable, recall
 
-    with no_cycle_collection():
-        reuse = ReuseKey.start(at.root) if reusable else None
-        begun = begin(at.root, at.store, git, read_ahead=reuse is None)
-        key = reuse.key(begun, args.format, args.check) if reuse is not None else None
+    if git is not None and not (args.since or args.registry or args.verbose):
+        begun, key = begin_reusable(at.root, at.store, git, args.format, args.check)
+    else:
+        with no_cycle_collection():
+            begun, key = begin(at.root, at.store, git), None
     kept = recall(at.store, key) if key is not None else None
     if kept is not None:
         sys.stdout.write(kept.stdout)
