@@ -54,7 +54,7 @@ def test_a_lying_digest_cache_is_not_trusted(example: Path, settled: None):
     data = bytearray(cache.read_bytes())
     at = data.find(b"images/api/src/api/__init__.py")
     assert at > 0
-    blob = re.compile(rb'"[0-9a-f]{40}"').search(data, at)  # the path's blob id, next after it
+    blob = re.compile(rb"\0[0-9a-f]{40}").search(data, at)  # the path's blob id, next after it
     assert blob is not None
     data[blob.start() + 5] = ord("0") if data[blob.start() + 5] != ord("0") else ord("1")
     cache.write_bytes(bytes(data))

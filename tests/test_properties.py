@@ -15,6 +15,7 @@ from graphbuild.analysis.run import analyze
 from graphbuild.core.labels import parse_label
 from graphbuild.emit.outputs import render_outputs
 from graphbuild.graph.link import ancestors, dependencies_of
+from graphbuild.state.digests import pack_stat_rows, unpack_stat_rows
 
 PIN = "debian:bookworm-slim@sha256:" + "d" * 64
 NAMES = st.sampled_from(["a", "b", "c", "d", "e", "f"])
@@ -163,3 +164,21 @@ def test_a_plans_ancestors_are_networkx_ancestors(pairs):
     feeding = dependencies_of(edges)
     for label in labels:
         assert ancestors(label, feeding) == nx.ancestors(dag, label)
+
+
+file_names = st.text(
+    st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)), min_size=1
+).map(lambda name: name + "\udcff")  # a name that is not UTF-8 (surrogate-escaped byte)
+stat_rows = st.tuples(
+    *[st.integers(0, 2**63) for _ in range(4)],
+    st.text("0123456789abcdef", min_size=40, max_size=40),
+)
+
+
+@given(st.dictionaries(st.one_of(file_names, file_names.map(lambda n: n[:-1])), stat_rows))
+def test_the_stat_cache_packs_and_unpacks_exactly(rows):
+    packed = pack_stat_rows(rows)
+    assert unpack_stat_rows(packed) == rows
+    assert unpack_stat_rows(packed + b"\0x") is None  # a field short: not rows
+    if rows:
+        assert unpack_stat_rows(packed.replace(b"\0", b"\0z", 1)) is None  # a size not a number

@@ -15,7 +15,7 @@ from graphbuild.core.model import Workspace
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.stages import Hashes
 from graphbuild.state.store import Codec, Kind, Store
-from graphbuild.tree.walk import Scan
+from graphbuild.tree.walk import Entry, Scan
 
 
 @attrs.frozen
@@ -30,11 +30,12 @@ class Parts:
 
 @attrs.frozen
 class WalkKey:
-    """Everything the analysis of a walked tree read: every file's path, size, mtime, ctime, inode,
-    mode and link (BUILD.toml files included), and what the scan left out. Stored whole and
-    compared with ==, which is far cheaper than hashing 200,000 entries."""
+    """Everything the analysis of a walked tree read: the SHA-256 of every file's path, size,
+    mtime, ctime, inode, mode and link in the scan's order (BUILD.toml files included), and what
+    the scan left out. A digest, not the entries: tagged JSON of 200,000 entries took 0.84 s and
+    256 MB to write; the same tree listed in another order is only a miss."""
 
-    entries: Mapping[str, tuple[object, ...]]  # plain tuples: compact as data
+    entries_digest: bytes
     build_files: tuple[str, ...]
     nested: tuple[str, ...]
     problems: Mapping[str, str]
@@ -99,7 +100,7 @@ def code_bound(name: str, version: int, shape: type) -> Kind:
 
 
 WALK_SUMMARY = code_bound("analysis-walk-summary", 8, WalkSummary)
-WALK_MEMO = code_bound("analysis-walk", 8, WalkMemo)
+WALK_MEMO = code_bound("analysis-walk", 9, WalkMemo)  # 9: the entries' digest
 GIT_MEMO = code_bound("analysis-git", 7, GitMemo)
 GIT_SHAPE = code_bound("analysis-git-shape", 8, GitShape)
 # git's index listing of the last run, kept apart as it is: rewritten only when it moves
@@ -109,8 +110,17 @@ GIT_INDEX_DIGEST = code_bound("analysis-git-index-digest", 7, bytes)
 
 def walk_key(scan: Scan) -> WalkKey:
     """The key of a scan's memo."""
-    entries = {path: tuple(entry) for path, entry in scan.entries.items()}
-    return WalkKey(entries, scan.build_files, scan.nested, dict(scan.problems))
+    digest = hashlib.sha256(packed_entries(scan.entries)).digest()
+    return WalkKey(digest, scan.build_files, scan.nested, dict(scan.problems))
+
+
+def packed_entries(entries: Mapping[str, Entry]) -> bytes:
+    """Every entry's path and fields, NUL-separated (no path holds a NUL; a link's target is
+    told from a missing one by the mode)."""
+    return "\0".join(
+        f"{path}\0{size}\0{mtime}\0{ctime}\0{inode}\0{mode}\0{link or ''}\0{blob or ''}"
+        for path, (size, mtime, ctime, inode, mode, link, blob) in entries.items()
+    ).encode("utf-8", "surrogateescape")
 
 
 def walk_summary(scan: Scan) -> WalkSummary:

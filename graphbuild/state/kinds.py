@@ -10,14 +10,6 @@ from graphbuild.hashing.lockfile import Lock
 from graphbuild.state.store import Codec, Kind
 
 
-def is_stat_cache(value: dict[Any, Any]) -> bool:
-    """path -> (size, mtime, ctime, inode, blob id)."""
-    return all(
-        isinstance(k, str) and isinstance(v, tuple) and len(v) == 5 and isinstance(v[4], str)
-        for k, v in value.items()
-    )
-
-
 def is_built_map(value: dict[Any, Any]) -> bool:
     """label -> {"hash": str, "image": str or null}."""
     return all(
@@ -41,8 +33,8 @@ def is_parsed_lock(value: tuple[Any, ...]) -> bool:
 
 
 # plain data: valid whatever graphbuild wrote it
-# 5: blob ids instead of SHA-256 of the bytes
-STAT_DIGESTS = Kind("digests-by-stat", 6, Codec.DATA, dict, code_bound=False, check=is_stat_cache)
+# 5: blob ids instead of SHA-256 of the bytes; 7: packed rows (graphbuild.state.digests)
+STAT_DIGESTS = Kind("digests-by-stat", 7, Codec.BYTES, bytes, code_bound=False)
 # 8: inputs carry blob ids; 9: folder inputs by tree id, with the files of computed ones
 STAGE_RECORDS = Kind("records", 9, Codec.JSON, dict, code_bound=False, keyed=True)
 # 3: each image's record holds the digest the engine reported beside the content hash
