@@ -16,6 +16,8 @@ from graphbuild.core.labels import parse_label
 from graphbuild.emit.outputs import render_outputs
 from graphbuild.graph.link import ancestors, dependencies_of
 from graphbuild.state.digests import pack_stat_rows, unpack_stat_rows
+from graphbuild.tree.git_objects import indexed_below
+from graphbuild.tree.git_view import index_entry, index_seek
 
 PIN = "debian:bookworm-slim@sha256:" + "d" * 64
 NAMES = st.sampled_from(["a", "b", "c", "d", "e", "f"])
@@ -182,3 +184,28 @@ def test_the_stat_cache_packs_and_unpacks_exactly(rows):
     assert unpack_stat_rows(packed + b"\0x") is None  # a field short: not rows
     if rows:
         assert unpack_stat_rows(packed.replace(b"\0", b"\0z", 1)) is None  # a size not a number
+
+
+index_entries = st.dictionaries(
+    st.text("ab/.-\té", min_size=1, max_size=6), st.frozensets(st.integers(0, 3), min_size=1)
+)  # path -> its stages (a conflict has stages 1-3)
+
+
+@given(index_entries, st.text("ab/.-\té", max_size=6))
+def test_lookups_in_the_index_listing_equal_a_scan_of_every_line(entries, probe):
+    listing = sorted((path.encode(), stage) for path, stages in entries.items() for stage in stages)
+    lines = [b"H 100644 %040x %d\t%s\0" % (n, stage, raw) for n, (raw, stage) in enumerate(listing)]
+    index = b"".join(lines)  # as git lists its index: sorted by path bytes, then stage
+    stage0 = {
+        raw.decode(): (0o100644, f"{n:040x}")
+        for n, (raw, stage) in enumerate(listing)
+        if stage == 0
+    }
+    assert index_entry(index, probe) == stage0.get(probe)
+    folder = probe.rstrip("/") or "a"
+    below = {p: v for p, v in stage0.items() if p.startswith(folder + "/")}
+    assert indexed_below(index, folder) == below
+    key = probe.encode()
+    assert index_seek(index, key) == sum(
+        len(line) for line, (raw, _) in zip(lines, listing, strict=True) if raw < key
+    )

@@ -11,23 +11,15 @@ from pathlib import Path
 from graphbuild.core.model import BLOB_HEX
 from graphbuild.tree.git import git_env
 from graphbuild.tree.git_start import GIT_TIMEOUT
-from graphbuild.tree.git_view import INDEX_LINE, MODES
+from graphbuild.tree.git_view import INDEX_LINE, MODES, index_seek
 
 
 def indexed_below(index: bytes, folder: str) -> dict[str, tuple[int, str]]:
     """path -> (mode, object id) of every stage-0 entry of an index listing below `folder`
     (its lines are sorted by path, so they are found together)."""
     prefix = folder.encode("utf-8", "surrogateescape") + b"/"
-    at = index.find(b"\t" + prefix)
-    start = -1
-    while at >= 0:
-        start = index.rfind(b"\0", 0, at) + 1
-        line = INDEX_LINE.match(index, start)
-        if line is not None and line.start(5) == at + 1:
-            break
-        at = index.find(b"\t" + prefix, at + 1)  # a tab inside an earlier path
     found: dict[str, tuple[int, str]] = {}
-    for line in INDEX_LINE.finditer(index, start) if at >= 0 else ():
+    for line in INDEX_LINE.finditer(index, index_seek(index, prefix)):
         mode, blob, stage, raw = line.group(2, 3, 4, 5)
         if not raw.startswith(prefix):
             break

@@ -79,15 +79,28 @@ class GitView:
 
 def index_entry(index: bytes, path: str) -> tuple[int, str] | None:
     """The mode and object id an index listing gives `path` at stage 0, if any."""
-    needle = b"\t" + path.encode("utf-8", "surrogateescape") + b"\0"
-    at = index.find(needle)
-    while at >= 0:
-        start = index.rfind(b"\0", 0, at) + 1
-        record = INDEX_LINE.fullmatch(index, start, at + len(needle))
-        if record is not None and record.group(4) == b"0" and record.group(2) in MODES:
+    raw = path.encode("utf-8", "surrogateescape")
+    for record in INDEX_LINE.finditer(index, index_seek(index, raw)):
+        if record.group(5) != raw:
+            break
+        if record.group(4) == b"0" and record.group(2) in MODES:
             return MODES[record.group(2)], record.group(3).decode()
-        at = index.find(needle, at + 1)
     return None
+
+
+def index_seek(index: bytes, key: bytes) -> int:
+    """The offset of the first line of an index listing whose path is not below `key` in byte
+    order (git lists its index sorted so): a binary search over the lines, where a scan of
+    the 18 MB listing of 200,000 files took 1 ms a lookup."""
+    low, high = 0, len(index)  # both always line starts (or the end)
+    while low < high:
+        start = index.rfind(b"\0", low, (low + high) // 2) + 1 or low
+        end = index.find(b"\0", start)
+        if end < 0 or index[index.find(b"\t", start, end) + 1 : end] < key:
+            low = end + 1 if end >= 0 else high
+        else:
+            high = start
+    return low
 
 
 def folder_state(
