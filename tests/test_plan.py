@@ -158,6 +158,30 @@ def test_fresh_clone_names_changed_files_from_the_committed_tree(example: Path):
     assert api_member_reasons(plan) == [{"kind": "input_changed", "path": API_SOURCE}]
 
 
+def test_a_committed_edit_is_named_from_both_commits_trees(example: Path, monkeypatch):
+    from graphbuild.tree import git_objects
+
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    assert run("lock", cwd=example).code == 0  # records of git's trees, without their files
+    with open(example / API_SOURCE, "a") as handle:
+        handle.write("# edit\n")
+    git(example, "commit", "-qam", "edit")
+    read: list[str] = []
+    real_read_trees = git_objects.read_trees
+    monkeypatch.setattr(
+        git_objects, "read_trees", lambda *a: read.extend(a[1]) or real_read_trees(*a)
+    )
+    plan = plan_json(example)  # both sides' folders by tree id: their files are read from git
+    assert api_member_reasons(plan) == [{"kind": "input_changed", "path": API_SOURCE}]
+    assert read  # (the folder and any below it, old and new: a level a batch)
+    read.clear()
+    text = run("plan", cwd=example).out  # another format: planned afresh, not reused
+    assert f"input changed: {API_SOURCE}" in text
+    assert read == []  # the records kept the files git listed
+
+
 def test_since_ref_compares_with_the_lock_at_that_commit(example: Path):
     git(example, "init", "-q")
     git(example, "add", "-A")

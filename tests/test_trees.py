@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from graphbuild.hashing.packed import FileDigest
 from graphbuild.hashing.trees import folder_inputs, group_by_folder, tree_id
+from graphbuild.tree.git_objects import folder_trees_files
 
 NAMES = st.sampled_from(["a", "a.b", "a-b", "a0", "b", "é", "Z", "a b", "x.py", "__init__.py"])
 PATHS = st.lists(NAMES, min_size=1, max_size=4).map("/".join)
@@ -73,3 +74,39 @@ def test_group_by_folder_keeps_a_sibling_with_a_common_prefix_apart():
     groups, rest = group_by_folder(["a/src/x", "a/srcs/y", "a/src"], ["a/src"])
     assert groups == {"a/src": ["a/src/x"]}
     assert rest == ["a/src", "a/srcs/y"]  # in path order
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.dictionaries(PATHS, st.tuples(KINDS, st.binary(min_size=1, max_size=8)), min_size=1))
+def test_files_of_trees_read_in_one_batch_equal_git_ls_tree(files: dict[str, tuple[str, bytes]]):
+    paths = sorted(files)
+    if any(other.startswith(p + "/") for p in paths for other in paths):
+        return  # a file and a folder of one name cannot both exist
+    with tempfile.TemporaryDirectory() as temp:
+        repo = Path(temp)
+        git(repo, "init", "-q")
+        for path, (kind, content) in files.items():
+            full = repo / "pkg/src" / path
+            full.parent.mkdir(parents=True, exist_ok=True)
+            if kind == "link":
+                os.symlink("target", full)
+            else:
+                full.write_bytes(content)
+                full.chmod(0o755 if kind == "exec" else 0o644)
+        git(repo, "add", "-A")
+        submodule = "1" * 40  # a gitlink: listed by ls-tree as a commit, not a file
+        git(repo, "update-index", "--add", "--cacheinfo", f"160000,{submodule},pkg/src/sub")
+        tree = git(repo, "rev-parse", git(repo, "write-tree").decode().strip() + ":pkg/src")
+        folder_tree = tree.decode().strip()
+        listed = {}
+        for line in git(repo, "ls-tree", "-r", "-z", folder_tree).split(b"\0"):
+            if line and b" blob " in line:
+                meta, _, path = line.decode().partition("\t")
+                mode, _, blob = meta.split()
+                listed[path] = (int(mode, 8), blob)
+        asked = {(folder_tree, "pkg/src"), (folder_tree, "copy/of"), ("0" * 40, "gone")}
+        found = folder_trees_files(repo, asked)
+    assert found == {
+        (folder_tree, "pkg/src"): {f"pkg/src/{p}": v for p, v in listed.items()},
+        (folder_tree, "copy/of"): {f"copy/of/{p}": v for p, v in listed.items()},
+    }  # a tree asked under two folders is read under each; one git does not have is left out

@@ -12,6 +12,7 @@ import attrs
 
 from graphbuild.analysis.run import Analysis, analyze
 from graphbuild.core.errors import BaselineError, GraphbuildError
+from graphbuild.core.labels import Label
 from graphbuild.hashing.lockfile import Lock, parse_lock
 from graphbuild.hashing.packed import PackedInputs, TreeDigest
 from graphbuild.hashing.stages import Hashes, StageRecord
@@ -19,10 +20,10 @@ from graphbuild.hashing.trees import git_digest
 from graphbuild.plan.compare import make_plan
 from graphbuild.plan.entries import Plan
 from graphbuild.state.kinds import PARSED_LOCK
-from graphbuild.state.records import load_records, save_records
+from graphbuild.state.records import load_records, refresh_records, save_records
 from graphbuild.state.store import Store
 from graphbuild.tree.git import run_git, run_git_binary
-from graphbuild.tree.git_objects import tree_files
+from graphbuild.tree.git_objects import Listing, TreeAsk, folder_trees_files
 
 
 def repo_prefix(root: Path) -> str | None:
@@ -158,6 +159,7 @@ def plan_for(
     plan = make_plan(analysis.graph, hashes, baseline.lock, records)
     if plan.changed or remember:
         remember_records(store, analysis, baseline.records.values(), baseline.lock)
+    refresh_records(store, gained_files(analysis.hashes, hashes, baseline.records, records))
     return PlanResult(plan, baseline)
 
 
@@ -171,39 +173,64 @@ def with_folder_files(
     from git's object store where its tree id came from git (so reasons name the files)."""
     current = dict(analysis.hashes.stages)
     old_records = dict(baseline.records)
-    budget = MAX_TREES_READ
+    moved = moved_folders(current, old_records, baseline.lock)
+    asked = {
+        (digest.tree, folder.rstrip("/"))
+        for label, folder in moved
+        for record in (current[label], old_records[baseline.lock.stages[str(label)]])
+        if folder not in record.contents and isinstance(digest := record.inputs[folder], TreeDigest)
+    }
+    listed = folder_trees_files(analysis.root, asked) if asked else {}
+    for label, folder in moved:
+        old = old_records[baseline.lock.stages[str(label)]]
+        old_records[old.hash] = filled(old, folder, listed)
+        current[label] = filled(current[label], folder, listed)
+    return attrs.evolve(analysis.hashes, stages=current), old_records
+
+
+def gained_files(
+    hashes: Hashes,
+    filled_hashes: Hashes,
+    records: Mapping[str, StageRecord],
+    filled_records: Mapping[str, StageRecord],
+) -> list[StageRecord]:
+    """The current and baseline records with_folder_files filled."""
+    current = [r for k, r in filled_hashes.stages.items() if r is not hashes.stages[k]]
+    return current + [r for k, r in filled_records.items() if r is not records[k]]
+
+
+def moved_folders(
+    current: Mapping[Label, StageRecord], old_records: Mapping[str, StageRecord], lock: Lock
+) -> list[tuple[Label, str]]:
+    """(stage, folder) of each folder input known by git's tree id whose tree moved since the
+    lock, up to MAX_TREES_READ trees in all (beyond, reasons name the folder)."""
+    moved: list[tuple[Label, str]] = []
     for label, record in current.items():
-        previous = baseline.lock.stages.get(str(label))
+        previous = lock.stages.get(str(label))
         old = old_records.get(previous) if previous and previous != record.hash else None
         if old is None:
             continue
-        moved = [
-            folder
+        moved += [
+            (label, folder)
             for folder, digest in record.inputs.items()
             if isinstance(digest, TreeDigest)
             and isinstance(old.inputs.get(folder), TreeDigest)
             and old.inputs[folder] != digest
             and (folder not in old.contents or folder not in record.contents)
         ]
-        for folder in moved:
-            if budget <= 0:
-                break
-            budget -= 2
-            old = old_records[old.hash] = filled(analysis.root, old, folder)
-            record = current[label] = filled(analysis.root, record, folder)
-    return attrs.evolve(analysis.hashes, stages=current), old_records
+    return moved[: MAX_TREES_READ // 2]
 
 
-def filled(root: Path, record: StageRecord, folder: str) -> StageRecord:
-    """The record with the files of `folder` (a key ending in a slash) read from git."""
+def filled(record: StageRecord, folder: str, listed: Mapping[TreeAsk, Listing]) -> StageRecord:
+    """The record with the files of `folder` (a key ending in a slash) git listed."""
     digest = record.inputs[folder]
     if folder in record.contents or not isinstance(digest, TreeDigest):
         return record
-    listed = tree_files(root, digest.tree, folder.rstrip("/"))
-    if listed is None:
+    files = listed.get((digest.tree, folder.rstrip("/")))
+    if files is None:
         return record
-    files = {p: git_digest(mode, blob) for p, (mode, blob) in listed.items()}
-    return attrs.evolve(record, contents={**record.contents, folder: PackedInputs(files)})
+    found = {p: git_digest(mode, blob) for p, (mode, blob) in files.items()}
+    return attrs.evolve(record, contents={**record.contents, folder: PackedInputs(found)})
 
 
 def remember_records(

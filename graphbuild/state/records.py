@@ -44,3 +44,10 @@ def save_records(store: Store, current: Iterable[StageRecord], keep: Iterable[st
     wanted |= {record_key(digest) for digest in keep}
     for key in stored - wanted:
         store.discard(STAGE_RECORDS, key)
+
+
+def refresh_records(store: Store, records: Iterable[StageRecord]) -> None:
+    """Store these records again, over any stored under their hash (they gained the files of
+    folders read from git's trees, which the next plan then need not read)."""
+    for record in records:
+        store.write(STAGE_RECORDS, record.to_json(), record_key(record.hash))
