@@ -179,7 +179,7 @@ stat_rows = st.tuples(
 
 @given(st.dictionaries(st.one_of(file_names, file_names.map(lambda n: n[:-1])), stat_rows))
 def test_the_stat_cache_packs_and_unpacks_exactly(rows):
-    packed = pack_stat_rows(rows)
+    packed = b"".join(pack_stat_rows(rows.items()))
     assert unpack_stat_rows(packed) == rows
     assert unpack_stat_rows(packed + b"\0x") is None  # a field short: not rows
     if rows:
@@ -189,6 +189,11 @@ def test_the_stat_cache_packs_and_unpacks_exactly(rows):
 index_entries = st.dictionaries(
     st.text("ab/.-\té", min_size=1, max_size=6), st.frozensets(st.integers(0, 3), min_size=1)
 )  # path -> its stages (a conflict has stages 1-3)
+
+
+def test_a_stat_cache_of_many_rows_packs_in_pieces_and_unpacks_whole():
+    rows = {f"f{n}/é": (n, n + 1, n + 2, n + 3, f"{n:040x}") for n in range(10_000)}
+    assert unpack_stat_rows(b"".join(pack_stat_rows(rows.items()))) == rows
 
 
 @given(index_entries, st.text("ab/.-\té", max_size=6))

@@ -183,3 +183,31 @@ def test_a_bytes_record_is_kept_as_it_is(tmp_path: Path):
     path = tmp_path / kind.file_name
     path.write_bytes(path.read_bytes()[:-1] + b"X")
     assert store.get(kind) is None  # its checksum no longer matches
+
+
+def test_a_data_record_written_in_pieces_is_the_whole_json(example: Path):
+    from types import MappingProxyType
+
+    from graphbuild.analysis.memo import Parts, pack_inputs
+    from graphbuild.analysis.run import analyze
+    from graphbuild.state import data
+
+    analysis = analyze(example, use_cache=False)
+    parts = Parts(analysis.workspace, analysis.graph, analysis.inputs, analysis.hashes)
+    values = [
+        parts,
+        pack_inputs(analysis.inputs),
+        MappingProxyType({"a": (1, b"x"), "b": {}}),
+        {("k", 1): [frozenset({"z", "y"})]},
+        {},
+        "text é",
+        None,
+    ]
+    for value in values:
+        pieces: list[bytes] = []
+        data.dump_into(value, pieces.append)
+        assert b"".join(pieces) == data.dumps(value)
+    pieces = []
+    data.dump_into(parts, pieces.append)
+    assert len(pieces) > 100  # written a field and an item at a time, not whole
+    assert data.loads(b"".join(pieces)) == parts

@@ -5,7 +5,8 @@ that each is rewritten only when what it holds moved."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -110,16 +111,22 @@ GIT_INDEX_DIGEST = code_bound("analysis-git-index-digest", 7, bytes)
 
 def walk_key(scan: Scan) -> WalkKey:
     """The key of a scan's memo."""
-    digest = hashlib.sha256(packed_entries(scan.entries)).digest()
-    return WalkKey(digest, scan.build_files, scan.nested, dict(scan.problems))
+    digest = hashlib.sha256()
+    entries = iter(scan.entries.items())
+    while chunk := list(itertools.islice(entries, KEYED_AT_ONCE)):
+        digest.update(packed_entries(chunk))
+    return WalkKey(digest.digest(), scan.build_files, scan.nested, dict(scan.problems))
 
 
-def packed_entries(entries: Mapping[str, Entry]) -> bytes:
-    """Every entry's path and fields, NUL-separated (no path holds a NUL; a link's target is
-    told from a missing one by the mode)."""
-    return "\0".join(
-        f"{path}\0{size}\0{mtime}\0{ctime}\0{inode}\0{mode}\0{link or ''}\0{blob or ''}"
-        for path, (size, mtime, ctime, inode, mode, link, blob) in entries.items()
+KEYED_AT_ONCE = 4096  # entries packed at a time: all 200,000 at once held 60 MB more
+
+
+def packed_entries(entries: Iterable[tuple[str, Entry]]) -> bytes:
+    """Each entry's path and fields, each ended by a NUL (no path holds a NUL; a link's
+    target is told from a missing one by the mode)."""
+    return "".join(
+        f"{path}\0{size}\0{mtime}\0{ctime}\0{inode}\0{mode}\0{link or ''}\0{blob or ''}\0"
+        for path, (size, mtime, ctime, inode, mode, link, blob) in entries
     ).encode("utf-8", "surrogateescape")
 
 

@@ -181,7 +181,7 @@ def rehashed(
         )
     except LookupError:
         return None
-    save_digest_caches(store, caches)
+    save_digest_caches(store, caches, delta.files)
     return hashes
 
 
@@ -238,8 +238,9 @@ def analyze_tree(
     finally:
         ahead.close()
         ahead.done = None  # 200,000 results: free them before hashing
-    save_digest_caches(store, caches)
     hashes = hash_graph(graph, inputs, digests, trees)
+    del digests  # 200,000 digests: freed before the cache is packed (a cold plan's peak)
+    save_digest_caches(store, caches, tree.entries)
     return Analysis(root, workspace, graph, inputs, hashes, Source.FULL, why)
 
 

@@ -5,7 +5,7 @@ inode (held in memory here; the state store keeps it)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from stat import S_IXUSR
 
@@ -36,6 +36,17 @@ class Caches:
 
     by_stat: dict[str, StatRow] = attrs.field(factory=dict)
     stat_changed: bool = False
+    # path -> blob id of each file read now and settled (its stat data is the tree's): a row
+    # of its own would hold 200,000 more tuples at the peak of a cold plan
+    read: dict[str, str] = attrs.field(factory=dict)
+
+    def rows(self, entries: Mapping[str, Entry]) -> Iterator[tuple[str, StatRow]]:
+        """Every row the cache holds now, `entries` giving the stat data of files read."""
+        read = self.read
+        yield from ((p, row) for p, row in self.by_stat.items() if p not in read)
+        for path, blob in read.items():
+            size, mtime_ns, ctime_ns, inode, _, _, _ = entries[path]
+            yield path, (size, mtime_ns, ctime_ns, inode, blob)
 
 
 def prune_stat_cache(caches: Caches, entries: Mapping[str, Entry]) -> None:
@@ -111,9 +122,9 @@ def digest_files(
         outcome = ahead.pop(path)  # freed as it is used: a cold plan without git holds 200,000
         if isinstance(outcome, Unreadable):
             raise InputError(f"cannot read input {path}: {outcome.error}", file=path)
-        size, mtime_ns, ctime_ns, inode, mode, _, _ = entries[path]
+        _, mtime_ns, ctime_ns, _, mode, _, _ = entries[path]
         if mtime_ns < cutoff and ctime_ns < cutoff:
-            cache[path] = (size, mtime_ns, ctime_ns, inode, outcome)  # the cache, grown in place
+            caches.read[path] = outcome  # the cache, grown in place
             added += 1
         result[path] = new_digest(FileDigest, (outcome, bool(mode & S_IXUSR), False))
     caches.stat_changed = caches.stat_changed or bool(added)

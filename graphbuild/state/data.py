@@ -9,7 +9,7 @@ import base64
 import enum
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -27,6 +27,43 @@ class DecodeError(ValueError):
 def dumps(value: Any) -> bytes:
     """`value` as tagged JSON (ASCII: a file name that is not UTF-8 keeps its escapes)."""
     return json.dumps(tagged(value), separators=(",", ":")).encode()
+
+
+def dump_into(value: Any, write: Callable[[bytes], object]) -> None:
+    """Write `dumps(value)` in pieces: graphbuild's data classes field by field and mappings
+    item by item, so a record of many megabytes is never held whole as JSON (writing the walk
+    memo at once peaked 132 MB above the analysis it stored)."""
+    kind = type(value)
+    if kind not in SCALARS and not isinstance(value, LEAVES) and attrs.has(kind):
+        name, fields = ATTRS_FIELDS.get(kind) or learn_fields(kind)
+        write(b'{"$a":%s,"$f":{' % json_bytes(name))
+        for i, (alias, attribute) in enumerate(fields):
+            write(b"%s%s:" % (b"," if i else b"", json_bytes(alias)))
+            dump_into(getattr(value, attribute), write)
+        write(b"}}")
+    elif isinstance(value, Mapping) and not isinstance(value, LEAVES):
+        write(b'{"$p":[' if isinstance(value, MappingProxyType) else b'{"$m":[')
+        for i, (key, item) in enumerate(value.items()):
+            write(b"%s[%s," % (b"," if i else b"", dumps(key)))
+            dump_into(item, write)
+            write(b"]")
+        write(b"]}")
+    else:
+        write(dumps(value))
+
+
+LEAVES = (enum.Enum, str, bool, int, float, PackedInputs, tuple, bytes)  # tagged's order
+
+
+def json_bytes(text: str) -> bytes:
+    """A string as JSON (ASCII)."""
+    return json.dumps(text).encode()
+
+
+def learn_fields(kind: type) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """An attrs class's name and stored fields, learnt once."""
+    found = ATTRS_FIELDS[kind] = (name_of(kind), stored_fields(kind))
+    return found
 
 
 def loads(payload: bytes | memoryview) -> Any:
@@ -62,7 +99,7 @@ def tagged(value: Any) -> Any:
     if isinstance(value, PackedInputs):
         return {"$pi": value.packed}
     if attrs.has(kind):
-        ATTRS_FIELDS[kind] = (name_of(kind), stored_fields(kind))
+        learn_fields(kind)
         return tagged(value)
     if isinstance(value, tuple):
         if hasattr(value, "_fields"):  # a NamedTuple

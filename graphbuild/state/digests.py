@@ -4,7 +4,8 @@ files writes in a tenth of the time and memory of tagged JSON (0.94 s and 119 MB
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 
 from graphbuild.hashing.file_digests import Caches, StatRow, prune_stat_cache
 from graphbuild.state.kinds import STAT_DIGESTS
@@ -15,20 +16,25 @@ ROW_FIELDS = 6  # path and the five values of a StatRow
 ENCODING = ("utf-8", "surrogateescape")  # a file name that is not UTF-8 keeps its bytes
 
 
-def pack_stat_rows(rows: Mapping[str, StatRow]) -> bytes:
-    """The stat cache as NUL-separated fields (no path holds a NUL)."""
-    return "\0".join(
-        f"{path}\0{size}\0{mtime}\0{ctime}\0{inode}\0{blob}"
-        for path, (size, mtime, ctime, inode, blob) in rows.items()
-    ).encode(*ENCODING)
+def pack_stat_rows(rows: Iterable[tuple[str, StatRow]]) -> Iterator[bytes]:
+    """The stat cache as NUL-separated fields (no path holds a NUL), in pieces of a few
+    thousand rows, each ended by a NUL (the whole at once cost a cold plan 60 MB at its
+    peak)."""
+    rows = iter(rows)
+    while chunk := list(itertools.islice(rows, PACKED_AT_ONCE)):
+        yield "".join(
+            f"{path}\0{size}\0{mtime}\0{ctime}\0{inode}\0{blob}\0"
+            for path, (size, mtime, ctime, inode, blob) in chunk
+        ).encode(*ENCODING)
+
+
+PACKED_AT_ONCE = 4096
 
 
 def unpack_stat_rows(packed: bytes) -> dict[str, StatRow] | None:
     """The stat cache packed rows hold; None when they are not such rows."""
-    if not packed:
-        return {}
     fields = packed.decode(*ENCODING).split("\0")
-    if len(fields) % ROW_FIELDS:
+    if len(fields) % ROW_FIELDS != 1 or fields.pop():  # the last row's NUL ends the text
         return None
     try:
         numbers = [map(int, fields[column::ROW_FIELDS]) for column in range(1, 5)]
@@ -59,7 +65,7 @@ def load_caches_for(store: Store, files: Mapping[str, Entry]) -> Caches:
     return Caches(stored_stat_rows(store))
 
 
-def save_digest_caches(store: Store, caches: Caches) -> None:
-    """Store the cache if it changed."""
+def save_digest_caches(store: Store, caches: Caches, entries: Mapping[str, Entry]) -> None:
+    """Store the cache if it changed (`entries`: the stat data of the files it read)."""
     if caches.stat_changed:
-        store.write(STAT_DIGESTS, pack_stat_rows(caches.by_stat))
+        store.write(STAT_DIGESTS, pack_stat_rows(caches.rows(entries)))

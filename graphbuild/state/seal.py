@@ -24,7 +24,8 @@ class Codec(enum.Enum):
 
     DATA = "data"  # graphbuild's data classes as tagged JSON (graphbuild.state.data)
     JSON = "json"  # plain data, readable by people and other tools
-    BYTES = "bytes"  # one byte string as it is (git's index listing: no base64 of 20 MB)
+    BYTES = "bytes"  # one byte string as it is (git's index listing: no base64 of 20 MB),
+    # written whole or from an iterator of its pieces
 
 
 class Miss(enum.Enum):
@@ -90,11 +91,12 @@ def header(kind: Kind) -> bytes:
 def encode(kind: Kind, value: Any, handle: SealingWriter) -> None:
     """Write `value` with the kind's codec."""
     if kind.codec is Codec.DATA:
-        handle.write(data.dumps(value))
+        data.dump_into(value, handle.write)
     elif kind.codec is Codec.BYTES:
-        if not isinstance(value, bytes):
-            raise TypeError(f"a {kind.name} record holds bytes, not {type(value).__name__}")
-        handle.write(value)
+        for piece in [value] if isinstance(value, bytes) else value:  # whole, or in pieces
+            if not isinstance(piece, bytes):
+                raise TypeError(f"a {kind.name} record holds bytes, not {type(piece).__name__}")
+            handle.write(piece)
     else:
         handle.write(json.dumps(value, sort_keys=True, separators=(",", ":")).encode())
 
