@@ -211,3 +211,19 @@ def test_a_data_record_written_in_pieces_is_the_whole_json(example: Path):
     data.dump_into(parts, pieces.append)
     assert len(pieces) > 100  # written a field and an item at a time, not whole
     assert data.loads(b"".join(pieces)) == parts
+
+
+def test_data_with_a_tag_graphbuild_does_not_write_is_refused():
+    from graphbuild.core.labels import Label
+    from graphbuild.state import data
+
+    label = Label("images/api", "api")
+    assert data.loads(data.dumps(label)) == label
+    for payload in (
+        b'{"$zz":1}',  # no such tag
+        b'{"a":{"b$":1}}',  # not an attribute name
+        b'{"$f":{"package":"x","name":"y"},"$a":"graphbuild.core.labels:Label"}',  # tag not first
+        b'{"$a":"os:system","$f":{}}',  # not a graphbuild data class
+    ):
+        with pytest.raises(data.DecodeError):
+            data.loads(payload)

@@ -161,34 +161,45 @@ def find_class(name: Any) -> type:
 
 
 def untag(obj: dict[str, Any]) -> Any:
-    """json's object hook: a tagged object back to its value (untagged ones are field tables)."""
-    if "$t" in obj:
-        return tuple(obj["$t"])
-    if "$m" in obj:
-        return {_hashable(k): v for k, v in obj["$m"]}
-    if "$a" in obj:
-        cls = known_class(obj["$a"])
-        fields = obj["$f"]
-        if not isinstance(fields, dict):
-            raise DecodeError("attrs fields must be a table")
-        return cls(**fields)
-    if "$e" in obj:
-        return known_class(obj["$e"])(obj["$v"])
-    if "$pi" in obj:
-        if not isinstance(obj["$pi"], str):
-            raise DecodeError("packed inputs must be a string")
-        return PackedInputs(packed=obj["$pi"])
-    if "$n" in obj:
-        return known_class(obj["$n"])(*obj["$v"])
-    if "$b" in obj:
-        return base64.b64decode(obj["$b"], validate=True)
-    if "$p" in obj:
-        return MappingProxyType({_hashable(k): v for k, v in obj["$p"]})
-    if "$fs" in obj:
-        return frozenset(_hashable(v) for v in obj["$fs"])
-    if any(key.startswith("$") for key in obj):
+    """json's object hook: a tagged object back to its value (untagged ones are field tables,
+    whose keys are attribute names: never a `$`)."""
+    for first in obj:  # a tag is written first; one lookup, as most objects are field tables
+        untagger = UNTAGGERS.get(first)
+        if untagger is not None:
+            return untagger(obj)
+        break
+    if "$" in "".join(obj):
         raise DecodeError(f"unknown tag in {sorted(obj)}")
     return obj
+
+
+def untag_attrs(obj: dict[str, Any]) -> Any:
+    """An attrs value from its class name and field table."""
+    cls = known_class(obj["$a"])
+    fields = obj["$f"]
+    if not isinstance(fields, dict):
+        raise DecodeError("attrs fields must be a table")
+    return cls(**fields)
+
+
+def untag_packed(obj: dict[str, Any]) -> PackedInputs:
+    """Packed inputs from their string."""
+    if not isinstance(obj["$pi"], str):
+        raise DecodeError("packed inputs must be a string")
+    return PackedInputs(packed=obj["$pi"])
+
+
+UNTAGGERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "$t": lambda obj: tuple(obj["$t"]),
+    "$m": lambda obj: {_hashable(k): v for k, v in obj["$m"]},
+    "$a": untag_attrs,
+    "$e": lambda obj: known_class(obj["$e"])(obj["$v"]),
+    "$pi": untag_packed,
+    "$n": lambda obj: known_class(obj["$n"])(*obj["$v"]),
+    "$b": lambda obj: base64.b64decode(obj["$b"], validate=True),
+    "$p": lambda obj: MappingProxyType({_hashable(k): v for k, v in obj["$p"]}),
+    "$fs": lambda obj: frozenset(_hashable(v) for v in obj["$fs"]),
+}
 
 
 def _hashable(key: Any) -> Any:
