@@ -144,12 +144,11 @@ def analyze_view(
     if memo is not None and isinstance(delta, Unchanged):
         last, shape = memo.memo, memo.shape
         return Analysis(root, shape.workspace, shape.graph, shape.inputs, last.hashes, Source.MEMO)
-    hashes = rehashed(root, store, memo, delta, view)
+    inputs = memo.shape.inputs if memo is not None and isinstance(delta, Edits) else {}
+    hashes = rehashed(root, store, memo, delta, view, inputs)
     if memo is not None and hashes is not None:
         shape = memo.shape
-        analysis = Analysis(
-            root, shape.workspace, shape.graph, shape.inputs, hashes, Source.FEW_EDITS
-        )
+        analysis = Analysis(root, shape.workspace, shape.graph, inputs, hashes, Source.FEW_EDITS)
         new_shape = None
     else:
         why = delta.reason.value if isinstance(delta, Reshaped) else "no memo from this code"
@@ -167,17 +166,23 @@ def analyze_view(
 
 
 def rehashed(
-    root: Path, store: Store, memo: LoadedMemo | None, delta: Delta | None, view: GitView
+    root: Path,
+    store: Store,
+    memo: LoadedMemo | None,
+    delta: Delta | None,
+    view: GitView,
+    inputs: Mapping[Label, tuple[str, ...]],
 ) -> Hashes | None:
-    """The memo's hashes with the edits in, when the delta is a few edits; None otherwise, or
-    when a folder git vouched for last time has files git's index no longer lists."""
+    """The memo's hashes with the edits in, when the delta is a few edits (`inputs`: the
+    memo's, unpacked once); None otherwise, or when a folder git vouched for last time has
+    files git's index no longer lists."""
     if memo is None or not isinstance(delta, Edits):
         return None
     caches = load_caches_for(store, delta.files)
     last, shape = memo.memo, memo.shape
     try:
         hashes = rehash_edits(
-            root, shape.graph, shape.inputs, last.hashes, delta.files, caches, view.index
+            root, shape.graph, inputs, last.hashes, delta.files, caches, view.index
         )
     except LookupError:
         return None
