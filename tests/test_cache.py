@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -15,7 +16,7 @@ from graphbuild.analysis.memo import WALK_MEMO
 from graphbuild.analysis.run import CACHE_DIR, analyze
 from graphbuild.state.kinds import STAGE_RECORDS, STAT_DIGESTS
 from graphbuild.state.store import Codec, Hit, Kind, Miss, Missed, Store, workspace_lock
-from tests.support import REPO, run
+from tests.support import REPO, git, run
 
 
 def test_sealed_round_trip_and_damage(tmp_path: Path):
@@ -165,3 +166,32 @@ def test_a_memo_from_other_code_is_not_used(example: Path, monkeypatch):
     monkeypatch.setattr(pipeline, "build_graph", lambda ws: calls.append(1) or real(ws))
     assert analyze(example).hashes == first.hashes
     assert calls == [1]  # recomputed, not taken from the memo
+
+
+def test_a_stat_cache_far_larger_than_what_it_could_serve_is_not_read(
+    example: Path, settled: None, monkeypatch
+):
+    from graphbuild.state import digests
+
+    truth = analyze(example, use_cache=False).hashes
+    assert analyze(example, use_git=False).hashes == truth  # a walk caches every file
+    cache = example / CACHE_DIR / STAT_DIGESTS.file_name
+    assert cache.stat().st_size > 1000
+    age(example)  # older than git's index: no file racily clean
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    untracked = example / "images/api/src/api/notes.txt"  # an input git does not vouch for
+    untracked.write_text("untracked\n")
+    unpacked: list[int] = []
+    real = digests.unpack_stat_rows
+    monkeypatch.setattr(digests, "unpack_stat_rows", lambda b: unpacked.append(1) or real(b))
+    (example / CACHE_DIR / WALK_MEMO.file_name).unlink()
+    assert analyze(example).hashes == analyze(example, use_cache=False).hashes
+    assert unpacked == []  # far larger than the one file's row: left unread
+    assert cache.stat().st_size < 1000  # and made anew, with that file's row alone
+    monkeypatch.setattr(digests, "ROW_BYTES", 10**9)  # a cache within bounds is read
+    shutil.rmtree(example / CACHE_DIR)
+    analyze(example, use_git=False)
+    analyze(example)
+    assert unpacked == [1]

@@ -64,6 +64,15 @@ class Store:
             return self.folder / kind.file_name / key
         return self.folder / kind.file_name
 
+    def stored_size(self, kind: Kind, key: str | None = None) -> int:
+        """The size in bytes of a record's file (0 when none is stored)."""
+        if self.folder is None:
+            return 0
+        try:
+            return self.path(kind, key).stat().st_size
+        except OSError:
+            return 0
+
     def read(self, kind: Kind, key: str | None = None) -> Hit | Missed:
         """The record, or why it cannot be used."""
         if self.folder is None:
