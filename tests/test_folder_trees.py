@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graphbuild.analysis import run as analysis_run
+from graphbuild.analysis.commit import analyze_commit
 from graphbuild.analysis.run import Source, analyze
 from graphbuild.hashing.packed import TreeDigest
 from graphbuild.tree.git_objects import indexed_below
@@ -143,6 +144,9 @@ def test_every_path_gives_the_same_hashes(settled: None, files, changes):
         git(root, "clone", "-q", str(root), str(clone))
         committed = hashes(clone, use_cache=False, use_git=False)
         assert hashes(clone) == committed  # a fresh clone of HEAD
+        at_head = analyze_commit(root, "HEAD", "")  # HEAD from git's objects, nothing extracted
+        assert at_head is not None
+        assert {str(k): r.hash for k, r in at_head.hashes.stages.items()} == committed
 
 
 def test_a_fresh_clone_asks_git_for_the_tree_ids(tmp_path: Path, monkeypatch):
@@ -154,9 +158,9 @@ def test_a_fresh_clone_asks_git_for_the_tree_ids(tmp_path: Path, monkeypatch):
     asked: list[list[str]] = []
     head_trees = analysis_run.head_trees
 
-    def spy(root_: Path, prefix: str, folders: list[str]) -> dict[str, str]:
+    def spy(root_: Path, prefix: str, folders: list[str], commit: str) -> dict[str, str]:
         asked.append(list(folders))
-        return head_trees(root_, prefix, folders)
+        return head_trees(root_, prefix, folders, commit)
 
     monkeypatch.setattr(analysis_run, "head_trees", spy)
     analysis = analyze(clone)
@@ -197,3 +201,52 @@ def test_the_index_listing_of_a_folder_is_found_whole():
     ).encode()
     found = indexed_below(index, "pkg/src")
     assert found == {"pkg/src/a.py": (0o100644, "3" * 40), "pkg/src/b/c.py": (0o100644, "4" * 40)}
+
+
+def test_a_commit_is_analyzed_from_git_objects_as_its_checkout_is(tmp_path: Path, monkeypatch):
+    repo = tmp_path / "repo"
+    root = repo / "ws"  # the workspace in a folder of its repository
+    root.mkdir(parents=True)
+    make_workspace(root, {"c/d.py": (b"d", True), "b.py": (b"b", False)})
+    shutil.move(root / ".git", repo / ".git")
+    os.symlink("../extra.txt", root / "pkg/src/link.txt")  # its folder is computed, not git's
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "moved, and a link")
+    with_link = git(repo, "rev-parse", "HEAD").strip()
+    (root / "pkg/src/link.txt").unlink()
+    git(repo, "commit", "-qam", "no link")
+    without_link = git(repo, "rev-parse", "HEAD").strip()
+    with open(root / "pkg/src/b.py", "a") as handle:
+        handle.write("# later\n")
+    git(repo, "commit", "-qam", "later")
+    asked: list[str] = []
+    head_trees = analysis_run.head_trees
+
+    def spy(root_: Path, prefix: str, folders: list[str], commit: str) -> dict[str, str]:
+        asked.append(f"{commit}:{prefix}")
+        return head_trees(root_, prefix, folders, commit)
+
+    monkeypatch.setattr(analysis_run, "head_trees", spy)
+    for commit in (with_link, without_link):
+        checkout = tmp_path / commit
+        git(tmp_path, "clone", "-q", str(repo), str(checkout))
+        git(checkout, "checkout", "-q", commit)
+        truth = hashes(checkout / "ws", use_cache=False, use_git=False)
+        analysis = analyze_commit(root, commit, "ws/")
+        assert analysis is not None
+        assert {str(k): r.hash for k, r in analysis.hashes.stages.items()} == truth
+    assert asked == [f"{without_link}:ws/"]  # the folder's tree id, asked of git at that commit
+    app = next(r for r in analysis.hashes.stages.values() if r.label == "//pkg:app")
+    tree = git(repo, "rev-parse", f"{without_link}:ws/pkg/src").strip()
+    assert app.inputs["pkg/src/"] == TreeDigest(tree)
+
+
+def test_a_commit_git_objects_cannot_stand_for_is_left_to_extraction(tmp_path: Path):
+    root = tmp_path / "ws"
+    root.mkdir()
+    make_workspace(root, {})
+    assert analyze_commit(root, "HEAD", "") is not None
+    (root / ".gitattributes").write_text("*.py text eol=crlf\n")  # a checkout rewrites files
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "attributes")
+    assert analyze_commit(root, "HEAD", "") is None

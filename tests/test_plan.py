@@ -7,6 +7,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.support import git, run
 
 API_SOURCE = "images/api/src/api/__init__.py"
@@ -182,7 +184,17 @@ def test_a_committed_edit_is_named_from_both_commits_trees(example: Path, monkey
     assert read == []  # the records kept the files git listed
 
 
-def test_since_ref_compares_with_the_lock_at_that_commit(example: Path):
+@pytest.mark.parametrize("objects", [True, False], ids=["from git objects", "extracted"])
+def test_since_ref_compares_with_the_lock_at_that_commit(example: Path, monkeypatch, objects):
+    from graphbuild.plan import baseline
+
+    extracted: list[str] = []
+    real_extracted = baseline.analyze_extracted
+    monkeypatch.setattr(
+        baseline, "analyze_extracted", lambda *a: extracted.append(a[1]) or real_extracted(*a)
+    )
+    if not objects:  # attributes under which a checkout rewrites files: git archive applies them
+        (example / ".gitattributes").write_text("*.bat text eol=crlf\n")  # (no such file)
     git(example, "init", "-q")
     git(example, "add", "-A")
     git(example, "commit", "-qm", "base")
@@ -198,6 +210,7 @@ def test_since_ref_compares_with_the_lock_at_that_commit(example: Path):
     assert builder["reasons"] == [
         {"kind": "input_changed", "path": "images/report/requirements.txt"}
     ]
+    assert extracted == ([] if objects else ["HEAD~1"])  # no file of HEAD~1 extracted
 
 
 def test_since_unknown_ref_is_bad_input(example: Path):

@@ -216,7 +216,9 @@ def git_trees(
     if view is None:
         return {}
     vouched = vouched_folders(graph.stages, inputs, tree, scan, view.tracked_changes)
-    return head_trees(root, view.prefix, vouched) if vouched else {}
+    if not vouched:
+        return {}
+    return head_trees(view.repository or root, view.prefix, vouched, view.commit)
 
 
 def analyze_tree(

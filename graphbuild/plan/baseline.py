@@ -10,6 +10,7 @@ from pathlib import Path
 
 import attrs
 
+from graphbuild.analysis.commit import analyze_commit
 from graphbuild.analysis.run import Analysis, analyze
 from graphbuild.core.errors import BaselineError, GraphbuildError
 from graphbuild.core.labels import Label
@@ -22,7 +23,7 @@ from graphbuild.plan.entries import Plan
 from graphbuild.state.kinds import PARSED_LOCK
 from graphbuild.state.records import load_records, refresh_records, save_records
 from graphbuild.state.store import Store
-from graphbuild.tree.git import run_git, run_git_binary
+from graphbuild.tree.git import run_git, start_git
 from graphbuild.tree.git_objects import Listing, TreeAsk, folder_trees_files
 
 
@@ -81,24 +82,35 @@ def lock_at(root: Path, ref: str, lock_path: str) -> Lock:
 
 
 def records_at(root: Path, ref: str) -> dict[str, StageRecord]:
-    """Stage records of the workspace as committed at `ref`, by hashing that tree afresh."""
-
+    """Stage records of the workspace as committed at `ref`, by hashing that tree afresh: from
+    git's objects where they stand for a checkout of it, else from the extracted tree."""
     prefix = repo_prefix(root)
     if prefix is None:
         return {}
-    archive = run_git_binary(root, "archive", "--format=tar", ref, "--", prefix or ".")
-    if archive.returncode != 0:
-        return {}
+    try:
+        analysis = analyze_commit(root, ref, prefix) or analyze_extracted(root, ref, prefix)
+    except GraphbuildError:
+        return {}  # the old tree was invalid: its changes stay unrecorded
+    return {r.hash: r for r in analysis.hashes.stages.values()} if analysis else {}
+
+
+def analyze_extracted(root: Path, ref: str, prefix: str) -> Analysis | None:
+    """The analysis of the workspace at `ref` from `git archive` of it, extracted as it streams
+    (a repository of gigabytes is never held in memory); None when git cannot archive it."""
     with tempfile.TemporaryDirectory(prefix="graphbuild-baseline-") as temp:
-        tar_path = Path(temp, "tree.tar")
-        tar_path.write_bytes(archive.stdout)
-        with tarfile.open(tar_path) as tar:
-            tar.extractall(Path(temp, "tree"), filter="tar")
-        try:
-            analysis = analyze(Path(temp, "tree", prefix), use_cache=False, use_git=False)
-        except GraphbuildError:
-            return {}  # the old tree was invalid: its changes stay unrecorded
-    return {r.hash: r for r in analysis.hashes.stages.values()}
+        tree = Path(temp, "tree")
+        with start_git(root, "archive", "--format=tar", ref, "--", prefix or ".") as archive:
+            assert archive.stdout is not None
+            try:
+                with tarfile.open(fileobj=archive.stdout, mode="r|") as tar:
+                    tar.extractall(tree, filter="tar")
+            except (tarfile.TarError, OSError):
+                return None
+            finally:
+                archive.stdout.close()
+        if archive.returncode != 0:
+            return None
+        return analyze(tree / prefix, use_cache=False, use_git=False)
 
 
 @attrs.frozen

@@ -29,13 +29,15 @@ def indexed_below(index: bytes, folder: str) -> dict[str, tuple[int, str]]:
     return found
 
 
-def head_trees(root: Path, prefix: str, folders: Iterable[str]) -> dict[str, str]:
-    """folder -> the id of the tree git's HEAD commit holds there (workspace-relative folders;
-    those HEAD has no tree for are left out; none when git cannot answer)."""
+def head_trees(
+    root: Path, prefix: str, folders: Iterable[str], commit: str = "HEAD"
+) -> dict[str, str]:
+    """folder -> the id of the tree git's HEAD (or `commit`) holds there (workspace-relative
+    folders; those it has no tree for are left out; none when git cannot answer)."""
     asked = [f for f in folders if "\n" not in f]
     if not asked:
         return {}
-    lines = "".join(f"HEAD:{prefix}{folder}\n" for folder in asked).encode(
+    lines = "".join(f"{commit}:{prefix}{folder}\n" for folder in asked).encode(
         "utf-8", "surrogateescape"
     )
     try:
@@ -100,10 +102,16 @@ def is_object_id(text: str) -> bool:
 def read_trees(root: Path, trees: list[str]) -> dict[str, bytes] | None:
     """tree id -> the raw tree object, for each of `trees` git has as a tree; None when git
     cannot answer."""
+    return read_objects(root, trees, b"tree")
+
+
+def read_objects(root: Path, ids: list[str], kind: bytes) -> dict[str, bytes] | None:
+    """object id -> its content, for each of `ids` git has as an object of `kind` (`blob`,
+    `tree`), in one `git cat-file --batch`; None when git cannot answer."""
     try:
         done = subprocess.run(
             ["git", "cat-file", "--batch"], cwd=root, env=git_env(),
-            input="".join(f"{tree}\n" for tree in trees).encode(),
+            input="".join(f"{oid}\n" for oid in ids).encode(),
             capture_output=True, check=False, timeout=GIT_TIMEOUT,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):
@@ -111,7 +119,7 @@ def read_trees(root: Path, trees: list[str]) -> dict[str, bytes] | None:
     if done.returncode != 0:
         return None
     out, at, found = done.stdout, 0, {}
-    for tree in trees:
+    for oid in ids:
         end = out.find(b"\n", at)
         if end < 0:
             return None
@@ -120,8 +128,8 @@ def read_trees(root: Path, trees: list[str]) -> dict[str, bytes] | None:
         if len(head) != 3 or not head[2].isdigit():  # "<id> missing"
             continue
         size = int(head[2])
-        if head[1] == b"tree" and head[0] == tree.encode():
-            found[tree] = out[at : at + size]
+        if head[1] == kind and head[0] == oid.encode():
+            found[oid] = out[at : at + size]
         at += size + 1
     return found
 

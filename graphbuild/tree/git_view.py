@@ -50,6 +50,8 @@ class GitView:
     # tracked files whose index entry or work-tree file may differ from HEAD's: changed,
     # staged, deleted, not vouched for, or rewritten by attributes
     tracked_changes: frozenset[str] = frozenset()
+    commit: str = "HEAD"  # the commit whose trees git is asked for
+    repository: Path | None = None  # where git answers for it (None: the workspace itself)
 
     def scan(self) -> Scan:
         """The whole scan: the stat-ed files and every file git vouched for."""

@@ -1,0 +1,101 @@
+"""The analysis of the workspace as committed at a git revision, from git's objects: its file
+listing from the commit's tree, its definition files (and symlinks) read from git into a
+temporary folder, every other file known by its blob id as in a fresh clone. No file of the
+revision is extracted that the analysis does not read (docs/design.md §5)."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import attrs
+
+from graphbuild.analysis.run import Analysis, analyze_view
+from graphbuild.definition.load import read_root, scan_exclusions
+from graphbuild.definition.workspace_table import DEFINITION_FILES
+from graphbuild.state.store import Store
+from graphbuild.tree.git import run_git, run_git_binary
+from graphbuild.tree.git_attributes import attributes_may_apply, parse_config
+from graphbuild.tree.git_objects import read_objects
+from graphbuild.tree.git_start import CONFIG_KEYS
+from graphbuild.tree.git_view import FALSE, view_from_git
+
+# `git ls-tree -r -z`: mode, type, object id (SHA-1), path; each line begins after a NUL
+TREE_LINE = re.compile(rb"(?:^|(?<=\0))(100644|100755|120000) blob ([0-9a-f]{40})\t")
+NAMES = "|".join(re.escape(name) for name in DEFINITION_FILES).encode()
+WANTED_LINE = re.compile(
+    rb"(?:^|(?<=\0))(?:(?:100644|100755) blob ([0-9a-f]{40})\t((?:[^\0]*/)?(?:%s))"
+    rb"|120000 blob ([0-9a-f]{40})\t([^\0]*))\0" % NAMES
+)
+
+
+def analyze_commit(root: Path, ref: str, prefix: str) -> Analysis | None:
+    """The analysis of the workspace at `root` (the folder `prefix` of its repository) as
+    committed at `ref`; None where git's objects cannot stand for a checkout of it (a
+    submodule, attributes or settings under which a checkout rewrites files, a SHA-256
+    repository), for the caller to extract the tree instead."""
+    listed = run_git_binary(root, "ls-tree", "-r", "-z", "--full-tree", f"{ref}:{prefix}")
+    if listed.returncode != 0 or not checkout_is_blobs(root, prefix, listed.stdout):
+        return None
+    index = index_listing(listed.stdout)
+    wanted = definition_files(listed.stdout)
+    contents = read_objects(root, sorted({oid for oid, _ in wanted.values()}), b"blob")
+    if index is None or contents is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="graphbuild-commit-") as temp:
+        folder = Path(temp)
+        if not write_files(folder, wanted, contents):
+            return None
+        root_file = read_root(folder)
+        view = view_from_git(folder, scan_exclusions(root_file), prefix, index, b"")
+        view = attrs.evolve(view, commit=ref, repository=root)
+        return analyze_view(folder, root_file, view, Store(None), None)
+
+
+def checkout_is_blobs(root: Path, prefix: str, listing: bytes) -> bool:
+    """True when a checkout writes every file as git stores it: no attributes file or setting
+    that may rewrite one, and git's settings keep exec bits and symlinks."""
+    config = parse_config(run_git_binary(root, "config", "-z", "--get-regexp", CONFIG_KEYS).stdout)
+    if any(config.get(key, "").lower() in FALSE for key in ("core.filemode", "core.symlinks")):
+        return False
+    info = run_git(root, "rev-parse", "--git-path", "info/attributes").stdout.strip()
+    return not attributes_may_apply(root, prefix.count("/"), [listing], config, info)
+
+
+def index_listing(listing: bytes) -> bytes | None:
+    """A commit's `ls-tree -r -z` as the `ls-files -s -v -z` listing of a clean index (every
+    file cached, stage 0); None when it holds anything else (a submodule, SHA-256 ids)."""
+    index, lines = TREE_LINE.subn(rb"H \1 \2 0\t", listing)
+    return index if lines == listing.count(b"\0") else None
+
+
+def definition_files(listing: bytes) -> dict[str, tuple[str, bool]]:
+    """path -> (blob id, whether a symlink) of every definition file and symlink a commit's
+    listing holds (what an analysis of a clean tree reads from disk)."""
+    found = {}
+    for blob, path, link_blob, link in WANTED_LINE.findall(listing):
+        raw, oid = (path, blob) if path else (link, link_blob)
+        found[raw.decode("utf-8", "surrogateescape")] = (oid.decode(), not path)
+    return found
+
+
+def write_files(
+    folder: Path, wanted: dict[str, tuple[str, bool]], contents: dict[str, bytes]
+) -> bool:
+    """Write the definition files and symlinks into `folder` (a symlink's blob is its target);
+    False when a path is not one git would check out or an object is missing."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for path, (oid, link) in sorted(wanted.items()):
+        parts = path.split("/")
+        if oid not in contents or any(part in ("", ".", "..", ".git") for part in parts):
+            return False
+        target = folder.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if link:
+            os.symlink(contents[oid].decode("utf-8", "surrogateescape"), target)
+            continue
+        with os.fdopen(os.open(target, flags, 0o644), "wb") as handle:
+            handle.write(contents[oid])
+    return True
