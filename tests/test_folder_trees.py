@@ -18,6 +18,7 @@ from graphbuild.analysis import run as analysis_run
 from graphbuild.analysis.commit import analyze_commit
 from graphbuild.analysis.run import Source, analyze
 from graphbuild.hashing.packed import TreeDigest
+from graphbuild.plan.baseline import analyze_extracted
 from graphbuild.tree.git_objects import indexed_below
 from tests.support import git
 
@@ -235,6 +236,9 @@ def test_a_commit_is_analyzed_from_git_objects_as_its_checkout_is(tmp_path: Path
         analysis = analyze_commit(root, commit, "ws/")
         assert analysis is not None
         assert {str(k): r.hash for k, r in analysis.hashes.stages.items()} == truth
+        extracted = analyze_extracted(root, commit)  # what attributes would make it do
+        assert extracted is not None
+        assert {str(k): r.hash for k, r in extracted.hashes.stages.items()} == truth
     assert asked == [f"{without_link}:ws/"]  # the folder's tree id, asked of git at that commit
     app = next(r for r in analysis.hashes.stages.values() if r.label == "//pkg:app")
     tree = git(repo, "rev-parse", f"{without_link}:ws/pkg/src").strip()

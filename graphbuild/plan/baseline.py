@@ -88,18 +88,19 @@ def records_at(root: Path, ref: str) -> dict[str, StageRecord]:
     if prefix is None:
         return {}
     try:
-        analysis = analyze_commit(root, ref, prefix) or analyze_extracted(root, ref, prefix)
+        analysis = analyze_commit(root, ref, prefix) or analyze_extracted(root, ref)
     except GraphbuildError:
         return {}  # the old tree was invalid: its changes stay unrecorded
     return {r.hash: r for r in analysis.hashes.stages.values()} if analysis else {}
 
 
-def analyze_extracted(root: Path, ref: str, prefix: str) -> Analysis | None:
-    """The analysis of the workspace at `ref` from `git archive` of it, extracted as it streams
-    (a repository of gigabytes is never held in memory); None when git cannot archive it."""
+def analyze_extracted(root: Path, ref: str) -> Analysis | None:
+    """The analysis of the workspace at `ref` from `git archive` of it (run in the workspace's
+    folder, git archives that folder alone), extracted as it streams (a repository of
+    gigabytes is never held in memory); None when git cannot archive it."""
     with tempfile.TemporaryDirectory(prefix="graphbuild-baseline-") as temp:
         tree = Path(temp, "tree")
-        with start_git(root, "archive", "--format=tar", ref, "--", prefix or ".") as archive:
+        with start_git(root, "archive", "--format=tar", ref, "--", ".") as archive:
             assert archive.stdout is not None
             try:
                 with tarfile.open(fileobj=archive.stdout, mode="r|") as tar:
@@ -110,7 +111,7 @@ def analyze_extracted(root: Path, ref: str, prefix: str) -> Analysis | None:
                 archive.stdout.close()
         if archive.returncode != 0:
             return None
-        return analyze(tree / prefix, use_cache=False, use_git=False)
+        return analyze(tree, use_cache=False, use_git=False)
 
 
 @attrs.frozen
