@@ -105,10 +105,9 @@ def analyze_extracted(root: Path, ref: str) -> Analysis | None:
             try:
                 with tarfile.open(fileobj=archive.stdout, mode="r|") as tar:
                     tar.extractall(tree, filter="tar")
+                archive.stdout.read()  # the padding after the last member: git then ends well
             except (tarfile.TarError, OSError):
                 return None
-            finally:
-                archive.stdout.close()
         if archive.returncode != 0:
             return None
         return analyze(tree, use_cache=False, use_git=False)
