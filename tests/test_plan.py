@@ -184,8 +184,14 @@ def test_a_committed_edit_is_named_from_both_commits_trees(example: Path, monkey
     assert read == []  # the records kept the files git listed
 
 
-@pytest.mark.parametrize("objects", [True, False], ids=["from git objects", "extracted"])
-def test_since_ref_compares_with_the_lock_at_that_commit(example: Path, monkeypatch, objects):
+@pytest.mark.parametrize(
+    ("attributes", "objects"),
+    [("", True), ("*.bat text eol=crlf\n", True), ("*.txt ident\n", False)],
+    ids=["from git objects", "attributes rewriting no file", "extracted"],
+)
+def test_since_ref_compares_with_the_lock_at_that_commit(
+    example: Path, monkeypatch, attributes: str, objects: bool
+):
     from graphbuild.plan import baseline
 
     extracted: list[str] = []
@@ -193,14 +199,16 @@ def test_since_ref_compares_with_the_lock_at_that_commit(example: Path, monkeypa
     monkeypatch.setattr(
         baseline, "analyze_extracted", lambda *a: extracted.append(a[1]) or real_extracted(*a)
     )
-    if not objects:  # attributes under which a checkout rewrites files: git archive applies them
-        (example / ".gitattributes").write_text("*.bat text eol=crlf\n")  # (no such file)
+    if attributes:  # where a checkout may rewrite a file, git archive makes it as a checkout
+        (example / ".gitattributes").write_text(attributes)
     git(example, "init", "-q")
     git(example, "add", "-A")
     git(example, "commit", "-qm", "base")
     with open(example / "images/report/requirements.txt", "a") as handle:
         handle.write("idna==3.7\n")
     run("lock", cwd=example)
+    if attributes:  # HEAD~1's attributes are not the work tree's: they are asked of HEAD~1
+        git(example, "rm", "-q", ".gitattributes")
     git(example, "commit", "-qam", "bump")
     shutil.rmtree(example / ".graphbuild")
     assert run("plan", "--check", cwd=example).code == 0

@@ -17,10 +17,10 @@ from graphbuild.definition.load import read_root, scan_exclusions
 from graphbuild.definition.workspace_table import DEFINITION_FILES
 from graphbuild.state.store import Store
 from graphbuild.tree.git import run_git, run_git_binary
-from graphbuild.tree.git_attributes import attributes_may_apply, parse_config
+from graphbuild.tree.git_attributes import attributes_may_apply, converted_paths, parse_config
 from graphbuild.tree.git_objects import read_objects
 from graphbuild.tree.git_start import CONFIG_KEYS
-from graphbuild.tree.git_view import FALSE, view_from_git
+from graphbuild.tree.git_view import FALSE, view_from_git, vouched_files
 
 # `git ls-tree -r -z`: mode, type, object id (SHA-1), path; each line begins after a NUL
 TREE_LINE = re.compile(rb"(?:^|(?<=\0))(100644|100755|120000) blob ([0-9a-f]{40})\t")
@@ -37,12 +37,12 @@ def analyze_commit(root: Path, ref: str, prefix: str) -> Analysis | None:
     submodule, attributes or settings under which a checkout rewrites files, a SHA-256
     repository), for the caller to extract the tree instead."""
     listed = run_git_binary(root, "ls-tree", "-r", "-z", "--full-tree", f"{ref}:{prefix}")
-    if listed.returncode != 0 or not checkout_is_blobs(root, prefix, listed.stdout):
+    index = index_listing(listed.stdout) if listed.returncode == 0 else None
+    if index is None or not checkout_is_blobs(root, ref, prefix, index):
         return None
-    index = index_listing(listed.stdout)
     wanted = definition_files(listed.stdout)
     contents = read_objects(root, sorted({oid for oid, _ in wanted.values()}), b"blob")
-    if index is None or contents is None:
+    if contents is None:
         return None
     with tempfile.TemporaryDirectory(prefix="graphbuild-commit-") as temp:
         folder = Path(temp)
@@ -54,14 +54,16 @@ def analyze_commit(root: Path, ref: str, prefix: str) -> Analysis | None:
         return analyze_view(folder, root_file, view, Store(None), None)
 
 
-def checkout_is_blobs(root: Path, prefix: str, listing: bytes) -> bool:
-    """True when a checkout writes every file as git stores it: no attributes file or setting
-    that may rewrite one, and git's settings keep exec bits and symlinks."""
+def checkout_is_blobs(root: Path, ref: str, prefix: str, index: bytes) -> bool:
+    """True when a checkout of `ref` writes every file as git stores it: git's settings keep
+    exec bits and symlinks, and no attribute, as committed there or set here, rewrites one."""
     config = parse_config(run_git_binary(root, "config", "-z", "--get-regexp", CONFIG_KEYS).stdout)
     if any(config.get(key, "").lower() in FALSE for key in ("core.filemode", "core.symlinks")):
         return False
     info = run_git(root, "rev-parse", "--git-path", "info/attributes").stdout.strip()
-    return not attributes_may_apply(root, prefix.count("/"), [listing], config, info)
+    if not attributes_may_apply(root, prefix.count("/"), [index], config, info):
+        return True
+    return not converted_paths(root, vouched_files(index), config, commit=ref)
 
 
 def index_listing(listing: bytes) -> bytes | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -83,14 +84,38 @@ def converted(values: Mapping[str, str], config: Mapping[str, str]) -> bool:
     return text == "unspecified" and autocrlf  # core.autocrlf guesses which files are text
 
 
-def converted_paths(root: Path, paths: list[str], config: Mapping[str, str]) -> set[str]:
-    """Those of `paths` (relative to `root`) whose checkout may differ from their blob."""
+def converted_paths(
+    root: Path, paths: list[str], config: Mapping[str, str], commit: str | None = None
+) -> set[str]:
+    """Those of `paths` (relative to `root`) whose checkout may differ from their blob: with
+    the attributes files of the work tree, or those committed at `commit` (read into an index
+    of its own: git 2.39 has no `check-attr --source`)."""
     if not paths:
         return set()
+    if commit is None:
+        return asked_check_attr(root, paths, config, git_env(), ())
+    with tempfile.TemporaryDirectory(prefix="graphbuild-index-") as temp:
+        env = {**git_env(), "GIT_INDEX_FILE": os.path.join(temp, "index")}
+        read = subprocess.run(
+            ["git", "read-tree", commit], cwd=root, env=env, capture_output=True, check=False
+        )
+        if read.returncode != 0:
+            return set(paths)
+        return asked_check_attr(root, paths, config, env, ("--cached",))
+
+
+def asked_check_attr(
+    root: Path,
+    paths: list[str],
+    config: Mapping[str, str],
+    env: Mapping[str, str],
+    more: tuple[str, ...],
+) -> set[str]:
+    """converted_paths, asked of `git check-attr` in `env` with the options `more`."""
     result = subprocess.run(
-        ["git", "check-attr", "-z", "--stdin", *ATTRIBUTES],
+        ["git", "check-attr", *more, "-z", "--stdin", *ATTRIBUTES],
         cwd=root,
-        env=git_env(),
+        env=env,
         input="\0".join(paths).encode("utf-8", "surrogateescape") + b"\0",
         capture_output=True,
         check=False,
