@@ -18,6 +18,13 @@ from graphbuild.tree.git_objects import folder_trees_files
 NAMES = st.sampled_from(["a", "a.b", "a-b", "a0", "b", "é", "Z", "a b", "x.py", "__init__.py"])
 PATHS = st.lists(NAMES, min_size=1, max_size=4).map("/".join)
 KINDS = st.sampled_from(["file", "exec", "link"])
+FOLDERS = (
+    st.dictionaries(PATHS, st.tuples(KINDS, st.binary(min_size=1, max_size=8)), min_size=1)
+    .filter(  # a file and a folder of one name cannot both exist
+        lambda files: not any(o.startswith(p + "/") for p in files for o in files)
+    )
+    .map(lambda files: {p: (k, b"target" if k == "link" else c) for p, (k, c) in files.items()})
+)  # path -> (kind, content; a link's is its target)
 
 
 def git(repo: Path, *args: str, data: bytes | None = None) -> bytes:
@@ -27,20 +34,25 @@ def git(repo: Path, *args: str, data: bytes | None = None) -> bytes:
     ).stdout
 
 
+def write_folder(repo: Path, folder: str, files: dict[str, tuple[str, bytes]]) -> None:
+    """A new git repository holding `files` in `folder`, added to its index."""
+    git(repo, "init", "-q")
+    for path, (kind, content) in files.items():
+        full = repo / folder / path
+        full.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "link":
+            os.symlink(content.decode(), full)
+        else:
+            full.write_bytes(content)
+            full.chmod(0o755 if kind == "exec" else 0o644)
+    git(repo, "add", "-A")
+
+
 def git_folder_tree(files: dict[str, tuple[str, bytes]], folder: str) -> tuple[str, dict]:
     """Git's tree id of `folder` holding `files`, and the digests git's index gives them."""
     with tempfile.TemporaryDirectory() as temp:
         repo = Path(temp)
-        git(repo, "init", "-q")
-        for path, (kind, content) in files.items():
-            full = repo / folder / path
-            full.parent.mkdir(parents=True, exist_ok=True)
-            if kind == "link":
-                os.symlink(content.decode(), full)
-            else:
-                full.write_bytes(content)
-                full.chmod(0o755 if kind == "exec" else 0o644)
-        git(repo, "add", "-A")
+        write_folder(repo, folder, files)
         tree = git(repo, "write-tree").decode().strip()
         folder_id = git(repo, "rev-parse", f"{tree}:{folder}").decode().strip()
         digests = {}
@@ -53,12 +65,8 @@ def git_folder_tree(files: dict[str, tuple[str, bytes]], folder: str) -> tuple[s
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.dictionaries(PATHS, st.tuples(KINDS, st.binary(min_size=1, max_size=8)), min_size=1))
+@given(FOLDERS)
 def test_tree_ids_equal_gits(files: dict[str, tuple[str, bytes]]):
-    paths = sorted(files)
-    if any(other.startswith(p + "/") for p in paths for other in paths):
-        return  # a file and a folder of one name cannot both exist
-    files = {p: (k, b"target" if k == "link" else c) for p, (k, c) in files.items()}
     expected, digests = git_folder_tree(files, "pkg/src")
     assert tree_id("pkg/src", digests) == expected
 
@@ -77,23 +85,11 @@ def test_group_by_folder_keeps_a_sibling_with_a_common_prefix_apart():
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.dictionaries(PATHS, st.tuples(KINDS, st.binary(min_size=1, max_size=8)), min_size=1))
+@given(FOLDERS)
 def test_files_of_trees_read_in_one_batch_equal_git_ls_tree(files: dict[str, tuple[str, bytes]]):
-    paths = sorted(files)
-    if any(other.startswith(p + "/") for p in paths for other in paths):
-        return  # a file and a folder of one name cannot both exist
     with tempfile.TemporaryDirectory() as temp:
         repo = Path(temp)
-        git(repo, "init", "-q")
-        for path, (kind, content) in files.items():
-            full = repo / "pkg/src" / path
-            full.parent.mkdir(parents=True, exist_ok=True)
-            if kind == "link":
-                os.symlink("target", full)
-            else:
-                full.write_bytes(content)
-                full.chmod(0o755 if kind == "exec" else 0o644)
-        git(repo, "add", "-A")
+        write_folder(repo, "pkg/src", files)
         submodule = "1" * 40  # a gitlink: listed by ls-tree as a commit, not a file
         git(repo, "update-index", "--add", "--cacheinfo", f"160000,{submodule},pkg/src/sub")
         tree = git(repo, "rev-parse", git(repo, "write-tree").decode().strip() + ":pkg/src")
