@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from graphbuild.analysis.memo import WALK_MEMO
-from graphbuild.analysis.run import CACHE_DIR, analyze
+from graphbuild.analysis.run import CACHE_DIR, Source, analyze
 from graphbuild.state.kinds import STAGE_RECORDS, STAT_DIGESTS
 from graphbuild.state.store import Codec, Hit, Kind, Miss, Missed, Store, workspace_lock
 from tests.support import REPO, git, run
@@ -190,6 +190,15 @@ def test_a_stat_cache_far_larger_than_what_it_could_serve_is_not_read(
     assert analyze(example).hashes == analyze(example, use_cache=False).hashes
     assert unpacked == []  # far larger than the one file's row: left unread
     assert cache.stat().st_size < 1000  # and made anew, with that file's row alone
+    analyze(example, use_git=False)  # a walk again: a row for every file
+    assert cache.stat().st_size > 1000
+    unpacked.clear()  # (the walk read it: every file wanted a row)
+    with open(untracked, "a") as handle:
+        handle.write("edited\n")
+    edited = analyze(example)
+    assert edited.source is Source.FEW_EDITS
+    assert unpacked == []  # nor for the few edits of a plan with git
+    assert edited.hashes == analyze(example, use_cache=False).hashes
     monkeypatch.setattr(digests, "ROW_BYTES", 10**9)  # a cache within bounds is read
     shutil.rmtree(example / CACHE_DIR)
     analyze(example, use_git=False)
