@@ -26,13 +26,17 @@ class DecodeError(ValueError):
 
 def dumps(value: Any) -> bytes:
     """`value` as tagged JSON (ASCII: a file name that is not UTF-8 keeps its escapes)."""
-    return json.dumps(tagged(value), separators=(",", ":")).encode()
+    return ENCODER.encode(tagged(value)).encode()
+
+
+ENCODER = json.JSONEncoder(separators=(",", ":"))  # made once: json.dumps makes one a call
 
 
 def dump_into(value: Any, write: Callable[[bytes], object]) -> None:
     """Write `dumps(value)` in pieces: graphbuild's data classes field by field and mappings
-    item by item, so a record of many megabytes is never held whole as JSON (writing the walk
-    memo at once peaked 132 MB above the analysis it stored)."""
+    item by item, each item whole, so a record of many megabytes is never held whole as JSON
+    (writing the walk memo at once peaked 132 MB above the analysis it stored; a piece per
+    field of every stage cost the shape of 1,806 stages 0.25 s more)."""
     kind = type(value)
     if kind not in SCALARS and not isinstance(value, LEAVES) and attrs.has(kind):
         name, fields = ATTRS_FIELDS.get(kind) or learn_fields(kind)
@@ -44,9 +48,7 @@ def dump_into(value: Any, write: Callable[[bytes], object]) -> None:
     elif isinstance(value, Mapping) and not isinstance(value, LEAVES):
         write(b'{"$p":[' if isinstance(value, MappingProxyType) else b'{"$m":[')
         for i, (key, item) in enumerate(value.items()):
-            write(b"%s[%s," % (b"," if i else b"", dumps(key)))
-            dump_into(item, write)
-            write(b"]")
+            write(b"%s[%s,%s]" % (b"," if i else b"", dumps(key), dumps(item)))
         write(b"]}")
     else:
         write(dumps(value))
