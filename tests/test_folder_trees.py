@@ -245,12 +245,20 @@ def test_a_commit_is_analyzed_from_git_objects_as_its_checkout_is(tmp_path: Path
     assert app.inputs["pkg/src/"] == TreeDigest(tree)
 
 
-def test_a_commit_git_objects_cannot_stand_for_is_left_to_extraction(tmp_path: Path):
+def test_files_a_checkout_rewrites_are_read_as_extracted(tmp_path: Path):
     root = tmp_path / "ws"
     root.mkdir()
-    make_workspace(root, {})
-    assert analyze_commit(root, "HEAD", "") is not None
-    (root / ".gitattributes").write_text("*.py text eol=crlf\n")  # a checkout rewrites files
+    make_workspace(root, {"b.py": (b"b = 1\n", False)})
+    as_blobs = analyze_commit(root, "HEAD", "")
+    assert as_blobs is not None
+    (root / ".gitattributes").write_text("*.py text eol=crlf\n")  # a checkout writes CRLF
     git(root, "add", "-A")
     git(root, "commit", "-qm", "attributes")
+    objects, extracted = analyze_commit(root, "HEAD", ""), analyze_extracted(root, "HEAD")
+    assert objects is not None and extracted is not None
+    assert objects.hashes.stages == extracted.hashes.stages  # the .py files as checked out
+    app = next(r for r in objects.hashes.stages.values() if r.label == "//pkg:app")
+    old = next(r for r in as_blobs.hashes.stages.values() if r.label == "//pkg:app")
+    assert app.hash != old.hash  # (their CRLF bytes, not git's blobs)
+    git(root, "config", "core.symlinks", "false")  # a checkout would differ everywhere
     assert analyze_commit(root, "HEAD", "") is None

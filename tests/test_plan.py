@@ -185,13 +185,19 @@ def test_a_committed_edit_is_named_from_both_commits_trees(example: Path, monkey
 
 
 @pytest.mark.parametrize(
-    ("attributes", "objects"),
-    [("", True), ("*.bat text eol=crlf\n", True), ("*.txt ident\n", False)],
-    ids=["from git objects", "attributes rewriting no file", "extracted"],
+    ("attributes", "rewritten", "objects"),
+    [
+        ("", [], True),
+        ("*.bat text eol=crlf\n", [], True),
+        ("*.txt ident\n", ["images/report/requirements.txt"], True),
+        ("symlinks", [], False),
+    ],
+    ids=["from git objects", "attributes rewriting no file", "rewritten files", "extracted"],
 )
 def test_since_ref_compares_with_the_lock_at_that_commit(
-    example: Path, monkeypatch, attributes: str, objects: bool
+    example: Path, monkeypatch, attributes: str, rewritten: list[str], objects: bool
 ):
+    from graphbuild.analysis import commit
     from graphbuild.plan import baseline
 
     extracted: list[str] = []
@@ -199,15 +205,22 @@ def test_since_ref_compares_with_the_lock_at_that_commit(
     monkeypatch.setattr(
         baseline, "analyze_extracted", lambda *a: extracted.append(a[1]) or real_extracted(*a)
     )
-    if attributes:  # where a checkout may rewrite a file, git archive makes it as a checkout
-        (example / ".gitattributes").write_text(attributes)
+    extracted_files: list[str] = []
+    real_extract = commit.extract
+    monkeypatch.setattr(
+        commit, "extract", lambda *a: extracted_files.extend(a[3]) or real_extract(*a)
+    )
     git(example, "init", "-q")
+    if attributes == "symlinks":  # a checkout writes no symlink: git's objects are not it
+        git(example, "config", "core.symlinks", "false")
+    elif attributes:  # the files a checkout rewrites are extracted as it writes them
+        (example / ".gitattributes").write_text(attributes)
     git(example, "add", "-A")
     git(example, "commit", "-qm", "base")
     with open(example / "images/report/requirements.txt", "a") as handle:
         handle.write("idna==3.7\n")
     run("lock", cwd=example)
-    if attributes:  # HEAD~1's attributes are not the work tree's: they are asked of HEAD~1
+    if attributes.startswith("*"):  # HEAD~1's attributes are not the work tree's: asked of it
         git(example, "rm", "-q", ".gitattributes")
     git(example, "commit", "-qam", "bump")
     shutil.rmtree(example / ".graphbuild")
@@ -218,7 +231,8 @@ def test_since_ref_compares_with_the_lock_at_that_commit(
     assert builder["reasons"] == [
         {"kind": "input_changed", "path": "images/report/requirements.txt"}
     ]
-    assert extracted == ([] if objects else ["HEAD~1"])  # no file of HEAD~1 extracted
+    assert extracted == ([] if objects else ["HEAD~1"])  # HEAD~1 extracted whole, or not
+    assert extracted_files == rewritten  # only the files HEAD~1's attributes rewrite
 
 
 def test_since_unknown_ref_is_bad_input(example: Path):

@@ -17,6 +17,7 @@ from graphbuild.definition.load import read_root, scan_exclusions
 from graphbuild.definition.workspace_table import DEFINITION_FILES
 from graphbuild.state.store import Store
 from graphbuild.tree.git import run_git, run_git_binary
+from graphbuild.tree.git_archive import extract
 from graphbuild.tree.git_attributes import attributes_may_apply, converted_paths, parse_config
 from graphbuild.tree.git_objects import read_objects
 from graphbuild.tree.git_start import CONFIG_KEYS
@@ -34,11 +35,12 @@ WANTED_LINE = re.compile(
 def analyze_commit(root: Path, ref: str, prefix: str) -> Analysis | None:
     """The analysis of the workspace at `root` (the folder `prefix` of its repository) as
     committed at `ref`; None where git's objects cannot stand for a checkout of it (a
-    submodule, attributes or settings under which a checkout rewrites files, a SHA-256
-    repository), for the caller to extract the tree instead."""
+    submodule, settings that drop exec bits or symlinks, many files a checkout rewrites, a
+    SHA-256 repository), for the caller to extract the whole tree instead."""
     listed = run_git_binary(root, "ls-tree", "-r", "-z", "--full-tree", f"{ref}:{prefix}")
     index = index_listing(listed.stdout) if listed.returncode == 0 else None
-    if index is None or not checkout_is_blobs(root, ref, prefix, index):
+    rewritten = rewritten_files(root, ref, prefix, index) if index is not None else None
+    if index is None or rewritten is None or len(rewritten) > MAX_REWRITTEN:
         return None
     wanted = definition_files(listed.stdout)
     contents = read_objects(root, sorted({oid for oid, _ in wanted.values()}), b"blob")
@@ -48,22 +50,29 @@ def analyze_commit(root: Path, ref: str, prefix: str) -> Analysis | None:
         folder = Path(temp)
         if not write_files(folder, wanted, contents):
             return None
+        if rewritten and not extract(root, ref, folder, sorted(rewritten)):
+            return None  # (a file a checkout rewrites is read as the checkout writes it)
         root_file = read_root(folder)
-        view = view_from_git(folder, scan_exclusions(root_file), prefix, index, b"")
+        exclusions = scan_exclusions(root_file)
+        view = view_from_git(folder, exclusions, prefix, index, b"", frozenset(rewritten))
         view = attrs.evolve(view, commit=ref, repository=root)
         return analyze_view(folder, root_file, view, Store(None), None)
 
 
-def checkout_is_blobs(root: Path, ref: str, prefix: str, index: bytes) -> bool:
-    """True when a checkout of `ref` writes every file as git stores it: git's settings keep
-    exec bits and symlinks, and no attribute, as committed there or set here, rewrites one."""
+MAX_REWRITTEN = 1000  # files a checkout rewrites that are extracted one by one; beyond, all
+
+
+def rewritten_files(root: Path, ref: str, prefix: str, index: bytes) -> set[str] | None:
+    """The files a checkout of `ref` would write otherwise than git stores them, by the
+    attributes committed there and set here; None when git's settings drop exec bits or
+    symlinks (a checkout then differs everywhere)."""
     config = parse_config(run_git_binary(root, "config", "-z", "--get-regexp", CONFIG_KEYS).stdout)
     if any(config.get(key, "").lower() in FALSE for key in ("core.filemode", "core.symlinks")):
-        return False
+        return None
     info = run_git(root, "rev-parse", "--git-path", "info/attributes").stdout.strip()
     if not attributes_may_apply(root, prefix.count("/"), [index], config, info):
-        return True
-    return not converted_paths(root, vouched_files(index), config, commit=ref)
+        return set()
+    return converted_paths(root, vouched_files(index), config, commit=ref)
 
 
 def index_listing(listing: bytes) -> bytes | None:

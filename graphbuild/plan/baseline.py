@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import tarfile
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -23,7 +22,8 @@ from graphbuild.plan.entries import Plan
 from graphbuild.state.kinds import PARSED_LOCK
 from graphbuild.state.records import load_records, refresh_records, save_records
 from graphbuild.state.store import Store
-from graphbuild.tree.git import run_git, start_git
+from graphbuild.tree.git import run_git
+from graphbuild.tree.git_archive import extract
 from graphbuild.tree.git_objects import Listing, TreeAsk, folder_trees_files
 
 
@@ -95,20 +95,11 @@ def records_at(root: Path, ref: str) -> dict[str, StageRecord]:
 
 
 def analyze_extracted(root: Path, ref: str) -> Analysis | None:
-    """The analysis of the workspace at `ref` from `git archive` of it (run in the workspace's
-    folder, git archives that folder alone), extracted as it streams (a repository of
-    gigabytes is never held in memory); None when git cannot archive it."""
+    """The analysis of the workspace at `ref` from `git archive` of it, extracted as it streams
+    (a repository of gigabytes is never held in memory); None when git cannot archive it."""
     with tempfile.TemporaryDirectory(prefix="graphbuild-baseline-") as temp:
         tree = Path(temp, "tree")
-        with start_git(root, "archive", "--format=tar", ref, "--", ".") as archive:
-            assert archive.stdout is not None
-            try:
-                with tarfile.open(fileobj=archive.stdout, mode="r|") as tar:
-                    tar.extractall(tree, filter="tar")
-                archive.stdout.read()  # the padding after the last member: git then ends well
-            except (tarfile.TarError, OSError):
-                return None
-        if archive.returncode != 0:
+        if not extract(root, ref, tree):
             return None
         return analyze(tree, use_cache=False, use_git=False)
 
