@@ -1,7 +1,7 @@
 """The analysis of the workspace as committed at a git revision, from git's objects: its file
 listing from the commit's tree, its definition files (and symlinks) read from git into a
-temporary folder, every other file known by its blob id as in a fresh clone. No file of the
-revision is extracted that the analysis does not read (docs/design.md §5)."""
+temporary folder with the files a checkout would rewrite extracted as it writes them, every
+other file known by its blob id as in a fresh clone (docs/design.md §5)."""
 
 from __future__ import annotations
 
