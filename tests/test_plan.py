@@ -235,6 +235,28 @@ def test_since_ref_compares_with_the_lock_at_that_commit(
     assert extracted_files == rewritten  # only the files HEAD~1's attributes rewrite
 
 
+def test_a_commit_that_cannot_be_analysed_leaves_its_changes_unrecorded(example: Path, monkeypatch):
+    from graphbuild.plan import baseline
+
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    with open(example / "images/report/requirements.txt", "a") as handle:
+        handle.write("idna==3.7\n")
+    run("lock", cwd=example)
+    git(example, "commit", "-qam", "bump")
+    shutil.rmtree(example / ".graphbuild")
+
+    def no_room(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(baseline, "analyze_commit", no_room)
+    plan = plan_json(example, "--since", "HEAD~1")  # no traceback: only the reasons are lost
+    builder = next(t for t in plan["targets"] if t["label"] == "//images/report:report#builder")
+    assert builder["status"] == "rebuild"
+    assert builder["reasons"] == [{"kind": "unrecorded"}]
+
+
 def test_since_unknown_ref_is_bad_input(example: Path):
     git(example, "init", "-q")
     result = run("plan", "--since", "nope", cwd=example)

@@ -91,6 +91,8 @@ def records_at(root: Path, ref: str) -> dict[str, StageRecord]:
         analysis = analyze_commit(root, ref, prefix) or analyze_extracted(root, ref)
     except GraphbuildError:
         return {}  # the old tree was invalid: its changes stay unrecorded
+    except OSError:
+        return {}  # no room for its files (or git gone): records are only for the reasons
     return {r.hash: r for r in analysis.hashes.stages.values()} if analysis else {}
 
 
