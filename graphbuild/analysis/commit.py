@@ -23,13 +23,14 @@ from graphbuild.tree.git_objects import read_objects
 from graphbuild.tree.git_start import CONFIG_KEYS
 from graphbuild.tree.git_view import FALSE, view_from_git, vouched_files
 
-# `git ls-tree -r -z`: mode, type, object id (SHA-1), path; each line begins after a NUL
-TREE_LINE = re.compile(rb"(?:^|(?<=\0))(100644|100755|120000) blob ([0-9a-f]{40})\t")
+# `git ls-tree -r -z` of files alone: mode, type, object id (SHA-1), path, each line ended by a
+# NUL; checked whole in one match, then reshaped by fixed offsets (one regex substitution with
+# a template cost 0.48 s a 200,000-line listing, the offsets 0.14 s)
+FILE_LINES = re.compile(rb"(?:(?:100644|100755|120000) blob [0-9a-f]{40}\t[^\0]*\0)*")
+TREE_LINE = re.compile(rb"(100644|100755|120000) blob ([0-9a-f]{40})\t([^\0]*)")
 NAMES = "|".join(re.escape(name) for name in DEFINITION_FILES).encode()
-WANTED_LINE = re.compile(
-    rb"(?:^|(?<=\0))(?:(?:100644|100755) blob ([0-9a-f]{40})\t((?:[^\0]*/)?(?:%s))"
-    rb"|120000 blob ([0-9a-f]{40})\t([^\0]*))\0" % NAMES
-)
+DEFINITION_END = re.compile(rb"[/\t](?:%s)\0" % NAMES)  # where a definition file's line ends
+LINK_LINE = re.compile(rb"\x00120000 blob ")  # (after the NUL ending the line before)
 
 
 def analyze_commit(root: Path, ref: str, prefix: str) -> Analysis | None:
@@ -78,17 +79,29 @@ def rewritten_files(root: Path, ref: str, prefix: str, index: bytes) -> set[str]
 def index_listing(listing: bytes) -> bytes | None:
     """A commit's `ls-tree -r -z` as the `ls-files -s -v -z` listing of a clean index (every
     file cached, stage 0); None when it holds anything else (a submodule, SHA-256 ids)."""
-    index, lines = TREE_LINE.subn(rb"H \1 \2 0\t", listing)
-    return index if lines == listing.count(b"\0") else None
+    if FILE_LINES.fullmatch(listing) is None:
+        return None
+    lines = listing.split(b"\0")[:-1]  # `MODE blob OID\tPATH`: the OID at 12-52
+    return b"".join([b"H %s %s 0%s\0" % (line[:6], line[12:52], line[52:]) for line in lines])
 
 
 def definition_files(listing: bytes) -> dict[str, tuple[str, bool]]:
     """path -> (blob id, whether a symlink) of every definition file and symlink a commit's
-    listing holds (what an analysis of a clean tree reads from disk)."""
+    listing holds (what an analysis of a clean tree reads from disk): found by the ends of
+    their lines, then each line read from its start."""
+    starts = {listing.rfind(b"\0", 0, end.start()) + 1 for end in DEFINITION_END.finditer(listing)}
+    starts |= {link.start() + 1 for link in LINK_LINE.finditer(listing)}
+    starts |= {0} if listing.startswith(b"120000 blob ") else set()
     found = {}
-    for blob, path, link_blob, link in WANTED_LINE.findall(listing):
-        raw, oid = (path, blob) if path else (link, link_blob)
-        found[raw.decode("utf-8", "surrogateescape")] = (oid.decode(), not path)
+    for start in sorted(starts):
+        end = listing.find(b"\0", start)
+        line = TREE_LINE.fullmatch(listing, start, end)
+        if line is None:
+            continue
+        mode, oid, raw = line.groups()
+        name = raw.rpartition(b"/")[2].decode("utf-8", "surrogateescape")
+        if mode == b"120000" or name in DEFINITION_FILES:
+            found[raw.decode("utf-8", "surrogateescape")] = (oid.decode(), mode == b"120000")
     return found
 
 
