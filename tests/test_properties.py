@@ -11,6 +11,7 @@ import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graphbuild.analysis.commit import definition_files, index_listing
 from graphbuild.analysis.run import analyze
 from graphbuild.core.labels import parse_label
 from graphbuild.emit.outputs import render_outputs
@@ -214,3 +215,24 @@ def test_lookups_in_the_index_listing_equal_a_scan_of_every_line(entries, probe)
     assert index_seek(index, key) == sum(
         len(line) for line, (raw, _) in zip(lines, listing, strict=True) if raw < key
     )
+
+
+listing_names = st.text("ab/\t é", min_size=1, max_size=8).filter(
+    lambda n: not n.startswith("/") and not n.endswith("/") and "//" not in n
+) | st.sampled_from(["BUILD.toml", "p/pyproject.toml", "uv.lock", "a\tuv.lock", "xuv.lock"])
+modes = st.sampled_from([b"100644", b"100755", b"120000"])
+tree_lines = st.lists(st.tuples(modes, st.integers(0, 2**160 - 1), listing_names))
+DEFINITIONS = ("BUILD.toml", "pyproject.toml", "uv.lock")
+
+
+@given(tree_lines)
+def test_a_commit_listing_is_read_as_a_line_by_line_reading_would(lines):
+    listing = b"".join(b"%s blob %040x\t%s\0" % (m, n, p.encode()) for m, n, p in lines)
+    index = b"".join(b"H %s %040x 0\t%s\0" % (m, n, p.encode()) for m, n, p in lines)
+    assert index_listing(listing) == index
+    expected = {}
+    for mode, n, path in lines:
+        if mode == b"120000" or path.rpartition("/")[2] in DEFINITIONS:
+            expected[path] = (f"{n:040x}", mode == b"120000")
+    assert definition_files(listing) == expected
+    assert index_listing(listing + b"160000 commit " + b"0" * 40 + b"\tsub\0") is None
