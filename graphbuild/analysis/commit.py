@@ -21,7 +21,7 @@ from graphbuild.tree.git_archive import extract
 from graphbuild.tree.git_attributes import attributes_may_apply, converted_paths, parse_config
 from graphbuild.tree.git_objects import read_objects
 from graphbuild.tree.git_start import CONFIG_KEYS
-from graphbuild.tree.git_view import FALSE, view_from_git, vouched_files
+from graphbuild.tree.git_view import keeps_modes_and_links, view_from_git, vouched_files
 
 # `git ls-tree -r -z` of files alone: mode, type, object id (SHA-1), path, each line ended by a
 # NUL; checked whole in one match, then reshaped by fixed offsets (one regex substitution with
@@ -68,7 +68,7 @@ def rewritten_files(root: Path, ref: str, prefix: str, index: bytes) -> set[str]
     attributes committed there and set here; None when git's settings drop exec bits or
     symlinks (a checkout then differs everywhere)."""
     config = parse_config(run_git_binary(root, "config", "-z", "--get-regexp", CONFIG_KEYS).stdout)
-    if any(config.get(key, "").lower() in FALSE for key in ("core.filemode", "core.symlinks")):
+    if not keeps_modes_and_links(config):
         return None
     info = run_git(root, "rev-parse", "--git-path", "info/attributes").stdout.strip()
     if not attributes_may_apply(root, prefix.count("/"), [index], config, info):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 from pathlib import Path
 
 import attrs
@@ -34,6 +34,15 @@ VOUCHED_STARTS = (b"\0H 100644 ", b"\0H 100755 ", b"\0H 120000 ")
 UNUSUAL_ENTRY = re.compile(rb"\0(?:[^H]|H 160000 )")
 MODES = {b"100644": 0o100644, b"100755": 0o100755, b"120000": 0o120000}
 FALSE = ("false", "no", "off", "0")
+
+
+def keeps_modes_and_links(config: Mapping[str, str]) -> bool:
+    """False when git's settings make a checkout drop exec bits or symlinks: its "clean" is
+    then not the bytes and modes Docker sends."""
+    return all(config.get(key, "").lower() not in FALSE for key in MODE_KEYS)
+
+
+MODE_KEYS = ("core.filemode", "core.symlinks")
 
 
 @attrs.frozen(eq=False)
@@ -139,7 +148,7 @@ def finish_git(root: Path, run: GitRun | None, exclude: Iterable[str] = ()) -> G
         return None
     index_digest, unvouched = early
     config = parse_config(config_out)
-    if any(config.get(key, "").lower() in FALSE for key in ("core.filemode", "core.symlinks")):
+    if not keeps_modes_and_links(config):
         return None  # git ignores exec bits or symlinks here: its "clean" is not ours
     if unvouched and any(e[2:9] == b"160000 " for e in index_out.split(b"\0")):
         return None  # a submodule: its files are in another index
