@@ -53,16 +53,21 @@ def stored_stat_rows(store: Store) -> dict[str, StatRow]:
 def load_digest_caches(store: Store, tree: Mapping[str, Entry]) -> Caches:
     """The stored stat cache for a whole tree (empty where missing or not trusted), rid of files
     that are gone or that git now vouches for."""
-    wanted = sum(entry.blob is None and entry.link is None for entry in tree.values())
-    caches = cache_for(store, wanted)
+    caches = cache_for(store, unvouched(tree))
     prune_stat_cache(caches, tree)
     return caches
 
 
 def load_caches_for(store: Store, files: Mapping[str, Entry]) -> Caches:
     """The stat cache a few files need (none when git vouches for them all), unpruned."""
-    wanted = sum(entry.blob is None and entry.link is None for entry in files.values())
+    wanted = unvouched(files)
     return cache_for(store, wanted) if wanted else Caches()
+
+
+def unvouched(entries: Mapping[str, Entry]) -> int:
+    """How many of `entries` are files git does not vouch for (read, unless the cache knows
+    them)."""
+    return sum(entry.blob is None and entry.link is None for entry in entries.values())
 
 
 def cache_for(store: Store, wanted: int) -> Caches:
