@@ -59,10 +59,21 @@ def test_every_target_log_has_every_step_of_its_stages(example: Path):
     logs, failed = split_log(text, ["api", "api-dev"], users)
     assert failed == set()
     api, dev = set(logs["api"]), set(logs["api-dev"])
-    assert steps(api) < steps(dev)  # api-dev is built on api, and has a stage of its own
-    assert "#21 [api-dev images-api 4/4] COPY images/api/src/ /app/" in api
-    assert any("images-api-api-dev 1/1" in line for line in dev - api)
-    assert "#2 [api-dev internal] load build definition from Dockerfile" not in api
+    # both are built on the app's dependencies and copy its member's install; bake printed
+    # those steps under one target only, and each target's log has them
+    shared = {s for s in steps(api | dev) if " images-api-dependencies " in s}
+    shared |= {s for s in steps(api | dev) if " images-api-member " in s}
+    assert {s.split("] ", 1)[0].split(" ", 2)[2] for s in shared} == {
+        *(f"images-api-dependencies {i}/3" for i in (1, 2, 3)),
+        *(f"images-api-member {i}/3" for i in (1, 2, 3)),
+    }
+    assert shared <= api & dev
+    assert "#45 [api-dev images-api-dependencies 3/3] WORKDIR /app" in api
+    own_dev = {s for s in steps(dev) if " images-api-api-dev " in s}
+    assert len(own_dev) == 2 and not own_dev & api
+    assert "#44 [api images-api 1/1] COPY --from=images-api-member /opt/member/ /opt/venv/" in api
+    assert not any(" images-api 1/1]" in s for s in dev)
+    assert "#3 [api-dev internal] load build definition from Dockerfile" not in api
     step_lines = [line for line in text.splitlines() if line.startswith("#")]
     assert set(step_lines) <= api | dev  # nothing dropped
 
@@ -104,15 +115,15 @@ def test_build_through_bake_reports_and_records_per_target(example: Path, tmp_pa
                  cwd=example)  # fmt: skip
     assert result.code == 0, result.out + result.err
     lines = result.out.splitlines()
-    assert "[api-dev] #21 [api-dev images-api 4/4] COPY images/api/src/ /app/" in lines
-    assert "[api] #21 [api-dev images-api 4/4] COPY images/api/src/ /app/" in lines
+    assert "[api-dev] #45 [api-dev images-api-dependencies 3/3] WORKDIR /app" in lines
+    assert "[api] #45 [api-dev images-api-dependencies 3/3] WORKDIR /app" in lines
     assert any(
         line.startswith("[api] built in ") and line.endswith(f"s: sha256:{1:064d}")
         for line in lines
     )
     logs = example / ".graphbuild/logs"
     assert (logs / "bake.log").read_text() == (LOGS / "two-targets.log").read_text()
-    assert "images-api-api-dev 1/1" not in (logs / "api.log").read_text()
+    assert "images-api-api-dev 1/2" not in (logs / "api.log").read_text()
     built = load_built(Store(example / ".graphbuild"))
     assert built["//images/api:api-dev"].image == f"sha256:{2:064d}"
     plan = json.loads(run("plan", "--format", "json", cwd=example).out)

@@ -10,6 +10,7 @@ from graphbuild import __version__
 from graphbuild.build.record import load_built
 from graphbuild.state.store import Store
 from tests.support import run
+from tests.support.example_variants import with_image_on_report
 from tests.support.fake_docker import fake_docker
 
 
@@ -49,54 +50,56 @@ def test_build_dry_run_prints_docker_build_commands(emitted: Path, tmp_path: Pat
     assert result.out.replace(docker, "DOCKER") == text_snapshot
 
 
-def test_build_runs_in_dependency_order_and_records(emitted: Path, tmp_path: Path):
-    result = run("build", "--jobs", "2", "--docker", fake_docker(tmp_path), cwd=emitted)
+def test_build_runs_in_dependency_order_and_records(example: Path, tmp_path: Path):
+    with_image_on_report(example)
+    assert run("emit", cwd=example).code == 0
+    result = run("build", "--jobs", "2", "--docker", fake_docker(tmp_path), cwd=example)
     assert result.code == 0, result.out
     lines = result.out.splitlines()
     assert "[api] #2 CACHED" in lines
-    assert lines.index("[api] built in 0.0s") < lines.index(
-        "[api-dev] building //images/api:api-dev"
-    ) or (
-        any(
-            line.startswith("[api] built in")
-            for line in lines[: lines.index("[api-dev] building //images/api:api-dev")]
-        )
-    )
-    built = load_built(Store(emitted / ".graphbuild"))
-    lock = json.loads(run("plan", "--format", "json", cwd=emitted).out)
+    nightly = lines.index("[nightly] building //images/report:nightly")
+    assert any(line.startswith("[report] built in") for line in lines[:nightly])
+    built = load_built(Store(example / ".graphbuild"))
+    lock = json.loads(run("plan", "--format", "json", cwd=example).out)
     hashes = {t["label"]: t["hash"] for t in lock["targets"] if t["kind"] == "image"}
     assert {label: b.hash for label, b in built.items()} == hashes
     assert {b.image for b in built.values()} == {"sha256:" + "7".zfill(64)}  # from --iidfile
-    again = run("build", "--rebuild", "--docker", fake_docker(tmp_path), cwd=emitted)
+    again = run("build", "--rebuild", "--docker", fake_docker(tmp_path), cwd=example)
     assert again.out == "nothing to build: every image is built here at its current hash\n"
 
 
-def test_a_failed_build_shows_its_tail_and_the_rest_goes_on(emitted: Path, tmp_path: Path):
-    docker = fake_docker(tmp_path, fail="images-api", delay=2)
-    result = run("build", "--jobs", "2", "--docker", docker, cwd=emitted)
+def test_a_failed_build_shows_its_tail_and_the_rest_goes_on(example: Path, tmp_path: Path):
+    with_image_on_report(example)
+    assert run("emit", cwd=example).code == 0
+    docker = fake_docker(tmp_path, fail="images-report", delay=2)
+    result = run("build", "--jobs", "2", "--docker", docker, cwd=example)
     assert result.code == 1
-    assert "[api] FAILED" in result.out
-    assert "[api] | #3 ERROR: exit code: 1" in result.out
-    assert result.err.splitlines() == [
-        "api: failed",
-        "api-dev: skipped: built on an image that failed",
+    assert "[report] FAILED" in result.out
+    assert "[report] | #3 ERROR: exit code: 1" in result.out
+    assert result.err.splitlines() == [  # by name
+        "nightly: skipped: built on an image that failed",
+        "report: failed",
     ]
-    assert result.out.splitlines()[-1] == "built 3; failed 1: api; skipped 1: api-dev"
-    assert set(load_built(Store(emitted / ".graphbuild"))) == {  # the unrelated images
-        "//images/report:report",
+    assert result.out.splitlines()[-1] == "built 4; failed 1: report; skipped 1: nightly"
+    assert set(load_built(Store(example / ".graphbuild"))) == {  # the unrelated images
+        "//images/api:api",
+        "//images/api:api-dev",
         "//images/worker:worker@3.11",
         "//images/worker:worker@3.13",
     }
 
 
-def test_fail_fast_cancels_the_rest(emitted: Path, tmp_path: Path):
-    docker = fake_docker(tmp_path, fail="images-api", delay=2)
-    result = run("build", "--jobs", "2", "--fail-fast", "--docker", docker, cwd=emitted)
+def test_fail_fast_cancels_the_rest(example: Path, tmp_path: Path):
+    with_image_on_report(example)
+    assert run("emit", cwd=example).code == 0
+    docker = fake_docker(tmp_path, fail="images-report", delay=2)
+    result = run("build", "--jobs", "2", "--fail-fast", "--docker", docker, cwd=example)
     assert result.code == 1
-    assert "api-dev: cancelled" in result.err  # it waits for api, so it never starts
-    assert "api: failed" in result.err
-    assert load_built(Store(emitted / ".graphbuild")).keys() <= {
-        "//images/report:report",
+    assert "nightly: cancelled" in result.err  # it waits for report, so it never starts
+    assert "report: failed" in result.err
+    assert load_built(Store(example / ".graphbuild")).keys() <= {
+        "//images/api:api",
+        "//images/api:api-dev",
         "//images/worker:worker@3.11",
         "//images/worker:worker@3.13",
     }

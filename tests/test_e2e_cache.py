@@ -15,6 +15,7 @@ import pytest
 
 from tests.e2e_support import DRIVERS, docker, on_local_bases, steps_in
 from tests.support import copy_example, run
+from tests.support.example_variants import with_image_on_report
 
 pytestmark = pytest.mark.e2e
 REGISTRY = "127.0.0.1:5000"
@@ -104,17 +105,20 @@ def test_a_pruned_machine_takes_every_step_from_the_registry(pushed: Path):
 
 
 def test_a_level_1_job_starts_from_the_layers_level_0_exported(tmp_path: Path):
-    """CI builds api (level 0) on one machine and api-dev (built on api) on another: api-dev
-    has no cache of its own yet, and imports api's, so only its own stage runs."""
-    root = cached_example(tmp_path / "ws")
-    result = run("build", "--driver", "bake", "--push", "//images/api:api", cwd=root)
+    """CI builds report (level 0) on one machine and nightly (built FROM report) on another:
+    nightly has no cache of its own yet, and imports report's, so only its own stage runs."""
+    root = tmp_path / "ws"
+    cached_example(root)
+    with_image_on_report(root)
+    assert run("emit", cwd=root).code == 0
+    result = run("build", "--driver", "bake", "--push", "//images/report:report", cwd=root)
     assert result.code == 0, result.out[-4000:] + result.err
     docker("builder", "prune", "-af")
-    result = run("build", "--driver", "bake", "//images/api:api-dev", cwd=root)
+    result = run("build", "--driver", "bake", "//images/report:nightly", cwd=root)
     assert result.code == 0, result.out[-4000:] + result.err
-    steps = steps_in((root / ".graphbuild/logs/api-dev.log").read_text())
+    steps = steps_in((root / ".graphbuild/logs/nightly.log").read_text())
     ran = {stage for _, (stage, status) in steps.items() if status != "CACHED"}
-    assert ran == {"images-api-api-dev"}
+    assert ran == {"images-report-nightly"}
     assert len(steps) > 10
 
 

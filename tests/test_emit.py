@@ -60,6 +60,28 @@ def test_example_shares_a_stage_between_images(example: Path):
     assert text.count("FROM images-api-runtime-base AS") == 3  # api, report, worker 3.11
 
 
+def test_an_image_imports_the_caches_of_the_images_whose_stages_it_needs(example: Path):
+    """api-dev is built on api's dependencies and copies api's member install, not on the api
+    image: on a fresh machine it still starts from the layers the api job exported."""
+    root = example / "BUILD.toml"
+    root.write_text(root.read_text().replace(
+        'registry = "registry.example.com/acme"',
+        'registry = "registry.example.com/acme"\ncache = "registry"',
+    ))  # fmt: skip
+    assert run("emit", cwd=example).code == 0
+    bake = json.loads((example / "build/docker-bake.json").read_text())["target"]
+    caches = {
+        name: [c.split("/cache:")[1] for c in target["cache-from"]] for name, target in bake.items()
+    }
+    assert caches == {
+        "api": ["api"],
+        "api-dev": ["api-dev", "api"],
+        "report": ["report"],  # its runtime-base is api's too, but made by its own target
+        "worker-3-11": ["worker-3-11"],
+        "worker-3-13": ["worker-3-13"],
+    }
+
+
 def test_checked_in_files_are_current():
     """The repository's own build/ files are what emit produces (the CI drift check)."""
     result = run("emit", "--check", cwd=REPO)

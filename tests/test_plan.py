@@ -57,8 +57,9 @@ def test_source_edit_rebuilds_that_app_only(example: Path, json_snapshot):
     }
     assert api_member_reasons(plan) == [{"kind": "input_changed", "path": API_SOURCE}]
     dev = next(t for t in plan["targets"] if t["label"] == "//images/api:api-dev")
-    assert dev["reasons"] == [{"kind": "upstream", "label": "//images/api:api"}]
-    assert dev["chain"] == ["//images/api:api-dev", "//images/api:api", "//images/api:api#member"]
+    # the dev image takes the app's member install as the app does: not the app image
+    assert dev["reasons"] == [{"kind": "upstream", "label": "//images/api:api#member"}]
+    assert dev["chain"] == ["//images/api:api-dev", "//images/api:api#member"]
     changed = [t["label"] for t in plan["targets"] if t["status"] != "unchanged"]
     assert changed == ["//images/api:api", "//images/api:api#member", "//images/api:api-dev"]
     assert json.dumps(plan, indent=2) + "\n" == json_snapshot
@@ -105,8 +106,11 @@ def test_step_edit_is_a_definition_change(example: Path):
     build.write_text(build.read_text().replace('"-m", "worker"', '"-m", "worker.main"'))
     plan = plan_json(example)
     assert statuses(plan)["//images/worker:worker@3.13"] == "rebuild"
-    worker = next(t for t in plan["targets"] if t["label"] == "//images/worker:worker@3.13")
-    assert worker["reasons"] == [{"kind": "definition_changed", "key": "cmd"}]
+    label = "//images/worker:worker@3.13"
+    worker = next(t for t in plan["targets"] if t["label"] == label)
+    assert worker["reasons"] == [{"kind": "upstream", "label": f"{label}#dependencies"}]
+    stage = next(t for t in plan["targets"] if t["label"] == f"{label}#dependencies")
+    assert stage["reasons"] == [{"kind": "definition_changed", "key": "cmd"}]
     assert statuses(plan)["//images/api:api"] == "unchanged"
 
 

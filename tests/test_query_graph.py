@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import REPO, run
+from tests.support.example_variants import with_image_on_report
 
 
 @pytest.mark.parametrize(
@@ -73,10 +74,12 @@ def test_graph_with_plan_marks_the_rebuild_chain(example: Path, text_snapshot):
     chain = {(e["from"], e["to"]) for e in data["edges"] if e["rebuild_chain"]}
     assert chain == {
         ("//images/libs/db:db", "//images/api:api#builder"),
-        ("//images/api:api#builder", "//images/api:api"),
+        ("//images/api:api#builder", "//images/api:api#dependencies"),  # the venv
         ("//images/api:api#builder", "//images/api:api#member"),  # built on the builder
+        ("//images/api:api#dependencies", "//images/api:api"),
         ("//images/api:api#member", "//images/api:api"),
-        ("//images/api:api", "//images/api:api-dev"),
+        ("//images/api:api#dependencies", "//images/api:api-dev"),
+        ("//images/api:api#member", "//images/api:api-dev"),
     }
 
 
@@ -91,6 +94,7 @@ def test_graphviz_renders_the_dot(example: Path):
 
 
 def test_github_matrix_groups_rebuilds_by_level(example: Path, json_snapshot):
+    with_image_on_report(example)
     run("lock", cwd=example)
     build = example / "images/base/BUILD.toml"
     build.write_text(build.read_text().replace("2026-11-23", "2026-11-30"))
@@ -99,11 +103,12 @@ def test_github_matrix_groups_rebuilds_by_level(example: Path, json_snapshot):
     assert matrix["levels"] == 2
     assert [m["target"] for m in matrix["level0"]["include"]] == [
         "api",
+        "api-dev",
         "report",
         "worker-3-11",
         "worker-3-13",
     ]
-    assert [m["target"] for m in matrix["level1"]["include"]] == ["api-dev"]
+    assert [m["target"] for m in matrix["level1"]["include"]] == ["nightly"]  # on report
     assert matrix["level2"] == {"include": []}
     assert result.out == json_snapshot
 

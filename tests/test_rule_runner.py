@@ -69,6 +69,16 @@ def test_a_matrix_value_is_checked_once_it_is_in():
     assert (caught.value.label, caught.value.key) == ("//:app@9x", "user")
 
 
+def test_the_dev_image_puts_its_tools_before_the_app_s_own_files():
+    """A source edit of the app re-runs the dev image's last copy, not its tools' install."""
+    runner = RuleRunner.of(APP + '[[target]]\nname = "dev"\nrule = "python_dev"\napp = ":app"\n')
+    assert str(runner.stage("//:dev").parent) == "//:app#dependencies"
+    steps = runner.steps("//:dev")
+    assert steps[0] == "USER root" and steps[2] == "USER 10001:10001"
+    assert "apt-get install -y --no-install-recommends curl less procps strace" in steps[1]
+    assert steps[3:] == ["COPY --from=//:app /app/ /app/"]
+
+
 def test_versions_is_a_matrix_of_interpreters():
     runner = RuleRunner.of(BASE.replace('version = "3.11"', 'versions = ["3.11", "3.13"]'))
     found = {str(label): e.facts.interpreter for label, e in runner.expansions().items()}
@@ -78,9 +88,12 @@ def test_versions_is_a_matrix_of_interpreters():
 
 
 def test_the_app_copies_its_source_last():
-    steps = RuleRunner.of(APP).steps("//:app")
-    assert steps[-1] == "COPY src/ /app/"
-    assert any(s.startswith("COPY --from=//:app#builder") for s in steps)
+    runner = RuleRunner.of(APP)
+    assert runner.steps("//:app") == ["COPY src/ /app/"]
+    assert str(runner.stage("//:app").parent) == "//:app#dependencies"
+    dependencies = runner.steps("//:app#dependencies")
+    assert any(s.startswith("COPY --from=//:app#builder") for s in dependencies)
+    assert dependencies[-1].startswith("CMD")
 
 
 def test_a_lint_check_on_a_snippet():

@@ -39,6 +39,11 @@ def chain(stages: dict[str, tuple[str, list]], name: str) -> list[str]:
     return names[::-1]
 
 
+def chain_commands(stages: dict[str, tuple[str, list]], name: str) -> list:
+    """The commands of the stage and every stage it is built FROM, in build order."""
+    return [command for stage in chain(stages, name) for command in stages[stage][1]]
+
+
 @pytest.fixture(scope="module")
 def emitted() -> tuple[dict, dict]:
     bake = json.loads((REPO / "build/docker-bake.json").read_text())
@@ -75,7 +80,7 @@ def test_last_user_is_numeric_and_not_root(emitted):
 def test_requirements_installed_before_source_and_source_copied_last(emitted):
     stages, bake = emitted
     for target in app_targets(bake):
-        commands = stages[target][1]
+        commands = chain_commands(stages, target)
         changes = [c for c in commands if c.cmd.upper() in ("RUN", "COPY", "ADD", "WORKDIR")]
         assert changes[-1].cmd.upper() == "COPY"
         if changes[-1].value == ("/opt/member/", "/opt/venv/"):  # a uv member, installed
@@ -104,7 +109,8 @@ def test_requirements_installed_before_source_and_source_copied_last(emitted):
 def test_venv_is_copied_whole_and_root_owned(emitted):
     stages, bake = emitted
     for target in app_targets(bake):
-        copies = [c for c in stages[target][1] if c.cmd.upper() == "COPY" and "venv" in c.original]
+        commands = chain_commands(stages, target)
+        copies = [c for c in commands if c.cmd.upper() == "COPY" and "venv" in c.original]
         assert copies[0].value == ("/opt/venv", "/opt/venv")
         assert [c.value for c in copies[1:]] in ([], [("/opt/member/", "/opt/venv/")])
         assert not any(f.startswith("--chown") for f in copies[0].flags)

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from tests.support import run
+from tests.support.example_variants import with_image_on_report
 from tests.support.fake_docker import fake_docker
 
 TARGETS = ["api", "api-dev", "report", "worker-3-11", "worker-3-13"]  # bake targets, and
@@ -34,9 +35,18 @@ def test_images_spread_over_the_builders(emitted: Path, tmp_path: Path):
     for context, stage in ran:
         target = TARGETS[STAGES.index(stage)]
         assert any(line.startswith(f"[{target}] ran on {context}: 1 step cached") for line in lines)
-    # api-dev is built on api: it starts only once api is built, wherever that was
-    assert lines.index(next(ln for ln in lines if ln.startswith("[api] ran on"))) < lines.index(
-        next(ln for ln in lines if ln.startswith("[api-dev] building"))
+
+
+def test_an_image_on_an_image_waits_for_it_wherever_it_ran(example: Path, tmp_path: Path):
+    with_image_on_report(example)
+    assert run("emit", cwd=example).code == 0
+    docker = fake_docker(tmp_path, delay=0.3)
+    result = run("build", "--driver", "spread", "--builders", "a,b", "--docker", docker,
+                 cwd=example)  # fmt: skip
+    assert result.code == 0, result.out
+    lines = result.out.splitlines()
+    assert lines.index(next(ln for ln in lines if ln.startswith("[report] ran on"))) < lines.index(
+        next(ln for ln in lines if ln.startswith("[nightly] building"))
     )
 
 

@@ -26,6 +26,19 @@ class Service:
 
 
 @attrs.frozen
+class AppLayers:
+    """Where an app image's own files come in: the stage holding everything before them, and
+    the stages they are copied from, so a variant built on the app (python_dev) can put its
+    own layers before them and an edit of the app re-runs only its last copies."""
+
+    dependencies: str  # the label of the stage the image is without its own files
+    member: str | None = None  # the stage whose install (MEMBER_PREFIX) goes into the venv
+    venv: str | None = None  # where the member's install goes
+    src_from: str | None = None  # the stage (the image) holding the app's src files
+    workdir: str | None = None  # where src is, in that stage
+
+
+@attrs.frozen
 class Interpreter:
     """A Python interpreter a target provides."""
 
@@ -51,3 +64,4 @@ class Facts:
     uv_path: str | None = None  # where the uv binary is in its stage
     library: str | None = None  # the uv workspace member an internal library target builds
     service: Service | None = None  # how its image runs, for compose and dev containers
+    app: AppLayers | None = None  # a python_app: where its own files come in

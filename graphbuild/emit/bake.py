@@ -23,7 +23,7 @@ from typing import Any
 from graphbuild.core.errors import EmitError
 from graphbuild.core.labels import Label
 from graphbuild.core.model import CacheBackend, Provenance, Target
-from graphbuild.graph.link import Graph, image_dependencies
+from graphbuild.graph.link import Graph, image_relatives
 from graphbuild.hashing.stages import Hashes, own_defaults, short_hash, stage_args
 
 REVISION_VARIABLE = "GRAPHBUILD_REVISION"
@@ -76,7 +76,7 @@ def bake_targets(
     graph: Graph, hashes: Hashes, names: Mapping[Label, str], in_git: bool
 ) -> dict[str, dict[str, Any]]:
     """Bake target name -> attributes, one per image target."""
-    built_on = image_dependencies(graph, [t.label for t in graph.images])
+    relatives = image_relatives(graph, [t.label for t in graph.images])
     settings = graph.workspace.settings
     targets: dict[str, dict[str, Any]] = {}
     owners: dict[str, Target] = {}
@@ -106,7 +106,7 @@ def bake_targets(
             "{image}": target.image,
             "{target}": name,
         }
-        bases = [bake_name(graph.targets[b].image or "") for b in built_on[target.label]]
+        bases = [bake_name(graph.targets[b].image or "") for b in relatives[target.label]]
         cache_from, cache_to = shared_cache(settings.cache, settings.registry, name, bases)
         targets[name] = {
             "annotations": [f"{k}={v}" for k, v in sorted(labels.items()) if k.startswith(OCI)],
@@ -137,8 +137,8 @@ def shared_cache(
 ) -> tuple[list[str], list[str]]:
     """The cache-from and cache-to entries of bake target `name` for `[workspace] cache`: every
     machine imports what any other exported (mode=max: the builder stages' layers too), and an
-    image imports the caches of the images it is built on (`bases`), so a CI job that builds it
-    on a fresh machine starts from the layers the job before it exported."""
+    image imports the caches of the images whose stages it is built on (`bases`: image_relatives),
+    so a CI job that builds it on a fresh machine starts from the layers those jobs exported."""
     if backend is CacheBackend.REGISTRY:
         assert registry is not None  # the loader checked
         refs = [

@@ -125,6 +125,22 @@ def image_dependencies(graph: Graph, images: Iterable[Label]) -> dict[Label, tup
     }
 
 
+def image_relatives(graph: Graph, images: Iterable[Label]) -> dict[Label, tuple[Label, ...]]:
+    """For each of `images`, the others of them whose target made a stage its output is built
+    on or copies from (their images included): the images whose exported build caches hold
+    layers it needs, though it may not wait for them (a dev image on its app's stages)."""
+    import networkx as nx
+
+    wanted = set(images)
+    return {
+        label: tuple(sorted({
+            owner for s in nx.ancestors(graph.dag, graph.outputs[label])
+            if (owner := s.with_stage(None)) in wanted and owner != label
+        }))
+        for label in wanted
+    }  # fmt: skip
+
+
 def link(workspace: Workspace, expansions: list[Expansion]) -> Graph:
     """The DAG of the stages of `expansions`; unknown labels and cycles are errors."""
     targets = {e.target.label: e.target for e in expansions}

@@ -26,3 +26,15 @@ from api import app
 def test_healthz():
     assert app.test_client().get("/healthz").get_json()["status"] == "ok"
 """
+
+
+def with_image_on_report(example: Path) -> None:
+    """The example with an image built FROM another image: `nightly`, on the report's, for
+    the tests of what a build does with an image whose parent image failed or is still
+    building (the bundled images share stages, not images)."""
+    build = example / "images/report/BUILD.toml"
+    build.write_text(
+        build.read_text()
+        + '\n[[target]]\nname = "nightly"\nrule = "stages"\nimage = true\nfrom = ":report"\n'
+        'steps = ["ENV REPORT_SCHEDULE=nightly", "RUN python -c \'import report\'"]\n'
+    )

@@ -2,9 +2,10 @@
 
 Stages: `#builder` (the python_wheels builder, unless `wheels` names a shared one),
 `#runtime-base` (the interpreter and the app user: identical for every app on the same
-interpreter, so emitted once), and the image itself: the runtime libraries, the venv copied
-whole (root-owned, so the app user cannot write it), the environment, the numeric USER, and the
-source copied LAST so a source edit invalidates that one layer only.
+interpreter, so emitted once), `#dependencies`: the runtime libraries, the venv copied whole
+(root-owned, so the app user cannot write it), the environment, the numeric USER; and the image
+itself, FROM `#dependencies`, with the app's own files copied LAST (the member's install, src),
+so a source edit invalidates those layers only, in the app and in any variant built on it.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from collections.abc import Mapping
 import attrs
 
 from graphbuild.core.errors import LoadError
-from graphbuild.core.facts import Facts, Service, Sync
+from graphbuild.core.facts import AppLayers, Facts, Service, Sync
 from graphbuild.core.labels import parse_label
-from graphbuild.core.model import Expansion, Target
+from graphbuild.core.model import Expansion, Stage, Target
 from graphbuild.definition.fields import ValueType, between, check_args, matches, option
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
@@ -41,6 +42,7 @@ from graphbuild.rules.builtin.uv_builder import (
 )
 
 S, L = ValueType.STR, ValueType.STR_LIST
+DEPENDENCIES = "dependencies"  # the stage of the image without its own files
 
 
 @attrs.frozen
@@ -167,7 +169,12 @@ def app_stages(target: Target, config: PythonApp, context: Context) -> list[Stag
         f" --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin {user}",
     )
     specs.append(base)
-    runtime = StageBuilder(target, None, str(target.label.with_stage("runtime-base")))
+    member = next((str(s.label) for s in specs if s.name == "member"), None)
+    own_files = member is not None or bool(config.src)
+    # The image's own files come last, in a stage FROM everything before them, so a variant
+    # (python_dev) can be built FROM that stage and put its own layers before those files.
+    runtime_name = DEPENDENCIES if own_files else None
+    runtime = StageBuilder(target, runtime_name, str(target.label.with_stage("runtime-base")))
     packages = check_packages(target, "runtime_packages", config.runtime_packages)
     if packages:
         apt_install(runtime, "runtime_packages", packages)
@@ -191,14 +198,15 @@ def app_stages(target: Target, config: PythonApp, context: Context) -> list[Stag
         runtime.instruction("entrypoint", "ENTRYPOINT", json.dumps(list(config.entrypoint)))
     if config.cmd is not None:
         runtime.instruction("cmd", "CMD", json.dumps(list(config.cmd)))
-    member = None
-    if any(spec.name == "member" for spec in specs):  # the member's own install: last layers
-        member = str(target.label.with_stage("member"))
-        runtime.copy_from("project", member, MEMBER_PREFIX + "/", (venv or VENV) + "/")
-    if config.src:
-        runtime.inputs += list(config.src)
-        runtime.copy("src", config.src, config.workdir.rstrip("/") + "/")
     specs.append(runtime)
+    if own_files:
+        image = StageBuilder(target, None, str(runtime.label))
+        if member is not None:  # the member's own install: last layers
+            image.copy_from("project", member, MEMBER_PREFIX + "/", (venv or VENV) + "/")
+        if config.src:
+            image.inputs += list(config.src)
+            image.copy("src", config.src, config.workdir.rstrip("/") + "/")
+        specs.append(image)
     if config.tests and builder is not None:
         specs += test_stages(target, config, builder, venv or VENV, member)
     return specs
@@ -229,6 +237,18 @@ def app_service(target: Target, config: PythonApp, context: Context) -> Service:
     return Service(syncs=tuple(syncs), python=f"{venv}/bin/python")
 
 
+def app_layers(target: Target, config: PythonApp, stages: tuple[Stage, ...]) -> AppLayers:
+    """Where the image's own files come in, and from which stages."""
+    names = {s.label.stage for s in stages}
+    return AppLayers(
+        dependencies=str(target.label.with_stage(DEPENDENCIES if DEPENDENCIES in names else None)),
+        member=str(target.label.with_stage("member")) if "member" in names else None,
+        venv=config.venv or VENV,
+        src_from=str(target.label) if config.src else None,
+        workdir=config.workdir.rstrip("/") or "/",
+    )
+
+
 def sends(cover: tuple[str, ...], folder: str) -> bool:
     """Whether a member's files (folders ending in '/') include some of `folder`."""
     return any(f.startswith(folder) or (f.endswith("/") and folder.startswith(f)) for f in cover)
@@ -241,7 +261,8 @@ def expand_python_app(target: Target, config: PythonApp, context: Context) -> Ex
     tested = any(s.label.stage == "test" for s in stages)
     test = target.label.with_stage("test") if tested else None
     report = target.label.with_stage("test-report") if tested else None
-    facts = Facts(service=app_service(target, config, context))
+    service = app_service(target, config, context)
+    facts = Facts(service=service, app=app_layers(target, config, stages))
     return Expansion(
         target=target, stages=stages, output=target.label, test=test, test_report=report,
         facts=facts,

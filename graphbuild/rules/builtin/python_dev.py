@@ -1,20 +1,23 @@
 """`python_dev`: an app's runtime plus debugging tools, for running it locally under a debugger.
 
-Built FROM the app image itself, so it is the runtime, unchanged, with tools on top; the user
-is switched back to the app's uid afterwards.
+Built FROM the app's `#dependencies` stage (the app image without its own files): the tools
+go on as root, the user is switched back to the app's uid, then the app's own files are copied
+as the app copies them, from the same stages. So it is the app's runtime with tools, and a
+source edit re-runs only those last copies, never the tools' install.
 """
 
 from __future__ import annotations
 
 import attrs
 
-from graphbuild.core.facts import Facts, Service
+from graphbuild.core.facts import AppLayers, Facts, Service
 from graphbuild.core.labels import parse_label
 from graphbuild.core.model import Expansion, Target
 from graphbuild.definition.fields import ValueType, option
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
 from graphbuild.rules.builtin.common import apt_install, check_packages
+from graphbuild.rules.builtin.uv_builder import MEMBER_PREFIX
 
 
 @attrs.frozen
@@ -33,16 +36,23 @@ class PythonDev:
 
 
 def expand_python_dev(target: Target, config: PythonDev, context: Context) -> Expansion:
-    """One stage: the app image, root for the install, the tools, the app's uid again. Its
-    app's files are where they are in the app: it runs (and syncs) as the app does."""
+    """One stage: the app's dependencies, root for the install, the tools, the app's uid again,
+    the app's own files. Its app's files are where they are in the app: it runs (and syncs) as
+    the app does."""
     tools = check_packages(target, "tools", config.tools)
-    spec = StageBuilder(target, None, config.app).instruction("tools", "USER", "root")
+    facts = context.facts_of(parse_label(config.app, target.label.package))
+    layers = facts.app or AppLayers(dependencies=config.app)
+    spec = StageBuilder(target, None, layers.dependencies).instruction("tools", "USER", "root")
     apt_install(spec, "tools", tools)
     spec.instruction("uid", "USER", f"{config.uid}:{config.uid}")
+    if layers.member is not None and layers.venv is not None:
+        spec.copy_from("app", layers.member, MEMBER_PREFIX + "/", layers.venv + "/")
+    if layers.src_from is not None and layers.workdir is not None:
+        where = layers.workdir.rstrip("/") + "/"
+        spec.copy_from("app", layers.src_from, where, where)
     stage = spec.build(context.settings)
-    app = context.facts_of(parse_label(config.app, target.label.package)).service or Service()
-    facts = Facts(service=attrs.evolve(app, dev=True))
-    return Expansion(target=target, stages=(stage,), output=stage.label, facts=facts)
+    service = Facts(service=attrs.evolve(facts.service or Service(), dev=True))
+    return Expansion(target=target, stages=(stage,), output=stage.label, facts=service)
 
 
 RULE = Rule(

@@ -62,14 +62,8 @@ RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/
 COPY --from=images-libs-db / /build/images/libs/db
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/images/libs/db && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
-# //images/api:api#member
-FROM images-api-builder AS images-api-member
-COPY images/api/pyproject.toml /build/images/api/
-COPY images/api/src/ /build/images/api/src/
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/images/api && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
-
-# //images/api:api
-FROM images-api-runtime-base AS images-api
+# //images/api:api#dependencies
+FROM images-api-runtime-base AS images-api-dependencies
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 COPY --from=images-api-builder /opt/venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
@@ -78,13 +72,23 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"]
 USER 10001:10001
 CMD ["python", "-m", "api"]
+
+# //images/api:api#member
+FROM images-api-builder AS images-api-member
+COPY images/api/pyproject.toml /build/images/api/
+COPY images/api/src/ /build/images/api/src/
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/images/api && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
+# //images/api:api
+FROM images-api-dependencies AS images-api
 COPY --from=images-api-member /opt/member/ /opt/venv/
 
 # //images/api:api-dev
-FROM images-api AS images-api-api-dev
+FROM images-api-dependencies AS images-api-api-dev
 USER root
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl less procps strace && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 USER 10001:10001
+COPY --from=images-api-member /opt/member/ /opt/venv/
 
 # //images/report:report#builder
 FROM images-base-python-3.11-dev AS images-report-builder
@@ -92,13 +96,16 @@ COPY images/report/requirements.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
 RUN python -m venv --without-pip /opt/venv && /opt/build-venv/bin/pip --python /opt/venv/bin/python install --no-index --find-links /wheels -r /build/requirements.txt
 
-# //images/report:report
-FROM images-api-runtime-base AS images-report
+# //images/report:report#dependencies
+FROM images-api-runtime-base AS images-report-dependencies
 COPY --from=images-report-builder /opt/venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
 WORKDIR /app
 USER 10001:10001
 CMD ["python", "-m", "report"]
+
+# //images/report:report
+FROM images-report-dependencies AS images-report
 COPY images/report/src/ /app/
 
 # //images/worker:worker@3.11#builder
@@ -116,13 +123,16 @@ COPY images/worker/pyproject.toml /build/images/worker/
 COPY images/worker/src/ /build/images/worker/src/
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/images/worker && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
-# //images/worker:worker@3.11
-FROM images-api-runtime-base AS images-worker-3.11
+# //images/worker:worker@3.11#dependencies
+FROM images-api-runtime-base AS images-worker-3.11-dependencies
 COPY --from=images-worker-3.11-builder /opt/venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
 WORKDIR /app
 USER 10001:10001
 CMD ["python", "-m", "worker"]
+
+# //images/worker:worker@3.11
+FROM images-worker-3.11-dependencies AS images-worker-3.11
 COPY --from=images-worker-3.11-member /opt/member/ /opt/venv/
 
 # //images/worker:worker@3.13#builder
@@ -144,11 +154,14 @@ RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/
 FROM images-base-python-3.13 AS images-worker-3.13-runtime-base
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
 
-# //images/worker:worker@3.13
-FROM images-worker-3.13-runtime-base AS images-worker-3.13
+# //images/worker:worker@3.13#dependencies
+FROM images-worker-3.13-runtime-base AS images-worker-3.13-dependencies
 COPY --from=images-worker-3.13-builder /opt/venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
 WORKDIR /app
 USER 10001:10001
 CMD ["python", "-m", "worker"]
+
+# //images/worker:worker@3.13
+FROM images-worker-3.13-dependencies AS images-worker-3.13
 COPY --from=images-worker-3.13-member /opt/member/ /opt/venv/

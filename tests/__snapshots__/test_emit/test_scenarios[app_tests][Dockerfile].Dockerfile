@@ -25,13 +25,16 @@ COPY images/app/requirements.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
 RUN python -m venv --without-pip /opt/venv && /opt/build-venv/bin/pip --python /opt/venv/bin/python install --no-index --find-links /wheels -r /build/requirements.txt
 
-# //images/app:app
-FROM images-app-runtime-base AS images-app
+# //images/app:app#dependencies
+FROM images-app-runtime-base AS images-app-dependencies
 COPY --from=images-app-builder /opt/venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
 WORKDIR /app
 USER 10001:10001
 CMD ["python", "-m", "app"]
+
+# //images/app:app
+FROM images-app-dependencies AS images-app
 COPY images/app/src/ /app/
 
 # //images/app:app#test-run

@@ -18,11 +18,14 @@ COPY app/requirements.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
 RUN python -m venv --without-pip /opt/venv && /opt/build-venv/bin/pip --python /opt/venv/bin/python install --no-index --find-links /wheels -r /build/requirements.txt
 
-# //app:app
-FROM app-runtime-base AS app
+# //app:app#dependencies
+FROM app-runtime-base AS app-dependencies
 COPY --from=app-builder /opt/venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
 WORKDIR /app
 USER 10001:10001
 CMD ["python", "-m", "app"]
+
+# //app:app
+FROM app-dependencies AS app
 COPY app/src/ /app/

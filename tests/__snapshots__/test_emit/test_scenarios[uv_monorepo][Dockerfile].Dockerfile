@@ -66,22 +66,27 @@ RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/
 FROM images-base-python-3.11 AS services-api-runtime-base
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
 
-# //services/api:api
-FROM services-api-runtime-base AS services-api
+# //services/api:api#dependencies
+FROM services-api-runtime-base AS services-api-dependencies
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 COPY --from=services-api-builder /opt/venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
 WORKDIR /app
 USER 10001:10001
 CMD ["api"]
+
+# //services/api:api
+FROM services-api-dependencies AS services-api
 COPY --from=services-api-member /opt/member/ /opt/venv/
 COPY services/api/src/ /app/
 
 # //services/api:api-dev
-FROM services-api AS services-api-api-dev
+FROM services-api-dependencies AS services-api-api-dev
 USER root
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl less procps strace && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 USER 10001:10001
+COPY --from=services-api-member /opt/member/ /opt/venv/
+COPY --from=services-api /app/ /app/
 
 # //services/report:report#builder
 FROM images-base-python-3.11-dev AS services-report-builder
@@ -89,13 +94,16 @@ COPY services/report/requirements.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/build-venv && /opt/build-venv/bin/pip wheel --use-pep517 --wheel-dir /wheels -r /build/requirements.txt
 RUN python -m venv --without-pip /opt/venv && /opt/build-venv/bin/pip --python /opt/venv/bin/python install --no-index --find-links /wheels -r /build/requirements.txt
 
-# //services/report:report
-FROM services-api-runtime-base AS services-report
+# //services/report:report#dependencies
+FROM services-api-runtime-base AS services-report-dependencies
 COPY --from=services-report-builder /opt/venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
 WORKDIR /app
 USER 10001:10001
 CMD ["python", "-m", "report"]
+
+# //services/report:report
+FROM services-report-dependencies AS services-report
 COPY services/report/src/ /app/
 
 # //services/worker:worker@3.11#builder
@@ -113,13 +121,16 @@ COPY services/worker/pyproject.toml /build/services/worker/
 COPY services/worker/src/ /build/services/worker/src/
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/services/worker && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
-# //services/worker:worker@3.11
-FROM services-api-runtime-base AS services-worker-3.11
+# //services/worker:worker@3.11#dependencies
+FROM services-api-runtime-base AS services-worker-3.11-dependencies
 COPY --from=services-worker-3.11-builder /opt/venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
 WORKDIR /app
 USER 10001:10001
 CMD ["python", "-m", "worker"]
+
+# //services/worker:worker@3.11
+FROM services-worker-3.11-dependencies AS services-worker-3.11
 COPY --from=services-worker-3.11-member /opt/member/ /opt/venv/
 COPY services/worker/src/ /app/
 
@@ -142,12 +153,15 @@ RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/
 FROM images-base-python-3.13 AS services-worker-3.13-runtime-base
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
 
-# //services/worker:worker@3.13
-FROM services-worker-3.13-runtime-base AS services-worker-3.13
+# //services/worker:worker@3.13#dependencies
+FROM services-worker-3.13-runtime-base AS services-worker-3.13-dependencies
 COPY --from=services-worker-3.13-builder /opt/venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
 WORKDIR /app
 USER 10001:10001
 CMD ["python", "-m", "worker"]
+
+# //services/worker:worker@3.13
+FROM services-worker-3.13-dependencies AS services-worker-3.13
 COPY --from=services-worker-3.13-member /opt/member/ /opt/venv/
 COPY services/worker/src/ /app/
