@@ -16,6 +16,13 @@ from graphbuild.analysis.run import analyze
 from graphbuild.core.labels import parse_label
 from graphbuild.emit.outputs import render_outputs
 from graphbuild.graph.link import ancestors, dependencies_of
+from graphbuild.hashing.packed import (
+    FileDigest,
+    PackedInputs,
+    TreeDigest,
+    differences,
+    packed_differences,
+)
 from graphbuild.state.digests import pack_stat_rows, unpack_stat_rows
 from graphbuild.tree.git_objects import indexed_below
 from graphbuild.tree.git_view import index_entry, index_seek
@@ -153,6 +160,40 @@ def test_stage_json_written_by_hand_is_canonical_json(document, inputs):
     expected = canonical_json({**document, "inputs": listed})
     assert canonical_stage_json(document, inputs_json(ordered)) == expected
     assert dict(PackedInputs(packed=inputs_json(ordered))) == dict(ordered)  # and back
+
+
+def input_digests() -> st.SearchStrategy:
+    """path -> a file's or a folder's digest; paths that look like the list's own syntax."""
+    path = st.one_of(
+        st.text(min_size=1),
+        st.sampled_from(['a},{"blob":"x', 'b"},{"path":"', "c},{", "d\\", 'e"', "f/"]),
+    )
+    blob = st.text(alphabet="0123456789abcdef", max_size=3)
+    file = st.builds(FileDigest, blob, st.booleans(), st.booleans())
+    return st.dictionaries(path, st.one_of(file, st.builds(TreeDigest, blob)), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=input_digests(), new=input_digests(), shared=input_digests())
+def test_packed_inputs_differ_where_their_unpacked_mappings_do(old, new, shared):
+    """The differences of two packed lists, found from their text, are those of the mappings."""
+    before, after = {**shared, **old}, {**shared, **new}
+    expected = [
+        (path, before.get(path), after.get(path))
+        for path in sorted(before.keys() | after.keys())
+        if before.get(path) != after.get(path)
+    ]
+    packed = PackedInputs(before), PackedInputs(after)
+    assert packed_differences(packed[0].packed, packed[1].packed) == expected  # from the text
+    assert differences(*packed) == expected
+    assert differences(before, PackedInputs(after)) == expected  # unpacked on one side
+
+
+def test_packed_inputs_that_are_not_the_canonical_list_are_compared_unpacked():
+    odd = PackedInputs(packed='[{"tree": "1", "path": "a/"}, {"tree": "3", "path": "b/"}]')
+    assert differences(odd, PackedInputs({"a/": TreeDigest("2"), "b/": TreeDigest("3")})) == [
+        ("a/", TreeDigest("1"), TreeDigest("2"))
+    ]
 
 
 @settings(max_examples=200, deadline=None)

@@ -6,6 +6,7 @@ again without unpacking them."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from json.encoder import encode_basestring
 from typing import NamedTuple
@@ -28,7 +29,11 @@ class TreeDigest(NamedTuple):
 
 
 InputDigest = FileDigest | TreeDigest  # what a stage record's inputs hold, by path
+Difference = tuple[str, InputDigest | None, InputDigest | None]  # path, before, after
 TRUE_FALSE = ("false", "true")
+# Between two objects of the canonical list: a comma after "}" before {"blob": or {"path":.
+# Never inside a path, where every '"' is escaped.
+ITEM_BOUNDARY = re.compile(r'(?<=\}),(?=\{"(?:blob|path)":)')
 
 
 def inputs_json(ordered: Iterable[tuple[str, InputDigest]]) -> str:
@@ -103,3 +108,43 @@ class PackedInputs(Mapping[str, InputDigest]):
 def pack(inputs: Mapping[str, InputDigest]) -> str:
     """The packed string of any inputs mapping (without unpacking a packed one)."""
     return inputs.packed if isinstance(inputs, PackedInputs) else PackedInputs(inputs).packed
+
+
+def differences(old: Mapping[str, InputDigest], new: Mapping[str, InputDigest]) -> list[Difference]:
+    """Each path whose digest differs between two inputs mappings, in path order, with its
+    digest on each side (None where absent). Two packed mappings are compared object by object
+    as text, and only the objects that differ are parsed."""
+    if isinstance(old, PackedInputs) and isinstance(new, PackedInputs):
+        try:
+            return packed_differences(old.packed, new.packed)
+        except (ValueError, KeyError, TypeError):  # not the canonical list: compare unpacked
+            pass
+    return [
+        (path, old.get(path), new.get(path))
+        for path in sorted(old.keys() | new.keys())
+        if old.get(path) != new.get(path)
+    ]
+
+
+def packed_differences(old: str, new: str) -> list[Difference]:
+    """differences() of two canonical lists, from their text."""
+    before, after = set(list_items(old)), set(list_items(new))
+    was = dict(map(parsed_item, before - after))
+    now = dict(map(parsed_item, after - before))
+    return [(path, was.get(path), now.get(path)) for path in sorted(was.keys() | now.keys())]
+
+
+def list_items(packed: str) -> list[str]:
+    """The objects of a canonical list, each as its text."""
+    if not (packed.startswith("[") and packed.endswith("]")):
+        raise ValueError("not a JSON list")
+    body = packed[1:-1]
+    return ITEM_BOUNDARY.split(body) if body else []
+
+
+def parsed_item(text: str) -> tuple[str, InputDigest]:
+    """One object of a canonical list: its path and digest."""
+    item = json.loads(text)
+    if "tree" in item:
+        return item["path"], TreeDigest(item["tree"])
+    return item["path"], FileDigest(item["blob"], item["executable"], item["symlink"])

@@ -10,27 +10,21 @@ import attrs
 from graphbuild.core.labels import Label
 from graphbuild.graph.link import Graph, ancestors, dependencies_of
 from graphbuild.hashing.lockfile import Lock
-from graphbuild.hashing.packed import InputDigest, TreeDigest
+from graphbuild.hashing.packed import Difference, TreeDigest, differences
 from graphbuild.hashing.stages import Hashes, StageRecord
 from graphbuild.plan.entries import Entry, EntryKind, Plan, Reason, ReasonKind, Status
 
-Change = tuple[str, InputDigest | None, InputDigest | None]  # path, before, after
+Change = Difference  # path, before, after
 
 
 def input_changes(old: StageRecord, new: StageRecord) -> Iterator[Change]:
     """Each input that differs, in path order; a folder whose tree moved, file by file where
     both records know its files."""
-    for path in sorted(old.inputs.keys() | new.inputs.keys()):
-        before, after = old.inputs.get(path), new.inputs.get(path)
-        if before == after:
-            continue
+    for path, before, after in differences(old.inputs, new.inputs):
         was, now = old.contents.get(path), new.contents.get(path)
-        if isinstance(before, TreeDigest) and isinstance(after, TreeDigest) and was and now:
-            yield from (
-                (p, was.get(p), now.get(p))
-                for p in sorted(was.keys() | now.keys())
-                if was.get(p) != now.get(p)
-            )
+        folders = isinstance(before, TreeDigest) and isinstance(after, TreeDigest)
+        if folders and was is not None and now is not None and was.packed != "[]" != now.packed:
+            yield from differences(was, now)
         else:
             yield path, before, after
 
