@@ -76,7 +76,17 @@ def test_the_dev_image_puts_its_tools_before_the_app_s_own_files():
     steps = runner.steps("//:dev")
     assert steps[0] == "USER root" and steps[2] == "USER 10001:10001"
     assert "apt-get install -y --no-install-recommends curl less procps strace" in steps[1]
-    assert steps[3:] == ["COPY --from=//:app /app/ /app/"]
+    assert steps[3:] == ["COPY src/ /app/"]  # as the app copies it
+    assert runner.stage("//:dev").inputs == ("src/",)
+
+
+def test_a_dev_image_in_another_package_than_its_app_is_built_on_the_app():
+    """The app's src is its own package's context paths: FROM the app image, as before."""
+    runner = RuleRunner.of(
+        APP, {"tools/BUILD.toml": '[[target]]\nname = "dev"\nrule = "python_dev"\napp = "//:app"\n'}
+    )
+    assert str(runner.stage("//tools:dev").parent) == "//:app"
+    assert not [s for s in runner.steps("//tools:dev") if s.startswith("COPY")]
 
 
 def test_versions_is_a_matrix_of_interpreters():

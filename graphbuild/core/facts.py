@@ -28,14 +28,15 @@ class Service:
 @attrs.frozen
 class AppLayers:
     """Where an app image's own files come in: the stage holding everything before them, and
-    the stages they are copied from, so a variant built on the app (python_dev) can put its
-    own layers before them and an edit of the app re-runs only its last copies."""
+    what is copied after it, so a variant built on the app (python_dev) can put its own layers
+    before those copies and an edit of the app re-runs only its last copies."""
 
     dependencies: str  # the label of the stage the image is without its own files
     member: str | None = None  # the stage whose install (MEMBER_PREFIX) goes into the venv
     venv: str | None = None  # where the member's install goes
-    src_from: str | None = None  # the stage (the image) holding the app's src files
-    workdir: str | None = None  # where src is, in that stage
+    package: str = ""  # the app's package: src is relative to it
+    src: tuple[str, ...] = ()  # the app's own files from the build context, copied last
+    src_destination: str = "/app/"  # where they are copied
 
 
 @attrs.frozen

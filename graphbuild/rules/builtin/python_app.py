@@ -205,7 +205,7 @@ def app_stages(target: Target, config: PythonApp, context: Context) -> list[Stag
             image.copy_from("project", member, MEMBER_PREFIX + "/", (venv or VENV) + "/")
         if config.src:
             image.inputs += list(config.src)
-            image.copy("src", config.src, config.workdir.rstrip("/") + "/")
+            image.copy("src", config.src, src_destination(config))
         specs.append(image)
     if config.tests and builder is not None:
         specs += test_stages(target, config, builder, venv or VENV, member)
@@ -244,9 +244,15 @@ def app_layers(target: Target, config: PythonApp, stages: tuple[Stage, ...]) -> 
         dependencies=str(target.label.with_stage(DEPENDENCIES if DEPENDENCIES in names else None)),
         member=str(target.label.with_stage("member")) if "member" in names else None,
         venv=config.venv or VENV,
-        src_from=str(target.label) if config.src else None,
-        workdir=config.workdir.rstrip("/") or "/",
+        package=target.label.package,
+        src=tuple(config.src),
+        src_destination=src_destination(config),
     )
+
+
+def src_destination(config: PythonApp) -> str:
+    """Where src is copied: the workdir, as a folder."""
+    return config.workdir.rstrip("/") + "/"
 
 
 def sends(cover: tuple[str, ...], folder: str) -> bool:

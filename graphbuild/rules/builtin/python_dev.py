@@ -2,8 +2,9 @@
 
 Built FROM the app's `#dependencies` stage (the app image without its own files): the tools
 go on as root, the user is switched back to the app's uid, then the app's own files are copied
-as the app copies them, from the same stages. So it is the app's runtime with tools, and a
-source edit re-runs only those last copies, never the tools' install.
+as the app copies them (its member's install, its src). So it is the app's runtime with tools,
+and a source edit re-runs only those last copies, never the tools' install. In another package
+than its app (whose src paths are that package's), it is built FROM the app image itself.
 """
 
 from __future__ import annotations
@@ -41,15 +42,18 @@ def expand_python_dev(target: Target, config: PythonDev, context: Context) -> Ex
     the app does."""
     tools = check_packages(target, "tools", config.tools)
     facts = context.facts_of(parse_label(config.app, target.label.package))
-    layers = facts.app or AppLayers(dependencies=config.app)
+    layers = facts.app
+    if layers is None or (layers.src and layers.package != target.label.package):
+        # its src is another package's build context paths: FROM the app image itself
+        layers = AppLayers(dependencies=config.app)
     spec = StageBuilder(target, None, layers.dependencies).instruction("tools", "USER", "root")
     apt_install(spec, "tools", tools)
     spec.instruction("uid", "USER", f"{config.uid}:{config.uid}")
     if layers.member is not None and layers.venv is not None:
         spec.copy_from("app", layers.member, MEMBER_PREFIX + "/", layers.venv + "/")
-    if layers.src_from is not None and layers.workdir is not None:
-        where = layers.workdir.rstrip("/") + "/"
-        spec.copy_from("app", layers.src_from, where, where)
+    if layers.src:
+        spec.inputs += list(layers.src)
+        spec.copy("app", layers.src, layers.src_destination)
     stage = spec.build(context.settings)
     service = Facts(service=attrs.evolve(facts.service or Service(), dev=True))
     return Expansion(target=target, stages=(stage,), output=stage.label, facts=service)

@@ -112,7 +112,7 @@ FROM apps-shop-dependencies AS apps-shop-shop-dev
 USER root
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends gdb procps && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 USER 20001:20001
-COPY --from=apps-shop /srv/shop/ /srv/shop/
+COPY apps/shop/src/ apps/shop/gunicorn.conf.py /srv/shop/
 
 # //base:ubuntu
 FROM ubuntu:24.04@sha256:a08e551cb33850e4740772b38217fc1796a66da2506d312abe51acda354ff061 AS base-ubuntu

@@ -86,7 +86,7 @@ USER root
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl less procps strace && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 USER 10001:10001
 COPY --from=services-api-member /opt/member/ /opt/venv/
-COPY --from=services-api /app/ /app/
+COPY services/api/src/ /app/
 
 # //services/report:report#builder
 FROM images-base-python-3.11-dev AS services-report-builder
