@@ -61,12 +61,13 @@ def expand_all(workspace: Workspace) -> list[Expansion]:
     """Every target expanded, each after the targets its keys name (so it may read their
     facts), in declaration order otherwise; a cycle is left for the graph to report."""
     rules = installed_rules()
-    targets = {t.label: t for t in workspace.targets}
+    every = workspace.targets  # a property that builds the tuple: once, not per target
+    targets = {t.label: t for t in every}
     order = nx.DiGraph()
-    order.add_nodes_from(range(len(workspace.targets)))
-    index = {t.label: i for i, t in enumerate(workspace.targets)}
+    order.add_nodes_from(range(len(every)))
+    index = {t.label: i for i, t in enumerate(every)}
     uses: dict[int, tuple[LabelUse, ...]] = {}
-    for i, target in enumerate(workspace.targets):
+    for i, target in enumerate(every):
         try:
             uses[i] = rules[target.rule].label_uses(target)
         except GraphbuildError:  # a bad label: expanding the target reports it in full
@@ -77,12 +78,12 @@ def expand_all(workspace: Workspace) -> list[Expansion]:
     try:
         sequence = list(nx.lexicographical_topological_sort(order))
     except nx.NetworkXUnfeasible:
-        sequence = list(range(len(workspace.targets)))
+        sequence = list(range(len(every)))
     facts: dict[Label, Facts] = {}
     done: dict[int, Expansion] = {}
     for i in sequence:
         context = Context(workspace.settings, workspace.uv, facts)
-        target = workspace.targets[i]
+        target = every[i]
         done[i] = expansion = rules[target.rule].run(target, context, uses.get(i))
         facts[expansion.target.label] = expansion.facts
-    return [done[i] for i in range(len(workspace.targets))]
+    return [done[i] for i in range(len(every))]
