@@ -227,3 +227,25 @@ def test_data_with_a_tag_graphbuild_does_not_write_is_refused():
     ):
         with pytest.raises(data.DecodeError):
             data.loads(payload)
+
+
+def test_records_of_stages_both_commits_hold_are_written_once(example: Path, monkeypatch):
+    """`--since` stores the records of both commits: a stage the two share is one file, and
+    writing it twice cost a plan of 500 images 2,245 file creations more (0.5 ms each)."""
+    from graphbuild.analysis.run import analyze
+    from graphbuild.state.kinds import STAGE_RECORDS
+    from graphbuild.state.records import load_records, save_records
+
+    records = list(analyze(example, use_cache=False).hashes.stages.values())
+    store = Store(example / STATE_DIR)
+    written: list[str | None] = []
+    write = Store.write
+    monkeypatch.setattr(
+        Store,
+        "write",
+        lambda self, kind, value, key=None: (written.append(key), write(self, kind, value, key)),
+    )
+    save_records(store, [*records, *records])
+    assert sorted(written) == sorted({r.hash.removeprefix("sha256:") for r in records})
+    assert load_records(store, [r.hash for r in records]).keys() == {r.hash for r in records}
+    assert store.keys(STAGE_RECORDS) == set(written)

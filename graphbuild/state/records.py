@@ -36,11 +36,13 @@ def save_records(store: Store, current: Iterable[StageRecord], keep: Iterable[st
     `keep` (the baseline's stages)."""
     stored = store.keys(STAGE_RECORDS)
     wanted: set[str] = set()
+    written: set[str] = set()
     for record in current:
         key = record_key(record.hash)
         wanted.add(key)
-        if key not in stored:
+        if key not in stored and key not in written:  # a stage of both commits: once
             store.write(STAGE_RECORDS, record.to_json(), key)
+            written.add(key)
     wanted |= {record_key(digest) for digest in keep}
     for key in stored - wanted:
         store.discard(STAGE_RECORDS, key)
