@@ -42,11 +42,11 @@ class Label:
     @property
     def target(self) -> Label:
         """The target this label belongs to (itself when it names a target)."""
-        return attrs.evolve(self, stage=None)
+        return Label(self.package, self.name, self.variant)
 
     def with_stage(self, stage: str | None) -> Label:
         """The label of stage `stage` of this target (the target itself for None)."""
-        return attrs.evolve(self, stage=stage)
+        return Label(self.package, self.name, self.variant, stage)
 
 
 def check_name(name: str, what: str = "name") -> None:
