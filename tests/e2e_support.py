@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild.build.docker import find_docker, has_buildx
+from graphbuild.build.docker_cli import find_docker, has_buildx
 from tests.debian import LOCAL_BASES, on_local_bases
 from tests.support import REPO, run
 

@@ -22,7 +22,9 @@ code = main(sys.argv[1:]) if len(sys.argv) > 1 else 0
 after = {name for name in {HEAVY} if name in sys.modules}
 print(json.dumps({"before": sorted(before), "after": sorted(after), "code": code}), file=sys.stderr)
 """
-HEAVY = ("attrs", "graphbuild.state.store", "graphbuild.definition.load", "networkx")
+HEAVY = (
+    "attrs", "graphbuild.state.store", "graphbuild.definition.load", "networkx", "urllib.request"
+)  # fmt: skip
 
 
 def probe(*args: str) -> dict:
@@ -50,6 +52,28 @@ def test_a_plan_after_an_edit_does_not_import_networkx(example: Path):
     loaded = probe("-C", str(example), "plan")
     assert loaded["code"] == 0
     assert "networkx" not in loaded["after"]
+
+
+def test_emit_and_build_after_an_edit_import_neither_networkx_nor_urllib(
+    example: Path, tmp_path: Path, monkeypatch
+):
+    """Both render the bake file from the memo's graph: its ancestors are walked without
+    networkx's DAG, and no registry is asked (80 ms and 35 ms of imports before each bake)."""
+    docker = tmp_path / "docker"
+    docker.write_text("#!/bin/sh\nexit 0\n")  # answers `buildx version` as a CLI with buildx
+    docker.chmod(0o755)
+    monkeypatch.setenv("GRAPHBUILD_DOCKER", str(docker))
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    for edit in ("# edit\n", "# another\n"):  # the first: HEAD's records, analysed once
+        assert run("emit", cwd=example).code == 0
+        with open(example / API_SOURCE, "a") as handle:
+            handle.write(edit)
+    emitted = probe("-C", str(example), "emit")
+    built = probe("-C", str(example), "build", "--dry-run", "//images/api:api")
+    assert (emitted["code"], built["code"]) == (0, 0)
+    assert not {"networkx", "urllib.request"} & {*emitted["after"], *built["after"]}
 
 
 def buffered() -> dict[str, str]:

@@ -4,14 +4,12 @@ without buildx). The plan half; running is in `runner` and `bake_run`."""
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import json
 import os
 import re
-import shutil
 import subprocess
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,6 @@ from graphbuild.core.labels import Label
 from graphbuild.emit.bake import bake_name
 from graphbuild.graph.link import Graph, image_dependencies
 
-DOCKER_ENV = "GRAPHBUILD_DOCKER"
 VARIABLE_RE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # A registry's transient failure, as a push or bake log shows it (POSIX ERE and Python re
 # alike), and the seconds waited before each try again.
@@ -68,20 +65,6 @@ class Job:
     environ: tuple[tuple[str, str], ...] = ()  # set for this job alone (DOCKER_CONTEXT)
 
 
-def find_docker(explicit: str | None) -> str:
-    """The docker CLI: --docker, else $GRAPHBUILD_DOCKER (either, when given, must be an
-    executable: a typo is an error, never a silent fall back), else /usr/bin/docker, else PATH."""
-    for given, where in ((explicit, "--docker"), (os.environ.get(DOCKER_ENV), DOCKER_ENV)):
-        if given:
-            if os.path.isfile(given) and os.access(given, os.X_OK):
-                return given
-            raise BuildError(f"{where} {given}: no executable there")
-    for candidate in ("/usr/bin/docker", shutil.which("docker")):
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    raise BuildError("no docker CLI found (give --docker PATH or set GRAPHBUILD_DOCKER)")
-
-
 def engine_has(docker: str, tags: list[str]) -> set[str] | None:
     """Which of `tags` the engine's image store holds; None when it does not answer. One
     `docker image inspect` of just these (a 0.1 s call where `docker image ls` of a
@@ -103,45 +86,6 @@ def engine_has(docker: str, tags: list[str]) -> set[str] | None:
         except (ValueError, TypeError):
             return None
     return found & set(tags)
-
-
-BUILDX_TIMEOUT = 20
-
-
-def has_buildx(docker: str) -> bool:
-    """True when `docker buildx` answers."""
-    with asking_buildx(docker) as answer:
-        return answer()
-
-
-@contextlib.contextmanager
-def asking_buildx(docker: str) -> Iterator[Callable[[], bool]]:
-    """Ask whether `docker buildx` answers while the block works (the plugin takes 70 ms to
-    start); the block gets a call that waits for the answer, and the question is reaped after."""
-    try:
-        process: subprocess.Popen[bytes] | None = subprocess.Popen(
-            [docker, "buildx", "version"], stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-    except OSError:
-        process = None
-
-    def answer() -> bool:
-        if process is None:
-            return False
-        try:
-            return process.wait(timeout=BUILDX_TIMEOUT) == 0
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            return False
-
-    try:
-        yield answer
-    finally:
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def interpolate(value: str, variables: Mapping[str, str]) -> str:
@@ -301,11 +245,9 @@ def stage_users(
 ) -> dict[str, frozenset[str]]:
     """Emitted stage name -> the bake targets built on it (`built`: the stage each bake target
     builds -> the target's name)."""
-    import networkx as nx
-
     users: dict[str, set[str]] = {}
     for output, target in built.items():
-        for stage in {output, *nx.ancestors(graph.dag, output)}:
+        for stage in {output, *graph.built_from(output)}:
             if stage in stage_names:
                 users.setdefault(stage_names[stage], set()).add(target)
     return {name: frozenset(targets) for name, targets in users.items()}

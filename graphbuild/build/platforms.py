@@ -17,7 +17,7 @@ from graphbuild.core.labels import Label
 from graphbuild.core.model import ImageRef
 from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.definition.lock_slice import MACHINES
-from graphbuild.graph.link import Graph, ancestors, dependencies_of
+from graphbuild.graph.link import Graph
 
 # (image, the platforms wanted of it) -> the platforms it has (None: the engine cannot tell)
 Probe = Callable[[str, set[str]], frozenset[str] | None]
@@ -26,10 +26,9 @@ Probe = Callable[[str, set[str]], frozenset[str] | None]
 def needed_platforms(graph: Graph, images: Iterable[Label]) -> dict[str, set[str]]:
     """[external.NAME] -> the platforms the wanted images' stages built on it are built for."""
     needed: dict[str, set[str]] = {}
-    feeding = dependencies_of(graph.edges)
     built = {graph.outputs[image] for image in images}
     for output in list(built):  # the wanted outputs and all their ancestors
-        built |= ancestors(output, feeding)
+        built |= graph.built_from(output)
     for label in built:
         stage = graph.stages[label]
         for ref in stage.deps:

@@ -8,7 +8,6 @@ import heapq
 from collections.abc import Mapping, Sequence
 
 import attrs
-import networkx as nx
 
 
 @attrs.frozen
@@ -60,6 +59,8 @@ def dependents_of(needs: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
 
 def topological(needs: Mapping[str, Sequence[str]]) -> list[str]:
     """The images, each after all it needs (ties by name: the order is reproducible)."""
+    import networkx as nx  # 80 ms to import: a bake of a memo's graph never needs it
+
     dag = nx.DiGraph()
     dag.add_nodes_from(needs)
     dag.add_edges_from((need, image) for image, below in needs.items() for need in below)

@@ -7,19 +7,14 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
 
 from graphbuild.analysis.run import Analysis, analyze
-from graphbuild.build.docker import (
-    Job,
-    Request,
-    asking_buildx,
-    engine_has,
-    find_docker,
-)
+from graphbuild.build.docker import Job, Request, engine_has
+from graphbuild.build.docker_cli import DockerCli
 from graphbuild.build.driver_kinds import Driver
 from graphbuild.build.drivers import Session, make_driver
 from graphbuild.build.record import BuiltImage, load_built, record_built
@@ -40,6 +35,7 @@ from graphbuild.hashing.stages import short_hash
 from graphbuild.plan.baseline import head_revision, repo_prefix
 from graphbuild.plan.format_kinds import DigestsFormat
 from graphbuild.state.store import Store, logs_folder, open_store
+from graphbuild.tree.git_start import GitRun
 
 
 def wanted_images(
@@ -121,22 +117,17 @@ def chosen_builders(
     return names, paired
 
 
-def run_build(args: argparse.Namespace, root: Path) -> int:
+def run_build(
+    args: argparse.Namespace, root: Path, cli: DockerCli, git: GitRun | None = None
+) -> int:
     """`graphbuild build`: the emitted files must be current; exit 1 when a build fails. The
-    workspace lock is held while analysing and while recording, not while images build."""
+    workspace lock is held while analysing and while recording, not while images build (`git`:
+    the commands of git's view, when started already)."""
     if args.registry and args.all:
         raise GraphbuildError("--registry leaves out what is pushed: it goes without --all")
-    docker = find_docker(args.docker)
-    with asking_buildx(docker) as buildx:
-        return build_with(args, root, docker, buildx)
-
-
-def build_with(
-    args: argparse.Namespace, root: Path, docker: str, buildx_answers: Callable[[], bool]
-) -> int:
-    """run_build, with the docker CLI found and asked whether buildx answers."""
+    docker, buildx_answers = cli
     with open_store(root) as store:
-        analysis = analyze(root, store=store)
+        analysis = analyze(root, store=store, git=git)
         wanted = wanted_images(args, analysis, store, docker)
     graph, settings = analysis.graph, analysis.workspace.settings
     check_digests_request(args.digests, args.push, settings.registry)

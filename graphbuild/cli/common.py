@@ -23,7 +23,7 @@ DESCRIPTION = (
 def base_platform_problems(graph: Graph) -> list[LoadError]:
     """For plan and lint: the bases that lack a platform other than this machine's that their
     images are built for, where a docker CLI is found (none is asked otherwise)."""
-    from graphbuild.build.docker import find_docker
+    from graphbuild.build.docker_cli import find_docker
     from graphbuild.build.platforms import platform_problems
 
     try:

@@ -12,7 +12,6 @@ from graphbuild.emit.bake import bake_name, image_repository
 from graphbuild.hashing.stages import short_hash
 from graphbuild.plan.deploy_digests import PushedImage, render_digests
 from graphbuild.plan.format_kinds import DigestsFormat
-from graphbuild.plan.image_registry import pushed
 
 
 def check_digests_request(path: str | None, push: bool, registry: str | None) -> None:
@@ -28,6 +27,8 @@ def check_digests_request(path: str | None, push: bool, registry: str | None) ->
 def write_digests(analysis: Analysis, path: str, kind: DigestsFormat) -> list[str]:
     """Write the digests file (all or nothing); the images whose hash tag is not in the
     registry, which it leaves out."""
+    from graphbuild.plan.image_registry import pushed  # urllib and ssl: 35 ms, asked here alone
+
     registry = analysis.workspace.settings.registry
     assert registry is not None  # check_digests_request saw to it
     found, missing = [], []

@@ -59,12 +59,10 @@ def image_args(graph: Graph, target: Target) -> dict[str, str]:
     workspace_args = dict(graph.workspace.settings.args)
     if not workspace_args:
         return {}
-    import networkx as nx
-
     output = graph.outputs[target.label]
     used: set[str] = set()
     defaulted: set[str] = set()
-    for label in {output, *nx.ancestors(graph.dag, output)}:
+    for label in {output, *graph.built_from(output)}:
         stage = graph.stages[label]
         own = dict(stage.args)
         used |= {n for n in stage_args(stage, workspace_args) if n not in own}

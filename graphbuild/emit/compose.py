@@ -14,8 +14,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import networkx as nx
-
 from graphbuild.core.facts import Service, Sync
 from graphbuild.core.labels import Label
 from graphbuild.core.model import Target
@@ -169,7 +167,7 @@ def rebuild_paths(graph: Graph, target: Target, syncs: tuple[Sync, ...]) -> list
     and the Dockerfile, less those a sync covers."""
     output = graph.outputs[target.label]
     paths = {graph.workspace.settings.dockerfile}
-    for label in {output, *nx.ancestors(graph.dag, output)}:
+    for label in {output, *graph.built_from(output)}:
         stage = graph.stages[label]
         paths.update(g.path for g in stage.generated)
         for pattern in stage.inputs:

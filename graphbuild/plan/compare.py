@@ -3,12 +3,12 @@ of each rebuild."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 
 import attrs
 
 from graphbuild.core.labels import Label
-from graphbuild.graph.link import Graph, ancestors, dependencies_of
+from graphbuild.graph.link import Graph
 from graphbuild.hashing.lockfile import Lock
 from graphbuild.hashing.packed import Difference, TreeDigest, differences
 from graphbuild.hashing.stages import Hashes, StageRecord
@@ -134,7 +134,6 @@ def make_plan(
         for k, e in stage_entries.items()
     }
     entries = dict(stage_entries)
-    feeding = dependencies_of(graph.edges)
     for target in graph.images:
         output = stage_entries[str(graph.outputs[target.label])]
         previous = baseline.images.get(str(target.label))
@@ -143,7 +142,7 @@ def make_plan(
             status = Status.UNCHANGED
         reasons: tuple[Reason, ...] = output.reasons if str(target.label) == output.label else ()
         if status == Status.REBUILD:
-            reasons = (*what_moved(graph, feeding, target.label, stage_entries), *reasons)
+            reasons = (*what_moved(graph, target.label, stage_entries), *reasons)
         if status == Status.REBUILD and not reasons:
             reasons = (Reason(ReasonKind.UPSTREAM, label=output.label),)
         chain, skipped = (
@@ -180,7 +179,6 @@ def image_chain(image: str, output: Entry) -> tuple[tuple[str, ...], int]:
 
 def what_moved(
     graph: Graph,
-    feeding: Mapping[Label, Sequence[Label]],
     image: Label,
     entries: Mapping[str, Entry],
 ) -> list[Reason]:
@@ -188,7 +186,7 @@ def what_moved(
     libraries it installs, named as such (`lock: numpy 2.4.6 -> 2.5.5`, `internal library
     //libs/money: libs/money/src/money/__init__.py`)."""
     found: list[Reason] = []
-    upstream = ancestors(graph.outputs[image], feeding)
+    upstream = graph.built_from(graph.outputs[image])
     moved = sorted(label for label in upstream if entries[str(label)].status is Status.REBUILD)
     for label in moved:
         entry = entries[str(label)]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:
+    from graphbuild.build.docker_cli import DockerCli
     from graphbuild.state.store import Store
     from graphbuild.tree.git_start import GitRun
 
@@ -23,16 +24,21 @@ class Needs(enum.Enum):
     # the root, the store open (and so the lock held), and git's commands for a view of the
     # tree, started first: they run while the store opens and the command's phases import
     ANALYSIS = "analysis"
+    # the root, git's commands for a view and the docker CLI asked whether buildx answers,
+    # all started first; the store is left to the command (a build holds the lock only while
+    # it analyses and while it records, not while images build)
+    BUILD = "build"
 
 
 class Invocation(NamedTuple):
-    """Where a command runs: the workspace root, the open store and git's commands for a view of
-    the tree (None: no git here), as it needs them. (Not attrs: importing it costs 20 ms before
-    git's commands may start.)"""
+    """Where a command runs: the workspace root, the open store, git's commands for a view of
+    the tree (None: no git here) and the docker CLI, as it needs them. (Not attrs: importing
+    it costs 20 ms before git's commands may start.)"""
 
     root: Path | None = None
     store: Store | None = None
     git: GitRun | None = None
+    docker: DockerCli | None = None
 
 
 class Command(Protocol):

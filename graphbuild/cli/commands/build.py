@@ -10,7 +10,7 @@ from graphbuild.plan.format_kinds import DigestsFormat
 
 NAME = "build"
 HELP = "build images with BuildKit from the emitted files"
-NEEDS = Needs.WORKSPACE
+NEEDS = Needs.BUILD
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -94,5 +94,5 @@ def run(args: argparse.Namespace, at: Invocation) -> int:
     """Run it."""
     from graphbuild.cli.build_command import run_build
 
-    assert at.root is not None
-    return run_build(args, at.root)
+    assert at.root is not None and at.docker is not None
+    return run_build(args, at.root, at.docker, at.git)
