@@ -29,6 +29,7 @@ UNKNOWN_VERSION = "0.0.0"
 VCS_VERSIONING = {"setuptools-scm", "hatch-vcs", "uv-dynamic-versioning", "dunamai",
                   "poetry-dynamic-versioning", "versioningit", "pdm-backend"}  # fmt: skip
 MEMBER_PREFIX = "/opt/member"  # the member's own install, merged into the venv by one COPY
+BUILDER, THIRD_PARTY = "builder", "third-party"  # the stage with the whole venv; its first part
 
 
 def project_member(target: Target, uv: UvWorkspace, project: str) -> Member:
@@ -79,8 +80,10 @@ def uv_builder(
 ) -> list[StageBuilder]:  # fmt: skip
     """#builder of a uv app: uv from its installer, the venv, the lock slice with hashes
     required, then each internal library (dependencies first), non-editable; and #member,
-    the member itself installed on top into a prefix of its own (its layer alone moves on a
-    source edit), unless it is a virtual project."""
+    the member itself installed into a prefix of its own (its layer alone moves on a source
+    edit), unless it is a virtual project. With both, the builder's third-party part is a stage
+    of its own (#third-party) that #member is built FROM: a library edit re-runs the library's
+    install, never the member's build."""
     workspace = workspace_of(target, context, "project")
     member = project_member(target, workspace, project)
     if uv is None:
@@ -88,8 +91,10 @@ def uv_builder(
     uv_path = context.facts_of(parse_label(uv, target.label.package)).uv_path
     if uv_path is None:
         raise LoadError.at(target, "uv", f"{uv} is not a uv_installer target")
-    spec = StageBuilder(target, "builder", stage_label(python, target, "dev"))
     lock_file, lock = slice_file(target, member, context, python, extras)
+    split = bool(lock.internal) and member.packaged
+    first = THIRD_PARTY if split else BUILDER
+    spec = StageBuilder(target, first, stage_label(python, target, "dev"))
     packages = check_packages(target, "build_packages", build_packages)
     if lock.unhashed and "git" not in packages:
         packages.append("git")  # uv clones git sources with git
@@ -105,22 +110,26 @@ def uv_builder(
         f" {venv}/bin/python {hashes} --no-deps -r /build/requirements.txt",
         UV_CACHE,
     )
+    stages = [spec]
+    if split:
+        stages.append(StageBuilder(target, BUILDER, str(target.label.with_stage(first))))
+    libraries = stages[-1]
     for name in lock.internal:
         library = workspace.members[name]
         check_buildable(library, target, packages)
         where = f"/build/{library.path or 'root'}"
-        spec.copy_from("project", str(workspace.libraries[name]), "/", where)
+        libraries.copy_from("project", str(workspace.libraries[name]), "/", where)
         # --no-sources: outside the workspace its `workspace = true` sources name nothing; the
         # members it needs are installed by their own layers.
         command = (
             f"{version_from_lock(library)}uv pip install --python {venv}/bin/python --no-deps"
             f" --no-sources {where}"
         )
-        spec.run("project", command + forget_install_time(venv), UV_CACHE)
+        libraries.run("project", command + forget_install_time(venv), UV_CACHE)
     if not member.packaged:
-        return [spec]
+        return stages
     check_buildable(member, target, packages)
-    own = StageBuilder(target, "member", str(target.label.with_stage("builder")))
+    own = StageBuilder(target, "member", str(target.label.with_stage(first)))
     where = f"/build/{member.path or 'root'}"
     copy_member(own, "project", member, where)
     own.run(
@@ -131,7 +140,7 @@ def uv_builder(
         + forget_install_time(MEMBER_PREFIX),
         UV_CACHE,
     )
-    return [spec, own]
+    return [*stages, own]
 
 
 def version_from_lock(member: Member) -> str:

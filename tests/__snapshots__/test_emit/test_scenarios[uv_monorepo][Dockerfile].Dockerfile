@@ -44,27 +44,24 @@ FROM scratch AS libs-money
 COPY libs/money/pyproject.toml /
 COPY libs/money/src/ /src/
 
-# //services/api:api#builder
-FROM images-base-python-3.11-dev AS services-api-builder
+# //services/api:api#runtime-base, //services/report:report#runtime-base, //services/worker:worker@3.11#runtime-base
+FROM images-base-python-3.11 AS services-api-runtime-base
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
+
+# //services/api:api#third-party
+FROM images-base-python-3.11-dev AS services-api-third-party
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 COPY build/locks/services-api-api.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
+
+# //services/api:api#builder
+FROM services-api-third-party AS services-api-builder
 COPY --from=libs-money / /build/libs/money
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 COPY --from=libs-db / /build/libs/db
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/db && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
-
-# //services/api:api#member
-FROM services-api-builder AS services-api-member
-COPY services/api/pyproject.toml /build/services/api/
-COPY services/api/src/ /build/services/api/src/
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/services/api && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
-
-# //services/api:api#runtime-base, //services/report:report#runtime-base, //services/worker:worker@3.11#runtime-base
-FROM images-base-python-3.11 AS services-api-runtime-base
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
 
 # //services/api:api#dependencies
 FROM services-api-runtime-base AS services-api-dependencies
@@ -74,6 +71,12 @@ ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" 
 WORKDIR /app
 USER 10001:10001
 CMD ["api"]
+
+# //services/api:api#member
+FROM services-api-third-party AS services-api-member
+COPY services/api/pyproject.toml /build/services/api/
+COPY services/api/src/ /build/services/api/src/
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/services/api && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
 # //services/api:api
 FROM services-api-dependencies AS services-api
@@ -106,20 +109,17 @@ CMD ["python", "-m", "report"]
 FROM services-report-dependencies AS services-report
 COPY services/report/src/ /app/
 
-# //services/worker:worker@3.11#builder
-FROM images-base-python-3.11-dev AS services-worker-3.11-builder
+# //services/worker:worker@3.11#third-party
+FROM images-base-python-3.11-dev AS services-worker-3.11-third-party
 COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 COPY build/locks/services-worker-worker-3.11.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
+
+# //services/worker:worker@3.11#builder
+FROM services-worker-3.11-third-party AS services-worker-3.11-builder
 COPY --from=libs-money / /build/libs/money
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
-
-# //services/worker:worker@3.11#member
-FROM services-worker-3.11-builder AS services-worker-3.11-member
-COPY services/worker/pyproject.toml /build/services/worker/
-COPY services/worker/src/ /build/services/worker/src/
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/services/worker && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
 # //services/worker:worker@3.11#dependencies
 FROM services-api-runtime-base AS services-worker-3.11-dependencies
@@ -129,29 +129,32 @@ WORKDIR /app
 USER 10001:10001
 CMD ["python", "-m", "worker"]
 
+# //services/worker:worker@3.11#member
+FROM services-worker-3.11-third-party AS services-worker-3.11-member
+COPY services/worker/pyproject.toml /build/services/worker/
+COPY services/worker/src/ /build/services/worker/src/
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/services/worker && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
 # //services/worker:worker@3.11
 FROM services-worker-3.11-dependencies AS services-worker-3.11
 COPY --from=services-worker-3.11-member /opt/member/ /opt/venv/
 COPY services/worker/src/ /app/
 
-# //services/worker:worker@3.13#builder
-FROM images-base-python-3.13-dev AS services-worker-3.13-builder
+# //services/worker:worker@3.13#runtime-base
+FROM images-base-python-3.13 AS services-worker-3.13-runtime-base
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
+
+# //services/worker:worker@3.13#third-party
+FROM images-base-python-3.13-dev AS services-worker-3.13-third-party
 COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 COPY build/locks/services-worker-worker-3.13.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
+
+# //services/worker:worker@3.13#builder
+FROM services-worker-3.13-third-party AS services-worker-3.13-builder
 COPY --from=libs-money / /build/libs/money
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
-
-# //services/worker:worker@3.13#member
-FROM services-worker-3.13-builder AS services-worker-3.13-member
-COPY services/worker/pyproject.toml /build/services/worker/
-COPY services/worker/src/ /build/services/worker/src/
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/services/worker && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
-
-# //services/worker:worker@3.13#runtime-base
-FROM images-base-python-3.13 AS services-worker-3.13-runtime-base
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
 
 # //services/worker:worker@3.13#dependencies
 FROM services-worker-3.13-runtime-base AS services-worker-3.13-dependencies
@@ -160,6 +163,12 @@ ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" 
 WORKDIR /app
 USER 10001:10001
 CMD ["python", "-m", "worker"]
+
+# //services/worker:worker@3.13#member
+FROM services-worker-3.13-third-party AS services-worker-3.13-member
+COPY services/worker/pyproject.toml /build/services/worker/
+COPY services/worker/src/ /build/services/worker/src/
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/services/worker && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
 # //services/worker:worker@3.13
 FROM services-worker-3.13-dependencies AS services-worker-3.13
