@@ -106,6 +106,10 @@ def test_library_edit_reruns_its_layer_and_after_in_the_images_that_hold_it(mono
     # the service's own build (#member is built on #third-party, which holds no library)
     assert not [s for s in api if "requirements.txt" in s or "libs/money" in s]
     assert not [s for s in api if "/opt/member" in s and "COPY --from" not in s]
+    # the dev image re-copies the venv after its tools, and installs nothing again
+    dev = ran(mono, "api-dev")
+    assert any(s.startswith("COPY --from=services-api-builder /opt/venv") for s in dev)
+    assert not [s for s in dev if "apt-get" in s]
     for other in ("worker-3-11", "worker-3-13", "report"):
         assert ran(mono, other) == [], other
 

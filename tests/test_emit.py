@@ -57,12 +57,13 @@ def test_example_shares_a_stage_between_images(example: Path):
         " //images/worker:worker@3.11#runtime-base\n"
     )
     assert text.count(shared) == 1
-    assert text.count("FROM images-api-runtime-base AS") == 3  # api, report, worker 3.11
+    # api, report, worker 3.11, and api-dev: its tools, then api's runtime repeated
+    assert text.count("FROM images-api-runtime-base AS") == 4
 
 
 def test_an_image_imports_the_caches_of_the_images_whose_stages_it_needs(example: Path):
-    """api-dev is built on api's dependencies and copies api's member install, not on the api
-    image: on a fresh machine it still starts from the layers the api job exported."""
+    """api-dev is built on api's runtime base and copies api's venv and member install, not on
+    the api image: on a fresh machine it still starts from the layers the api job exported."""
     root = example / "BUILD.toml"
     root.write_text(root.read_text().replace(
         'registry = "registry.example.com/acme"',

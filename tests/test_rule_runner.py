@@ -69,15 +69,31 @@ def test_a_matrix_value_is_checked_once_it_is_in():
     assert (caught.value.label, caught.value.key) == ("//:app@9x", "user")
 
 
-def test_the_dev_image_puts_its_tools_before_the_app_s_own_files():
-    """A source edit of the app re-runs the dev image's last copy, not its tools' install."""
-    runner = RuleRunner.of(APP + '[[target]]\nname = "dev"\nrule = "python_dev"\napp = ":app"\n')
-    assert str(runner.stage("//:dev").parent) == "//:app#dependencies"
+DEV = '[[target]]\nname = "dev"\nrule = "python_dev"\napp = ":app"\n'
+
+
+def test_the_dev_image_puts_its_tools_before_the_app_s_venv_and_files():
+    """An edit of the app's source, lock or libraries re-runs the dev image's copies after its
+    tools, never the tools' install: the app's runtime steps are repeated after them."""
+    runner = RuleRunner.of(
+        APP.replace('src = ["src/"]', 'src = ["src/"]\nruntime_packages = ["libpq5"]') + DEV
+    )
+    dependencies = runner.stage("//:app#dependencies")
+    assert runner.stage("//:dev").parent == dependencies.parent  # //:app#runtime-base
     steps = runner.steps("//:dev")
-    assert steps[0] == "USER root" and steps[2] == "USER 10001:10001"
+    assert steps[0] == "USER root"
     assert "apt-get install -y --no-install-recommends curl less procps strace" in steps[1]
-    assert steps[3:] == ["COPY src/ /app/"]  # as the app copies it
+    assert steps[2:-1] == runner.steps("//:app#dependencies")  # libpq5, the venv, ENV…, USER
+    assert any(s.startswith("COPY --from=//:app#builder /opt/venv") for s in steps[2:-1])
+    assert steps[-1] == "COPY src/ /app/"  # as the app copies it
     assert runner.stage("//:dev").inputs == ("src/",)
+
+
+def test_a_dev_image_with_another_uid_switches_to_it_after_the_app_s_runtime():
+    runner = RuleRunner.of(APP + DEV + "uid = 20000\n")
+    steps = runner.steps("//:dev")
+    assert steps[-3:] == ['CMD ["python", "-m", "app"]', "USER 20000:20000", "COPY src/ /app/"]
+    assert "USER 20000:20000" not in runner.steps("//:app#dependencies")
 
 
 def test_a_dev_image_in_another_package_than_its_app_is_built_on_the_app():

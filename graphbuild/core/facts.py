@@ -3,7 +3,12 @@ targets, as typed facts, so none of them compares rule names."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
+
+if TYPE_CHECKING:
+    from graphbuild.core.model import Step  # model holds Facts
 
 
 @attrs.frozen
@@ -32,6 +37,12 @@ class AppLayers:
     before those copies and an edit of the app re-runs only its last copies."""
 
     dependencies: str  # the label of the stage the image is without its own files
+    # the stage `dependencies` is built FROM (the interpreter and the app's user), and its own
+    # steps (the runtime packages, the venv, the environment, the user): a variant can put its
+    # layers before them and then repeat them, so a lock or library edit re-runs not its own
+    runtime_base: str | None = None
+    runtime: tuple[Step, ...] = ()
+    uid: int | None = None  # the uid the app runs as
     member: str | None = None  # the stage whose install (MEMBER_PREFIX) goes into the venv
     venv: str | None = None  # where the member's install goes
     package: str = ""  # the app's package: src is relative to it

@@ -240,8 +240,12 @@ def app_service(target: Target, config: PythonApp, context: Context) -> Service:
 def app_layers(target: Target, config: PythonApp, stages: tuple[Stage, ...]) -> AppLayers:
     """Where the image's own files come in, and from which stages."""
     names = {s.label.stage for s in stages}
+    runtime = next((s for s in stages if s.label.stage == DEPENDENCIES), None)
     return AppLayers(
         dependencies=str(target.label.with_stage(DEPENDENCIES if DEPENDENCIES in names else None)),
+        runtime_base=str(runtime.parent) if runtime is not None else None,
+        runtime=runtime.steps if runtime is not None else (),
+        uid=config.uid,
         member=str(target.label.with_stage("member")) if "member" in names else None,
         venv=config.venv or VENV,
         package=target.label.package,

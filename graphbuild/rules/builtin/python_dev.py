@@ -1,10 +1,12 @@
 """`python_dev`: an app's runtime plus debugging tools, for running it locally under a debugger.
 
-Built FROM the app's `#dependencies` stage (the app image without its own files): the tools
-go on as root, the user is switched back to the app's uid, then the app's own files are copied
-as the app copies them (its member's install, its src). So it is the app's runtime with tools,
-and a source edit re-runs only those last copies, never the tools' install. In another package
-than its app (whose src paths are that package's), it is built FROM the app image itself.
+Built FROM the stage the app's `#dependencies` is built on (the interpreter and the app's
+user): the tools go on as root, then the app's `#dependencies` steps are repeated (its runtime
+packages, the venv, the environment, its uid), then the app's own files are copied as the app
+copies them (its member's install, its src). So it is the app's runtime with tools, and an edit
+of the app's source, lock or libraries re-runs only the layers after the tools, never their
+install. In another package than its app (whose src paths are that package's), it is built
+FROM the app image itself.
 """
 
 from __future__ import annotations
@@ -33,22 +35,28 @@ class PythonDev:
         ValueType.STR_LIST, "Debian packages of debugging tools.",
         default=["curl", "less", "procps", "strace"],
     )  # fmt: skip
-    uid: int = option(ValueType.INT, "The app's uid, switched back to after.", default=10001)
+    uid: int = option(
+        ValueType.INT, "The uid it runs as, switched to after the tools (the app's, as a rule).",
+        default=10001,
+    )  # fmt: skip
 
 
 def expand_python_dev(target: Target, config: PythonDev, context: Context) -> Expansion:
-    """One stage: the app's dependencies, root for the install, the tools, the app's uid again,
-    the app's own files. Its app's files are where they are in the app: it runs (and syncs) as
-    the app does."""
+    """One stage: root for the install, the tools, the app's runtime steps, its uid, the app's
+    own files. Its app's files are where they are in the app: it runs (and syncs) as the app
+    does."""
     tools = check_packages(target, "tools", config.tools)
     facts = context.facts_of(parse_label(config.app, target.label.package))
     layers = facts.app
     if layers is None or (layers.src and layers.package != target.label.package):
         # its src is another package's build context paths: FROM the app image itself
         layers = AppLayers(dependencies=config.app)
-    spec = StageBuilder(target, None, layers.dependencies).instruction("tools", "USER", "root")
-    apt_install(spec, "tools", tools)
-    spec.instruction("uid", "USER", f"{config.uid}:{config.uid}")
+    spec = StageBuilder(target, None, layers.runtime_base or layers.dependencies)
+    apt_install(spec.instruction("tools", "USER", "root"), "tools", tools)
+    if layers.runtime_base is not None:
+        spec.steps += layers.runtime  # no context paths: the same steps in any package
+    if layers.uid != config.uid:
+        spec.instruction("uid", "USER", f"{config.uid}:{config.uid}")
     if layers.member is not None and layers.venv is not None:
         spec.copy_from("app", layers.member, MEMBER_PREFIX + "/", layers.venv + "/")
     if layers.src:

@@ -87,10 +87,17 @@ FROM images-api-dependencies AS images-api
 COPY --from=images-api-member /opt/member/ /opt/venv/
 
 # //images/api:api-dev
-FROM images-api-dependencies AS images-api-api-dev
+FROM images-api-runtime-base AS images-api-api-dev
 USER root
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl less procps strace && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+COPY --from=images-api-builder /opt/venv /opt/venv
+ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
+WORKDIR /app
+EXPOSE 8000
+HEALTHCHECK --interval=30s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"]
 USER 10001:10001
+CMD ["python", "-m", "api"]
 COPY --from=images-api-member /opt/member/ /opt/venv/
 
 # //images/report:report#builder

@@ -108,10 +108,18 @@ FROM apps-shop-dependencies AS apps-shop
 COPY apps/shop/src/ apps/shop/gunicorn.conf.py /srv/shop/
 
 # //apps/shop:shop-dev
-FROM apps-shop-dependencies AS apps-shop-shop-dev
+FROM apps-shop-runtime-base AS apps-shop-shop-dev
 USER root
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends gdb procps && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libxml2 libxslt1.1 && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+COPY --from=apps-shop-builder /opt/venv /opt/venv
+ENV GREETING="say \"hi\"" PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" SHOP_MODE="production" VIRTUAL_ENV="/opt/venv"
+WORKDIR /srv/shop
+EXPOSE 8080 9090/udp
+HEALTHCHECK --interval=10s CMD ["python", "-c", "print('ok')"]
 USER 20001:20001
+ENTRYPOINT ["gunicorn", "--config", "/srv/shop/gunicorn.conf.py"]
+CMD ["shop.wsgi:app"]
 COPY apps/shop/src/ apps/shop/gunicorn.conf.py /srv/shop/
 
 # //base:ubuntu

@@ -84,10 +84,15 @@ COPY --from=services-api-member /opt/member/ /opt/venv/
 COPY services/api/src/ /app/
 
 # //services/api:api-dev
-FROM services-api-dependencies AS services-api-api-dev
+FROM services-api-runtime-base AS services-api-api-dev
 USER root
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl less procps strace && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+COPY --from=services-api-builder /opt/venv /opt/venv
+ENV PATH="/opt/venv/bin:$PATH" PYTHONDONTWRITEBYTECODE="1" PYTHONUNBUFFERED="1" VIRTUAL_ENV="/opt/venv"
+WORKDIR /app
 USER 10001:10001
+CMD ["api"]
 COPY --from=services-api-member /opt/member/ /opt/venv/
 COPY services/api/src/ /app/
 
