@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from graphbuild.analysis.memo import WALK_MEMO
+from graphbuild.analysis.memo import GIT_MEMO, WALK_MEMO, load_git_memo
 from graphbuild.analysis.run import CACHE_DIR, Source, analyze
 from graphbuild.state.kinds import STAGE_RECORDS, STAT_DIGESTS
 from graphbuild.state.store import Codec, Hit, Kind, Miss, Missed, Store, workspace_lock
@@ -152,6 +152,28 @@ def test_the_analysis_memo_is_reused_only_for_an_unchanged_tree(example: Path, s
     assert edited.targets != truth.targets
     memo.write_bytes(stored[:-10])  # damaged: ignored, recomputed
     assert analyze(example).hashes == edited
+
+
+def test_the_memo_after_a_few_edits_stores_the_changed_records_alone(example: Path, settled: None):
+    """The memo of a git view keeps its shape's hashes once; each later few-edits memo keeps
+    only the stage records that differ from them, and reads back every hash."""
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    store = Store(example / CACHE_DIR)
+    assert analyze(example).source is Source.FULL
+    assert load_git_memo(store).memo.hashes == analyze(example, use_cache=False).hashes
+    stored = store.get(GIT_MEMO)
+    assert stored is not None and stored.changed_stages == {}
+    with open(example / "images/api/src/api/__init__.py", "a") as handle:
+        handle.write("# edited\n")
+    edited = analyze(example)
+    assert edited.source is Source.FEW_EDITS
+    changed = store.get(GIT_MEMO).changed_stages
+    assert 0 < len(changed) < len(edited.hashes.stages) / 4
+    assert all(str(label).startswith("//images/api:") for label in changed)
+    assert load_git_memo(store).memo.hashes == edited.hashes
+    assert analyze(example).hashes == analyze(example, use_cache=False).hashes == edited.hashes
 
 
 def test_a_memo_from_other_code_is_not_used(example: Path, monkeypatch):

@@ -14,7 +14,7 @@ from graphbuild.analysis.delta import ViewState
 from graphbuild.core.labels import Label
 from graphbuild.core.model import Workspace
 from graphbuild.graph.link import Graph
-from graphbuild.hashing.stages import Hashes
+from graphbuild.hashing.stages import Hashes, StageRecord
 from graphbuild.state.store import Codec, Kind, Store
 from graphbuild.tree.walk import Entry, Scan
 
@@ -66,12 +66,14 @@ class WalkMemo:
 
 @attrs.frozen
 class GitShape:
-    """The shape of a tree git described (workspace, graph, inputs), and the stamp of the view
-    it was found in; inputs are kept as NUL-joined strings (they load in a tenth of the time)."""
+    """The shape of a tree git described (workspace, graph, inputs), the stamp of the view it
+    was found in, and the hashes found then; inputs are kept as NUL-joined strings (they load
+    in a tenth of the time)."""
 
     stamp: bytes
     graph: Graph  # its workspace is the analysis's (kept once)
     packed_inputs: Mapping[Label, str]
+    hashes: Hashes  # what a later memo of the same shape records the changes from
 
     @property
     def workspace(self) -> Workspace:
@@ -95,6 +97,18 @@ class GitMemo:
     hashes: Hashes
 
 
+@attrs.frozen
+class StoredGitMemo:
+    """A GitMemo as stored: its hashes as the stage records that differ from its shape's (after
+    a few edits, tens of the 2,000 records: 4 MB rewritten by every plan before)."""
+
+    stamp: bytes
+    state: ViewState
+    shape_stamp: bytes
+    changed_stages: Mapping[Label, StageRecord]
+    targets: Mapping[Label, str]
+
+
 def code_bound(name: str, version: int, shape: type) -> Kind:
     """A memo kind: graphbuild's data classes, read back only by the same code."""
     return Kind(name, version, Codec.DATA, shape, code_bound=True)
@@ -102,8 +116,8 @@ def code_bound(name: str, version: int, shape: type) -> Kind:
 
 WALK_SUMMARY = code_bound("analysis-walk-summary", 8, WalkSummary)
 WALK_MEMO = code_bound("analysis-walk", 9, WalkMemo)  # 9: the entries' digest
-GIT_MEMO = code_bound("analysis-git", 7, GitMemo)
-GIT_SHAPE = code_bound("analysis-git-shape", 8, GitShape)
+GIT_MEMO = code_bound("analysis-git", 8, StoredGitMemo)  # 8: the changes alone
+GIT_SHAPE = code_bound("analysis-git-shape", 9, GitShape)  # 9: with its hashes
 # git's index listing of the last run, kept apart as it is: rewritten only when it moves
 GIT_INDEX = Kind("analysis-git-index", 8, Codec.BYTES, bytes, code_bound=True)
 GIT_INDEX_DIGEST = code_bound("analysis-git-index-digest", 7, bytes)
@@ -168,27 +182,31 @@ class LoadedMemo:
 
 def load_git_memo(store: Store) -> LoadedMemo | None:
     """The memo of the last analysis from git's view, with the shape it used."""
-    memo: GitMemo | None = store.get(GIT_MEMO)
-    if memo is None:
+    stored: StoredGitMemo | None = store.get(GIT_MEMO)
+    if stored is None:
         return None
     shape: GitShape | None = store.get(GIT_SHAPE)
-    if shape is None or shape.stamp != memo.shape_stamp:
+    if shape is None or shape.stamp != stored.shape_stamp:
         return None
-    return LoadedMemo(memo, shape)
+    hashes = Hashes({**shape.hashes.stages, **stored.changed_stages}, stored.targets)
+    return LoadedMemo(GitMemo(stored.stamp, stored.state, stored.shape_stamp, hashes), shape)
 
 
-def save_git_memo(store: Store, memo: GitMemo, shape: GitShape | None) -> None:
-    """Write the memo; the shape only when given (it changed); the index listing only when it
-    moved."""
-    if shape is not None:
+def save_git_memo(store: Store, memo: GitMemo, shape: GitShape, new_shape: bool) -> None:
+    """Write the memo, as its changes from `shape`'s hashes; the shape only when it is new; the
+    index listing only when it moved."""
+    if new_shape:
         store.write(GIT_SHAPE, shape)
     state = memo.state
     if state.index is not None:
         if store.get(GIT_INDEX_DIGEST) != state.index_digest:
             store.write(GIT_INDEX, state.index)
             store.write(GIT_INDEX_DIGEST, state.index_digest)
-        memo = attrs.evolve(memo, state=attrs.evolve(state, index=None))
-    store.write(GIT_MEMO, memo)
+        state = attrs.evolve(state, index=None)
+    base = shape.hashes.stages
+    changed = {k: v for k, v in memo.hashes.stages.items() if base.get(k) != v}
+    stored = StoredGitMemo(memo.stamp, state, memo.shape_stamp, changed, memo.hashes.targets)
+    store.write(GIT_MEMO, stored)
 
 
 def with_index(store: Store, state: ViewState) -> ViewState | None:

@@ -155,13 +155,14 @@ def analyze_view(
         if isinstance(delta, Edits):
             why = "a folder's files are not all in git's index"
         analysis = analyze_tree(root, root_file, view.scan(), store, why, view)
-        new_shape = GitShape(view.stamp, analysis.graph, pack_inputs(analysis.inputs))
+        packed = pack_inputs(analysis.inputs)
+        new_shape = GitShape(view.stamp, analysis.graph, packed, analysis.hashes)
     state = view_state(view)
     if settled(view.changed.entries.values()) and analysis.memorable:
         used = new_shape or (memo.shape if memo is not None else None)
         assert used is not None  # rehashed edits came from a memo's shape
-        shape_stamp = used.stamp
-        save_git_memo(store, GitMemo(view.stamp, state, shape_stamp, analysis.hashes), new_shape)
+        last = GitMemo(view.stamp, state, used.stamp, analysis.hashes)
+        save_git_memo(store, last, used, new_shape is not None)
     return analysis
 
 

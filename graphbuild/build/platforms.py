@@ -26,9 +26,8 @@ Probe = Callable[[str, set[str]], frozenset[str] | None]
 def needed_platforms(graph: Graph, images: Iterable[Label]) -> dict[str, set[str]]:
     """[external.NAME] -> the platforms the wanted images' stages built on it are built for."""
     needed: dict[str, set[str]] = {}
-    built = {graph.outputs[image] for image in images}
-    for output in list(built):  # the wanted outputs and all their ancestors
-        built |= graph.built_from(output)
+    outputs = {graph.outputs[image] for image in images}
+    built = outputs | graph.built_from(*outputs)  # and all their ancestors, in one walk
     for label in built:
         stage = graph.stages[label]
         for ref in stage.deps:
