@@ -10,6 +10,7 @@ import platform
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -84,21 +85,36 @@ class ReuseKey:
         return plan_key(begun.view.stamp, lock, commit, shown)
 
 
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Reusable(Generic[T]):
+    """git's view taken, the key of a command's output over it, and the output last stored
+    (read while git's commands worked: only the key is compared once they are done)."""
+
+    begun: Begun
+    key: bytes | None
+    last: T | None
+
+
 def begin_reusable(
-    root: Path, store: Store, git: GitRun, *options: object
-) -> tuple[Begun, bytes | None]:
+    root: Path, store: Store, git: GitRun, kind: Kind, *options: object
+) -> Reusable[Any]:
     """Take git's view without reading the memo (a reused output needs none: the caller reads
-    it ahead once it cannot reuse), and the key of a command's output with `options`."""
+    it ahead once it cannot reuse), the key of a command's output with `options`, and the last
+    output of `kind` stored."""
     with no_cycle_collection():
         reuse = ReuseKey.start(root)
+        last = store.get(kind)  # its code check hashes graphbuild's sources: 10 ms
         begun = begin(root, store, git, read_ahead=False)
-        return begun, reuse.key(begun, *options)
+        return Reusable(begun, reuse.key(begun, *options), last)
 
 
-def recall(store: Store, key: bytes) -> PlanOutput | None:
-    """The output stored under `key`, if that is the last one stored."""
-    output: PlanOutput | None = store.get(PLAN_OUTPUT)
-    return output if output is not None and output.key == key else None
+def recall(reusable: Reusable[PlanOutput]) -> PlanOutput | None:
+    """The plan output last stored, if stored under the key of this one."""
+    last, key = reusable.last, reusable.key
+    return last if last is not None and key is not None and last.key == key else None
 
 
 def remember(store: Store, output: PlanOutput) -> None:
@@ -114,11 +130,11 @@ def file_digests(files: Mapping[str, str | bytes]) -> dict[str, str]:
     }
 
 
-def recall_emit(store: Store, key: bytes, root: Path) -> EmitOutput | None:
-    """The emit stored under `key`, if that is the last one stored and every file it wrote is
-    on disk as it wrote it (one edited or removed by hand is written again)."""
-    output: EmitOutput | None = store.get(EMIT_OUTPUT)
-    if output is None or output.key != key:
+def recall_emit(reusable: Reusable[EmitOutput], root: Path) -> EmitOutput | None:
+    """The emit last stored, if stored under the key of this one and every file it wrote is on
+    disk as it wrote it (one edited or removed by hand is written again)."""
+    output, key = reusable.last, reusable.key
+    if output is None or key is None or output.key != key:
         return None
     for path, digest in output.files.items():
         try:

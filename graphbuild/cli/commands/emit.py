@@ -43,10 +43,10 @@ def run(args: argparse.Namespace, at: Invocation) -> int:
 
     from graphbuild.cli.common import hidden_outputs_warning
     from graphbuild.core.slice_files import stale_slices
-    from graphbuild.plan.reuse import begin_reusable, recall_emit
+    from graphbuild.plan.reuse import EMIT_OUTPUT, begin_reusable, recall_emit
 
-    begun, key = begin_reusable(at.root, at.store, at.git, NAME)
-    kept = recall_emit(at.store, key, at.root) if key is not None else None
+    reusable = begin_reusable(at.root, at.store, at.git, EMIT_OUTPUT, NAME)
+    begun, key, kept = reusable.begun, reusable.key, recall_emit(reusable, at.root)
     slices = begun.root_file.settings.lock_slices
     if kept is not None and not stale_slices(at.root, slices, kept.files):
         sys.stdout.write(kept.stdout)

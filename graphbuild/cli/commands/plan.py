@@ -37,14 +37,15 @@ def run(args: argparse.Namespace, at: Invocation) -> int:
     assert at.root is not None and at.store is not None
     git = at.git
     from graphbuild.analysis.start import begin, no_cycle_collection
-    from graphbuild.plan.reuse import begin_reusable, recall
+    from graphbuild.plan.reuse import PLAN_OUTPUT, begin_reusable, recall
 
+    kept = None
     if git is not None and not (args.since or args.registry or args.verbose):
-        begun, key = begin_reusable(at.root, at.store, git, args.format, args.check)
+        reusable = begin_reusable(at.root, at.store, git, PLAN_OUTPUT, args.format, args.check)
+        begun, key, kept = reusable.begun, reusable.key, recall(reusable)
     else:
         with no_cycle_collection():
             begun, key = begin(at.root, at.store, git), None
-    kept = recall(at.store, key) if key is not None else None
     if kept is not None:
         sys.stdout.write(kept.stdout)
         sys.stderr.write(kept.stderr)
