@@ -53,7 +53,7 @@ def steps(lines: set[str]) -> set[str]:
     return {line for line in lines if re.match(r"^#\d+ \[\S+ \S+ \d+/\d+\] ", line)}
 
 
-SHARED_STAGE = re.compile(r" images-(base-\S+|api-runtime-base|api-third-party|api-member) \d")
+SHARED_STAGE = re.compile(r" images-(base-\S+|api-runtime-base|api-toolchain|api-member) \d")
 
 
 def test_every_target_log_has_every_step_of_its_stages(example: Path):
@@ -62,23 +62,23 @@ def test_every_target_log_has_every_step_of_its_stages(example: Path):
     logs, failed = split_log(text, ["api", "api-dev"], users)
     assert failed == set()
     api, dev = set(logs["api"]), set(logs["api-dev"])
-    # both are built on the interpreter, the app's user and its third-party venv, and copy its
+    # both are built on the interpreter, the app's user and its toolchain, and copy its
     # member's install; bake printed some of those steps under one target only, and each
     # target's log has them
     shared = {s for s in steps(api | dev) if SHARED_STAGE.search(s)}
     assert {s.split("] ", 1)[0].split(" ", 2)[2] for s in shared} >= {
         "images-api-runtime-base 1/1",
-        *(f"images-api-third-party {i}/4" for i in (1, 2, 3, 4)),
+        *(f"images-api-toolchain {i}/3" for i in (1, 2, 3)),
         *(f"images-api-member {i}/3" for i in (1, 2, 3)),
     }
     assert shared <= api & dev
-    assert "#30 [api-dev images-api-runtime-base 1/1]" in {s.split("] ", 1)[0] + "]" for s in api}
+    assert "#17 [api images-api-runtime-base 1/1]" in {s.split("] ", 1)[0] + "]" for s in dev}
     # the dev image's own steps: its tools, then the app's runtime repeated, then the member
     own_dev = sorted(s.split("] ", 1)[0] for s in steps(dev) if " images-api-api-dev " in s)
     assert len(own_dev) == 5 and not set(own_dev) & {s.split("] ", 1)[0] for s in api}
     api_dependencies = {s for s in steps(api) if " images-api-dependencies " in s}
     assert len(api_dependencies) == 3 and not api_dependencies & dev
-    assert "#31 [api images-api 1/1] COPY --from=images-api-member /opt/member/ /opt/venv/" in api
+    assert "#37 [api images-api 1/1] COPY --from=images-api-member /opt/member/ /opt/venv/" in api
     assert not any(" images-api 1/1]" in s for s in dev)
     assert "#3 [api-dev internal] load build definition from Dockerfile" not in api
     step_lines = [line for line in text.splitlines() if line.startswith("#")]
@@ -122,9 +122,9 @@ def test_build_through_bake_reports_and_records_per_target(example: Path, tmp_pa
                  cwd=example)  # fmt: skip
     assert result.code == 0, result.out + result.err
     lines = result.out.splitlines()
-    runtime_base = "#30 [api-dev images-api-runtime-base 1/1] RUN groupadd --system"
-    assert any(line.startswith(f"[api-dev] {runtime_base}") for line in lines)
-    assert any(line.startswith(f"[api] {runtime_base}") for line in lines)  # printed once
+    runtime_base = "#17 [api images-api-runtime-base 1/1] RUN groupadd --system"
+    assert any(line.startswith(f"[api-dev] {runtime_base}") for line in lines)  # printed once
+    assert any(line.startswith(f"[api] {runtime_base}") for line in lines)
     assert any(
         line.startswith("[api] built in ") and line.endswith(f"s: sha256:{1:064d}")
         for line in lines

@@ -106,6 +106,21 @@ def test_requirements_installed_before_source_and_source_copied_last(emitted):
         )
 
 
+MOVING = re.compile(r"requirements\.txt|--from=images-libs")  # the lock slice, a library
+
+
+def test_a_members_build_is_on_no_lock_slice_and_no_library(emitted):
+    """#member is built on the toolchain alone: a lock move or a library edit leaves it cached."""
+    stages, _ = emitted
+    members = [name for name in stages if name.endswith("-member")]
+    assert members
+    for name in members:
+        below = chain_commands(stages, stages[name][0])
+        moving = [c for c in below if MOVING.search(c.original)]
+        assert not moving, name
+        assert any("uv venv" in c.original for c in below), name
+
+
 def test_venv_is_copied_whole_and_root_owned(emitted):
     stages, bake = emitted
     for target in app_targets(bake):

@@ -29,7 +29,7 @@ UNKNOWN_VERSION = "0.0.0"
 VCS_VERSIONING = {"setuptools-scm", "hatch-vcs", "uv-dynamic-versioning", "dunamai",
                   "poetry-dynamic-versioning", "versioningit", "pdm-backend"}  # fmt: skip
 MEMBER_PREFIX = "/opt/member"  # the member's own install, merged into the venv by one COPY
-BUILDER, THIRD_PARTY = "builder", "third-party"  # the stage with the whole venv; its first part
+BUILDER, TOOLCHAIN = "builder", "toolchain"  # the stage with the whole venv; its first part
 
 
 def project_member(target: Target, uv: UvWorkspace, project: str) -> Member:
@@ -81,9 +81,10 @@ def uv_builder(
     """#builder of a uv app: uv from its installer, the venv, the lock slice with hashes
     required, then each internal library (dependencies first), non-editable; and #member,
     the member itself installed into a prefix of its own (its layer alone moves on a source
-    edit), unless it is a virtual project. With both, the builder's third-party part is a stage
-    of its own (#third-party) that #member is built FROM: a library edit re-runs the library's
-    install, never the member's build."""
+    edit), unless it is a virtual project. Then the builder's first part, up to the empty venv,
+    is a stage of its own (#toolchain: build packages, uv, the venv) that #builder and #member
+    are both built FROM: #member needs the venv's interpreter, never its packages (--no-deps),
+    so a lock move or a library edit never re-runs the member's build."""
     workspace = workspace_of(target, context, "project")
     member = project_member(target, workspace, project)
     if uv is None:
@@ -92,8 +93,7 @@ def uv_builder(
     if uv_path is None:
         raise LoadError.at(target, "uv", f"{uv} is not a uv_installer target")
     lock_file, lock = slice_file(target, member, context, python, extras)
-    split = bool(lock.internal) and member.packaged
-    first = THIRD_PARTY if split else BUILDER
+    first = TOOLCHAIN if member.packaged else BUILDER
     spec = StageBuilder(target, first, stage_label(python, target, "dev"))
     packages = check_packages(target, "build_packages", build_packages)
     if lock.unhashed and "git" not in packages:
@@ -102,18 +102,18 @@ def uv_builder(
         apt_install(spec, "build_packages", packages)
     spec.copy_from("uv", uv, uv_path, "/usr/local/bin/uv")
     spec.env("uv", UV_ENV)
-    spec.copy_generated("project", lock_file, "/build/requirements.txt")
-    hashes = "--verify-hashes" if lock.unhashed else "--require-hashes"
-    spec.run(
-        "project",
-        f'uv venv --python "$(command -v python)" {venv} && uv pip install --python'
-        f" {venv}/bin/python {hashes} --no-deps -r /build/requirements.txt",
-        UV_CACHE,
-    )
+    spec.run("project", f'uv venv --python "$(command -v python)" {venv}', UV_CACHE)
     stages = [spec]
-    if split:
+    if first != BUILDER:
         stages.append(StageBuilder(target, BUILDER, str(target.label.with_stage(first))))
     libraries = stages[-1]
+    libraries.copy_generated("project", lock_file, "/build/requirements.txt")
+    hashes = "--verify-hashes" if lock.unhashed else "--require-hashes"
+    libraries.run(
+        "project",
+        f"uv pip install --python {venv}/bin/python {hashes} --no-deps -r /build/requirements.txt",
+        UV_CACHE,
+    )
     for name in lock.internal:
         library = workspace.members[name]
         check_buildable(library, target, packages)

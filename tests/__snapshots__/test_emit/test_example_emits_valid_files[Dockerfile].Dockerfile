@@ -40,16 +40,15 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,t
 FROM images-base-python-3.11-dev AS images-base-uv
 RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/uv && printf '%s\n' 'uv==0.13.8 --hash=sha256:e18a57b8b352eb7c8feb317b9f6f533c8f0ad9673fd6cf34bbe3cf1a9f6a8984 --hash=sha256:5337c30bb893b4f9ce0ceb921ba2da0d13f649da644f40ad3bef84083bef0203' > /tmp/uv.txt && /opt/uv/bin/pip install --require-hashes -r /tmp/uv.txt && rm /tmp/uv.txt
 
-# //images/api:api#third-party
-FROM images-base-python-3.11-dev AS images-api-third-party
+# //images/api:api#toolchain
+FROM images-base-python-3.11-dev AS images-api-toolchain
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
-COPY build/locks/images-api-api.txt /build/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv
 
 # //images/api:api#member
-FROM images-api-third-party AS images-api-member
+FROM images-api-toolchain AS images-api-member
 COPY images/api/pyproject.toml /build/images/api/
 COPY images/api/src/ /build/images/api/src/
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/images/api && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
@@ -65,7 +64,9 @@ COPY images/libs/money/pyproject.toml /
 COPY images/libs/money/src/ /src/
 
 # //images/api:api#builder
-FROM images-api-third-party AS images-api-builder
+FROM images-api-toolchain AS images-api-builder
+COPY build/locks/images-api-api.txt /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
 COPY --from=images-libs-money / /build/images/libs/money
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/images/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 COPY --from=images-libs-db / /build/images/libs/db
@@ -118,15 +119,16 @@ CMD ["python", "-m", "report"]
 FROM images-report-dependencies AS images-report
 COPY images/report/src/ /app/
 
-# //images/worker:worker@3.11#third-party
-FROM images-base-python-3.11-dev AS images-worker-3.11-third-party
+# //images/worker:worker@3.11#toolchain
+FROM images-base-python-3.11-dev AS images-worker-3.11-toolchain
 COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
-COPY build/locks/images-worker-worker-3.11.txt /build/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv
 
 # //images/worker:worker@3.11#builder
-FROM images-worker-3.11-third-party AS images-worker-3.11-builder
+FROM images-worker-3.11-toolchain AS images-worker-3.11-builder
+COPY build/locks/images-worker-worker-3.11.txt /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
 COPY --from=images-libs-money / /build/images/libs/money
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/images/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
@@ -139,7 +141,7 @@ USER 10001:10001
 CMD ["python", "-m", "worker"]
 
 # //images/worker:worker@3.11#member
-FROM images-worker-3.11-third-party AS images-worker-3.11-member
+FROM images-worker-3.11-toolchain AS images-worker-3.11-member
 COPY images/worker/pyproject.toml /build/images/worker/
 COPY images/worker/src/ /build/images/worker/src/
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/images/worker && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
@@ -152,15 +154,16 @@ COPY --from=images-worker-3.11-member /opt/member/ /opt/venv/
 FROM images-base-python-3.13 AS images-worker-3.13-runtime-base
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
 
-# //images/worker:worker@3.13#third-party
-FROM images-base-python-3.13-dev AS images-worker-3.13-third-party
+# //images/worker:worker@3.13#toolchain
+FROM images-base-python-3.13-dev AS images-worker-3.13-toolchain
 COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
-COPY build/locks/images-worker-worker-3.13.txt /build/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv
 
 # //images/worker:worker@3.13#builder
-FROM images-worker-3.13-third-party AS images-worker-3.13-builder
+FROM images-worker-3.13-toolchain AS images-worker-3.13-builder
+COPY build/locks/images-worker-worker-3.13.txt /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
 COPY --from=images-libs-money / /build/images/libs/money
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/images/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
@@ -173,7 +176,7 @@ USER 10001:10001
 CMD ["python", "-m", "worker"]
 
 # //images/worker:worker@3.13#member
-FROM images-worker-3.13-third-party AS images-worker-3.13-member
+FROM images-worker-3.13-toolchain AS images-worker-3.13-member
 COPY images/worker/pyproject.toml /build/images/worker/
 COPY images/worker/src/ /build/images/worker/src/
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/images/worker && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done

@@ -48,16 +48,17 @@ COPY libs/money/src/ /src/
 FROM images-base-python-3.11 AS services-api-runtime-base
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
 
-# //services/api:api#third-party
-FROM images-base-python-3.11-dev AS services-api-third-party
+# //services/api:api#toolchain
+FROM images-base-python-3.11-dev AS services-api-toolchain
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
-COPY build/locks/services-api-api.txt /build/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv
 
 # //services/api:api#builder
-FROM services-api-third-party AS services-api-builder
+FROM services-api-toolchain AS services-api-builder
+COPY build/locks/services-api-api.txt /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
 COPY --from=libs-money / /build/libs/money
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 COPY --from=libs-db / /build/libs/db
@@ -73,7 +74,7 @@ USER 10001:10001
 CMD ["api"]
 
 # //services/api:api#member
-FROM services-api-third-party AS services-api-member
+FROM services-api-toolchain AS services-api-member
 COPY services/api/pyproject.toml /build/services/api/
 COPY services/api/src/ /build/services/api/src/
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/services/api && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
@@ -114,15 +115,16 @@ CMD ["python", "-m", "report"]
 FROM services-report-dependencies AS services-report
 COPY services/report/src/ /app/
 
-# //services/worker:worker@3.11#third-party
-FROM images-base-python-3.11-dev AS services-worker-3.11-third-party
+# //services/worker:worker@3.11#toolchain
+FROM images-base-python-3.11-dev AS services-worker-3.11-toolchain
 COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
-COPY build/locks/services-worker-worker-3.11.txt /build/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv
 
 # //services/worker:worker@3.11#builder
-FROM services-worker-3.11-third-party AS services-worker-3.11-builder
+FROM services-worker-3.11-toolchain AS services-worker-3.11-builder
+COPY build/locks/services-worker-worker-3.11.txt /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
 COPY --from=libs-money / /build/libs/money
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
@@ -135,7 +137,7 @@ USER 10001:10001
 CMD ["python", "-m", "worker"]
 
 # //services/worker:worker@3.11#member
-FROM services-worker-3.11-third-party AS services-worker-3.11-member
+FROM services-worker-3.11-toolchain AS services-worker-3.11-member
 COPY services/worker/pyproject.toml /build/services/worker/
 COPY services/worker/src/ /build/services/worker/src/
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/services/worker && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
@@ -149,15 +151,16 @@ COPY services/worker/src/ /app/
 FROM images-base-python-3.13 AS services-worker-3.13-runtime-base
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin app
 
-# //services/worker:worker@3.13#third-party
-FROM images-base-python-3.13-dev AS services-worker-3.13-third-party
+# //services/worker:worker@3.13#toolchain
+FROM images-base-python-3.13-dev AS services-worker-3.13-toolchain
 COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
-COPY build/locks/services-worker-worker-3.13.txt /build/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv && uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv
 
 # //services/worker:worker@3.13#builder
-FROM services-worker-3.13-third-party AS services-worker-3.13-builder
+FROM services-worker-3.13-toolchain AS services-worker-3.13-builder
+COPY build/locks/services-worker-worker-3.13.txt /build/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
 COPY --from=libs-money / /build/libs/money
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
 
@@ -170,7 +173,7 @@ USER 10001:10001
 CMD ["python", "-m", "worker"]
 
 # //services/worker:worker@3.13#member
-FROM services-worker-3.13-third-party AS services-worker-3.13-member
+FROM services-worker-3.13-toolchain AS services-worker-3.13-member
 COPY services/worker/pyproject.toml /build/services/worker/
 COPY services/worker/src/ /build/services/worker/src/
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/member /build/services/worker && rm -f /opt/member/.lock && for f in $(find /opt/member/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
