@@ -203,8 +203,8 @@ def save_git_memo(store: Store, memo: GitMemo, shape: GitShape, new_shape: bool)
             store.write(GIT_INDEX, state.index)
             store.write(GIT_INDEX_DIGEST, state.index_digest)
         state = attrs.evolve(state, index=None)
-    base = shape.hashes.stages
-    changed = {k: v for k, v in memo.hashes.stages.items() if base.get(k) != v}
+    base = shape.hashes.stages  # a new shape's are the memo's own: nothing to compare
+    changed = {} if new_shape else {k: v for k, v in memo.hashes.stages.items() if base.get(k) != v}
     stored = StoredGitMemo(memo.stamp, state, memo.shape_stamp, changed, memo.hashes.targets)
     store.write(GIT_MEMO, stored)
 

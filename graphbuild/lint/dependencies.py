@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graphbuild.core.labels import Label
-from graphbuild.core.model import Step
 from graphbuild.definition.wheels import system_packages_hint
 from graphbuild.graph.link import Graph
 from graphbuild.lint.catalog import Finding, finding
+from graphbuild.lint.checks import from_chain
 
 
 def check_lock_slices(graph: Graph) -> Iterator[Finding]:
@@ -18,8 +17,10 @@ def check_lock_slices(graph: Graph) -> Iterator[Finding]:
     for label in graph.order:
         stage = graph.stages[label]
         for generated in stage.generated:
-            installs_packages = any(
-                step.key == "build_packages" for built in from_chain(graph, label) for step in built
+            installs_packages = any(  # in the stage or one it is built FROM
+                step.key == "build_packages"
+                for built in from_chain(graph, label)
+                for step in built.steps
             )
             if generated.compiles and not installs_packages:
                 hint = system_packages_hint(generated.compiles)
@@ -38,13 +39,3 @@ def check_lock_slices(graph: Graph) -> Iterator[Finding]:
                     f"{', '.join(generated.unhashed)} installed from git at the commit uv.lock"
                     " pins: the install cannot require hashes",
                 )
-
-
-def from_chain(graph: Graph, label: Label) -> Iterator[tuple[Step, ...]]:
-    """The steps of a stage and of each stage it is built FROM, in turn (not those it copies
-    from: their packages are not in its filesystem)."""
-    at: Label | None = label
-    while at is not None:
-        stage = graph.stages[at]
-        yield stage.steps
-        at = graph.resolve(stage.parent)

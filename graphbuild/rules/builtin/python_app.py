@@ -242,7 +242,7 @@ def app_layers(target: Target, config: PythonApp, stages: tuple[Stage, ...]) -> 
     names = {s.label.stage for s in stages}
     runtime = next((s for s in stages if s.label.stage == DEPENDENCIES), None)
     return AppLayers(
-        dependencies=str(target.label.with_stage(DEPENDENCIES if DEPENDENCIES in names else None)),
+        dependencies=str(target.label.with_stage(DEPENDENCIES if runtime is not None else None)),
         runtime_base=str(runtime.parent) if runtime is not None else None,
         runtime=runtime.steps if runtime is not None else (),
         uid=config.uid,
