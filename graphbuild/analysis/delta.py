@@ -88,7 +88,9 @@ def view_state(view: GitView) -> ViewState:
 def rest_of(view: GitView) -> tuple[object, ...]:
     """What else the stat-ed part of a view found: problems, nested workspaces, BUILD files."""
     walk = view.changed
-    return (sorted(walk.problems.items()), sorted(walk.nested), sorted(walk.build_files))
+    return tuple(
+        tuple(sorted(found)) for found in (walk.problems.items(), walk.nested, walk.build_files)
+    )
 
 
 def edited_paths(old: ViewState, view: GitView) -> Edits | Reshaped:
