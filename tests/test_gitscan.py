@@ -13,7 +13,8 @@ import pytest
 from graphbuild.analysis.delta import Reshape
 from graphbuild.analysis.run import CACHE_DIR, Source, analyze
 from graphbuild.definition.load import read_root, scan_exclusions
-from graphbuild.tree.git_view import git_view
+from graphbuild.tree.git_start import start_view
+from graphbuild.tree.git_view import finish_git, git_view
 from graphbuild.tree.walk import scan_workspace
 from tests.support import git, run
 
@@ -31,10 +32,16 @@ def repo(example: Path) -> Path:
 
 
 def both_scans(root: Path):
+    """The scan from git's view (the same whether the index was listed while status worked
+    or after it) and the plain walk."""
     exclude = scan_exclusions(read_root(root))
     view = git_view(root, exclude)
-    assert view is not None
-    return view.scan(), scan_workspace(root, exclude)
+    early = finish_git(root, start_view(root), exclude, list_early=True)
+    assert view is not None and early is not None and early.listed is not None
+    scan = view.scan()
+    assert early.scan() == scan
+    assert list(early.scan().entries.items()) == list(scan.entries.items())
+    return scan, scan_workspace(root, exclude)
 
 
 def assert_same_scan(root: Path) -> None:
@@ -251,6 +258,7 @@ def test_git_cannot_vouch_when_it_ignores_exec_bits_or_has_submodules(repo: Path
     git(other, "commit", "-qm", "f")
     git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(other), "sub")
     assert git_view(repo, exclude) is None
+    assert finish_git(repo, start_view(repo), exclude, list_early=True) is None
     assert_same_hashes(repo)  # the walk takes over
 
 
@@ -406,3 +414,28 @@ def test_a_fresh_clone_reads_only_its_build_files(repo: Path, tmp_path: Path, mo
     assert opened and not others, others
     assert any(path.endswith("BUILD.toml") for path in opened)
     assert analysis.hashes == analyze(clone, use_cache=False, use_git=False).hashes
+
+
+def test_only_a_first_plan_lists_the_index_while_status_works(repo: Path, monkeypatch):
+    """A store with nothing in it (a fresh clone's) means the files will be listed, so the
+    listing overlaps git's status, once; with a memo stored, the listing would only compete
+    with status and the memo's reading for the two cores."""
+    from graphbuild.analysis import start
+    from graphbuild.tree import git_view as view_module
+
+    asked: list[bool] = []
+    listings: list[int] = []
+    finish, list_index = start.finish_git, view_module.list_index
+    monkeypatch.setattr(
+        start, "finish_git", lambda *a, **k: (asked.append(k["list_early"]), finish(*a, **k))[1]
+    )
+    monkeypatch.setattr(
+        view_module, "list_index", lambda *a: (listings.append(1), list_index(*a))[1]
+    )
+    assert run("plan", cwd=repo).code == 0
+    assert (asked, listings) == ([True], [1])  # early, and the scan took it
+    asked.clear()
+    with open(repo / API_SOURCE, "a") as handle:
+        handle.write("# edit\n")
+    assert run("plan", cwd=repo).code == 0
+    assert asked == [False]

@@ -118,7 +118,8 @@ def begin(root: Path, store: Store, run: GitRun | None, read_ahead: bool = True)
         loading = Background(store) if run is not None else None
         if loading is not None and read_ahead:
             loading.start()
-        view = finish_git(root, run, scan_exclusions(root_file))
+        first = store.is_empty()  # no memo to reuse: the files will be listed
+        view = finish_git(root, run, scan_exclusions(root_file), list_early=first)
     except BaseException:
         stop_git(run)
         raise

@@ -122,6 +122,15 @@ class Store:
         if not marker.exists():
             write_atomic(marker, GITIGNORE, durable=False)
 
+    def is_empty(self) -> bool:
+        """True when no record is stored (a fresh clone's store, or a run's told not to cache)."""
+        if self.folder is None:
+            return True
+        try:
+            return all(name.startswith(".") for name in os.listdir(self.folder))
+        except OSError:
+            return True
+
     def keys(self, kind: Kind) -> set[str]:
         """The keys stored for a keyed kind."""
         if self.folder is None:
