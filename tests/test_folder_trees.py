@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graphbuild.analysis import run as analysis_run
 from graphbuild.analysis.commit import analyze_commit
 from graphbuild.analysis.run import Source, analyze
 from graphbuild.hashing.packed import TreeDigest
 from graphbuild.plan.baseline import analyze_extracted
+from graphbuild.tree import git_objects
 from graphbuild.tree.git_objects import indexed_below
 from tests.support import git
 
@@ -157,13 +157,13 @@ def test_a_fresh_clone_asks_git_for_the_tree_ids(tmp_path: Path, monkeypatch):
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(root), str(clone))
     asked: list[list[str]] = []
-    head_trees = analysis_run.head_trees
+    head_trees = git_objects.head_trees
 
     def spy(root_: Path, prefix: str, folders: list[str], commit: str) -> dict[str, str]:
         asked.append(list(folders))
         return head_trees(root_, prefix, folders, commit)
 
-    monkeypatch.setattr(analysis_run, "head_trees", spy)
+    monkeypatch.setattr(git_objects, "head_trees", spy)
     analysis = analyze(clone)
     assert asked == [["pkg/src"]]
     record = next(r for r in analysis.hashes.stages.values() if r.label == "//pkg:app")
@@ -221,13 +221,14 @@ def test_a_commit_is_analyzed_from_git_objects_as_its_checkout_is(tmp_path: Path
         handle.write("# later\n")
     git(repo, "commit", "-qam", "later")
     asked: list[str] = []
-    head_trees = analysis_run.head_trees
+    head_trees = git_objects.head_trees
 
     def spy(root_: Path, prefix: str, folders: list[str], commit: str) -> dict[str, str]:
         asked.append(f"{commit}:{prefix}")
         return head_trees(root_, prefix, folders, commit)
 
-    monkeypatch.setattr(analysis_run, "head_trees", spy)
+    monkeypatch.setattr(git_objects, "head_trees", spy)
+    computed = []
     for commit in (with_link, without_link):
         checkout = tmp_path / commit
         git(tmp_path, "clone", "-q", str(repo), str(checkout))
@@ -239,8 +240,12 @@ def test_a_commit_is_analyzed_from_git_objects_as_its_checkout_is(tmp_path: Path
         extracted = analyze_extracted(root, commit)  # what attributes would make it do
         assert extracted is not None
         assert {str(k): r.hash for k, r in extracted.hashes.stages.items()} == truth
-    assert asked == [f"{without_link}:ws/"]  # the folder's tree id, asked of git at that commit
-    app = next(r for r in analysis.hashes.stages.values() if r.label == "//pkg:app")
+        app = next(r for r in analysis.hashes.stages.values() if r.label == "//pkg:app")
+        computed.append("pkg/src/" in app.contents)
+    # the folder's tree id, asked of git at each commit (before its inputs are matched), and
+    # taken only where git vouches for the folder: not with the link inside
+    assert asked == [f"{with_link}:ws/", f"{without_link}:ws/"]
+    assert computed == [True, False]
     tree = git(repo, "rev-parse", f"{without_link}:ws/pkg/src").strip()
     assert app.inputs["pkg/src/"] == TreeDigest(tree)
 

@@ -41,10 +41,10 @@ from graphbuild.definition.load import RootFile, scan_exclusions
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import Caches, digest_files, start_hashing
 from graphbuild.hashing.stages import Hashes, hash_graph
-from graphbuild.hashing.trees import files_to_digest, vouched_folders
+from graphbuild.hashing.trees import files_to_digest, folder_inputs, vouched_folders
 from graphbuild.state.digests import load_caches_for, load_digest_caches, save_digest_caches
 from graphbuild.state.store import STATE_DIR, Store, open_store
-from graphbuild.tree.git_objects import head_trees
+from graphbuild.tree.git_objects import TreesAhead
 from graphbuild.tree.git_start import GitRun
 from graphbuild.tree.git_view import GitView
 from graphbuild.tree.inputs import git_dir_inputs, resolve_inputs
@@ -205,21 +205,29 @@ def view_delta(store: Store, memo: LoadedMemo | None, view: GitView) -> Delta | 
     return edited_paths(old_view, view)
 
 
+def ask_trees(graph: Graph, view: GitView | None, root: Path) -> TreesAhead | None:
+    """Ask git, on a thread, for HEAD's tree id of every folder a stage names whole (none
+    without git); those it vouches for are picked once the inputs are matched."""
+    if view is None:
+        return None
+    folders = [f for s in graph.stages.values() for f in folder_inputs(s.package, s.inputs)]
+    if not folders:
+        return None
+    return TreesAhead(view.repository or root, view.prefix, folders, view.commit)
+
+
 def git_trees(
-    root: Path,
     graph: Graph,
     inputs: Mapping[Label, tuple[str, ...]],
     tree: Tree,
     scan: Scan,
     view: GitView | None,
+    asked: TreesAhead | None,
 ) -> dict[str, str]:
     """folder -> tree id, from git, for the folder inputs git vouches for (none without git)."""
-    if view is None:
+    if view is None or asked is None:
         return {}
-    vouched = vouched_folders(graph.stages, inputs, tree, scan, view.tracked_changes)
-    if not vouched:
-        return {}
-    return head_trees(view.repository or root, view.prefix, vouched, view.commit)
+    return asked.result(vouched_folders(graph.stages, inputs, tree, scan, view.tracked_changes))
 
 
 def analyze_tree(
@@ -238,9 +246,10 @@ def analyze_tree(
     try:
         workspace, tree = load_scanned(root, root_file, scan)
         graph = build_graph(workspace)
+        asked = ask_trees(graph, view, root)
         tree = with_git_files(root, tree, git_dir_inputs(graph))
         inputs = resolve_inputs(graph, tree)
-        trees = git_trees(root, graph, inputs, tree, scan, view)
+        trees = git_trees(graph, inputs, tree, scan, view, asked)
         files = files_to_digest(graph, inputs, trees)
         digests = digest_files(root, tree, files, caches, started=ahead)
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import stat
 import subprocess
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -57,6 +58,25 @@ def head_trees(
         if kind.startswith(b"tree ") and len(oid) == BLOB_HEX:
             found[folder] = oid.decode()
     return found
+
+
+class TreesAhead:
+    """head_trees of the given folders, asked on a thread so git answers while the caller
+    works on (the folders a stage may name whole are known before the inputs are matched)."""
+
+    def __init__(self, root: Path, prefix: str, folders: Iterable[str], commit: str) -> None:
+        self._found: dict[str, str] = {}
+        asked = sorted(set(folders))
+        self._thread = threading.Thread(
+            target=lambda: self._found.update(head_trees(root, prefix, asked, commit)),
+            daemon=True,
+        )
+        self._thread.start()
+
+    def result(self, folders: Iterable[str]) -> dict[str, str]:
+        """folder -> tree id of those of `folders` git answered for (waits for it)."""
+        self._thread.join()
+        return {f: self._found[f] for f in folders if f in self._found}
 
 
 TreeAsk = tuple[str, str]  # (tree id, the workspace folder it is read as)
