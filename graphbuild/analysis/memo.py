@@ -160,7 +160,8 @@ def walk_summary(scan: Scan) -> WalkSummary:
 
 def load_walk_memo(store: Store, scan: Scan) -> Parts | None:
     """The memo of this very scan, if stored."""
-    if store.get(WALK_SUMMARY) != walk_summary(scan):
+    summary = store.get(WALK_SUMMARY)  # first: with none stored, the scan is not summed
+    if summary is None or summary != walk_summary(scan):
         return None
     memo: WalkMemo | None = store.get(WALK_MEMO)
     return memo.parts if memo is not None and memo.key == walk_key(scan) else None

@@ -40,6 +40,7 @@ from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.definition.load import RootFile, scan_exclusions
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import Caches, digest_files, start_hashing
+from graphbuild.hashing.reading import Hashing
 from graphbuild.hashing.stages import Hashes, hash_graph
 from graphbuild.hashing.trees import files_to_digest, folder_inputs, vouched_folders
 from graphbuild.state.digests import load_caches_for, load_digest_caches, save_digest_caches
@@ -117,15 +118,27 @@ def complete(begun: Begun) -> Analysis:
     root, store, root_file, view = begun.root, begun.store, begun.root_file, begun.view
     if view is not None:
         return analyze_view(root, root_file, view, store, begun.memo())
-    return analyze_scan(root, root_file, scan_workspace(root, scan_exclusions(root_file)), store)
+    # with nothing stored, every file in a package is read: as the walk finds them
+    reading = Hashing.streamed(root) if store.is_empty() else None
+    try:
+        found = reading.add if reading is not None else None
+        scan = scan_workspace(root, scan_exclusions(root_file), found)
+        return analyze_scan(root, root_file, scan, store, reading)
+    finally:
+        if reading is not None:
+            reading.close()
 
 
-def analyze_scan(root: Path, root_file: RootFile, scan: Scan, store: Store) -> Analysis:
-    """The analysis of a walked tree, from the memo when every file's stat data is the same."""
+def analyze_scan(
+    root: Path, root_file: RootFile, scan: Scan, store: Store, reading: Hashing | None = None
+) -> Analysis:
+    """The analysis of a walked tree, from the memo when every file's stat data is the same
+    (`reading`: the files the walk had read)."""
     parts = load_walk_memo(store, scan)
     if parts is not None:
         return Analysis.of(root, parts, Source.MEMO)
-    analysis = analyze_tree(root, root_file, scan, store, "no memo of this tree (walked)")
+    why = "no memo of this tree (walked)"
+    analysis = analyze_tree(root, root_file, scan, store, why, reading=reading)
     if settled(scan.entries.values()) and analysis.memorable:
         save_walk_memo(store, scan, analysis.parts)
     return analysis
@@ -237,12 +250,14 @@ def analyze_tree(
     store: Store,
     why: str,
     view: GitView | None = None,
+    reading: Hashing | None = None,
 ) -> Analysis:
     """The full analysis: load every BUILD.toml, link, resolve inputs, digest, hash. The files
     of the packages below the root are hashed in the background meanwhile (they are almost
-    all inputs; the rest, root files included, are hashed once the inputs are known)."""
+    all inputs; the rest, root files included, are hashed once the inputs are known), unless
+    the walk had them read (`reading`)."""
     caches: Caches = load_digest_caches(store, scan.entries)
-    ahead = start_hashing(root, make_tree(scan, ()), likely_inputs(scan), caches)
+    ahead = reading or start_hashing(root, make_tree(scan, ()), likely_inputs(scan), caches)
     try:
         workspace, tree = load_scanned(root, root_file, scan)
         graph = build_graph(workspace)

@@ -15,6 +15,8 @@ import attrs
 from graphbuild.core.model import BLOB_HEX
 
 MAX_WORKERS = 8
+WORKERS = min(os.cpu_count() or 1, MAX_WORKERS)
+STREAMED_BATCH = 2048  # files a streamed chunk holds (200,000 files: 100 chunks)
 PARALLEL_BYTES = 64 << 20  # below this, starting processes costs more than it saves
 WHOLE_READ = 1 << 20  # files up to this size are read in one call, larger ones in chunks
 
@@ -105,25 +107,47 @@ class Hashing:
         known = [s for s in sizes if s >= 0]
         average = sum(known) // len(known) if known else 16 << 10
         sizes = [s if s >= 0 else average for s in sizes]
-        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        self.root = str(root)
         self.pool: Any = None
         self.parts: list[Any] = []
+        self.pending: list[str] = []  # added, not yet sent (streamed hashing)
         self.done: dict[str, Result] | None = None
-        if workers < 2 or sum(sizes) < PARALLEL_BYTES or len(paths) < 2 * workers:
-            self.done = run_chunk(str(root), paths)
+        if WORKERS < 2 or sum(sizes) < PARALLEL_BYTES or len(paths) < 2 * WORKERS:
+            self.done = run_chunk(self.root, paths)
             return
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        for chunk in balanced_chunks(paths, sizes, WORKERS * 8):
+            self.send(chunk)
 
-        context = multiprocessing.get_context("fork")
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-        for chunk in balanced_chunks(paths, sizes, workers * 8):
-            self.parts.append((chunk, self.pool.submit(_hash_chunk, str(root), "\0".join(chunk))))
+    @classmethod
+    def streamed(cls, root: Path) -> Hashing:
+        """Hashing of files `add`ed as they are found, a batch at a time in worker processes
+        (started at the first full batch: a small tree is hashed in this process)."""
+        hashing = cls(root, [], [])
+        hashing.done = None
+        return hashing
+
+    def add(self, paths: list[str]) -> None:
+        """Hash these files too (streamed hashing)."""
+        self.pending += paths
+        if len(self.pending) >= STREAMED_BATCH and WORKERS >= 2:
+            self.send(self.pending)
+            self.pending = []
+
+    def send(self, chunk: list[str]) -> None:
+        """Hand one chunk to a worker, starting them on first use."""
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("fork")
+            self.pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=context)
+        self.parts.append((chunk, self.pool.submit(_hash_chunk, self.root, "\0".join(chunk))))
 
     def results(self) -> dict[str, Result]:
         """path -> its blob id, or Unreadable (waits for them)."""
         if self.done is None:
-            self.done = {}
+            self.done = run_chunk(self.root, self.pending)  # a streamed remainder, here
+            self.pending = []
             for chunk, future in self.parts:
                 self.done.update(unpack_chunk(chunk, future.result()))
             self.close()

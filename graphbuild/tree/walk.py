@@ -96,12 +96,17 @@ class Tree:
         return {p: tuple(files) for p, files in owned.items()}
 
 
-def scan_workspace(root: Path, exclude: Iterable[str] = ()) -> Scan:
+def scan_workspace(root: Path, exclude: Iterable[str] = (), found: Found | None = None) -> Scan:
     """lstat every file below `root` once: skip .git and .graphbuild, whatever an `exclude`
-    glob matches, and nested workspaces; note every BUILD.toml outside hidden folders."""
-    walk = Walk(str(root), exclusion_test(exclude))
+    glob matches, and nested workspaces; note every BUILD.toml outside hidden folders.
+    `found`: told the regular files of each folder in a package, as the walk finds them."""
+    walk = Walk(str(root), exclusion_test(exclude), found)
     walk.folders([("", False)])
     return walk.scan()
+
+
+# told the regular files (not BUILD.toml) of one folder inside a package below the root
+Found = Callable[[list[str]], None]
 
 
 def hides_packages(name: str) -> bool:
@@ -118,9 +123,13 @@ def is_hidden(path: str) -> bool:
 class Walk:
     """The state of one scan: what was found so far, below one root."""
 
-    def __init__(self, base: str, is_excluded: Callable[[str, str], bool]) -> None:
+    def __init__(
+        self, base: str, is_excluded: Callable[[str, str], bool], found: Found | None = None
+    ) -> None:
         self.base = base
         self.is_excluded = is_excluded
+        self.found = found
+        self.inside: dict[str, bool] = {}  # folder -> inside a package (kept for `found`)
         self.entries: dict[str, Entry] = {}
         self.problems: dict[str, str] = {}
         self.build_files: list[str] = []
@@ -154,6 +163,10 @@ class Walk:
             if has_build and is_workspace_root(f"{folder}/{BUILD_FILE}"):
                 self.nested.append(rel)
                 continue
+            collect = self.found is not None and self.inside_package(
+                rel, bool(has_build) and not hidden
+            )
+            found: list[str] = []
             for item in items:
                 name = item.name
                 path = f"{rel}/{name}" if rel else name
@@ -166,6 +179,26 @@ class Walk:
                         stack.append((path, hidden or hides_packages(name)))
                     continue
                 self.file(path, name, hidden, item)
+                if collect and name != BUILD_FILE:
+                    found.append(path)
+            if found:
+                self.tell_found(found)
+
+    def inside_package(self, rel: str, package: bool) -> bool:
+        """Whether folder `rel` is inside a package below the root (`package`: it holds a
+        BUILD.toml outside hidden folders), its parent having been walked first."""
+        inside = self.inside[rel] = bool(rel) and (
+            package or self.inside.get(rel.rpartition("/")[0], False)
+        )
+        return inside
+
+    def tell_found(self, paths: list[str]) -> None:
+        """Tell `found` those of `paths` the walk kept as regular files (never a symlink, a
+        FIFO or a device: a reader would follow or block on it)."""
+        entries = self.entries
+        files = [p for p in paths if (e := entries.get(p)) is not None and e.link is None]
+        if files and self.found is not None:
+            self.found(files)
 
     def file(self, path: str, name: str, hidden: bool, item: os.DirEntry[str] | None) -> None:
         """lstat one file (through its directory entry when there is one) and record it."""
