@@ -15,7 +15,11 @@ from graphbuild.hashing.packed import FileDigest
 from graphbuild.hashing.trees import folder_inputs, group_by_folder, tree_id
 from graphbuild.tree.git_objects import folder_trees_files
 
-NAMES = st.sampled_from(["a", "a.b", "a-b", "a0", "b", "é", "Z", "a b", "x.py", "__init__.py"])
+# "\ue000" (bytes EE 80 80) sorts after "\udcf0" (a name holding the byte F0, not UTF-8) by
+# code point, before it by byte, as git sorts
+NAMES = st.sampled_from(
+    ["a", "a.b", "a-b", "a0", "b", "é", "Z", "a b", "x.py", "__init__.py", "\ue000", "\udcf0"]
+)
 PATHS = st.lists(NAMES, min_size=1, max_size=4).map("/".join)
 KINDS = st.sampled_from(["file", "exec", "link"])
 FOLDERS = (
@@ -58,7 +62,7 @@ def git_folder_tree(files: dict[str, tuple[str, bytes]], folder: str) -> tuple[s
         digests = {}
         for line in git(repo, "ls-files", "-s", "-z").split(b"\0"):
             if line:
-                meta, _, path = line.decode().partition("\t")
+                meta, _, path = line.decode("utf-8", "surrogateescape").partition("\t")
                 mode, blob, _ = meta.split()
                 digests[path] = FileDigest(blob, mode == "100755", mode == "120000")
         return folder_id, digests
@@ -97,7 +101,7 @@ def test_files_of_trees_read_in_one_batch_equal_git_ls_tree(files: dict[str, tup
         listed = {}
         for line in git(repo, "ls-tree", "-r", "-z", folder_tree).split(b"\0"):
             if line and b" blob " in line:
-                meta, _, path = line.decode().partition("\t")
+                meta, _, path = line.decode("utf-8", "surrogateescape").partition("\t")
                 mode, _, blob = meta.split()
                 listed[path] = (int(mode, 8), blob)
         asked = {(folder_tree, "pkg/src"), (folder_tree, "copy/of"), ("0" * 40, "gone")}
