@@ -214,6 +214,32 @@ def test_a_data_record_written_in_pieces_is_the_whole_json(example: Path):
     assert data.loads(b"".join(pieces)) == parts
 
 
+def test_attrs_values_are_kept_by_position_only_where_their_initialiser_takes_them_so():
+    import attrs
+
+    from graphbuild.state import data
+
+    @attrs.frozen
+    class Plain:
+        a: int
+        b: str = ""
+        _cache: object = attrs.field(default=None, eq=False)
+
+    @attrs.frozen
+    class PrivateFirst:
+        _cache: object = attrs.field(default=None, eq=False)
+        a: int = 0
+
+    @attrs.frozen
+    class KeywordOnly:
+        a: int = attrs.field(kw_only=True)
+
+    assert data.layout_of(Plain) == data.Layout(data.name_of(Plain), (("a", "a"), ("b", "b")), True)
+    assert not data.layout_of(PrivateFirst).positional
+    assert not data.layout_of(KeywordOnly).positional
+    assert data.dumps(KeywordOnly(a=1)).startswith(b'{"$a":')  # by name: its keyword
+
+
 def test_data_with_a_tag_graphbuild_does_not_write_is_refused():
     from graphbuild.core.labels import Label
     from graphbuild.state import data
@@ -225,6 +251,10 @@ def test_data_with_a_tag_graphbuild_does_not_write_is_refused():
         b'{"a":{"b$":1}}',  # an object with no tag
         b'{"package":"x","name":"y","$a":"graphbuild.core.labels:Label"}',  # tag not first
         b'{"$a":"graphbuild.core.labels:Label","package":"x","name":"y","$e":1}',  # two tags
+        b'{"$c":"graphbuild.core.labels:Label","$v":["x"]}',  # too few values
+        b'{"$c":"graphbuild.core.labels:Label","$v":["x","y",null,null,1]}',  # too many
+        b'{"$c":"graphbuild.core.labels:Label","$v":["x","y",null,null],"name":"z"}',
+        b'{"$c":"graphbuild.core.labels:Label","$v":{"$m":[]}}',  # not values in order
         b'{"$a":"os:system"}',  # not a graphbuild data class
         b'{"$m":[[{"$m":[]},1]]}',  # a mapping as a key
         b'[1,{"a":1}]',  # an untagged object inside an array

@@ -4,9 +4,9 @@ data classes (attrs classes, enums, named tuples), so a hostile or corrupt recor
 a miss: decoding never runs code of the record's choosing.
 
 Every JSON object is tagged by its first key; a JSON array is a tuple (a record holds no
-lists: its data is frozen). An attrs value is one object, its class tag and its fields
-side by side: the graph of 500 images holds 100,000 values, and a table of fields apart plus
-a tag per tuple cost its shape 0.3 s more to write and 0.04 s more to read."""
+lists: its data is frozen). An attrs value is one object: its class and its fields' values
+in order (`Layout`). The graph of 500 images holds 100,000 values; a table of fields apart
+from each class tag, plus a tag per tuple, cost its shape 0.12 s more to write."""
 
 from __future__ import annotations
 
@@ -44,9 +44,16 @@ def dump_into(value: Any, write: Callable[[bytes], object]) -> None:
     field of every stage cost the shape of 1,806 stages 0.25 s more)."""
     kind = type(value)
     if kind not in SCALARS and not isinstance(value, LEAVES) and attrs.has(kind):
-        name, fields = ATTRS_FIELDS.get(kind) or learn_fields(kind)
-        write(b'{"$a":%s' % json_bytes(name))
-        for alias, attribute in fields:
+        layout = layout_of(kind)
+        if layout.positional:
+            write(b'{"$c":%s,"$v":[' % json_bytes(layout.name))
+            for i, (_, attribute) in enumerate(layout.fields):
+                write(b"," if i else b"")
+                dump_into(getattr(value, attribute), write)
+            write(b"]}")
+            return
+        write(b'{"$a":%s' % json_bytes(layout.name))
+        for alias, attribute in layout.fields:
             write(b",%s:" % json_bytes(alias))
             dump_into(getattr(value, attribute), write)
         write(b"}")
@@ -67,10 +74,31 @@ def json_bytes(text: str) -> bytes:
     return json.dumps(text).encode()
 
 
-def learn_fields(kind: type) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """An attrs class's name and stored fields, learnt once."""
-    found = ATTRS_FIELDS[kind] = (name_of(kind), stored_fields(kind))
+@attrs.frozen
+class Layout:
+    """How a record keeps the values of one attrs class: the class's name and each stored
+    field's (alias, attribute); by position where those fields are its initialiser's first
+    parameters, in order (no names written, none to match: the shape of 500 images reads in
+    0.17 s against 0.195 s), else by name."""
+
+    name: str
+    fields: tuple[tuple[str, str], ...]
+    positional: bool
+
+
+def layout_of(kind: type) -> Layout:
+    """An attrs class's layout, learnt once."""
+    found = LAYOUTS.get(kind)
+    if found is None:
+        init = [f for f in attrs.fields(kind) if f.init]
+        stored = [f for f in init if not f.name.startswith("_")]  # a private field: a cache
+        positional = init[: len(stored)] == stored and not any(f.kw_only for f in stored)
+        fields = tuple((f.alias, f.name) for f in stored)
+        found = LAYOUTS[kind] = Layout(name_of(kind), fields, positional)
     return found
+
+
+LAYOUTS: dict[type, Layout] = {}  # attrs class -> its layout, learnt on first use
 
 
 def loads(payload: bytes | memoryview) -> Any:
@@ -98,10 +126,12 @@ def tagged(value: Any) -> Any:
         return value
     if kind is tuple:
         return [tagged(v) for v in value]
-    fields = ATTRS_FIELDS.get(kind)
-    if fields is not None:
-        table = {"$a": fields[0]}
-        for alias, attribute in fields[1]:
+    layout = LAYOUTS.get(kind)
+    if layout is not None:
+        if layout.positional:
+            return {"$c": layout.name, "$v": [tagged(getattr(value, n)) for _, n in layout.fields]}
+        table = {"$a": layout.name}
+        for alias, attribute in layout.fields:
             table[alias] = tagged(getattr(value, attribute))
         return table
     if isinstance(value, enum.Enum):  # before str and int: StrEnum and IntEnum are both
@@ -111,7 +141,7 @@ def tagged(value: Any) -> Any:
     if isinstance(value, PackedInputs):
         return {"$pi": value.packed}
     if attrs.has(kind):
-        learn_fields(kind)
+        layout_of(kind)
         return tagged(value)
     if isinstance(value, tuple):
         if hasattr(value, "_fields"):  # a NamedTuple
@@ -126,18 +156,6 @@ def tagged(value: Any) -> Any:
     if isinstance(value, frozenset):
         return {"$fs": [tagged(v) for v in sorted(value, key=repr)]}
     raise TypeError(f"{type(value).__name__} is not a data value graphbuild stores")
-
-
-# attrs class -> (its name, (alias, attribute) of each field stored), learnt on first use
-ATTRS_FIELDS: dict[type, tuple[str, tuple[tuple[str, str], ...]]] = {}
-
-
-def stored_fields(cls: type) -> tuple[tuple[str, str], ...]:
-    """The (alias, attribute) of each field of an attrs class a record keeps: those its
-    initialiser takes, except private ones (a private field is a cache)."""
-    return tuple(
-        (f.alias, f.name) for f in attrs.fields(cls) if f.init and not f.name.startswith("_")
-    )
 
 
 def known_class(name: Any) -> type:
@@ -198,6 +216,18 @@ def untag_attrs(obj: dict[str, Any]) -> Any:
     return cls(**obj)
 
 
+def untag_positional(obj: dict[str, Any]) -> Any:
+    """An attrs value from its class name and its fields' values, in its layout's order."""
+    cls = known_class(obj["$c"])
+    values = obj.get("$v")
+    layout = layout_of(cls) if attrs.has(cls) else None
+    if layout is None or not layout.positional or len(obj) != 2 or type(values) is not list:
+        raise DecodeError(f"not a value of {obj['$c']} by position")
+    if len(values) != len(layout.fields):
+        raise DecodeError(f"{len(values)} values for the {len(layout.fields)} of {layout.name}")
+    return cls(*[thawed(v) if type(v) is list else v for v in values])
+
+
 def pairs(items: Any) -> dict[Any, Any]:
     """A mapping from its decoded [key, value] pairs."""
     return {_hashable(k): thawed(v) for k, v in items}
@@ -211,6 +241,7 @@ def untag_packed(obj: dict[str, Any]) -> PackedInputs:
 
 
 UNTAGGERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "$c": untag_positional,
     "$a": untag_attrs,
     "$m": lambda obj: pairs(obj["$m"]),
     "$e": lambda obj: known_class(obj["$e"])(obj["$v"]),
