@@ -15,9 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graphbuild.analysis.commit import analyze_commit
+from graphbuild.analysis.memo import GIT_SHAPE
 from graphbuild.analysis.run import Source, analyze
 from graphbuild.hashing.packed import TreeDigest
 from graphbuild.plan.baseline import analyze_extracted
+from graphbuild.state.store import Store
 from graphbuild.tree import git_objects
 from graphbuild.tree.git_objects import indexed_below
 from tests.support import git
@@ -150,7 +152,7 @@ def test_every_path_gives_the_same_hashes(settled: None, files, changes):
         assert {str(k): r.hash for k, r in at_head.hashes.stages.items()} == committed
 
 
-def test_a_fresh_clone_asks_git_for_the_tree_ids(tmp_path: Path, monkeypatch):
+def test_a_fresh_clone_asks_git_for_the_tree_ids(tmp_path: Path, monkeypatch, settled: None):
     root = tmp_path / "ws"
     root.mkdir()
     make_workspace(root, {"c/d.py": (b"d", True)})
@@ -171,6 +173,12 @@ def test_a_fresh_clone_asks_git_for_the_tree_ids(tmp_path: Path, monkeypatch):
     assert record.inputs["pkg/src/"] == TreeDigest(tree)
     assert record.contents == {}  # no file of it listed for hashing
     assert "pkg/src/c/d.py" not in record.inputs
+    shape = Store(clone / ".graphbuild").get(GIT_SHAPE)
+    assert shape is not None  # the memo keeps the folder, not its files: they are the index's
+    assert shape.inputs[next(k for k in shape.inputs if str(k) == "//pkg:app")] == (
+        "pkg/extra.txt",
+        "pkg/src/",
+    )
 
 
 UNVOUCHED = ["edit", "untracked", "tracked-excluded", "package-exclude", "symlink", "exec"]

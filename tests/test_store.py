@@ -188,7 +188,7 @@ def test_a_bytes_record_is_kept_as_it_is(tmp_path: Path):
 def test_a_data_record_written_in_pieces_is_the_whole_json(example: Path):
     from types import MappingProxyType
 
-    from graphbuild.analysis.memo import Parts, pack_inputs
+    from graphbuild.analysis.memo import Parts, shape_inputs
     from graphbuild.analysis.run import analyze
     from graphbuild.state import data
 
@@ -196,7 +196,7 @@ def test_a_data_record_written_in_pieces_is_the_whole_json(example: Path):
     parts = Parts(analysis.workspace, analysis.graph, analysis.inputs, analysis.hashes)
     values = [
         parts,
-        pack_inputs(analysis.inputs),
+        shape_inputs(analysis.inputs, analysis.hashes),
         MappingProxyType({"a": (1, b"x"), "b": {}}),
         {("k", 1): (frozenset({"z", "y"}), ((), ("x", (1,))))},
         {},

@@ -17,7 +17,7 @@ from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import Caches, FileDigest, digest_files
 from graphbuild.hashing.stages import Hashes, rehash_graph
-from graphbuild.hashing.trees import git_digest
+from graphbuild.hashing.trees import files_read, git_digest
 from graphbuild.tree.git_objects import indexed_below
 from graphbuild.tree.git_view import MODES, GitView, folder_state, index_entry
 from graphbuild.tree.walk import Entry, Tree, vouched_entry
@@ -166,12 +166,14 @@ def rehash_edits(
     """The hashes after `edited` changed: their digests, and the stages that read them (a
     folder git vouched for last time has its other files' digests read from git's `index`;
     LookupError when one is not there)."""
-    read = {p for files in inputs.values() for p in files if p in edited}
+    read = {p for files in inputs.values() for p in files_read(files, edited)}
     tree = Tree(entries={p: edited[p] for p in read}, packages=frozenset())
     digests: dict[str, FileDigest] = digest_files(root, tree, sorted(read), caches)
 
-    def folder_files(folder: str, paths: list[str]) -> dict[str, FileDigest]:
+    def folder_files(folder: str) -> dict[str, FileDigest]:
         listed = indexed_below(index, folder)
-        return {p: git_digest(*listed[p]) for p in paths}
+        if not listed:
+            raise LookupError(folder)  # git's index no longer lists it: analysed in full
+        return {p: git_digest(mode, blob) for p, (mode, blob) in listed.items()}
 
     return rehash_graph(graph, inputs, hashes, digests, folder_files)

@@ -14,7 +14,9 @@ from graphbuild.analysis.delta import ViewState
 from graphbuild.core.labels import Label
 from graphbuild.core.model import Workspace
 from graphbuild.graph.link import Graph
+from graphbuild.hashing.packed import TreeDigest
 from graphbuild.hashing.stages import Hashes, StageRecord
+from graphbuild.hashing.trees import group_by_folder
 from graphbuild.state.store import Codec, Kind, Store
 from graphbuild.tree.walk import Entry, Scan
 
@@ -218,6 +220,21 @@ def with_index(store: Store, state: ViewState) -> ViewState | None:
     return attrs.evolve(state, index=listing)
 
 
-def pack_inputs(inputs: Mapping[Label, tuple[str, ...]]) -> dict[Label, str]:
-    """Label -> NUL-joined input paths."""
-    return {label: "\0".join(paths) for label, paths in inputs.items()}
+def shape_inputs(inputs: Mapping[Label, tuple[str, ...]], hashes: Hashes) -> dict[Label, str]:
+    """The inputs a shape keeps, packed: a folder git vouched for as its path ending in a
+    slash, for its files (after a few edits they are what git's index lists below it: a file
+    entering or leaving the index is a reshape); the shape of 500 images then holds a few
+    thousand paths rather than 200,000."""
+    packed: dict[Label, str] = {}
+    for label, paths in inputs.items():
+        record = hashes.stages[label]
+        vouched = [
+            key.rstrip("/")
+            for key, digest in record.inputs.items()
+            if isinstance(digest, TreeDigest) and key not in record.contents
+        ]
+        if vouched:
+            _, rest = group_by_folder(paths, vouched)
+            paths = tuple(sorted([*rest, *(folder + "/" for folder in vouched)]))
+        packed[label] = "\0".join(paths)
+    return packed

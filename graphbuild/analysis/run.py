@@ -28,9 +28,9 @@ from graphbuild.analysis.memo import (
     LoadedMemo,
     Parts,
     load_walk_memo,
-    pack_inputs,
     save_git_memo,
     save_walk_memo,
+    shape_inputs,
     with_index,
 )
 from graphbuild.analysis.start import Begun, begin, no_cycle_collection, settled, start_git_view
@@ -168,7 +168,7 @@ def analyze_view(
         if isinstance(delta, Edits):
             why = "a folder's files are not all in git's index"
         analysis = analyze_tree(root, root_file, view.scan(), store, why, view)
-        packed = pack_inputs(analysis.inputs)
+        packed = shape_inputs(analysis.inputs, analysis.hashes)
         new_shape = GitShape(view.stamp, analysis.graph, packed, analysis.hashes)
     state = view_state(view)
     if settled(view.changed.entries.values()) and analysis.memorable:

@@ -17,7 +17,7 @@ from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import FileDigest
 from graphbuild.hashing.packed import InputDigest, PackedInputs, pack
 from graphbuild.hashing.reading import blob_id
-from graphbuild.hashing.trees import FolderFiles, edited_entries, stage_entries
+from graphbuild.hashing.trees import FolderFiles, edited_entries, files_read, stage_entries
 
 
 @attrs.frozen
@@ -168,7 +168,7 @@ def rehash_graph(
         parents.setdefault(dependent, []).append(dependency)
     for label in graph.order:
         before = old.stages[label]
-        reads = [p for p in inputs.get(label, ()) if p in edited]
+        reads = files_read(inputs.get(label, ()), edited)
         upstream = any(d in moved for d in parents.get(label, ()))
         if not reads and not upstream:
             records[label] = before
@@ -177,7 +177,7 @@ def rehash_graph(
         if reads:
             stage = graph.stages[label]
             files, contents = edited_entries(
-                stage, before.inputs, before.contents, inputs[label], reads, edited, folder_files
+                stage, before.inputs, before.contents, reads, edited, folder_files
             )
         records[label] = hash_stage(graph, label, files, records, contents)
         if records[label].hash != before.hash:

@@ -144,9 +144,17 @@ def holds_any(paths: Sequence[str], folder: str) -> bool:
     )
 
 
-# folder -> the digests of the given files below it (a folder input git vouched for, its files
+# folder -> the digests of the files below it (a folder input git vouched for, its files
 # read back from git's index when one of them is edited)
-FolderFiles = Callable[[str, list[str]], dict[str, FileDigest]]
+FolderFiles = Callable[[str], dict[str, FileDigest]]
+
+
+def files_read(paths: Sequence[str], edited: Mapping[str, object]) -> list[str]:
+    """Those of `edited` that inputs `paths` name, a path ending in a slash naming every
+    file below that folder."""
+    read = [p for p in paths if p in edited]
+    folders = tuple(p for p in paths if p.endswith("/"))
+    return read + [p for p in edited if p.startswith(folders)] if folders else read
 
 
 def files_to_digest(
@@ -195,14 +203,14 @@ def edited_entries(
     stage: Stage,
     inputs: Mapping[str, InputDigest],
     contents: Mapping[str, PackedInputs],
-    paths: Sequence[str],
     reads: Sequence[str],
     edited: Mapping[str, FileDigest],
     folder_files: FolderFiles,
 ) -> tuple[dict[str, InputDigest], dict[str, PackedInputs]]:
     """A stage's input entries after the files it reads in `reads` were edited (`inputs` and
     `contents`: its entries and its computed folders' files before): each folder holding one
-    gets its tree id again, from its files as known before with the edits in."""
+    gets its tree id again, from its files as known before (a folder git vouched for: as
+    `folder_files` lists them) with the edits in."""
     files: dict[str, InputDigest] = dict(inputs)
     known_files = dict(contents)
     folders = folder_inputs(stage.package, stage.inputs)
@@ -216,7 +224,7 @@ def edited_entries(
         if key in known_files:
             known.update(known_files[key])  # type: ignore[arg-type]  # a folder's are files
         else:
-            known.update(folder_files(folder, group_by_folder(paths, [folder])[0][folder]))
+            known.update(folder_files(folder))
         known.update({p: edited[p] for p in changed})
         files[key] = TreeDigest(tree_id(folder, known))
         known_files[key] = PackedInputs(known)
