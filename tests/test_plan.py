@@ -188,6 +188,26 @@ def test_a_committed_edit_is_named_from_both_commits_trees(example: Path, monkey
     assert read == []  # the records kept the files git listed
 
 
+def test_a_work_tree_edit_is_named_from_gits_index(example: Path, monkeypatch):
+    """The lock's record of the edited folder holds git's tree id alone; the index lists that
+    very tree below the folder, so its files are read from the listing, not git's objects."""
+    from graphbuild.tree import git_objects
+
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    assert run("lock", cwd=example).code == 0
+    with open(example / API_SOURCE, "a") as handle:
+        handle.write("# edit\n")
+    read: list[str] = []
+    real_read_trees = git_objects.read_trees
+    monkeypatch.setattr(
+        git_objects, "read_trees", lambda *a: read.extend(a[1]) or real_read_trees(*a)
+    )
+    assert api_member_reasons(plan_json(example)) == [{"kind": "input_changed", "path": API_SOURCE}]
+    assert read == []
+
+
 @pytest.mark.parametrize(
     ("attributes", "rewritten", "objects"),
     [

@@ -73,6 +73,8 @@ class Analysis:
     hashes: Hashes
     source: Source = attrs.field(default=Source.FULL, eq=False)
     why: str = attrs.field(default="", eq=False)  # why a full analysis ran
+    # git's index listing of the tree, when git described it (a plan reads folders from it)
+    index: bytes | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def memorable(self) -> bool:
@@ -156,18 +158,24 @@ def analyze_view(
     delta = view_delta(store, memo, view)
     if memo is not None and isinstance(delta, Unchanged):
         last, shape = memo.memo, memo.shape
-        return Analysis(root, shape.workspace, shape.graph, shape.inputs, last.hashes, Source.MEMO)
+        return Analysis(
+            root, shape.workspace, shape.graph, shape.inputs, last.hashes, Source.MEMO,
+            index=view.index,
+        )  # fmt: skip
     inputs = memo.shape.inputs if memo is not None and isinstance(delta, Edits) else {}
     hashes = rehashed(root, store, memo, delta, view, inputs)
     if memo is not None and hashes is not None:
         shape = memo.shape
-        analysis = Analysis(root, shape.workspace, shape.graph, inputs, hashes, Source.FEW_EDITS)
+        analysis = Analysis(
+            root, shape.workspace, shape.graph, inputs, hashes, Source.FEW_EDITS, index=view.index
+        )
         new_shape = None
     else:
         why = delta.reason.value if isinstance(delta, Reshaped) else "no memo from this code"
         if isinstance(delta, Edits):
             why = "a folder's files are not all in git's index"
         analysis = analyze_tree(root, root_file, view.scan(), store, why, view)
+        analysis = attrs.evolve(analysis, index=view.index)
         packed = shape_inputs(analysis.inputs, analysis.hashes)
         new_shape = GitShape(view.stamp, analysis.graph, packed, analysis.hashes)
     state = view_state(view)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from pathlib import Path
 
 import attrs
@@ -16,7 +16,7 @@ from graphbuild.core.labels import Label
 from graphbuild.hashing.lockfile import Lock, parse_lock
 from graphbuild.hashing.packed import PackedInputs, TreeDigest
 from graphbuild.hashing.stages import Hashes, StageRecord
-from graphbuild.hashing.trees import git_digest
+from graphbuild.hashing.trees import git_digest, tree_id
 from graphbuild.plan.compare import make_plan
 from graphbuild.plan.entries import Plan
 from graphbuild.state.kinds import PARSED_LOCK
@@ -24,7 +24,7 @@ from graphbuild.state.records import load_records, refresh_records, save_records
 from graphbuild.state.store import Store
 from graphbuild.tree.git import run_git
 from graphbuild.tree.git_archive import extract
-from graphbuild.tree.git_objects import Listing, TreeAsk, folder_trees_files
+from graphbuild.tree.git_objects import Listing, TreeAsk, folder_trees_files, indexed_below
 
 
 def repo_prefix(root: Path) -> str | None:
@@ -185,12 +185,28 @@ def with_folder_files(
         for record in (current[label], old_records[baseline.lock.stages[str(label)]])
         if folder not in record.contents and isinstance(digest := record.inputs[folder], TreeDigest)
     }
-    listed = folder_trees_files(analysis.root, asked) if asked else {}
+    listed = indexed_trees(analysis.index, asked)
+    unlisted = asked - listed.keys()
+    listed |= folder_trees_files(analysis.root, unlisted) if unlisted else {}
     for label, folder in moved:
         old = old_records[baseline.lock.stages[str(label)]]
         old_records[old.hash] = filled(old, folder, listed)
         current[label] = filled(current[label], folder, listed)
     return attrs.evolve(analysis.hashes, stages=current), old_records
+
+
+def indexed_trees(index: bytes | None, asked: Set[TreeAsk]) -> dict[TreeAsk, Listing]:
+    """The asked trees git's index listing holds whole (the files it lists below the folder
+    give that very tree id), read from it rather than from git's objects: a process for each
+    level of folders cost a plan after ten edits 0.09 s."""
+    found: dict[TreeAsk, Listing] = {}
+    if index is None:
+        return found
+    for tree, folder in asked:
+        files = indexed_below(index, folder)
+        if files and tree_id(folder, {p: git_digest(*f) for p, f in files.items()}) == tree:
+            found[(tree, folder)] = files
+    return found
 
 
 def gained_files(
