@@ -15,24 +15,28 @@ CONFIG_KEYS = r"^core\.(filemode|symlinks|autocrlf|eol|attributesfile)$"
 GitRun = tuple[subprocess.Popen[bytes], ...]
 
 
+# what is changed, untracked or ignored (Docker sends ignored files: they are stat-ed)
+STATUS = (
+    "status",
+    "--porcelain=v1",
+    "-z",
+    "--no-renames",
+    "--ignored=traditional",
+    "--untracked-files=normal",
+    "--ignore-submodules=none",
+    "--",
+    ".",
+)
+LS_FILES = ("ls-files", "-s", "-v", "-z", "--", ".")  # every file of the index, and its id
+
+
 def start_view(root: Path) -> GitRun | None:
     """Start the git commands a view needs, the longest first (they run while the caller does
     other work); None when there is no git on this machine."""
     try:
         return (
-            start_git(
-                root,
-                "status",
-                "--porcelain=v1",
-                "-z",
-                "--no-renames",
-                "--ignored=traditional",
-                "--untracked-files=normal",
-                "--ignore-submodules=none",
-                "--",
-                ".",
-            ),
-            start_git(root, "ls-files", "-s", "-v", "-z", "--", "."),
+            start_git(root, *STATUS),
+            start_git(root, *LS_FILES),
             start_git(root, "rev-parse", "--show-prefix", "--git-path", "info/attributes"),
             start_git(root, "config", "-z", "--get-regexp", CONFIG_KEYS),
         )
