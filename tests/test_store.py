@@ -10,6 +10,7 @@ import os
 import pickle
 import random
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -283,3 +284,41 @@ def test_records_of_stages_both_commits_hold_are_written_once(example: Path, mon
     assert sorted(written) == sorted({r.hash.removeprefix("sha256:") for r in records})
     assert load_records(store, [r.hash for r in records]).keys() == {r.hash for r in records}
     assert store.keys(STAGE_RECORDS) == set(written)
+
+
+def test_records_written_behind_are_there_once_read(tmp_path: Path):
+    """A child writes them while the caller goes on; a read of their kind, a write over it
+    and the store's closing wait for the child."""
+    import threading
+
+    kind = Kind("behind", 1, Codec.JSON, dict, code_bound=False)
+    other = Kind("other", 1, Codec.JSON, dict, code_bound=False)
+    store = Store(tmp_path)
+    parent = os.getpid()
+    store.write_behind([kind], lambda: store.write(kind, {"by": os.getpid()}))
+    assert store.behind and store.behind[0][1] == {"behind"}
+    store.write(other, {"x": 1})  # another kind: no wait
+    assert store.behind
+    written = store.get(kind)
+    assert written is not None and written["by"] != parent  # the child wrote it
+    assert store.behind == []
+    started = threading.Event()
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (started.set(), done.wait()))
+    thread.start()
+    started.wait()
+    try:  # another thread runs: a fork is not safe, so the write is made here and now
+        store.write_behind([kind], lambda: store.write(kind, {"by": os.getpid()}))
+    finally:
+        done.set()
+        thread.join()
+    assert store.behind == [] and store.get(kind) == {"by": parent}
+
+
+def test_the_workspace_lock_is_held_until_the_writes_behind_are_done(example: Path):
+    from graphbuild.state.store import open_store
+
+    kind = Kind("behind", 1, Codec.JSON, dict, code_bound=False)
+    with open_store(example) as store:
+        store.write_behind([kind], lambda: (time.sleep(0.3), store.write(kind, {"a": 1})))
+    assert Store(example / STATE_DIR).get(kind) == {"a": 1}  # closing waited for it

@@ -123,6 +123,8 @@ GIT_SHAPE = code_bound("analysis-git-shape", 9, GitShape)  # 9: with its hashes
 # git's index listing of the last run, kept apart as it is: rewritten only when it moves
 GIT_INDEX = Kind("analysis-git-index", 8, Codec.BYTES, bytes, code_bound=True)
 GIT_INDEX_DIGEST = code_bound("analysis-git-index-digest", 7, bytes)
+GIT_MEMO_KINDS = (GIT_MEMO, GIT_SHAPE, GIT_INDEX, GIT_INDEX_DIGEST)  # what save_git_memo writes
+WALK_MEMO_KINDS = (WALK_MEMO, WALK_SUMMARY)  # what save_walk_memo writes
 
 
 def walk_key(scan: Scan) -> WalkKey:

@@ -23,6 +23,8 @@ from graphbuild.analysis.delta import (
 )
 from graphbuild.analysis.load import build_graph, load_scanned
 from graphbuild.analysis.memo import (
+    GIT_MEMO_KINDS,
+    WALK_MEMO_KINDS,
     GitMemo,
     GitShape,
     LoadedMemo,
@@ -142,7 +144,8 @@ def analyze_scan(
     why = "no memo of this tree (walked)"
     analysis = analyze_tree(root, root_file, scan, store, why, reading=reading)
     if settled(scan.entries.values()) and analysis.memorable:
-        save_walk_memo(store, scan, analysis.parts)
+        parts = analysis.parts  # megabytes: written while the caller goes on
+        store.write_behind(WALK_MEMO_KINDS, lambda: save_walk_memo(store, scan, parts))
     return analysis
 
 
@@ -183,7 +186,10 @@ def analyze_view(
         used = new_shape or (memo.shape if memo is not None else None)
         assert used is not None  # rehashed edits came from a memo's shape
         last = GitMemo(view.stamp, state, used.stamp, analysis.hashes)
-        save_git_memo(store, last, used, new_shape is not None)
+        if new_shape is None:  # the changes from a shape: a few records
+            save_git_memo(store, last, used, False)
+        else:  # a new shape is megabytes: written while the caller goes on
+            store.write_behind(GIT_MEMO_KINDS, lambda: save_git_memo(store, last, used, True))
     return analysis
 
 

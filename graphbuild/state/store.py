@@ -7,7 +7,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -50,6 +51,39 @@ class Store:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.lookups: list[Lookup] = []
+        self.behind: list[tuple[int, frozenset[str]]] = []  # (child, the kinds it writes)
+
+    def write_behind(self, kinds: Iterable[Kind], write: Callable[[], object]) -> None:
+        """Run `write`, which writes records of `kinds` only, in a forked child while this
+        process goes on (a new memo of 500 images takes 0.25 s to write: the plan is made and
+        printed meanwhile, on the other core); a read or write of those kinds, and the store's
+        closing, wait for it. Inline where a fork is not safe (another thread runs) or fails."""
+        if self.folder is None:
+            return
+        if not hasattr(os, "fork") or threading.active_count() > 1:
+            write()
+            return
+        try:
+            child = os.fork()
+        except OSError:
+            write()
+            return
+        if child == 0:  # the child: write, then leave at once (no exit handler, no flush)
+            code, self.behind = 1, []  # the parent's children are not this one's
+            try:
+                write()
+                code = 0
+            finally:
+                os._exit(code)
+        self.behind.append((child, frozenset(kind.name for kind in kinds)))
+
+    def settle(self, kind: Kind | None = None) -> None:
+        """Wait for the children writing records of `kind` (of any kind: None)."""
+        waiting = [(c, k) for c, k in self.behind if kind is None or kind.name in k]
+        self.behind = [(c, k) for c, k in self.behind if (c, k) not in waiting]
+        for child, _ in waiting:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(child, 0)
 
     @property
     def enabled(self) -> bool:
@@ -75,6 +109,8 @@ class Store:
 
     def read(self, kind: Kind, key: str | None = None) -> Hit | Missed:
         """The record, or why it cannot be used."""
+        if self.behind:
+            self.settle(kind)
         if self.folder is None:
             outcome: Hit | Missed = Missed(Miss.DISABLED)
         else:
@@ -101,6 +137,8 @@ class Store:
         that cannot be written is only a lost speed-up."""
         if self.folder is None:
             return
+        if self.behind:
+            self.settle(kind)  # a child's older record must not land over this one
         first = header(kind)
 
         def write(handle: BinaryIO) -> None:
@@ -143,6 +181,8 @@ class Store:
 
     def discard(self, kind: Kind, key: str | None = None) -> None:
         """Remove a record, if stored."""
+        if self.behind:
+            self.settle(kind)
         if self.folder is not None:
             with contextlib.suppress(OSError):
                 os.unlink(self.path(kind, key))
@@ -176,18 +216,21 @@ def open_store(root: Path, enabled: bool = True) -> Iterator[Store]:
         return
     root = root.resolve()
     check_state_folder(root)
+    store = Store(root / STATE_DIR)
     if root in HELD:
         HELD[root] += 1
         try:
-            yield Store(root / STATE_DIR)
+            yield store
         finally:
+            store.settle()
             HELD[root] -= 1
         return
-    with workspace_lock(root):
+    with workspace_lock(root):  # released only once its writers are done: they share it
         HELD[root] = 1
         try:
-            yield Store(root / STATE_DIR)
+            yield store
         finally:
+            store.settle()
             del HELD[root]
 
 
