@@ -13,6 +13,7 @@ import attrs
 
 from graphbuild.core.model import BLOB_HEX
 from graphbuild.definition.layout import BUILD_FILE, is_workspace_root
+from graphbuild.tree.exclusions import exclusion_test
 from graphbuild.tree.git_attributes import attributes_may_apply, converted_paths, parse_config
 from graphbuild.tree.git_start import GitRun, output, start_view
 from graphbuild.tree.index_files import IndexFiles, folder_state, list_index
@@ -20,7 +21,6 @@ from graphbuild.tree.walk import (
     SKIP_DIRS,
     Scan,
     Walk,
-    exclusion_test,
 )
 
 # `git ls-files -s -v -z`: tag, mode, object id, stage, path; H is a plain cached file (not
