@@ -100,8 +100,9 @@ def test_library_edit_reruns_its_layer_and_after_in_the_images_that_hold_it(mono
         handle.write(f"# an edit {uuid.uuid4()}\n")
     assert rebuild(mono) == ["//services/api:api", "//services/api:api-dev"]
     api = ran(mono, "api")
-    install_db = [s for s in api if "--no-sources /build/libs/db &&" in s]
-    assert "COPY libs/db/src/ /src/" in api and len(install_db) == 1
+    install_db = [s for s in api if "--prefix /opt/library /build/libs/db &&" in s]
+    assert "COPY libs/db/src/ /src/" in api and len(install_db) == 1  # in #lib-db
+    assert "COPY --from=services-api-lib-db /opt/library/ /opt/venv/" in api  # into the venv
     # everything before the db layer came from the cache: the lock slice, money's layer, and
     # the service's own build (#member is built on #third-party, which holds no library)
     assert not [s for s in api if "requirements.txt" in s or "libs/money" in s]
@@ -128,6 +129,9 @@ def test_a_pin_moved_in_one_member_rebuilds_that_image_only(mono: Path):
     worker = steps_in((mono / ".graphbuild/logs/worker-3-11.log").read_text())
     assert any("build/locks/services-worker-worker-3.11.txt" in s for s in worker)
     assert "six 1.16.0" in docker("run", "--rm", tag(mono, "worker-3-11")).stdout
+    # a library is built on the toolchain alone: the slice's move leaves its build cached
+    assert any("--prefix /opt/library /build/libs/money" in s for s in worker)
+    assert not [s for s in ran(mono, "worker-3-11") if "--prefix /opt/library" in s]
 
 
 def test_a_service_source_edit_reruns_only_its_source_layer(mono: Path):

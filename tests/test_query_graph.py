@@ -73,7 +73,8 @@ def test_graph_with_plan_marks_the_rebuild_chain(example: Path, text_snapshot):
     data = json.loads(run("graph", "--format", "json", "--plan", cwd=example).out)
     chain = {(e["from"], e["to"]) for e in data["edges"] if e["rebuild_chain"]}
     assert chain == {
-        ("//images/libs/db:db", "//images/api:api#builder"),
+        ("//images/libs/db:db", "//images/api:api#lib-db"),  # the library built apart
+        ("//images/api:api#lib-db", "//images/api:api#builder"),  # copied into the venv
         ("//images/api:api#builder", "//images/api:api#dependencies"),  # the venv
         ("//images/api:api#dependencies", "//images/api:api"),
         ("//images/api:api#builder", "//images/api:api-dev"),  # the venv, after its tools

@@ -121,6 +121,23 @@ def test_a_members_build_is_on_no_lock_slice_and_no_library(emitted):
         assert any("uv venv" in c.original for c in below), name
 
 
+def test_a_librarys_build_is_on_no_lock_slice_and_copied_after_it(emitted):
+    """Each internal library is built on the toolchain alone, in #lib-NAME, so a lock move
+    leaves it cached; #builder copies it into the venv after the slice's install."""
+    stages, _ = emitted
+    libraries = [name for name in stages if "-lib-" in name]
+    assert {n.rsplit("-lib-", 1)[1] for n in libraries} == {"db", "money"}
+    for name in libraries:
+        below = chain_commands(stages, stages[name][0])
+        assert not any("requirements.txt" in c.original for c in below), name
+        assert any("uv venv" in c.original for c in below), name
+        builder = name.rsplit("-lib-", 1)[0] + "-builder"
+        steps = [c.original for c in stages[builder][1]]
+        slice_at = next(i for i, c in enumerate(steps) if "requirements.txt" in c)
+        copied_at = next(i for i, c in enumerate(steps) if f"--from={name} " in c)
+        assert copied_at > slice_at, builder
+
+
 def test_venv_is_copied_whole_and_root_owned(emitted):
     stages, bake = emitted
     for target in app_targets(bake):

@@ -1,6 +1,7 @@
 """The builder a `python_app` with `project` gets: its lock slice installed with hashes
-required, then each internal library, non-editable, in dependency order; and `#member`, the
-member itself installed as a package into a prefix the runtime merges into the venv last."""
+required, then each internal library, non-editable, in dependency order (each built in a stage
+of its own, `#lib-NAME`, and copied in); and `#member`, the member itself installed as a
+package into a prefix the runtime merges into the venv last."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ UNKNOWN_VERSION = "0.0.0"
 VCS_VERSIONING = {"setuptools-scm", "hatch-vcs", "uv-dynamic-versioning", "dunamai",
                   "poetry-dynamic-versioning", "versioningit", "pdm-backend"}  # fmt: skip
 MEMBER_PREFIX = "/opt/member"  # the member's own install, merged into the venv by one COPY
+LIBRARY_PREFIX = "/opt/library"  # an internal library's install, in its own stage
 BUILDER, TOOLCHAIN = "builder", "toolchain"  # the stage with the whole venv; its first part
 
 
@@ -82,9 +84,10 @@ def uv_builder(
     required, then each internal library (dependencies first), non-editable; and #member,
     the member itself installed into a prefix of its own (its layer alone moves on a source
     edit), unless it is a virtual project. Then the builder's first part, up to the empty venv,
-    is a stage of its own (#toolchain: build packages, uv, the venv) that #builder and #member
-    are both built FROM: #member needs the venv's interpreter, never its packages (--no-deps),
-    so a lock move or a library edit never re-runs the member's build."""
+    is a stage of its own (#toolchain: build packages, uv, the venv) that #builder, #member and
+    each library's #lib-NAME are built FROM: they need the venv's interpreter, never its
+    packages (--no-deps), so a lock move never re-runs a library's or the member's build, nor a
+    library edit the member's; #builder copies each library's prefix into the venv."""
     workspace = workspace_of(target, context, "project")
     member = project_member(target, workspace, project)
     if uv is None:
@@ -114,18 +117,18 @@ def uv_builder(
         f"uv pip install --python {venv}/bin/python {hashes} --no-deps -r /build/requirements.txt",
         UV_CACHE,
     )
+    built: list[StageBuilder] = []
     for name in lock.internal:
         library = workspace.members[name]
         check_buildable(library, target, packages)
-        where = f"/build/{library.path or 'root'}"
-        libraries.copy_from("project", str(workspace.libraries[name]), "/", where)
-        # --no-sources: outside the workspace its `workspace = true` sources name nothing; the
-        # members it needs are installed by their own layers.
-        command = (
-            f"{version_from_lock(library)}uv pip install --python {venv}/bin/python --no-deps"
-            f" --no-sources {where}"
-        )
-        libraries.run("project", command + forget_install_time(venv), UV_CACHE)
+        if first == TOOLCHAIN:  # built apart, on the empty venv: a lock move copies it again
+            own = StageBuilder(target, f"lib-{name}", str(target.label.with_stage(first)))
+            install_into(own, library, str(workspace.libraries[name]), venv, LIBRARY_PREFIX)
+            built.append(own)
+            libraries.copy_from("project", str(own.label), f"{LIBRARY_PREFIX}/", f"{venv}/")
+        else:
+            install_into(libraries, library, str(workspace.libraries[name]), venv, None)
+    stages += built
     if not member.packaged:
         return stages
     check_buildable(member, target, packages)
@@ -141,6 +144,25 @@ def uv_builder(
         UV_CACHE,
     )
     return [*stages, own]
+
+
+def install_into(
+    stage: StageBuilder, library: Member, source: str, venv: str, prefix: str | None
+) -> None:
+    """Copy an internal library from its target and install it, non-editable and without its
+    dependencies (the slice and the other libraries' own layers bring them), into the venv or
+    a prefix of its own (merged into the venv by one COPY). --no-sources: outside the
+    workspace its `workspace = true` sources name nothing."""
+    where = f"/build/{library.path or 'root'}"
+    stage.copy_from("project", source, "/", where)
+    into = f" --prefix {prefix}" if prefix else ""
+    command = (
+        f"{version_from_lock(library)}uv pip install --python {venv}/bin/python --no-deps"
+        f" --no-sources{into} {where}"
+    )
+    if prefix:
+        command += f" && rm -f {prefix}/.lock"
+    stage.run("project", command + forget_install_time(prefix or venv), UV_CACHE)
 
 
 def version_from_lock(member: Member) -> str:

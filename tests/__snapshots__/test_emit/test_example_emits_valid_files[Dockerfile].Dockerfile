@@ -58,19 +58,27 @@ FROM scratch AS images-libs-db
 COPY images/libs/db/pyproject.toml /
 COPY images/libs/db/src/ /src/
 
+# //images/api:api#lib-db
+FROM images-api-toolchain AS images-api-lib-db
+COPY --from=images-libs-db / /build/images/libs/db
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/library /build/images/libs/db && rm -f /opt/library/.lock && for f in $(find /opt/library/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
 # //images/libs/money:money
 FROM scratch AS images-libs-money
 COPY images/libs/money/pyproject.toml /
 COPY images/libs/money/src/ /src/
 
+# //images/api:api#lib-money
+FROM images-api-toolchain AS images-api-lib-money
+COPY --from=images-libs-money / /build/images/libs/money
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/library /build/images/libs/money && rm -f /opt/library/.lock && for f in $(find /opt/library/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
 # //images/api:api#builder
 FROM images-api-toolchain AS images-api-builder
 COPY build/locks/images-api-api.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
-COPY --from=images-libs-money / /build/images/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/images/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
-COPY --from=images-libs-db / /build/images/libs/db
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/images/libs/db && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+COPY --from=images-api-lib-money /opt/library/ /opt/venv/
+COPY --from=images-api-lib-db /opt/library/ /opt/venv/
 
 # //images/api:api#dependencies
 FROM images-api-runtime-base AS images-api-dependencies
@@ -125,12 +133,16 @@ COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv
 
+# //images/worker:worker@3.11#lib-money
+FROM images-worker-3.11-toolchain AS images-worker-3.11-lib-money
+COPY --from=images-libs-money / /build/images/libs/money
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/library /build/images/libs/money && rm -f /opt/library/.lock && for f in $(find /opt/library/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
 # //images/worker:worker@3.11#builder
 FROM images-worker-3.11-toolchain AS images-worker-3.11-builder
 COPY build/locks/images-worker-worker-3.11.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
-COPY --from=images-libs-money / /build/images/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/images/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+COPY --from=images-worker-3.11-lib-money /opt/library/ /opt/venv/
 
 # //images/worker:worker@3.11#dependencies
 FROM images-api-runtime-base AS images-worker-3.11-dependencies
@@ -160,12 +172,16 @@ COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv
 
+# //images/worker:worker@3.13#lib-money
+FROM images-worker-3.13-toolchain AS images-worker-3.13-lib-money
+COPY --from=images-libs-money / /build/images/libs/money
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/library /build/images/libs/money && rm -f /opt/library/.lock && for f in $(find /opt/library/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
 # //images/worker:worker@3.13#builder
 FROM images-worker-3.13-toolchain AS images-worker-3.13-builder
 COPY build/locks/images-worker-worker-3.13.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
-COPY --from=images-libs-money / /build/images/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/images/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+COPY --from=images-worker-3.13-lib-money /opt/library/ /opt/venv/
 
 # //images/worker:worker@3.13#dependencies
 FROM images-worker-3.13-runtime-base AS images-worker-3.13-dependencies

@@ -55,14 +55,22 @@ COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv
 
+# //services/api:api#lib-db
+FROM services-api-toolchain AS services-api-lib-db
+COPY --from=libs-db / /build/libs/db
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/library /build/libs/db && rm -f /opt/library/.lock && for f in $(find /opt/library/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
+# //services/api:api#lib-money
+FROM services-api-toolchain AS services-api-lib-money
+COPY --from=libs-money / /build/libs/money
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/library /build/libs/money && rm -f /opt/library/.lock && for f in $(find /opt/library/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
 # //services/api:api#builder
 FROM services-api-toolchain AS services-api-builder
 COPY build/locks/services-api-api.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
-COPY --from=libs-money / /build/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
-COPY --from=libs-db / /build/libs/db
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/db && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+COPY --from=services-api-lib-money /opt/library/ /opt/venv/
+COPY --from=services-api-lib-db /opt/library/ /opt/venv/
 
 # //services/api:api#dependencies
 FROM services-api-runtime-base AS services-api-dependencies
@@ -121,12 +129,16 @@ COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv
 
+# //services/worker:worker@3.11#lib-money
+FROM services-worker-3.11-toolchain AS services-worker-3.11-lib-money
+COPY --from=libs-money / /build/libs/money
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/library /build/libs/money && rm -f /opt/library/.lock && for f in $(find /opt/library/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
 # //services/worker:worker@3.11#builder
 FROM services-worker-3.11-toolchain AS services-worker-3.11-builder
 COPY build/locks/services-worker-worker-3.11.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
-COPY --from=libs-money / /build/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+COPY --from=services-worker-3.11-lib-money /opt/library/ /opt/venv/
 
 # //services/worker:worker@3.11#dependencies
 FROM services-api-runtime-base AS services-worker-3.11-dependencies
@@ -157,12 +169,16 @@ COPY --from=images-base-uv /opt/uv/bin/uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE="1" UV_LINK_MODE="copy" UV_PYTHON_DOWNLOADS="0"
 RUN --mount=type=cache,target=/root/.cache/uv uv venv --python "$(command -v python)" /opt/venv
 
+# //services/worker:worker@3.13#lib-money
+FROM services-worker-3.13-toolchain AS services-worker-3.13-lib-money
+COPY --from=libs-money / /build/libs/money
+RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources --prefix /opt/library /build/libs/money && rm -f /opt/library/.lock && for f in $(find /opt/library/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+
 # //services/worker:worker@3.13#builder
 FROM services-worker-3.13-toolchain AS services-worker-3.13-builder
 COPY build/locks/services-worker-worker-3.13.txt /build/requirements.txt
 RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --require-hashes --no-deps -r /build/requirements.txt
-COPY --from=libs-money / /build/libs/money
-RUN --mount=type=cache,target=/root/.cache/uv uv pip install --python /opt/venv/bin/python --no-deps --no-sources /build/libs/money && for f in $(find /opt/venv/lib -path '*.dist-info/uv_cache.json'); do sed -i '/^[^,]*uv_cache.json,/d' "${f%/*}/RECORD" && rm "$f"; done
+COPY --from=services-worker-3.13-lib-money /opt/library/ /opt/venv/
 
 # //services/worker:worker@3.13#dependencies
 FROM services-worker-3.13-runtime-base AS services-worker-3.13-dependencies
