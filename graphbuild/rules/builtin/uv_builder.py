@@ -135,14 +135,7 @@ def uv_builder(
     own = StageBuilder(target, "member", str(target.label.with_stage(first)))
     where = f"/build/{member.path or 'root'}"
     copy_member(own, "project", member, where)
-    own.run(
-        "project",
-        f"{version_from_lock(member)}uv pip install --python {venv}/bin/python --no-deps"
-        f" --no-sources --prefix"
-        f" {MEMBER_PREFIX} {where} && rm -f {MEMBER_PREFIX}/.lock"
-        + forget_install_time(MEMBER_PREFIX),
-        UV_CACHE,
-    )
+    own.run("project", install_command(member, where, venv, MEMBER_PREFIX), UV_CACHE)
     return [*stages, own]
 
 
@@ -155,14 +148,20 @@ def install_into(
     workspace its `workspace = true` sources name nothing."""
     where = f"/build/{library.path or 'root'}"
     stage.copy_from("project", source, "/", where)
+    stage.run("project", install_command(library, where, venv, prefix), UV_CACHE)
+
+
+def install_command(member: Member, where: str, venv: str, prefix: str | None) -> str:
+    """The shell that installs the member copied to `where`, non-editable and without its
+    dependencies, into the venv or a prefix of its own, forgetting when it did."""
     into = f" --prefix {prefix}" if prefix else ""
     command = (
-        f"{version_from_lock(library)}uv pip install --python {venv}/bin/python --no-deps"
+        f"{version_from_lock(member)}uv pip install --python {venv}/bin/python --no-deps"
         f" --no-sources{into} {where}"
     )
     if prefix:
         command += f" && rm -f {prefix}/.lock"
-    stage.run("project", command + forget_install_time(prefix or venv), UV_CACHE)
+    return command + forget_install_time(prefix or venv)
 
 
 def version_from_lock(member: Member) -> str:
