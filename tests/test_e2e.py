@@ -5,8 +5,11 @@ buildx bake`, and one `docker build` per image). Needs `tools/engine` (CI runs i
 from __future__ import annotations
 
 import json
+import re
 import shlex
+import shutil
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -40,6 +43,7 @@ def workspace(tmp_path_factory, driver: str) -> Path:
     assert run("emit", cwd=root).code == 0
     result = run("build", "--all", "--jobs", "2", "--driver", driver, cwd=root)
     assert result.code == 0, result.out[-4000:] + result.err
+    shutil.copytree(root / ".graphbuild/logs", root.parent / "cold-logs")  # later builds rewrite
     return root
 
 
@@ -131,6 +135,22 @@ def test_shared_base_is_built_once(workspace: Path):
     shared = next(i for i, (a, b) in enumerate(zip(api, worker, strict=False)) if a != b)
     # base import, apt keep-cache, security upgrade, python, python link, app user
     assert shared >= 6
+
+
+# apt downloading one suite's whole package list: `Get:2 URL bookworm/main amd64 Packages [8790 kB]`
+PACKAGE_LIST = re.compile(r"Get:\d+ (\S+) (\S+) \S+ Packages \[")
+
+
+def test_a_cold_build_downloads_each_package_list_once(workspace: Path, driver: str):
+    """The apt caches are named after each distro base: the two distros' steps do not replace
+    each other's lists (unnamed, the example's cold bake downloaded them five times)."""
+    logs = workspace.parent / "cold-logs"
+    bake_log = logs / "bake.log"  # bake's whole log; the per-target logs repeat shared steps
+    files = [bake_log] if bake_log.exists() else sorted(logs.glob("*.log"))
+    lists = Counter(m.groups() for f in files for m in PACKAGE_LIST.finditer(f.read_text()))
+    assert set(lists.values()) <= {1}, lists
+    if driver == DRIVERS[0]:  # the first build after the module's prune: apt ran in it
+        assert {suite.split("/")[0] for _, suite in lists} >= {"bookworm", "trixie"}, lists
 
 
 def test_source_edit_reruns_only_the_source_copy(workspace: Path, driver: str):

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import dockerfile
 import pytest
 
 from graphbuild.analysis.load import build_graph, load_workspace
-from tests.support import REPO, run
+from tests.support import FIXTURES, REPO, run
 
 COMPILERS = re.compile(r"\b(build-essential|gcc|g\+\+|clang|cc|[a-z0-9.+-]+-dev)\b")
 
@@ -136,6 +137,54 @@ def test_a_librarys_build_is_on_no_lock_slice_and_copied_after_it(emitted):
         slice_at = next(i for i, c in enumerate(steps) if "requirements.txt" in c)
         copied_at = next(i for i, c in enumerate(steps) if f"--from={name} " in c)
         assert copied_at > slice_at, builder
+
+
+APT_TARGETS = ("/var/cache/apt", "/var/lib/apt/lists")
+
+
+def apt_cache_ids(command) -> list[str | None]:
+    """The id of each of a RUN's cache mounts of apt's folders (None: unnamed)."""
+    ids = []
+    for flag in command.flags:
+        options = dict(
+            o.split("=", 1) for o in flag.removeprefix("--mount=").split(",") if "=" in o
+        )
+        if flag.startswith("--mount=") and options.get("target") in APT_TARGETS:
+            ids.append(options.get("id"))
+    return ids
+
+
+def test_apt_caches_are_named_after_the_distro_each_stage_stands_on(emitted):
+    """Every apt step mounts the caches of the distro base at the root of its FROM chain, so
+    the two distros' apt steps neither wait for one lock nor replace each other's lists."""
+    stages, _ = emitted
+    by_root: dict[str, set] = {}
+    for name, (_, commands) in stages.items():
+        root = chain(stages, name)[0]
+        for command in commands:
+            if command.cmd.upper() == "RUN" and "apt-get update" in command.original:
+                ids = apt_cache_ids(command)
+                assert len(ids) == 2 and None not in ids, (name, command.original[:120])
+                by_root.setdefault(root, set()).update(ids)
+    assert sorted(by_root) == ["images-base-os-bookworm", "images-base-os-trixie"]
+    assert [len(ids) for ids in by_root.values()] == [2, 2]  # one pair per distro
+    assert not set.intersection(*by_root.values())
+
+
+def test_apt_caches_stay_unnamed_on_an_image_of_unknown_distro(tmp_path: Path):
+    """An interpreter from an image says nothing of its distro: its dev stage's apt step
+    keeps the unnamed caches (a name would be a guess)."""
+    workspace = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "workspaces/python_image", workspace)
+    run("emit", cwd=workspace)
+    stages = stages_of((workspace / "build/Dockerfile").read_text())
+    apt = [
+        (name, apt_cache_ids(c))
+        for name, (_, commands) in stages.items()
+        for c in commands
+        if c.cmd.upper() == "RUN" and "apt-get update" in c.original
+    ]
+    assert apt and all(ids == [None, None] for _, ids in apt), apt
 
 
 def test_venv_is_copied_whole_and_root_owned(emitted):

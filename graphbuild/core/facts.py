@@ -77,3 +77,5 @@ class Facts:
     library: str | None = None  # the uv workspace member an internal library target builds
     service: Service | None = None  # how its image runs, for compose and dev containers
     app: AppLayers | None = None  # a python_app: where its own files come in
+    # the name of the apt cache mounts of the distro base its stages stand on (None: unknown)
+    apt_caches: str | None = None

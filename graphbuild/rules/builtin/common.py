@@ -9,6 +9,7 @@ from graphbuild.core.errors import LoadError
 from graphbuild.core.labels import parse_label
 from graphbuild.core.model import Target
 from graphbuild.definition.fields import matches
+from graphbuild.rules.api import Context
 from graphbuild.rules.builder import StageBuilder
 
 APT_CACHE = (
@@ -37,14 +38,43 @@ ABSOLUTE_PATH = matches(
 )
 
 
-def apt_install(stage: StageBuilder, key: str, packages: Iterable[str]) -> StageBuilder:
-    """One apt-get install with no recommends, the apt caches mounted and apt's traces removed
-    (nothing left behind that differs between two builds)."""
+def apt_install(
+    stage: StageBuilder, key: str, packages: Iterable[str], caches: str | None
+) -> StageBuilder:
+    """One apt-get install with no recommends, the apt caches of `caches` mounted and apt's
+    traces removed (nothing left behind that differs between two builds)."""
     names = " ".join(sorted(set(packages)))
     command = (
         f"apt-get update && apt-get install -y --no-install-recommends {names} && {APT_TRACES}"
     )
-    return stage.run(key, command, APT_CACHE)
+    return stage.run(key, command, apt_mounts(caches))
+
+
+def apt_mounts(caches: str | None) -> tuple[str, ...]:
+    """apt's cache mounts, named after the distro base they serve (`caches`; None: unnamed).
+    Unnamed, every distro's apt steps share one pair: each waits for the others' lock, and
+    each distro's `apt-get update` replaces the other's lists, so both download theirs again
+    (a cold build of the example: 58 s against 44 s named)."""
+    if caches is None:
+        return APT_CACHE
+    return (
+        f"type=cache,id=apt-archives-{caches},target=/var/cache/apt,sharing=locked",
+        f"type=cache,id=apt-lists-{caches},target=/var/lib/apt/lists,sharing=locked",
+    )
+
+
+def apt_caches_of(context: Context, base: str | None, package: str) -> str | None:
+    """The apt caches of the distro that stages FROM `base` (a label, or an @external image)
+    install on, as the base's rule published them; None when unknown."""
+    if not base or base.startswith("@"):
+        return None
+    return context.facts_of(parse_label(base, package)).apt_caches
+
+
+def cache_name(target: Target) -> str:
+    """A name for cache mounts of the target's own: its label, in the characters a mount id
+    and a file name both take."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(target.label).lstrip("/")).strip("-")
 
 
 def pip_flags(index_url: str | None) -> str:

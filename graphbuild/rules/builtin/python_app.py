@@ -28,6 +28,7 @@ from graphbuild.rules.builtin.common import (
     ABSOLUTE_PATH,
     COPY_PATH,
     VENV,
+    apt_caches_of,
     apt_install,
     check_packages,
     venv_env,
@@ -160,7 +161,7 @@ def app_stages(target: Target, config: PythonApp, context: Context) -> list[Stag
         )  # fmt: skip
         builder = str(target.label.with_stage("builder"))
     elif config.requirements:
-        specs.append(wheels_stage(target, config, "builder"))
+        specs.append(wheels_stage(target, config, "builder", context))
         builder = str(target.label.with_stage("builder"))
     base = StageBuilder(target, "runtime-base", python)
     base.run(
@@ -177,7 +178,8 @@ def app_stages(target: Target, config: PythonApp, context: Context) -> list[Stag
     runtime = StageBuilder(target, runtime_name, str(target.label.with_stage("runtime-base")))
     packages = check_packages(target, "runtime_packages", config.runtime_packages)
     if packages:
-        apt_install(runtime, "runtime_packages", packages)
+        caches = apt_caches_of(context, python, target.label.package)
+        apt_install(runtime, "runtime_packages", packages, caches)
     venv = config.venv if builder is not None else None
     if builder is not None:
         venv = venv or VENV
@@ -272,7 +274,8 @@ def expand_python_app(target: Target, config: PythonApp, context: Context) -> Ex
     test = target.label.with_stage("test") if tested else None
     report = target.label.with_stage("test-report") if tested else None
     service = app_service(target, config, context)
-    facts = Facts(service=service, app=app_layers(target, config, stages))
+    caches = apt_caches_of(context, config.python, target.label.package)
+    facts = Facts(service=service, app=app_layers(target, config, stages), apt_caches=caches)
     return Expansion(
         target=target, stages=stages, output=target.label, test=test, test_report=report,
         facts=facts,

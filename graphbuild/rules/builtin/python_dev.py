@@ -52,7 +52,7 @@ def expand_python_dev(target: Target, config: PythonDev, context: Context) -> Ex
         # its src is another package's build context paths: FROM the app image itself
         layers = AppLayers(dependencies=config.app)
     spec = StageBuilder(target, None, layers.runtime_base or layers.dependencies)
-    apt_install(spec.instruction("tools", "USER", "root"), "tools", tools)
+    apt_install(spec.instruction("tools", "USER", "root"), "tools", tools, facts.apt_caches)
     if layers.runtime_base is not None:
         spec.steps += layers.runtime  # no context paths: the same steps in any package
     if layers.uid != config.uid:

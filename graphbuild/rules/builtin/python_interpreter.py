@@ -26,7 +26,13 @@ from graphbuild.core.model import Expansion, Target
 from graphbuild.definition.fields import MatrixSugar, ValueType, option
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
-from graphbuild.rules.builtin.common import APT_CACHE, SHA256_HEX_RE, apt_install, check_packages
+from graphbuild.rules.builtin.common import (
+    SHA256_HEX_RE,
+    apt_caches_of,
+    apt_install,
+    apt_mounts,
+    check_packages,
+)
 from graphbuild.rules.builtin.cpython import (
     BUILD_PACKAGES,
     DEV_PACKAGES,
@@ -115,18 +121,21 @@ def image_stages(target: Target, config: PythonInterpreter) -> list[StageBuilder
     check = f"{path} -c 'import sys; sys.exit(sys.version_info[:2] != ({major}, {minor}))'"
     link = f" && ln -sf {path} /usr/local/bin/python" if path != "/usr/local/bin/python" else ""
     runtime = StageBuilder(target, None, image).run("path", check + link)
-    dev = apt_install(StageBuilder(target, "dev", str(target.label)), "method", DEV_PACKAGES)
+    dev = StageBuilder(target, "dev", str(target.label))
+    apt_install(dev, "method", DEV_PACKAGES, None)  # the image's distro is not known
     return [runtime, dev]
 
 
-def distro_stages(target: Target, config: PythonInterpreter, method: str) -> list[StageBuilder]:
+def distro_stages(
+    target: Target, config: PythonInterpreter, method: str, caches: str | None
+) -> list[StageBuilder]:
     """python3.X from apt (deadsnakes: after adding the PPA, whose tooling is removed again);
     the runtime gets the interpreter only, the dev stage what creates and builds venvs."""
     version = config.version
     packages = [f"python{version}"]
     runtime = StageBuilder(target, None, config.base or "")
     if method == "distro":
-        apt_install(runtime, "method", packages)
+        apt_install(runtime, "method", packages, caches)
     else:
         tools = "software-properties-common gpg-agent"
         runtime.run(
@@ -135,11 +144,12 @@ def distro_stages(target: Target, config: PythonInterpreter, method: str) -> lis
             f" && add-apt-repository -y ppa:deadsnakes/ppa && apt-get install -y"
             f" --no-install-recommends {' '.join(packages)}"
             f" && apt-get purge -y --auto-remove {tools}",
-            APT_CACHE,
+            apt_mounts(caches),
         )
     runtime.run("version", f"ln -sf /usr/bin/python{version} /usr/local/bin/python")
     dev = StageBuilder(target, "dev", str(target.label))
-    apt_install(dev, "method", [*DEV_PACKAGES, f"python{version}-dev", f"python{version}-venv"])
+    dev_packages = [*DEV_PACKAGES, f"python{version}-dev", f"python{version}-venv"]
+    apt_install(dev, "method", dev_packages, caches)
     return [runtime, dev]
 
 
@@ -183,7 +193,9 @@ def pyenv_build(
     return f"{clone} /opt/pyenv && {env}{pyenv} install {full}"
 
 
-def built_stages(target: Target, config: PythonInterpreter, method: str) -> list[StageBuilder]:
+def built_stages(
+    target: Target, config: PythonInterpreter, method: str, caches: str | None
+) -> list[StageBuilder]:
     """#build compiles into the prefix, #prep trims it, the runtime copies it in one layer."""
     version, release = config.version or "", release_config(target, config)
     prefix = config.prefix if method != "pyenv" else f"/opt/pyenv/versions/{release['release']}"
@@ -200,7 +212,7 @@ def built_stages(target: Target, config: PythonInterpreter, method: str) -> list
     if method != "source":
         build_packages = [*build_packages, "git"]
     build = apt_install(
-        StageBuilder(target, "build", config.base or ""), "build_packages", build_packages
+        StageBuilder(target, "build", config.base or ""), "build_packages", build_packages, caches
     )
     if method == "source":
         build.run("url", source_build(target, config, release, prefix))
@@ -215,10 +227,12 @@ def built_stages(target: Target, config: PythonInterpreter, method: str) -> list
         target, "runtime_packages", config.runtime_packages or RUNTIME_PACKAGES
     )
     runtime = StageBuilder(target, None, config.base or "")
-    apt_install(runtime, "runtime_packages", runtime_packages)
+    apt_install(runtime, "runtime_packages", runtime_packages, caches)
     runtime.copy_from("prefix", str(target.label.with_stage("prep")), prefix, prefix)
     runtime.instruction("prefix", "ENV", f"PATH={prefix}/bin:$PATH")
-    dev = apt_install(StageBuilder(target, "dev", str(target.label)), "method", DEV_PACKAGES)
+    dev = apt_install(
+        StageBuilder(target, "dev", str(target.label)), "method", DEV_PACKAGES, caches
+    )
     dev.copy_from("prefix", built, f"{prefix}/include", f"{prefix}/include")
     if not config.ensurepip:  # build venvs are made with pip: `python -m venv` needs ensurepip
         dev.copy_from("prefix", built, f"{stdlib}/ensurepip", f"{stdlib}/ensurepip")
@@ -239,15 +253,16 @@ def expand_python_interpreter(
         )
     if method != "image" and config.base is None:
         raise LoadError.at(target, "base", "missing required key")
+    caches = apt_caches_of(context, config.base, target.label.package)
     if method == "image":
-        specs = image_stages(target, config)
+        specs, caches = image_stages(target, config), None
     elif method in ("distro", "deadsnakes"):
-        specs = distro_stages(target, config, method)
+        specs = distro_stages(target, config, method, caches)
     else:
-        specs = built_stages(target, config, method)
+        specs = built_stages(target, config, method, caches)
     stages = tuple(spec.build(settings) for spec in specs)
     release = release_config(target, config)["release"]
-    facts = Facts(interpreter=Interpreter(version, release or None))
+    facts = Facts(interpreter=Interpreter(version, release or None), apt_caches=caches)
     return Expansion(target=target, stages=stages, output=target.label, facts=facts)
 
 

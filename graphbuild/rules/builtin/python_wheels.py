@@ -23,6 +23,7 @@ from graphbuild.rules.builtin.common import (
     ABSOLUTE_PATH,
     PIP_CACHE,
     VENV,
+    apt_caches_of,
     apt_install,
     check_index_url,
     check_packages,
@@ -80,7 +81,9 @@ def check_requirements(target: Target, files: list[str]) -> list[str]:
     return files
 
 
-def wheels_stage(target: Target, config: PythonWheels, name: str | None) -> StageBuilder:
+def wheels_stage(
+    target: Target, config: PythonWheels, name: str | None, context: Context
+) -> StageBuilder:
     """The builder stage: build packages, requirements, wheels, venv."""
     python = config.python
     files = check_requirements(target, list(config.requirements))
@@ -88,7 +91,8 @@ def wheels_stage(target: Target, config: PythonWheels, name: str | None) -> Stag
     spec = StageBuilder(target, name, stage_label(python, target, "dev"))
     packages = check_packages(target, "build_packages", config.build_packages)
     if packages:
-        apt_install(spec, "build_packages", packages)
+        caches = apt_caches_of(context, python, target.label.package)
+        apt_install(spec, "build_packages", packages, caches)
     spec.inputs += files
     for path in files:
         spec.copy("requirements", [path], posixpath.join("/build", path))
@@ -115,7 +119,7 @@ def wheels_stage(target: Target, config: PythonWheels, name: str | None) -> Stag
 def expand_python_wheels(target: Target, config: PythonWheels, context: Context) -> Expansion:
     """One stage, the target's output: the wheels and the venv built from them."""
     settings = context.settings
-    stage = wheels_stage(target, config, None).build(settings)
+    stage = wheels_stage(target, config, None, context).build(settings)
     return Expansion(target=target, stages=(stage,), output=stage.label)
 
 

@@ -17,7 +17,12 @@ from graphbuild.core.uv import Member, SourceKind, UvWorkspace
 from graphbuild.definition.lock_slice import LockSlice, make_slice, render_slice
 from graphbuild.rules.api import Context
 from graphbuild.rules.builder import StageBuilder
-from graphbuild.rules.builtin.common import apt_install, check_packages, stage_label
+from graphbuild.rules.builtin.common import (
+    apt_caches_of,
+    apt_install,
+    check_packages,
+    stage_label,
+)
 from graphbuild.rules.builtin.uv import (
     UV_CACHE,
     UV_ENV,
@@ -102,7 +107,8 @@ def uv_builder(
     if lock.unhashed and "git" not in packages:
         packages.append("git")  # uv clones git sources with git
     if packages:
-        apt_install(spec, "build_packages", packages)
+        caches = apt_caches_of(context, python, target.label.package)
+        apt_install(spec, "build_packages", packages, caches)
     spec.copy_from("uv", uv, uv_path, "/usr/local/bin/uv")
     spec.env("uv", UV_ENV)
     spec.run("project", f'uv venv --python "$(command -v python)" {venv}', UV_CACHE)

@@ -4,11 +4,11 @@
 FROM debian:bookworm-slim@sha256:d5d3f9c23164ea16f31852f95bd5959aad1c5e854332fe00f7b3a20fcc9f635c AS images-base-os
 RUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache
 RUN printf '%s\n' 'path-exclude=/usr/share/doc/*' 'path-include=/usr/share/doc/*/copyright' 'path-exclude=/usr/share/man/*' 'path-exclude=/usr/share/info/*' 'path-exclude=/usr/share/locale/*' 'path-include=/usr/share/locale/locale.alias' 'path-exclude=/usr/share/lintian/*' > /etc/dpkg/dpkg.cfg.d/graphbuild-no-docs
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked echo "security refresh 2026-11-23" && apt-get update && apt-get -y upgrade --no-install-recommends && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+RUN --mount=type=cache,id=apt-archives-images-base-os,target=/var/cache/apt,sharing=locked --mount=type=cache,id=apt-lists-images-base-os,target=/var/lib/apt/lists,sharing=locked echo "security refresh 2026-11-23" && apt-get update && apt-get -y upgrade --no-install-recommends && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 
 # //images/base:python#build
 FROM images-base-os AS images-base-python-build
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential ca-certificates curl libbz2-dev libffi-dev libgdbm-dev liblzma-dev libncurses-dev libreadline-dev libsqlite3-dev libssl-dev uuid-dev xz-utils zlib1g-dev && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+RUN --mount=type=cache,id=apt-archives-images-base-os,target=/var/cache/apt,sharing=locked --mount=type=cache,id=apt-lists-images-base-os,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential ca-certificates curl libbz2-dev libffi-dev libgdbm-dev liblzma-dev libncurses-dev libreadline-dev libsqlite3-dev libssl-dev uuid-dev xz-utils zlib1g-dev && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 RUN curl -fsSL https://deb.debian.org/debian/pool/main/p/python3.11/python3.11_3.11.2.orig.tar.gz -o /tmp/python.tar && echo "2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849  /tmp/python.tar" | sha256sum -c - && mkdir /tmp/src && tar -xf /tmp/python.tar -C /tmp/src --strip-components=1 && cd /tmp/src && ./configure --prefix=/opt/python --without-ensurepip && make -j"$(nproc)" && make install && rm -rf /tmp/src /tmp/python.tar
 
 # //images/base:python#prep
@@ -17,7 +17,7 @@ RUN find /opt/python -name 'libpython*.a' -delete && rm -rf /opt/python/share /o
 
 # //images/base:python
 FROM images-base-os AS images-base-python
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends ca-certificates libbz2-1.0 libffi8 libgdbm6 liblzma5 libncursesw6 libreadline8 libsqlite3-0 libssl3 libuuid1 zlib1g && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+RUN --mount=type=cache,id=apt-archives-images-base-os,target=/var/cache/apt,sharing=locked --mount=type=cache,id=apt-lists-images-base-os,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends ca-certificates libbz2-1.0 libffi8 libgdbm6 liblzma5 libncursesw6 libreadline8 libsqlite3-0 libssl3 libuuid1 zlib1g && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 COPY --from=images-base-python-prep /opt/python /opt/python
 ENV PATH=/opt/python/bin:$PATH
 
@@ -27,7 +27,7 @@ RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 1000
 
 # //images/base:python#dev
 FROM images-base-python AS images-base-python-dev
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
+RUN --mount=type=cache,id=apt-archives-images-base-os,target=/var/cache/apt,sharing=locked --mount=type=cache,id=apt-lists-images-base-os,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config && rm -rf /var/log/dpkg.log /var/log/alternatives.log /var/log/apt /var/cache/ldconfig/aux-cache /var/lib/dpkg/*-old /var/cache/debconf/*-old
 COPY --from=images-base-python-build /opt/python/include /opt/python/include
 COPY --from=images-base-python-build /opt/python/lib/python3.11/ensurepip /opt/python/lib/python3.11/ensurepip
 
