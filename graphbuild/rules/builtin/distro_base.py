@@ -17,7 +17,7 @@ from graphbuild.core.model import Expansion, Target
 from graphbuild.definition.fields import DATE_RE, ValueType, option
 from graphbuild.rules.api import Context, Rule
 from graphbuild.rules.builder import StageBuilder
-from graphbuild.rules.builtin.common import APT_TRACES, apt_mounts, cache_name, check_packages
+from graphbuild.rules.builtin.common import APT_TRACES, apt_mounts, check_packages, safe_name
 
 S = ValueType.STR
 
@@ -115,7 +115,7 @@ def expand_distro_base(target: Target, config: DistroBase, context: Context) -> 
         upgrade += " && apt-get install -y --no-install-recommends " + " ".join(
             sorted(set(packages))
         )
-    caches = cache_name(target)  # apt's caches of this distro: the stages built on it use them
+    caches = safe_name(target)  # apt's caches of this distro: the stages built on it use them
     spec.run("refresh", f"{upgrade} && {APT_TRACES}", apt_mounts(caches))
     stage = spec.build(settings)
     pins = DistroPins(refresh=config.refresh, snapshot=config.snapshot)

@@ -21,6 +21,7 @@ from graphbuild.rules.builtin.common import (
     apt_caches_of,
     apt_install,
     check_packages,
+    safe_name,
     stage_label,
 )
 from graphbuild.rules.builtin.uv import (
@@ -75,8 +76,7 @@ def slice_file(
             )  # fmt: skip
     lock = make_slice(uv, member.name, chosen, version, context.settings.platforms, python)
     label = str(target.label)
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", label.lstrip("/")).strip("-")
-    path = f"{context.settings.lock_slices}/{name}.txt"
+    path = f"{context.settings.lock_slices}/{safe_name(target)}.txt"
     text = render_slice(lock, label)
     return Generated(path, text, lock.versions, lock.compiles, lock.unhashed), lock
 
