@@ -104,7 +104,7 @@ def test_library_edit_reruns_its_layer_and_after_in_the_images_that_hold_it(mono
     assert "COPY libs/db/src/ /src/" in api and len(install_db) == 1  # in #lib-db
     assert "COPY --from=services-api-lib-db /opt/library/ /opt/venv/" in api  # into the venv
     # everything before the db layer came from the cache: the lock slice, money's layer, and
-    # the service's own build (#member is built on #third-party, which holds no library)
+    # the service's own build (#member is built on #toolchain, which holds no library)
     assert not [s for s in api if "requirements.txt" in s or "libs/money" in s]
     assert not [s for s in api if "/opt/member" in s and "COPY --from" not in s]
     # the dev image re-copies the venv after its tools, and installs nothing again

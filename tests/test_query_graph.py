@@ -78,7 +78,7 @@ def test_graph_with_plan_marks_the_rebuild_chain(example: Path, text_snapshot):
         ("//images/api:api#builder", "//images/api:api#dependencies"),  # the venv
         ("//images/api:api#dependencies", "//images/api:api"),
         ("//images/api:api#builder", "//images/api:api-dev"),  # the venv, after its tools
-    }  # not #member: it is built on #third-party, which the library is not in
+    }  # not #member: it is built on #toolchain, which the library is not in
 
 
 @pytest.mark.skipif(

@@ -94,7 +94,7 @@ def test_requirements_installed_before_source_and_source_copied_last(emitted):
         venv = next(c for c in commands if c.cmd.upper() == "COPY" and "/opt/venv" in c.original)
         assert commands.index(venv) < commands.index(changes[-1])
         builder = next(f.split("=", 1)[1] for f in venv.flags if f.startswith("--from="))
-        built = chain_commands(stages, builder)  # a uv builder's first part: #third-party
+        built = chain_commands(stages, builder)  # a uv builder's first part: #toolchain
         copy_requirements = next(i for i, c in enumerate(built) if "requirements.txt" in c.original)
         install = next(
             i for i, c in enumerate(built) if re.search(r"pip (--python \S+ )?install", c.original)
