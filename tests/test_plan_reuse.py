@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild.analysis import memo
+from graphbuild.analysis import memo, start
 from graphbuild.cli import emit_command, plan_commands
 from tests.support import git, run
 
@@ -60,18 +60,68 @@ def test_a_second_plan_reuses_the_first_output(committed: Path, analysed: list[s
     assert len(analysed) == 1
 
 
-def test_a_reused_output_reads_no_memo(committed: Path, monkeypatch: pytest.MonkeyPatch):
-    """The memo's reading (a quarter of a second at 500 images) is started only once the output
-    cannot be reused: it would slow git's walk on two cores."""
-    first = run("plan", cwd=committed)
+def memo_reads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Each reading of the memo from here on."""
     read: list[object] = []
     load = memo.load_git_memo
     monkeypatch.setattr(memo, "load_git_memo", lambda store: read.append(store) or load(store))
-    assert run("plan", cwd=committed) == first
+    return read
+
+
+def read_order(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The order in which runs from here on start reading the memo ("memo") and take git's
+    view ("git")."""
+    events: list[str] = []
+    start_reading, finish_git = start.Background.start, start.finish_git
+
+    def reading(self: start.Background) -> None:
+        if self._thread.ident is None:  # not started yet
+            events.append("memo")
+        start_reading(self)
+
+    def taking(*args: object, **kwargs: object) -> object:
+        events.append("git")
+        return finish_git(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(start.Background, "start", reading)
+    monkeypatch.setattr(start, "finish_git", taking)
+    return events
+
+
+@pytest.mark.parametrize("command", ["plan", "emit"])
+def test_a_run_after_a_reuse_reads_no_memo(committed: Path, monkeypatch, command: str):
+    """After a run that reused its output the next bets on a reuse too: the memo's reading (a
+    quarter of a second at 500 images) waits until the output cannot be reused, as reading it
+    on the other core would slow git's walk on two cores."""
+    first = run(command, cwd=committed)
+    assert run(command, cwd=committed) == first  # reused: the fate is recorded
+    read = memo_reads(monkeypatch)
+    assert run(command, cwd=committed) == first
     assert read == []
     edit_api(committed)
-    assert API_SOURCE in run("plan", cwd=committed).out
+    assert run(command, cwd=committed) != first
     assert len(read) == 1
+
+
+@pytest.mark.parametrize("stored", [True, False])
+def test_a_plan_after_one_that_could_not_reuse_reads_the_memo_while_git_works(
+    committed: Path, monkeypatch, stored: bool
+):
+    """A plan that could not reuse the last output (the user is editing) turns the bet: the
+    next reads the memo while git's commands work, also when that plan stored no output of its
+    own (a file it read was still moving)."""
+    run("plan", cwd=committed)
+    run("plan", cwd=committed)  # reused: the next bets on a reuse
+    if not stored:
+        monkeypatch.setattr(plan_commands, "remember", lambda store, output: None)
+    order = read_order(monkeypatch)
+    edit_api(committed)
+    run("plan", cwd=committed)
+    assert order == ["git", "memo"]  # bet on a reuse, and lost: read once git was done
+    order.clear()
+    edit_api(committed)
+    run("plan", cwd=committed)
+    assert order == ["memo", "git"]
 
 
 def test_an_edit_is_seen(committed: Path, analysed: list[str]):

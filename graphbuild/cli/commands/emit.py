@@ -43,12 +43,15 @@ def run(args: argparse.Namespace, at: Invocation) -> int:
 
     from graphbuild.cli.common import hidden_outputs_warning
     from graphbuild.core.slice_files import stale_slices
-    from graphbuild.plan.reuse import EMIT_OUTPUT, begin_reusable, recall_emit
+    from graphbuild.plan.reuse import EMIT_OUTPUT, begin_reusable, note_fate, recall_emit
 
     reusable = begin_reusable(at.root, at.store, at.git, EMIT_OUTPUT, NAME)
     begun, key, kept = reusable.begun, reusable.key, recall_emit(reusable, at.root)
     slices = begun.root_file.settings.lock_slices
-    if kept is not None and not stale_slices(at.root, slices, kept.files):
+    if kept is not None and stale_slices(at.root, slices, kept.files):
+        kept = None
+    note_fate(at.store, EMIT_OUTPUT, reusable.last, reused=kept is not None)
+    if kept is not None:
         sys.stdout.write(kept.stdout)
         sys.stderr.write(hidden_outputs_warning(at.root, kept.committed))
         return EXIT_OK

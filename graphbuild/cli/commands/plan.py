@@ -37,12 +37,13 @@ def run(args: argparse.Namespace, at: Invocation) -> int:
     assert at.root is not None and at.store is not None
     git = at.git
     from graphbuild.analysis.start import begin, no_cycle_collection
-    from graphbuild.plan.reuse import PLAN_OUTPUT, begin_reusable, recall
+    from graphbuild.plan.reuse import PLAN_OUTPUT, begin_reusable, note_fate, recall
 
     kept = None
     if git is not None and not (args.since or args.registry or args.verbose):
         reusable = begin_reusable(at.root, at.store, git, PLAN_OUTPUT, args.format, args.check)
         begun, key, kept = reusable.begun, reusable.key, recall(reusable)
+        note_fate(at.store, PLAN_OUTPUT, reusable.last, reused=kept is not None)
     else:
         with no_cycle_collection():
             begun, key = begin(at.root, at.store, git), None
