@@ -54,7 +54,7 @@ def scramble(folder: Path, seed: int) -> int:
 
 @pytest.mark.parametrize("in_git", [False, True], ids=["walk", "git"])
 def test_random_bytes_in_every_state_file_change_no_result(
-    example: Path, tmp_path: Path, in_git: bool
+    example: Path, tmp_path: Path, in_git: bool, settled: None
 ):
     if in_git:
         (example / ".gitignore").write_text(".graphbuild/\n")
@@ -69,7 +69,8 @@ def test_random_bytes_in_every_state_file_change_no_result(
     truth = results(example, docker)  # with no cache at all
     assert truth == results(example, docker)  # warm: from the caches just written
     for seed in range(3):
-        assert scramble(example / STATE_DIR, seed) > 5
+        # at least the memo and its summary, the digest cache, the parsed lock, .gitignore
+        assert scramble(example / STATE_DIR, seed) >= 5
         assert results(example, docker) == truth, seed
 
 
@@ -284,6 +285,41 @@ def test_records_of_stages_both_commits_hold_are_written_once(example: Path, mon
     assert sorted(written) == sorted({r.hash.removeprefix("sha256:") for r in records})
     assert load_records(store, [r.hash for r in records]).keys() == {r.hash for r in records}
     assert store.keys(STAGE_RECORDS) == set(written)
+
+
+def test_a_plan_stores_the_baselines_records_and_lock_its_own(
+    example: Path, monkeypatch, settled: None
+):
+    """A plan's own stage records are in its memo: after an edit it stores only the baseline's,
+    from which the next plan names its reasons; `lock`, which makes the current stages the
+    baseline, stores theirs. (A plan stored its own too: at 500 images, the first plan with
+    changes created 2,306 files, 0.1 to 0.9 s on these machines, and each later one tens.)"""
+    from graphbuild.hashing.lockfile import parse_lock
+    from graphbuild.state.kinds import STAGE_RECORDS
+
+    def locked() -> set[str]:
+        text = (example / "graphbuild.lock").read_text()
+        return {h.removeprefix("sha256:") for h in parse_lock(text, "lock").stages.values()}
+
+    assert run("lock", cwd=example).code == 0
+    before = locked()
+    written: list[str | None] = []
+    write = Store.write
+    monkeypatch.setattr(
+        Store,
+        "write",
+        lambda self, kind, value, key=None: (
+            written.append(key) if kind == STAGE_RECORDS else None,
+            write(self, kind, value, key),
+        ),
+    )
+    with open(example / "images/api/src/api/__init__.py", "a") as handle:
+        handle.write("# an edit\n")
+    assert "input changed: images/api/src/api/__init__.py" in run("plan", cwd=example).out
+    assert set(written) <= before
+    assert "input changed" in run("plan", cwd=example).out  # named from the stored records
+    assert run("lock", cwd=example).code == 0
+    assert locked() - before and locked() - before <= set(written)
 
 
 def test_records_written_behind_are_there_once_read(tmp_path: Path):

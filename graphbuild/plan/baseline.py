@@ -156,14 +156,17 @@ def committed_lock(root: Path, lock_path: str) -> bool:
 def plan_for(
     analysis: Analysis, store: Store, since: str | None = None, remember: bool = False
 ) -> PlanResult:
-    """The plan against the baseline (the lock, or the lock at `since`). When anything
-    moved (or when told to), the records of both sides are stored, so the next plan names
-    its reasons without asking git (a clean plan needs none: the lock's are stored already)."""
+    """The plan against the baseline (the lock, or the lock at `since`). When anything moved,
+    the baseline's records are stored, so the next plan names its reasons without asking git
+    (a clean plan needs none); the current stages' only when told to (`remember`: their hashes
+    become the lock's), as until then the memo holds them."""
     baseline = baseline_for(analysis, store, since)
     hashes, records = with_folder_files(analysis, baseline)
     plan = make_plan(analysis.graph, hashes, baseline.lock, records)
-    if plan.changed or remember:
+    if remember:
         remember_records(store, analysis, baseline.records.values(), baseline.lock)
+    elif plan.changed:
+        save_records(store, baseline.records.values(), baseline.lock.stages.values())
     refresh_records(store, gained_files(analysis.hashes, hashes, baseline.records, records))
     return PlanResult(plan, baseline)
 
