@@ -352,30 +352,29 @@ def test_files_hashed_ahead_fail_only_when_they_are_inputs(
     import graphbuild.hashing.reading as digests
 
     (example / "images/base/notes.txt").write_text("in the package, read by no stage\n")
-    real = digests.file_blob_id
 
-    def unreadable(path):
-        if str(path).endswith(("notes.txt", "api/__main__.py")):
-            raise PermissionError(13, "Permission denied")
-        return real(path)
+    def refuse(patcher: pytest.MonkeyPatch, names: tuple[str, ...]) -> None:
+        """Reading a file whose path ends in one of `names` is denied, by either reader."""
+        for name in ("file_blob_id", "opened_blob_id"):  # read once known; read ahead
+            real = getattr(digests, name)
 
-    monkeypatch.setattr(digests, "file_blob_id", unreadable)
-    (example / API_SOURCE).unlink()
-    (example / API_SOURCE).write_text("print('api')\n")  # no longer the locked bytes
-    result = run("plan", cwd=example)
+            def denied(path, real=real):  # type: ignore[no-untyped-def]
+                if str(path).endswith(names):
+                    raise PermissionError(13, "Permission denied")
+                return real(path)
+
+            patcher.setattr(digests, name, denied)
+
+    with monkeypatch.context() as patcher:
+        refuse(patcher, ("notes.txt", "api/__main__.py"))
+        (example / API_SOURCE).unlink()
+        (example / API_SOURCE).write_text("print('api')\n")  # no longer the locked bytes
+        result = run("plan", cwd=example)
     assert result.code == 2
     assert result.err == (
         f"graphbuild: error: {API_SOURCE}: cannot read input {API_SOURCE}: Permission denied\n"
     )
-    monkeypatch.setattr(
-        digests,
-        "file_blob_id",
-        lambda path: (
-            (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
-            if str(path).endswith("notes.txt")
-            else real(path)
-        ),
-    )
+    refuse(monkeypatch, ("notes.txt",))
     assert run("plan", "--check", cwd=example).code == 1  # changed; notes.txt never needed
 
 

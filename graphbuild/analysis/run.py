@@ -51,7 +51,7 @@ from graphbuild.tree.git_objects import TreesAhead
 from graphbuild.tree.git_start import GitRun
 from graphbuild.tree.git_view import GitView
 from graphbuild.tree.inputs import git_dir_inputs, resolve_inputs
-from graphbuild.tree.walk import Scan, Tree, make_tree, scan_workspace, with_git_files
+from graphbuild.tree.walk import Entry, Scan, Tree, make_tree, scan_workspace, with_git_files
 
 CACHE_DIR = STATE_DIR
 
@@ -123,10 +123,11 @@ def complete(begun: Begun) -> Analysis:
     if view is not None:
         return analyze_view(root, root_file, view, store, begun.memo())
     # with nothing stored, every file in a package is read: as the walk finds them
-    reading = Hashing.streamed(root) if store.is_empty() else None
+    entries: dict[str, Entry] = {}
+    reading = Hashing.streamed(root, entries) if store.is_empty() else None
     try:
         found = reading.add if reading is not None else None
-        scan = scan_workspace(root, scan_exclusions(root_file), found)
+        scan = scan_workspace(root, scan_exclusions(root_file), found, entries)
         return analyze_scan(root, root_file, scan, store, reading)
     finally:
         if reading is not None:

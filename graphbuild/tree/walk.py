@@ -48,6 +48,10 @@ def new_entry(fields: tuple[int, int, int, int, int, str | None, str | None]) ->
     return tuple.__new__(Entry, fields)
 
 
+# a regular file the walk handed to a reader that stat-s it as it reads (hashing/reading.py)
+AWAITED = tuple.__new__(Entry, (*UNKNOWN_STAT, stat.S_IFREG, None, None))
+
+
 def vouched_entry(mode: int, blob: str) -> Entry:
     """The entry of a file git vouches for."""
     return tuple.__new__(Entry, (*UNKNOWN_STAT, mode, None, blob))
@@ -95,16 +99,25 @@ class Tree:
         return {p: tuple(files) for p, files in owned.items()}
 
 
-def scan_workspace(root: Path, exclude: Iterable[str] = (), found: Found | None = None) -> Scan:
+def scan_workspace(
+    root: Path,
+    exclude: Iterable[str] = (),
+    found: Found | None = None,
+    entries: dict[str, Entry] | None = None,
+) -> Scan:
     """lstat every file below `root` once: skip .git and .graphbuild, whatever an `exclude`
     glob matches, and nested workspaces; note every BUILD.toml outside hidden folders.
-    `found`: told the regular files of each folder in a package, as the walk finds them."""
+    `found`: told the regular files of each folder in a package, as the walk finds them, and
+    those are not lstat-ed: their entries are AWAITED, for the reader to fill in `entries`."""
     walk = Walk(str(root), exclusion_test(exclude), found)
+    if entries is not None:
+        walk.entries = entries
     walk.folders([("", False)])
     return walk.scan()
 
 
-# told the regular files (not BUILD.toml) of one folder inside a package below the root
+# told the regular files (not BUILD.toml) of one folder inside a package below the root, by
+# their directory entries' type (no lstat)
 Found = Callable[[list[str]], None]
 
 
@@ -177,11 +190,13 @@ class Walk:
                     if name not in SKIP_DIRS:
                         stack.append((path, hidden or hides_packages(name)))
                     continue
-                self.file(path, name, hidden, item)
-                if collect and name != BUILD_FILE:
+                if collect and name != BUILD_FILE and item.is_file(follow_symlinks=False):
+                    self.entries[path] = AWAITED  # the reader's fstat gives its stat data
                     found.append(path)
-            if found:
-                self.tell_found(found)
+                    continue
+                self.file(path, name, hidden, item)
+            if found and self.found is not None:
+                self.found(found)
 
     def inside_package(self, rel: str, package: bool) -> bool:
         """Whether folder `rel` is inside a package below the root (`package`: it holds a
@@ -190,14 +205,6 @@ class Walk:
             package or self.inside.get(rel.rpartition("/")[0], False)
         )
         return inside
-
-    def tell_found(self, paths: list[str]) -> None:
-        """Tell `found` those of `paths` the walk kept as regular files (never a symlink, a
-        FIFO or a device: a reader would follow or block on it)."""
-        entries = self.entries
-        files = [p for p in paths if (e := entries.get(p)) is not None and e.link is None]
-        if files and self.found is not None:
-            self.found(files)
 
     def file(self, path: str, name: str, hidden: bool, item: os.DirEntry[str] | None) -> None:
         """lstat one file (through its directory entry when there is one) and record it."""
