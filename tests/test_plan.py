@@ -164,6 +164,89 @@ def test_fresh_clone_names_changed_files_from_the_committed_tree(example: Path):
     assert api_member_reasons(plan) == [{"kind": "input_changed", "path": API_SOURCE}]
 
 
+def commits_analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The refs of each commit a plan analyses from here on."""
+    from graphbuild.plan import baseline
+
+    refs: list[str] = []
+    real = baseline.analyze_commit
+    monkeypatch.setattr(
+        baseline,
+        "analyze_commit",
+        lambda root, ref, prefix: refs.append(ref) or real(root, ref, prefix),
+    )
+    return refs
+
+
+@pytest.mark.parametrize("staged", [False, True])
+def test_a_fresh_clone_names_work_tree_edits_from_the_index(
+    example: Path, monkeypatch, staged: bool
+):
+    """A pull request's CI job: a fresh clone (nothing stored), the lock committed, a file
+    edited. The lock's records of the stages that moved are the current ones with the edit taken
+    as git's index holds it, checked against the lock's hashes: the commit is not analysed (4 s
+    of 500 images). A staged edit is in the index too: those records then miss the lock's
+    hashes, and the commit is analysed, as before."""
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    shutil.rmtree(example / ".graphbuild", ignore_errors=True)
+    with open(example / API_SOURCE, "a") as handle:
+        handle.write("# edit\n")
+    if staged:
+        git(example, "add", API_SOURCE)
+    analysed = commits_analysed(monkeypatch)
+    plan = plan_json(example)
+    assert api_member_reasons(plan) == [{"kind": "input_changed", "path": API_SOURCE}]
+    assert analysed == (["HEAD"] if staged else [])
+
+
+EDIT_SHAPES = {
+    "one file": ["images/api/src/api/__init__.py"],
+    "files of three images": [
+        "images/api/src/api/__main__.py",
+        "images/worker/src/worker/__init__.py",
+        "images/report/src/report/__main__.py",
+    ],
+    "a library and its users": ["images/libs/money/src/money/__init__.py"],
+    "exec bit": ["+x images/worker/src/worker/__main__.py"],
+    "a new file beside": ["new images/api/src/api/extra.py"],
+    "a deleted file": ["rm images/api/src/api/__main__.py"],
+}
+
+
+@pytest.mark.parametrize("shape", EDIT_SHAPES)
+def test_records_from_the_index_give_the_plan_the_commit_gives(
+    example: Path, monkeypatch, shape: str
+):
+    """Differential: whatever the edits, a fresh clone's plan is the same whether the lock's
+    records come from git's index or from analysing the commit (which only edits of tracked
+    files' bytes or modes spare)."""
+    from graphbuild.plan import baseline
+
+    git(example, "init", "-q")
+    git(example, "add", "-A")
+    git(example, "commit", "-qm", "base")
+    for edit in EDIT_SHAPES[shape]:
+        how, _, path = edit.rpartition(" ")
+        if how == "+x":
+            os.chmod(example / path, 0o755)
+        elif how == "rm":
+            (example / path).unlink()
+        else:
+            with open(example / path, "a") as handle:
+                handle.write("# edit\n")
+    shutil.rmtree(example / ".graphbuild", ignore_errors=True)
+    with monkeypatch.context() as patcher:
+        analysed = commits_analysed(patcher)
+        derived = plan_json(example)
+    assert analysed == ([] if shape not in ("a new file beside", "a deleted file") else ["HEAD"])
+    shutil.rmtree(example / ".graphbuild")
+    monkeypatch.setattr(baseline, "records_from_index", lambda analysis, lock, wanted: {})
+    assert plan_json(example) == derived
+    assert any(t["status"] == "rebuild" for t in derived["targets"])
+
+
 def test_a_committed_edit_is_named_from_both_commits_trees(example: Path, monkeypatch):
     from graphbuild.tree import git_objects
 

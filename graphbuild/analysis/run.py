@@ -77,6 +77,8 @@ class Analysis:
     why: str = attrs.field(default="", eq=False)  # why a full analysis ran
     # git's index listing of the tree, when git described it (a plan reads folders from it)
     index: bytes | None = attrs.field(default=None, eq=False, repr=False)
+    # the tracked files that may differ from the index or HEAD (git's view: see GitView)
+    tracked_changes: frozenset[str] = attrs.field(default=frozenset(), eq=False, repr=False)
 
     @property
     def memorable(self) -> bool:
@@ -164,22 +166,25 @@ def analyze_view(
         last, shape = memo.memo, memo.shape
         return Analysis(
             root, shape.workspace, shape.graph, shape.inputs, last.hashes, Source.MEMO,
-            index=view.index,
+            index=view.index, tracked_changes=view.tracked_changes,
         )  # fmt: skip
     inputs = memo.shape.inputs if memo is not None and isinstance(delta, Edits) else {}
     hashes = rehashed(root, store, memo, delta, view, inputs)
     if memo is not None and hashes is not None:
         shape = memo.shape
         analysis = Analysis(
-            root, shape.workspace, shape.graph, inputs, hashes, Source.FEW_EDITS, index=view.index
-        )
+            root, shape.workspace, shape.graph, inputs, hashes, Source.FEW_EDITS,
+            index=view.index, tracked_changes=view.tracked_changes,
+        )  # fmt: skip
         new_shape = None
     else:
         why = delta.reason.value if isinstance(delta, Reshaped) else "no memo from this code"
         if isinstance(delta, Edits):
             why = "a folder's files are not all in git's index"
         analysis = analyze_tree(root, root_file, view.scan(), store, why, view)
-        analysis = attrs.evolve(analysis, index=view.index)
+        analysis = attrs.evolve(
+            analysis, index=view.index, tracked_changes=view.tracked_changes
+        )
         packed = shape_inputs(analysis.inputs, analysis.hashes)
         new_shape = GitShape(view.stamp, analysis.graph, packed, analysis.hashes)
     state = view_state(view)

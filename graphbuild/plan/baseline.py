@@ -19,6 +19,7 @@ from graphbuild.hashing.stages import Hashes, StageRecord
 from graphbuild.hashing.trees import git_digest, tree_id
 from graphbuild.plan.compare import make_plan
 from graphbuild.plan.entries import Plan
+from graphbuild.plan.index_records import records_from_index
 from graphbuild.state.kinds import PARSED_LOCK
 from graphbuild.state.records import load_records, refresh_records, save_records
 from graphbuild.state.store import Store
@@ -125,7 +126,8 @@ class PlanResult:
 
 def baseline_for(analysis: Analysis, store: Store, since: str | None) -> Baseline:
     """The lock to compare with, the stage records known for it, and how to name it. Records
-    are read only when some stage moved; a fresh clone rebuilds them from git."""
+    are read only when some stage moved; those not stored are derived from git's index where
+    that gives the lock's hashes (work-tree edits), else rebuilt from the commit's tree."""
     lock_path = analysis.workspace.settings.lock
     current = {r.hash for r in analysis.hashes.stages.values()}
     if since is not None:
@@ -136,6 +138,8 @@ def baseline_for(analysis: Analysis, store: Store, since: str | None) -> Baselin
     if not moved:
         return Baseline(lock, {}, name)
     records = load_records(store, moved)
+    if moved - records.keys():
+        records |= records_from_index(analysis, lock, moved - records.keys())
     if moved - records.keys():
         if ref is None and committed_lock(analysis.root, lock_path):
             ref = "HEAD"  # the lock is the committed one: its tree tells what it covered
