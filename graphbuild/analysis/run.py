@@ -182,9 +182,7 @@ def analyze_view(
         if isinstance(delta, Edits):
             why = "a folder's files are not all in git's index"
         analysis = analyze_tree(root, root_file, view.scan(), store, why, view)
-        analysis = attrs.evolve(
-            analysis, index=view.index, tracked_changes=view.tracked_changes
-        )
+        analysis = attrs.evolve(analysis, index=view.index, tracked_changes=view.tracked_changes)
         packed = shape_inputs(analysis.inputs, analysis.hashes)
         new_shape = GitShape(view.stamp, analysis.graph, packed, analysis.hashes)
     state = view_state(view)
