@@ -153,15 +153,12 @@ def test_without_a_lock_everything_is_new(example: Path):
     assert run("plan", "--check", cwd=example).code == 1
 
 
-def test_fresh_clone_names_changed_files_from_the_committed_tree(example: Path):
+def committed_fresh(example: Path) -> None:
+    """The example committed, as a fresh clone has it: nothing stored."""
     git(example, "init", "-q")
     git(example, "add", "-A")
     git(example, "commit", "-qm", "base")
     shutil.rmtree(example / ".graphbuild", ignore_errors=True)
-    with open(example / API_SOURCE, "a") as handle:
-        handle.write("# edit\n")
-    plan = plan_json(example)
-    assert api_member_reasons(plan) == [{"kind": "input_changed", "path": API_SOURCE}]
 
 
 def commits_analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -187,10 +184,7 @@ def test_a_fresh_clone_names_work_tree_edits_from_the_index(
     as git's index holds it, checked against the lock's hashes: the commit is not analysed (4 s
     of 500 images). A staged edit is in the index too: those records then miss the lock's
     hashes, and the commit is analysed, as before."""
-    git(example, "init", "-q")
-    git(example, "add", "-A")
-    git(example, "commit", "-qm", "base")
-    shutil.rmtree(example / ".graphbuild", ignore_errors=True)
+    committed_fresh(example)
     with open(example / API_SOURCE, "a") as handle:
         handle.write("# edit\n")
     if staged:
@@ -224,9 +218,7 @@ def test_records_from_the_index_give_the_plan_the_commit_gives(
     files' bytes or modes spare)."""
     from graphbuild.plan import baseline
 
-    git(example, "init", "-q")
-    git(example, "add", "-A")
-    git(example, "commit", "-qm", "base")
+    committed_fresh(example)
     for edit in EDIT_SHAPES[shape]:
         how, _, path = edit.rpartition(" ")
         if how == "+x":
@@ -236,7 +228,6 @@ def test_records_from_the_index_give_the_plan_the_commit_gives(
         else:
             with open(example / path, "a") as handle:
                 handle.write("# edit\n")
-    shutil.rmtree(example / ".graphbuild", ignore_errors=True)
     with monkeypatch.context() as patcher:
         analysed = commits_analysed(patcher)
         derived = plan_json(example)
