@@ -194,7 +194,8 @@ class Hashing:
         if self.done is None:
             self.done = {}
             if self.pending:  # a streamed remainder, here
-                self.collect(self.pending, _hash_chunk(self.root, "\0".join(self.pending), True))
+                stat = self.entries is not None
+                self.collect(self.pending, _hash_chunk(self.root, "\0".join(self.pending), stat))
                 self.pending = []
             for chunk, future in self.parts:
                 self.collect(chunk, future.result())
