@@ -17,8 +17,7 @@ from graphbuild.definition.layout import BUILD_FILE
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.file_digests import Caches, FileDigest, digest_files
 from graphbuild.hashing.stages import Hashes, rehash_graph
-from graphbuild.hashing.trees import files_read, git_digest
-from graphbuild.tree.git_objects import indexed_below
+from graphbuild.hashing.trees import files_read, index_folder_files
 from graphbuild.tree.git_view import MODES, GitView, folder_state, index_entry
 from graphbuild.tree.walk import Entry, Tree, vouched_entry
 
@@ -169,11 +168,4 @@ def rehash_edits(
     read = {p for files in inputs.values() for p in files_read(files, edited)}
     tree = Tree(entries={p: edited[p] for p in read}, packages=frozenset())
     digests: dict[str, FileDigest] = digest_files(root, tree, sorted(read), caches)
-
-    def folder_files(folder: str) -> dict[str, FileDigest]:
-        listed = indexed_below(index, folder)
-        if not listed:
-            raise LookupError(folder)  # git's index no longer lists it: analysed in full
-        return {p: git_digest(mode, blob) for p, (mode, blob) in listed.items()}
-
-    return rehash_graph(graph, inputs, hashes, digests, folder_files)
+    return rehash_graph(graph, inputs, hashes, digests, index_folder_files(index))

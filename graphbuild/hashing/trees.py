@@ -13,6 +13,7 @@ from graphbuild.core.labels import Label, join
 from graphbuild.core.model import Stage
 from graphbuild.graph.link import Graph
 from graphbuild.hashing.packed import FileDigest, InputDigest, PackedInputs, TreeDigest
+from graphbuild.tree.git_objects import indexed_below
 from graphbuild.tree.walk import Scan, Tree
 
 WILDCARDS = "*?["
@@ -147,6 +148,19 @@ def holds_any(paths: Sequence[str], folder: str) -> bool:
 # folder -> the digests of the files below it (a folder input git vouched for, its files
 # read back from git's index when one of them is edited)
 FolderFiles = Callable[[str], dict[str, FileDigest]]
+
+
+def index_folder_files(index: bytes) -> FolderFiles:
+    """FolderFiles from git's index listing; LookupError for a folder it lists nothing below
+    (the caller then hashes in full)."""
+
+    def folder_files(folder: str) -> dict[str, FileDigest]:
+        listed = indexed_below(index, folder)
+        if not listed:
+            raise LookupError(folder)
+        return {p: git_digest(mode, blob) for p, (mode, blob) in listed.items()}
+
+    return folder_files
 
 
 def files_read(paths: Sequence[str], edited: Mapping[str, object]) -> list[str]:

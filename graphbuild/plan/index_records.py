@@ -11,8 +11,7 @@ from graphbuild.analysis.run import Analysis
 from graphbuild.hashing.lockfile import Lock
 from graphbuild.hashing.packed import FileDigest
 from graphbuild.hashing.stages import StageRecord, rehash_graph
-from graphbuild.hashing.trees import git_digest
-from graphbuild.tree.git_objects import indexed_below
+from graphbuild.hashing.trees import git_digest, index_folder_files
 from graphbuild.tree.git_view import index_entry
 
 
@@ -31,14 +30,8 @@ def records_from_index(analysis: Analysis, lock: Lock, wanted: Set[str]) -> dict
             edited[path] = git_digest(*entry)
     if not edited:
         return {}
-
-    def folder_files(folder: str) -> dict[str, FileDigest]:
-        listed = indexed_below(index, folder)
-        if not listed:
-            raise LookupError(folder)
-        return {p: git_digest(mode, blob) for p, (mode, blob) in listed.items()}
-
     try:
+        folder_files = index_folder_files(index)
         hashes = rehash_graph(
             analysis.graph, analysis.inputs, analysis.hashes, edited, folder_files
         )
